@@ -1,0 +1,89 @@
+import Fluent
+import Vapor
+
+/// Recognises the session cookie: loads the session with its operator, checks it belongs to
+/// this partner, has not expired or idled out, and that the operator is still active.
+/// A session that fails any check is deleted and its cookie cleared.
+struct SessionAuthenticator: AsyncMiddleware {
+    /// Sliding the idle deadline costs a write; do it at most this often per session.
+    static let touchInterval: TimeInterval = 60
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let token = request.cookies[SessionCookies.session]?.string, !token.isEmpty else {
+            return try await next.respond(to: request)
+        }
+        let partner = try request.partner
+        let now = Date()
+        let valid = try await SessionStore.resume(token: token, partner: partner, now: now, on: request.db)
+        if let valid {
+            request.signedIn = valid
+            return try await next.respond(to: request)
+        }
+        let response = try await next.respond(to: request)
+        if response.cookies[SessionCookies.session] == nil {
+            response.cookies[SessionCookies.session] = SessionCookies.expired(for: request)
+        }
+        return response
+    }
+}
+
+/// Creating, resuming and ending sessions.
+enum SessionStore {
+    struct Started: Sendable {
+        let token: SecretToken
+        let session: PortalSession
+    }
+
+    static func start(operator op: Operator, partner: Partner, ip: String, userAgent: String, now: Date, on db: any Database) async throws -> Started {
+        let token = SecretToken.generate()
+        let session = PortalSession(
+            tokenDigest: token.digest, partnerID: try partner.requireID(), operatorID: try op.requireID(),
+            csrfToken: SecretToken.generate().value, now: now,
+            expiresAt: now.addingTimeInterval(TimeInterval(partner.absoluteTimeoutMinutes * 60)),
+            ip: ip, userAgent: userAgent
+        )
+        try await session.create(on: db)
+        return Started(token: token, session: session)
+    }
+
+    /// The signed-in operator for a session token, or nil (and the session deleted) when it
+    /// is unknown, another partner's, expired, idle too long, or its operator is not active.
+    static func resume(token: String, partner: Partner, now: Date, on db: any Database) async throws -> SignedIn? {
+        let found = try await PortalSession.query(on: db)
+            .filter(\.$tokenDigest == SecretToken.digest(of: token))
+            .with(\.$operator) { $0.with(\.$grants) }
+            .first()
+        guard let session = found else { return nil }
+        let idleDeadline = session.lastSeenAt.addingTimeInterval(TimeInterval(partner.idleTimeoutMinutes * 60))
+        guard session.partnerID == partner.id, session.expiresAt > now, idleDeadline > now,
+              session.operator.status == .active
+        else {
+            try await session.delete(on: db)
+            return nil
+        }
+        if now.timeIntervalSince(session.lastSeenAt) > SessionAuthenticator.touchInterval {
+            session.lastSeenAt = now
+            try await session.update(on: db)
+        }
+        return try SignedIn(operator: session.operator, credential: .session(id: try session.requireID(), csrfToken: session.csrfToken))
+    }
+
+    static func end(sessionID: UUID, on db: any Database) async throws {
+        try await PortalSession.query(on: db).filter(\.$id == sessionID).delete()
+    }
+
+    /// Ends every session of an operator (password or email change, block, removal).
+    static func endAll(operatorID: UUID, on db: any Database) async throws {
+        try await PortalSession.query(on: db).filter(\.$operator.$id == operatorID).delete()
+    }
+}
+
+extension SignedIn {
+    init(operator op: Operator, credential: Credential) throws {
+        self.init(
+            operatorID: try op.requireID(), partnerID: op.$partner.id, name: op.name, email: op.email,
+            grants: op.grants.map { GrantSummary(role: $0.role, scope: $0.scope, scopeID: $0.scopeID) },
+            credential: credential
+        )
+    }
+}

@@ -1,0 +1,85 @@
+import Fluent
+import Vapor
+
+/// `GET/POST /sign-in` and `POST /sign-out`.
+enum SignInController {
+    struct Form: Content {
+        var email: String?
+        var password: String?
+        var next: String?
+    }
+
+    static func show(_ request: Request) async throws -> Response {
+        if request.signedIn != nil { return request.redirect(to: SiteURL.home.path) }
+        let notice: SignInView.Model.Notice? = (try? request.query.get(String.self, at: "signed-out")) != nil ? .signedOut : nil
+        let next = (try? request.query.get(String.self, at: "next")).flatMap(safeNext)
+        return render(request, model: .init(email: "", next: next, error: nil, notice: notice))
+    }
+
+    static func submit(_ request: Request) async throws -> Response {
+        let form = try request.content.decode(Form.self)
+        let email = form.email ?? ""
+        let next = form.next.flatMap(safeNext)
+        guard !email.isEmpty, let password = form.password, !password.isEmpty else {
+            return render(request, model: .init(email: email, next: next, error: "Enter your email and password.", notice: nil), status: .unprocessableEntity)
+        }
+        let service = SignInService(
+            db: request.db, config: request.application.portalConfig,
+            passwords: request.password.async, logger: request.logger
+        )
+        let outcome = try await service.signIn(
+            partner: try request.partner, email: email, password: password,
+            ip: request.clientIP, userAgent: request.headers.first(name: .userAgent) ?? "", now: Date()
+        )
+        switch outcome {
+        case .throttled(let seconds):
+            throw PortalError.tooManyRequests(retryAfterSeconds: seconds, detail: "Too many failed sign-ins. Wait a minute and try again.")
+        case .invalidCredentials:
+            return render(request, model: .init(email: email, next: next, error: SignInView.invalidCredentials, notice: nil), status: .unauthorized)
+        case .noSignInRole:
+            return render(request, model: .init(email: email, next: next, error: "Your role receives notifications only and cannot sign in to the portal.", notice: nil), status: .forbidden)
+        case .signedIn(let started, _):
+            // Rotation: whatever session the browser had before is ended, and a new id issued.
+            if let previous = request.cookies[SessionCookies.session]?.string, !previous.isEmpty {
+                try await PortalSession.query(on: request.db).filter(\.$tokenDigest == SecretToken.digest(of: previous)).delete()
+            }
+            let response = request.redirect(to: next ?? SiteURL.home.path, redirectType: .normal)
+            response.cookies[SessionCookies.session] = SessionCookies.make(started.token.value, for: request)
+            return response
+        }
+    }
+
+    static func signOut(_ request: Request) async throws -> Response {
+        if case .session(let id, _)? = request.signedIn?.credential {
+            try await SessionStore.end(sessionID: id, on: request.db)
+            request.logger.info("signed out", metadata: ["operator": "\(request.signedIn?.operatorID.uuidString ?? "")"])
+        }
+        let response = request.redirect(to: SiteURL.signIn.path + "?signed-out=1", redirectType: .normal)
+        response.cookies[SessionCookies.session] = SessionCookies.expired(for: request)
+        return response
+    }
+
+    /// Only local paths are followed after sign-in, never another site.
+    static func safeNext(_ value: String) -> String? {
+        guard value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"), !value.contains("://") else { return nil }
+        return value
+    }
+
+    private static func render(_ request: Request, model: SignInView.Model, status: HTTPResponseStatus = .ok) -> Response {
+        request.page("Sign in", status: status, content: SignInView.render(model, csrfToken: request.anonymousCSRFToken))
+    }
+}
+
+/// Sends visitors who are not signed in to the sign-in page (HTML) or answers 401.
+struct RequireSignedIn: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.signedIn != nil else {
+            if request.method == .GET {
+                let target = request.url.path == SiteURL.home.path ? "" : "?next=" + (request.url.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")
+                return request.redirect(to: SiteURL.signIn.path + target)
+            }
+            throw PortalError.unauthorized("Your session has ended. Sign in again.")
+        }
+        return try await next.respond(to: request)
+    }
+}

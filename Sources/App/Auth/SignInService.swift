@@ -1,0 +1,86 @@
+import Fluent
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Email-and-password sign-in with per-account and per-address limits. Unknown emails and
+/// wrong passwords take the same time and get the same answer.
+struct SignInService {
+    enum Outcome {
+        case signedIn(SessionStore.Started, Operator)
+        /// Unknown email, wrong password, or an operator who is not active.
+        case invalidCredentials
+        /// The password was right but no role of the operator lets them sign in.
+        case noSignInRole
+        case throttled(retryAfterSeconds: Int)
+    }
+
+    let db: any Database
+    let config: AppConfig
+    let passwords: AsyncPasswordHasher
+    let logger: Logger
+
+    static let window: TimeInterval = 60
+
+    func signIn(partner: Partner, email rawEmail: String, password: String, ip: String, userAgent: String, now: Date) async throws -> Outcome {
+        let partnerID = try partner.requireID()
+        let email = Operator.normalize(email: rawEmail)
+        let since = now.addingTimeInterval(-Self.window)
+
+        let accountFailures = try await SignInAttempt.query(on: db)
+            .filter(\.$partnerID == partnerID).filter(\.$email == email)
+            .filter(\.$succeeded == false).filter(\.$at > since).count()
+        let addressFailures = try await SignInAttempt.query(on: db)
+            .filter(\.$ip == ip).filter(\.$succeeded == false).filter(\.$at > since).count()
+        if accountFailures >= config.signInFailuresPerAccountPerMinute || addressFailures >= config.signInFailuresPerIPPerMinute {
+            logger.notice("sign-in throttled", metadata: ["partner": "\(partner.slug)", "email": "\(email)", "ip": "\(ip)"])
+            return .throttled(retryAfterSeconds: Int(Self.window))
+        }
+
+        let candidate = try await Operator.query(on: db)
+            .filter(\.$partner.$id == partnerID).filter(\.$email == email)
+            .with(\.$grants).first()
+        let hash = candidate?.passwordHash ?? DummyHash.value
+        let matches = (try? await passwords.verify(password, created: hash)) ?? false
+
+        guard let op = candidate, matches, op.status == .active else {
+            try await record(partnerID: partnerID, email: email, ip: ip, succeeded: false, now: now)
+            logger.notice("sign-in failed", metadata: ["partner": "\(partner.slug)", "email": "\(email)", "ip": "\(ip)"])
+            return .invalidCredentials
+        }
+        let canSignIn = op.grants.contains { BuiltInRole.named($0.role)?.permissions.contains(.portalLogin) ?? false }
+        guard canSignIn else {
+            try await record(partnerID: partnerID, email: email, ip: ip, succeeded: false, now: now)
+            logger.notice("sign-in refused: no role with portal.login", metadata: ["partner": "\(partner.slug)", "email": "\(email)"])
+            return .noSignInRole
+        }
+
+        try await record(partnerID: partnerID, email: email, ip: ip, succeeded: true, now: now)
+        op.lastLoginAt = now
+        try await op.update(on: db)
+        let started = try await SessionStore.start(operator: op, partner: partner, ip: ip, userAgent: userAgent, now: now, on: db)
+        logger.info("signed in", metadata: ["partner": "\(partner.slug)", "operator": "\(op.id?.uuidString ?? "")"])
+        return .signedIn(started, op)
+    }
+
+    private func record(partnerID: UUID, email: String, ip: String, succeeded: Bool, now: Date) async throws {
+        try await SignInAttempt(partnerID: partnerID, email: email, ip: ip, succeeded: succeeded, at: now).create(on: db)
+        // Attempts only matter for a minute; keep a day for investigation, then drop them.
+        try await SignInAttempt.query(on: db).filter(\.$at < now.addingTimeInterval(-86_400)).delete()
+    }
+}
+
+/// A bcrypt hash of nothing in particular, checked against when the email is unknown so that
+/// the answer takes as long as for a known email. Made once, at the configured cost.
+enum DummyHash {
+    private static let storage = NIOLockedValueBox<String?>(nil)
+
+    static var value: String { storage.withLockedValue { $0 } ?? fallback }
+
+    /// A cost-12 hash; used only until `prepare` has run.
+    private static let fallback = "$2b$12$C6UzMDM.H6dfI/f/IKxGhu0QbCq1Y8uT2VF/ixKcQ6uIlsZxYXzJG"
+
+    static func prepare(with passwords: AsyncPasswordHasher) async throws {
+        let hash = try await passwords.hash(SecretToken.generate().value)
+        storage.withLockedValue { $0 = hash }
+    }
+}

@@ -1,0 +1,36 @@
+import Plot
+
+enum SignInView {
+    struct Model: Sendable, Equatable {
+        enum Notice: Sendable { case signedOut }
+        var email: String
+        var next: String?
+        var error: String?
+        var notice: Notice?
+    }
+
+    static let invalidCredentials = "That email and password do not match an account here."
+
+    static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+        .div(
+            .class("auth"),
+            .div(
+                .class("card"),
+                .h1(.text("Sign in")),
+                .p(.class("lead"), .text("Use the email address and password of your operator account.")),
+                .if(model.notice == .signedOut, .div(.class("banner success"), .attribute(named: "role", value: "status"), .text("You have signed out."))),
+                .form(
+                    .method(.post), .action(SiteURL.signIn.path), .novalidate(),
+                    Forms.csrfField(csrfToken),
+                    .unwrap(model.next) { .input(.type(.hidden), .name("next"), .value($0.attributeEscaped)) },
+                    Forms.errorSummary(model.error),
+                    Forms.field(.init(name: "email", label: "Email", type: .email, value: model.email,
+                                      autocomplete: "username", autofocus: model.email.isEmpty)),
+                    Forms.field(.init(name: "password", label: "Password", type: .password,
+                                      autocomplete: "current-password", autofocus: !model.email.isEmpty)),
+                    .div(.class("form-actions"), .button(.class("button primary block"), .type(.submit), .text("Sign in")))
+                )
+            )
+        )
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+
+/// Every setting the portal reads from its environment, parsed once at start-up.
+///
+/// Values come from process environment variables and, when present, from `.env` and
+/// `.env.<environment>` in the working directory (Vapor loads those before this is built).
+/// A wrong value stops start-up with a message that names the variable.
+public struct AppConfig: Sendable {
+    public enum Storage: Sendable, Equatable {
+        case sqliteFile(path: String)
+        case sqliteMemory
+        /// `schema` sets the search path (tests give each run its own schema).
+        case postgres(url: String, schema: String? = nil)
+    }
+
+    public var storage: Storage
+    /// The address people use to reach this installation, used in links written to the log
+    /// or sent by email when no request is at hand (for example the first-admin setup link).
+    public var publicURL: String?
+    public var bcryptCost: Int
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
+    public var trustProxy: Bool
+    public var signInFailuresPerAccountPerMinute: Int
+    public var signInFailuresPerIPPerMinute: Int
+    /// Largest request body the API accepts, in bytes.
+    public var maxBodyBytes: Int
+    public var logLevel: Logger.Level
+
+    public init(
+        storage: Storage,
+        publicURL: String? = nil,
+        bcryptCost: Int = 12,
+        trustProxy: Bool = false,
+        signInFailuresPerAccountPerMinute: Int = 10,
+        signInFailuresPerIPPerMinute: Int = 30,
+        maxBodyBytes: Int = 1_048_576,
+        logLevel: Logger.Level = .info
+    ) {
+        self.storage = storage
+        self.publicURL = publicURL
+        self.bcryptCost = bcryptCost
+        self.trustProxy = trustProxy
+        self.signInFailuresPerAccountPerMinute = signInFailuresPerAccountPerMinute
+        self.signInFailuresPerIPPerMinute = signInFailuresPerIPPerMinute
+        self.maxBodyBytes = maxBodyBytes
+        self.logLevel = logLevel
+    }
+
+    public struct Invalid: Error, CustomStringConvertible, Equatable {
+        public let variable: String
+        public let problem: String
+        public var description: String { "\(variable): \(problem)" }
+    }
+
+    /// One documented setting: the README's configuration table is checked against this list.
+    public struct Setting: Sendable {
+        public let name: String
+        public let defaultValue: String
+        public let meaning: String
+    }
+
+    public static let settings: [Setting] = [
+        .init(name: "DATABASE_URL", defaultValue: "(unset: SQLite)", meaning: "PostgreSQL URL, `postgres://user:password@host:5432/db`. When unset, the portal uses SQLite."),
+        .init(name: "SQLITE_PATH", defaultValue: "data/portal.sqlite", meaning: "SQLite database file; its directory is created if missing."),
+        .init(name: "PUBLIC_URL", defaultValue: "http://localhost:8080", meaning: "Address of the installation, used in links written to the log."),
+        .init(name: "BCRYPT_COST", defaultValue: "12", meaning: "Password hashing cost, 12 to 16."),
+        .init(name: "TRUST_PROXY", defaultValue: "false", meaning: "Take the client address and scheme from X-Forwarded-For and X-Forwarded-Proto."),
+        .init(name: "SIGNIN_FAILURES_PER_ACCOUNT", defaultValue: "10", meaning: "Failed sign-ins allowed per email address per minute before 429."),
+        .init(name: "SIGNIN_FAILURES_PER_IP", defaultValue: "30", meaning: "Failed sign-ins allowed per client address per minute before 429."),
+        .init(name: "MAX_BODY_BYTES", defaultValue: "1048576", meaning: "Largest request body accepted, in bytes (413 above it)."),
+        .init(name: "LOG_LEVEL", defaultValue: "info", meaning: "trace, debug, info, notice, warning, error or critical."),
+    ]
+
+    /// Parses the configuration from a set of environment variables.
+    public static func from(environment env: [String: String]) throws(Invalid) -> AppConfig {
+        func value(_ name: String) -> String? {
+            guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws(Invalid) -> Int {
+            guard let raw = value(name) else { return fallback }
+            guard let number = Int(raw), range.contains(number) else {
+                throw Invalid(variable: name, problem: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+            }
+            return number
+        }
+        func boolean(_ name: String, default fallback: Bool) throws(Invalid) -> Bool {
+            guard let raw = value(name)?.lowercased() else { return fallback }
+            switch raw {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw Invalid(variable: name, problem: "expected true or false, got '\(raw)'")
+            }
+        }
+
+        let storage: Storage
+        if let url = value("DATABASE_URL") {
+            guard let parsed = URL(string: url), ["postgres", "postgresql"].contains(parsed.scheme ?? ""),
+                  let host = parsed.host, !host.isEmpty
+            else {
+                throw Invalid(variable: "DATABASE_URL", problem: "expected postgres://user:password@host:port/database")
+            }
+            storage = .postgres(url: url)
+        } else if value("SQLITE_PATH") == ":memory:" {
+            storage = .sqliteMemory
+        } else {
+            storage = .sqliteFile(path: value("SQLITE_PATH") ?? "data/portal.sqlite")
+        }
+
+        var publicURL: String? = nil
+        if let raw = value("PUBLIC_URL") {
+            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw Invalid(variable: "PUBLIC_URL", problem: "expected an http:// or https:// address, got '\(raw)'")
+            }
+            publicURL = raw.hasSuffix("/") ? String(raw.dropLast()) : raw
+        }
+
+        let logLevel: Logger.Level
+        if let raw = value("LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+                throw Invalid(variable: "LOG_LEVEL", problem: "expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(raw)'")
+            }
+            logLevel = level
+        } else {
+            logLevel = .info
+        }
+
+        return AppConfig(
+            storage: storage,
+            publicURL: publicURL,
+            bcryptCost: try integer("BCRYPT_COST", default: 12, in: 12...16),
+            trustProxy: try boolean("TRUST_PROXY", default: false),
+            signInFailuresPerAccountPerMinute: try integer("SIGNIN_FAILURES_PER_ACCOUNT", default: 10, in: 1...1000),
+            signInFailuresPerIPPerMinute: try integer("SIGNIN_FAILURES_PER_IP", default: 30, in: 1...100_000),
+            maxBodyBytes: try integer("MAX_BODY_BYTES", default: 1_048_576, in: 1024...1_073_741_824),
+            logLevel: logLevel
+        )
+    }
+}

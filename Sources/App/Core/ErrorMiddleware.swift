@@ -1,0 +1,121 @@
+import OpenAPIRuntime
+import Plot
+import Vapor
+
+/// Turns every error into the right answer for who asked: `application/problem+json` under
+/// `/api/`, an HTML page everywhere else. Client errors are logged at notice, server errors
+/// at error, and a server error never shows its internals.
+struct PortalErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let described = Self.describe(error, for: request)
+            if described.status.code >= 500 {
+                request.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.url.path)"])
+            } else {
+                request.logger.notice("request refused", metadata: ["status": "\(described.status.code)", "detail": "\(described.detail)", "path": "\(request.url.path)"])
+            }
+            return Self.isAPI(request) ? Self.problemResponse(described, request: request) : Self.htmlResponse(described, request: request)
+        }
+    }
+
+    static func isAPI(_ request: Request) -> Bool {
+        request.url.path == SiteURL.apiPrefix || request.url.path.hasPrefix(SiteURL.apiPrefix + "/")
+    }
+
+    /// What to tell the client about an error, without internals for server errors.
+    static func describe(_ error: any Error, for request: Request) -> PortalError {
+        switch error {
+        case let portal as PortalError:
+            return portal
+        case let server as ServerError:
+            if let portal = server.underlyingError as? PortalError { return portal }
+            if server.underlyingError is DecodingError {
+                return .badRequest("The request body is not valid for this operation: \(describeDecoding(server.underlyingError as! DecodingError))")
+            }
+            let status = HTTPResponseStatus(statusCode: server.httpStatus.code)
+            if status == .unsupportedMediaType {
+                return .unsupportedMediaType("Send the request body as application/json.")
+            }
+            if (400..<500).contains(status.code) {
+                return PortalError(status: status, title: status.reasonPhrase, detail: server.causeDescription)
+            }
+            return internalError(request)
+        case let abort as any AbortError:
+            if abort.status == .notFound, isAPI(request), let allowed = allowedMethods(for: request), !allowed.isEmpty {
+                return .methodNotAllowed(allowed: allowed)
+            }
+            if abort.status.code >= 500 { return internalError(request) }
+            let detail: String = switch abort.status {
+            case .notFound: "There is nothing at this address."
+            case .payloadTooLarge: "The request body is larger than this server accepts."
+            case .unsupportedMediaType: "Send the request body as application/json."
+            default: abort.reason
+            }
+            return PortalError(status: abort.status, title: abort.status.reasonPhrase, detail: detail, headers: abort.headers)
+        case is DecodingError:
+            return .badRequest("The request could not be read: \(describeDecoding(error as! DecodingError))")
+        default:
+            return internalError(request)
+        }
+    }
+
+    private static func internalError(_ request: Request) -> PortalError {
+        PortalError(status: .internalServerError, title: "Internal server error",
+                    detail: "Something went wrong on our side. Reference: \(request.id).")
+    }
+
+    private static func describeDecoding(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map(\.stringValue).filter { !$0.isEmpty }
+            return keys.isEmpty ? "the body" : "'" + keys.joined(separator: ".") + "'"
+        }
+        switch error {
+        case .dataCorrupted(let context): return context.codingPath.isEmpty ? "malformed JSON." : "\(path(context)) is malformed."
+        case .keyNotFound(let key, let context): return "'\(key.stringValue)' is missing in \(path(context))."
+        case .typeMismatch(_, let context): return "\(path(context)) has the wrong type."
+        case .valueNotFound(_, let context): return "\(path(context)) must not be null."
+        @unknown default: return "unreadable body."
+        }
+    }
+
+    /// The methods registered for the request's path, when it is not the request's own.
+    private static func allowedMethods(for request: Request) -> [HTTPMethod]? {
+        let components = request.url.path.split(separator: "/").map(String.init)
+        let methods = request.application.routes.all.filter { route in
+            route.path.count == components.count && zip(route.path, components).allSatisfy { pattern, part in
+                switch pattern {
+                case .constant(let constant): constant == part
+                case .parameter: true
+                case .anything, .catchall: true
+                }
+            }
+        }.map(\.method)
+        let unique = Array(Set(methods.map(\.rawValue))).sorted().map { HTTPMethod(rawValue: $0) }
+        return unique.contains(request.method) ? nil : unique
+    }
+
+    static func problemResponse(_ error: PortalError, request: Request) -> Response {
+        Problem(status: error.status, title: error.title, detail: error.detail, instance: request.url.path)
+            .response(headers: error.headers)
+    }
+
+    static func htmlResponse(_ error: PortalError, request: Request) -> Response {
+        let response = request.page(error.title, status: error.status, content: ErrorPageView.render(status: error.status, title: error.title, detail: error.detail))
+        for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
+        return response
+    }
+}
+
+enum ErrorPageView {
+    static func render(status: HTTPResponseStatus, title: String, detail: String) -> Node<HTML.BodyContext> {
+        .div(
+            .class("error-page"),
+            .p(.class("code"), .text(String(status.code))),
+            .h1(.text(title)),
+            .p(.text(detail)),
+            .a(.class("button primary"), .href(SiteURL.home.path), .text("Go to the home page"))
+        )
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Plot
+
+/// What the frame around every page shows: the partner's brand, the navigation and who is
+/// signed in. Built from the request by `LayoutModel.init(request:)`; views never see a request.
+struct LayoutModel: Sendable {
+    struct NavItem: Sendable, Equatable {
+        let title: String
+        let url: String
+        let isCurrent: Bool
+    }
+
+    struct Viewer: Sendable, Equatable {
+        let name: String
+        let email: String
+    }
+
+    var partnerName: String
+    var brandColor: String
+    var logoURL: String?
+    var viewer: Viewer?
+    /// The token every state-changing form carries.
+    var csrfToken: String
+    var navigation: [NavItem]
+
+    static let mock = LayoutModel(
+        partnerName: "Acme Partners", brandColor: "#4F46E5", logoURL: nil,
+        viewer: .init(name: "Ada Admin", email: "ada@example.com"), csrfToken: "csrf", navigation: [
+            .init(title: "Home", url: SiteURL.home.path, isCurrent: true),
+        ]
+    )
+}
+
+enum Layout {
+    /// A whole page: head, top bar with navigation and the signed-in operator, then `content`.
+    /// `nonce` allows the one inline style block (the brand colour) under the page's CSP.
+    static func page(title: String, layout: LayoutModel, nonce: String, content: Node<HTML.BodyContext>) -> HTML {
+        HTML(
+            .lang(.english),
+            head(title: "\(title) · \(layout.partnerName)", layout: layout, nonce: nonce),
+            .body(
+                .a(.class("skip-link"), .href("#main"), .text("Skip to content")),
+                topBar(layout),
+                .main(.id("main"), .attribute(named: "tabindex", value: "-1"), content),
+                .footer(.class("footer"), .text("\(layout.partnerName) · Operator Portal"))
+            )
+        )
+    }
+
+    private static func head(title: String, layout: LayoutModel, nonce: String) -> Node<HTML.DocumentContext> {
+        .head(
+            .meta(.charset(.utf8)),
+            .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+            .title(title),
+            .link(.rel(.stylesheet), .href(SiteURL.stylesheet.path)),
+            .element(named: "style", nodes: [
+                .attribute(named: "nonce", value: nonce),
+                .raw(":root{--brand:\(BrandColor.sanitized(layout.brandColor));--brand-text:\(BrandColor.textColor(on: layout.brandColor))}"),
+            ])
+        )
+    }
+
+    private static func topBar(_ layout: LayoutModel) -> Node<HTML.BodyContext> {
+        .header(
+            .class("topbar"),
+            .div(
+                .class("topbar-inner"),
+                .a(
+                    .class("brand"), .href(SiteURL.home.path),
+                    .unwrap(layout.logoURL, { .img(.src($0.attributeEscaped), .alt("")) },
+                            else: .span(.class("brand-mark"), .attribute(named: "aria-hidden", value: "true"),
+                                        .text(String(layout.partnerName.prefix(1)).uppercased()))),
+                    .span(.text(layout.partnerName))
+                ),
+                .if(layout.viewer != nil && !layout.navigation.isEmpty,
+                    .nav(
+                        .class("nav"), .ariaLabel("Main"),
+                        .forEach(layout.navigation) { item in
+                            .a(.href(item.url), .if(item.isCurrent, .attribute(named: "aria-current", value: "page")), .text(item.title))
+                        }
+                    )
+                ),
+                .unwrap(layout.viewer) { viewer in
+                    .div(
+                        .class("account-menu"),
+                        .div(.class("who"), .text(viewer.name), .small(.text(viewer.email))),
+                        .form(
+                            .method(.post), .action(SiteURL.signOut.path),
+                            Forms.csrfField(layout.csrfToken),
+                            .button(.class("button secondary"), .type(.submit), .text("Sign out"))
+                        )
+                    )
+                }
+            )
+        )
+    }
+}
+
+/// The partner's colour, made safe to embed and paired with a readable text colour.
+enum BrandColor {
+    static func sanitized(_ value: String) -> String {
+        isValid(value) ? value : Partner.defaultBrandColor
+    }
+
+    static func isValid(_ value: String) -> Bool {
+        value.count == 7 && value.first == "#" && value.dropFirst().allSatisfy(\.isHexDigit)
+    }
+
+    /// Black or white, whichever contrasts more with the colour (WCAG relative luminance).
+    static func textColor(on value: String) -> String {
+        let hex = sanitized(value).dropFirst()
+        let channels = stride(from: 0, to: 6, by: 2).map { offset -> Double in
+            let start = hex.index(hex.startIndex, offsetBy: offset)
+            let byte = Double(Int(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0) / 255
+            return byte <= 0.03928 ? byte / 12.92 : pow((byte + 0.055) / 1.055, 2.4)
+        }
+        let luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+        return (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) ? "#FFFFFF" : "#111827"
+    }
+}

@@ -1,0 +1,43 @@
+import Fluent
+import Vapor
+
+/// What runs between configuration and the command: migrations for every command that
+/// uses the database, and the first-partner bootstrap before serving.
+public enum Startup {
+    public static func prepare(_ app: Application, config: AppConfig, arguments: [String]) async throws {
+        let command = arguments.first.flatMap { $0.hasPrefix("-") ? nil : $0 } ?? "serve"
+        guard !["migrate", "routes"].contains(command), !arguments.contains("--help"), !arguments.contains("-h") else { return }
+        try await app.autoMigrate()
+        try await DummyHash.prepare(with: app.password.async)
+        if command == "serve" {
+            let base = config.publicURL ?? "http://localhost:\(port(in: arguments) ?? 8080)"
+            try await PartnerBootstrap.run(on: app.db, publicURL: base, logger: app.logger)
+        }
+    }
+
+    static func port(in arguments: [String]) -> Int? {
+        for (index, argument) in arguments.enumerated() {
+            if argument.hasPrefix("--port=") { return Int(argument.dropFirst("--port=".count)) }
+            if argument == "--port" || argument == "-p", index + 1 < arguments.count { return Int(arguments[index + 1]) }
+        }
+        return nil
+    }
+
+    /// One line a person can act on, without a stack trace.
+    public static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        let reflected = String(reflecting: error)
+        let connection = ["connection refused", "connectionRefused", "Connection refused", "could not connect", "connect(descriptor",
+                          "NIOConnectionError", "no such host", "getaddrinfo", "connectTimeout", "Connection reset"]
+        if connection.contains(where: { reflected.contains($0) || text.contains($0) }) {
+            return "cannot reach the database at \(redactedDatabaseURL() ?? "the configured address"). Check DATABASE_URL and that the server is running."
+        }
+        return text.replacingOccurrences(of: "\n", with: " ")
+    }
+
+    private static func redactedDatabaseURL() -> String? {
+        guard let raw = ProcessInfo.processInfo.environment["DATABASE_URL"], var parts = URLComponents(string: raw) else { return nil }
+        if parts.password != nil { parts.password = "***" }
+        return parts.string
+    }
+}

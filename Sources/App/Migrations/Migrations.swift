@@ -1,0 +1,12 @@
+import Fluent
+
+/// Every migration in the order it runs. A landed migration is never edited: a change to
+/// the schema is a new file here.
+enum PortalMigrations {
+    static let all: [any Migration] = [
+        CreatePartners(),
+        CreateOperators(),
+        CreateSessions(),
+        CreateTokens(),
+    ]
+}

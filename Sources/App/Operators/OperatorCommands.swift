@@ -1,0 +1,64 @@
+import Fluent
+import Vapor
+
+/// `portal operator create --partner SLUG --email EMAIL --name NAME --role admin [--password-stdin]`
+struct OperatorCommands: AsyncCommandGroup {
+    let help = "Manage operators."
+    let commands: [String: any AnyAsyncCommand] = ["create": CreateOperatorCommand()]
+}
+
+struct CreateOperatorCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "partner", help: "The partner's slug.") var partner: String?
+        @Option(name: "email", help: "The operator's email address.") var email: String?
+        @Option(name: "name", help: "The operator's name.") var name: String?
+        @Option(name: "role", help: "A built-in role code, e.g. admin.") var role: String?
+        @Flag(name: "password-stdin", help: "Read the password from standard input instead of printing a setup link.") var passwordStdin: Bool
+        init() {}
+    }
+
+    let help = "Create an operator with a role over all accounts."
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let partner = try await CommandLookup.partner(slug: signature.partner, on: app.db)
+        var passwordHash: String? = nil
+        if signature.passwordStdin {
+            let password = readLine(strippingNewline: true) ?? ""
+            if let problem = PasswordPolicy.check(password) { throw CommandFailure("password: \(problem)") }
+            passwordHash = try await app.password.async.hash(password)
+        }
+        let op: Operator
+        do {
+            op = try await OperatorService.create(
+                .init(name: signature.name ?? "", email: signature.email ?? "", role: signature.role ?? "", passwordHash: passwordHash),
+                partnerID: try partner.requireID(), on: app.db)
+        } catch let errors as OperatorInput.Errors {
+            throw CommandFailure(errors.summary)
+        }
+        if passwordHash != nil {
+            context.console.output("Created operator \(op.email) (\(signature.role ?? "")) on '\(partner.slug)'. They can sign in now.")
+        } else {
+            let token = try await SetupLinks.issueOperatorSetup(operatorID: try op.requireID(), partnerID: try partner.requireID(), now: Date(), on: app.db)
+            let base = app.portalConfig.publicURL ?? CommandLookup.defaultBase(for: partner)
+            context.console.output("Created operator \(op.email) on '\(partner.slug)'. Single-use setup link (valid 7 days):")
+            context.console.output("\(SetupLinks.url(for: token, base: base))")
+        }
+    }
+}
+
+enum CommandLookup {
+    static func partner(slug: String?, on db: any Database) async throws -> Partner {
+        guard let slug, !slug.isEmpty else { throw CommandFailure("--partner: give the partner's slug.") }
+        guard let partner = try await Partner.query(on: db).filter(\.$slug == slug.lowercased()).with(\.$domains).first() else {
+            throw CommandFailure("--partner: no partner with slug '\(slug)'.")
+        }
+        return partner
+    }
+
+    /// Where links point when no PUBLIC_URL is set: the partner's first domain, or localhost.
+    static func defaultBase(for partner: Partner) -> String {
+        if let host = partner.$domains.value?.first?.host { return "https://\(host)" }
+        return "http://localhost:8080"
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Validation of the values that make an operator, shared by the setup page, the CLI and
+/// the API. Each failure names the field it belongs to.
+enum OperatorInput {
+    /// A cleaned value, or the message to show next to the field.
+    enum Checked: Equatable {
+        case success(String)
+        case failure(String)
+    }
+
+    struct Errors: Error, Equatable, Sendable {
+        var fields: [String: String] = [:]
+        var isEmpty: Bool { fields.isEmpty }
+        subscript(field: String) -> String? { fields[field] }
+        var summary: String { fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ") }
+    }
+
+    static func name(_ raw: String) -> Checked {
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty { return .failure("Enter a name.") }
+        if name.count > 200 { return .failure("Use at most 200 characters.") }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return .failure("Remove the control characters.") }
+        return .success(name)
+    }
+
+    static func email(_ raw: String) -> Checked {
+        let email = Operator.normalize(email: raw)
+        if email.isEmpty { return .failure("Enter an email address.") }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+        else { return .failure("Enter an email address like name@example.com.") }
+        return .success(email)
+    }
+}
+
+/// NIST SP 800-63B style: length over composition, and no well-known passwords.
+enum PasswordPolicy {
+    static let minimumLength = 12
+    static let maximumLength = 256
+
+    static func check(_ password: String, confirmation: String? = nil) -> String? {
+        if password.count < minimumLength { return "Use at least \(minimumLength) characters." }
+        if password.count > maximumLength { return "Use at most \(maximumLength) characters." }
+        if commonPasswords.contains(password.lowercased()) { return "This password is too common. Choose another." }
+        if let confirmation, confirmation != password { return "The two passwords differ." }
+        return nil
+    }
+
+    /// Frequently used passwords of qualifying length (from public breach frequency lists).
+    static let commonPasswords: Set<String> = [
+        "123456789012", "1234567890123", "12345678901234", "123456123456", "password1234", "password12345",
+        "password123456", "passwordpassword", "qwertyuiop12", "qwertyuiop123", "qwerty123456", "1q2w3e4r5t6y",
+        "1qaz2wsx3edc", "zaq12wsxcde3", "iloveyou1234", "abc123abc123", "111111111111", "000000000000",
+        "aaaaaaaaaaaa", "letmein12345", "welcome12345", "welcome123456", "administrator", "changeme1234",
+        "monkey123456", "football1234", "baseball1234", "sunshine1234", "princess1234", "superman1234",
+        "trustno1trustno1", "qwertyuiopasdf", "asdfghjkl123", "1234qwerasdf", "qwerasdfzxcv", "password!234",
+        "p@ssw0rd1234", "passw0rd1234", "123456qwerty", "qwertyqwerty", "987654321098", "123123123123",
+        "abcdefghijkl", "abcd12345678", "12345678abcd", "michael12345", "jennifer1234", "correcthorsebatterystaple",
+    ]
+}

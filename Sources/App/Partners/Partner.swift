@@ -1,0 +1,59 @@
+import Fluent
+import Foundation
+
+/// A reseller or white-label brand: the tenant boundary. Everything else belongs to one.
+final class Partner: Model, @unchecked Sendable {
+    static let schema = "partners"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "slug") var slug: String
+    @Field(key: "name") var name: String
+    @Field(key: "brand_color") var brandColor: String
+    @OptionalField(key: "logo_url") var logoURL: String?
+    @Field(key: "second_factor_required") var secondFactorRequired: Bool
+    @Field(key: "second_factor_methods") var secondFactorMethods: String
+    @Field(key: "idle_timeout_minutes") var idleTimeoutMinutes: Int
+    @Field(key: "absolute_timeout_minutes") var absoluteTimeoutMinutes: Int
+    @Field(key: "impersonation_reason_required") var impersonationReasonRequired: Bool
+    @Field(key: "impersonation_max_minutes") var impersonationMaxMinutes: Int
+    @Field(key: "history_retention_days") var historyRetentionDays: Int
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @Children(for: \.$partner) var domains: [PartnerDomain]
+
+    static let defaultSlug = "default"
+    static let defaultBrandColor = "#4F46E5"
+
+    init() {}
+
+    init(id: UUID? = nil, slug: String, name: String, brandColor: String = Partner.defaultBrandColor) {
+        self.id = id
+        self.slug = slug
+        self.name = name
+        self.brandColor = brandColor
+        self.logoURL = nil
+        self.secondFactorRequired = true
+        self.secondFactorMethods = "email,sms,totp"
+        self.idleTimeoutMinutes = 60
+        self.absoluteTimeoutMinutes = 12 * 60
+        self.impersonationReasonRequired = false
+        self.impersonationMaxMinutes = 60
+        self.historyRetentionDays = 183
+    }
+}
+
+/// A host name that selects its partner (matched against the request's `Host`, without port).
+final class PartnerDomain: Model, @unchecked Sendable {
+    static let schema = "partner_domains"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "partner_id") var partner: Partner
+    @Field(key: "host") var host: String
+
+    init() {}
+
+    init(partnerID: UUID, host: String) {
+        self.$partner.id = partnerID
+        self.host = host
+    }
+}

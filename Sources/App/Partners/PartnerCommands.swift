@@ -1,0 +1,90 @@
+import Fluent
+import Vapor
+
+/// `portal partner create --name NAME --slug SLUG --domain DOMAIN[,DOMAIN…]`
+struct PartnerCommands: AsyncCommandGroup {
+    let help = "Manage partners."
+    let commands: [String: any AnyAsyncCommand] = ["create": CreatePartnerCommand()]
+}
+
+struct CreatePartnerCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "name", help: "The partner's display name.") var name: String?
+        @Option(name: "slug", help: "Lower-case letters, digits and hyphens; unique.") var slug: String?
+        @Option(name: "domain", help: "Host name(s) that select this partner, comma-separated.") var domain: String?
+        init() {}
+    }
+
+    let help = "Create a partner with its domains."
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let input = PartnerService.NewPartner(
+            name: signature.name ?? "", slug: signature.slug ?? "",
+            domains: (signature.domain ?? "").split(separator: ",").map { String($0) }
+        )
+        do {
+            let partner = try await PartnerService.create(input, on: app.db)
+            context.console.output("Created partner '\(partner.slug)' (\(partner.name)) answering on \(partner.domains.map(\.host).joined(separator: ", ")).")
+        } catch let errors as OperatorInput.Errors {
+            throw CommandFailure(errors.summary)
+        }
+    }
+}
+
+/// A command's refusal, printed as one line without a stack trace.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum PartnerService {
+    struct NewPartner: Sendable {
+        var name: String
+        var slug: String
+        var domains: [String]
+    }
+
+    static func create(_ input: NewPartner, on db: any Database) async throws -> Partner {
+        var errors = OperatorInput.Errors()
+        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty || name.count > 200 { errors.fields["name"] = "Enter a name of 1 to 200 characters." }
+        let slug = input.slug.trimmingCharacters(in: .whitespaces).lowercased()
+        if !isValidSlug(slug) {
+            errors.fields["slug"] = "Use 1 to 63 lower-case letters, digits and hyphens, starting with a letter or digit."
+        } else if try await Partner.query(on: db).filter(\.$slug == slug).count() > 0 {
+            errors.fields["slug"] = "A partner with this slug already exists."
+        }
+        let domains = input.domains.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        if domains.isEmpty {
+            errors.fields["domain"] = "Give at least one domain."
+        } else if let bad = domains.first(where: { !isValidHost($0) }) {
+            errors.fields["domain"] = "'\(bad)' is not a host name."
+        } else if try await PartnerDomain.query(on: db).filter(\.$host ~~ domains).count() > 0 {
+            errors.fields["domain"] = "One of these domains already belongs to a partner."
+        }
+        guard errors.isEmpty else { throw errors }
+        return try await db.transaction { db in
+            let partner = Partner(slug: slug, name: name)
+            try await partner.create(on: db)
+            for host in Set(domains).sorted() {
+                try await PartnerDomain(partnerID: try partner.requireID(), host: host).create(on: db)
+            }
+            try await partner.$domains.load(on: db)
+            return partner
+        }
+    }
+
+    static func isValidSlug(_ slug: String) -> Bool {
+        (1...63).contains(slug.count) && slug.first != "-"
+            && slug.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
+
+    static func isValidHost(_ host: String) -> Bool {
+        guard (1...253).contains(host.count) else { return false }
+        return host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+                && label.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        }
+    }
+}

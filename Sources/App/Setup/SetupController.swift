@@ -1,0 +1,93 @@
+import Fluent
+import Vapor
+
+/// `GET/POST /setup/:token`: the first admin of a partner, or an operator choosing a password.
+enum SetupController {
+    struct Form: Content {
+        var name: String?
+        var email: String?
+        var password: String?
+        var passwordConfirmation: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, email, password
+            case passwordConfirmation = "password_confirmation"
+        }
+    }
+
+    static func show(_ request: Request) async throws -> Response {
+        let record = try await usableToken(request)
+        return render(request, model: .init(purpose: record.purpose, name: "", email: record.operator?.email ?? ""))
+    }
+
+    static func submit(_ request: Request) async throws -> Response {
+        let record = try await usableToken(request)
+        let form = try request.content.decode(Form.self)
+        let partner = try request.partner
+        var model = SetupView.Model(purpose: record.purpose, name: form.name ?? "", email: form.email ?? record.operator?.email ?? "")
+
+        var errors = OperatorInput.Errors()
+        if record.purpose == .firstAdmin {
+            if case .failure(let message) = OperatorInput.name(model.name) { errors.fields["name"] = message }
+            if case .failure(let message) = OperatorInput.email(model.email) { errors.fields["email"] = message }
+        }
+        if let problem = PasswordPolicy.check(form.password ?? "", confirmation: form.passwordConfirmation ?? "") {
+            errors.fields["password"] = problem
+        }
+        guard errors.isEmpty else {
+            model.errors = errors
+            return render(request, model: model, status: .unprocessableEntity)
+        }
+
+        let hash = try await request.password.async.hash(form.password ?? "")
+        let newAdmin = OperatorService.NewOperator(name: model.name, email: model.email, role: "admin", passwordHash: hash)
+        let now = Date()
+        let op: Operator
+        do {
+            op = try await request.db.transaction { db -> Operator in
+                guard try await SetupLinks.consume(record, now: now, on: db) else { throw PortalError.setupLinkSpent }
+                switch record.purpose {
+                case .firstAdmin:
+                    return try await OperatorService.create(newAdmin, partnerID: try partner.requireID(), on: db)
+                case .operatorSetup:
+                    guard let op = try await record.$operator.get(on: db) else { throw PortalError.setupLinkSpent }
+                    op.passwordHash = hash
+                    op.status = .active
+                    try await op.update(on: db)
+                    try await op.$grants.load(on: db)
+                    return op
+                }
+            }
+        } catch let fieldErrors as OperatorInput.Errors {
+            model.errors = fieldErrors
+            return render(request, model: model, status: .unprocessableEntity)
+        }
+        request.logger.notice("operator set up through a setup link", metadata: ["operator": "\(op.id?.uuidString ?? "")", "purpose": "\(record.purpose.rawValue)"])
+
+        let started = try await SessionStore.start(operator: op, partner: partner, ip: request.clientIP,
+                                                   userAgent: request.headers.first(name: .userAgent) ?? "", now: now, on: request.db)
+        let response = request.redirect(to: SiteURL.home.path, redirectType: .normal)
+        response.cookies[SessionCookies.session] = SessionCookies.make(started.token.value, for: request)
+        return response
+    }
+
+    private static func usableToken(_ request: Request) async throws -> OneTimeToken {
+        let token = request.parameters.get("token") ?? ""
+        guard let record = try await SetupLinks.find(token, partnerID: try request.partner.requireID(), now: Date(), on: request.db) else {
+            throw PortalError.setupLinkSpent
+        }
+        try await record.$operator.load(on: request.db)
+        return record
+    }
+
+    private static func render(_ request: Request, model: SetupView.Model, status: HTTPResponseStatus = .ok) -> Response {
+        request.page(model.title, status: status, content: SetupView.render(model, action: request.url.path, csrfToken: request.anonymousCSRFToken))
+    }
+}
+
+extension PortalError {
+    static let setupLinkSpent = PortalError(
+        status: .gone, title: "Link no longer valid",
+        detail: "This setup link has expired or was already used. Ask an admin for a new one."
+    )
+}

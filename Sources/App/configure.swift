@@ -1,0 +1,70 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Vapor
+
+/// Builds the application from a configuration value. The executable and the tests call
+/// the same function; tests pass an in-memory configuration.
+public func configure(_ app: Application, config: AppConfig) async throws {
+    app.portalConfig = config
+    app.logger.logLevel = config.logLevel
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
+
+    try configureDatabase(app, storage: config.storage)
+    app.migrations.add(PortalMigrations.all)
+
+    app.middleware = Middlewares()
+    app.middleware.use(RequestIDMiddleware())
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(PortalErrorMiddleware())
+
+    try routes(app)
+
+    app.asyncCommands.use(PartnerCommands(), as: "partner")
+    app.asyncCommands.use(OperatorCommands(), as: "operator")
+    app.asyncCommands.use(TokenCommands(), as: "token")
+}
+
+private func configureDatabase(_ app: Application, storage: AppConfig.Storage) throws {
+    switch storage {
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+    case .sqliteFile(let path):
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        app.lifecycle.use(SQLiteTuning())
+    case .postgres(let url, let schema):
+        var configuration = try SQLPostgresConfiguration(url: url)
+        configuration.searchPath = schema.map { [$0] }
+        app.databases.use(.postgres(configuration: configuration, connectionPoolTimeout: .seconds(5)), as: .psql)
+    }
+}
+
+/// WAL lets readers proceed while one writer writes; the busy timeout makes a second writer
+/// wait for the first instead of failing. Set on every event loop's connection at boot.
+struct SQLiteTuning: LifecycleHandler {
+    func didBootAsync(_ app: Application) async throws {
+        for eventLoop in app.eventLoopGroup.makeIterator() {
+            guard let db = app.databases.database(logger: app.logger, on: eventLoop) else { continue }
+            let sql = try db.sql
+            try await sql.raw("PRAGMA journal_mode = WAL").run()
+            try await sql.raw("PRAGMA busy_timeout = 5000").run()
+            try await sql.raw("PRAGMA synchronous = NORMAL").run()
+        }
+    }
+}
+
+/// Echoes Vapor's request id as `X-Request-ID`, so a person can quote it and it can be
+/// found in the logs (every log line of the request carries it as `request-id`).
+struct RequestIDMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Request-ID", value: request.id)
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        return response
+    }
+}

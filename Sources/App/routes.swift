@@ -1,0 +1,27 @@
+import OpenAPIVapor
+import Vapor
+
+/// How a request flows: health and assets answer anyone; everything else first selects the
+/// partner from the host. Browser routes then recognise the session and check CSRF tokens;
+/// API routes authenticate a bearer token and are generated from `openapi.yaml`.
+func routes(_ app: Application) throws {
+    app.get(SiteURL.healthz.pathComponents, use: HealthController.healthz)
+    app.get(SiteURL.readyz.pathComponents, use: HealthController.readyz)
+    app.get(SiteURL.stylesheet.pathComponents, use: AssetsController.stylesheet)
+
+    let tenant = app.grouped(PartnerMiddleware())
+
+    let browser = tenant.grouped(SessionAuthenticator(), CSRFMiddleware())
+    browser.get(SiteURL.signIn.pathComponents, use: SignInController.show)
+    browser.post(SiteURL.signIn.pathComponents, use: SignInController.submit)
+    browser.post(SiteURL.signOut.pathComponents, use: SignInController.signOut)
+    browser.get(SiteURL.setup(token: "").pathComponents, use: SetupController.show)
+    browser.post(SiteURL.setup(token: "").pathComponents, use: SetupController.submit)
+
+    let signedIn = browser.grouped(RequireSignedIn())
+    signedIn.get(SiteURL.home.pathComponents, use: HomeController.show)
+
+    let api = tenant.grouped(APIMiddleware())
+    api.get(["api", "v1", "openapi.yaml"], use: OpenAPIDocument.serve)
+    try APIService().registerHandlers(on: VaporTransport(routesBuilder: api), serverURL: URL(string: SiteURL.apiPrefix)!)
+}

@@ -9,6 +9,17 @@ enum APIContext {
         guard let request else { throw PortalError(status: .internalServerError, title: "Internal server error", detail: "No request context.") }
         return request
     }
+
+    /// The generated decoders read an explicit `null` as an absent optional property; where
+    /// the schema does not allow null, say so instead of silently ignoring it.
+    static func refuseNulls(for properties: [String], in request: Request) throws {
+        guard let data = request.body.data,
+              let object = try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]
+        else { return }
+        if let property = properties.first(where: { object[$0] is NSNull }) {
+            throw PortalError.badRequest("'\(property)' must not be null; leave it out to keep the current value.")
+        }
+    }
 }
 
 /// For every `/api/v1` route: bounds the body, authenticates the bearer token against the

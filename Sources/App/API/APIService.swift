@@ -14,6 +14,7 @@ struct APIService: APIProtocol {
         let request = try APIContext.current()
         let signedIn = try request.requireSignedIn()
         guard case .json(let update) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["name"], in: request)
         guard let op = try await Operator.query(on: request.db)
             .filter(\.$id == signedIn.operatorID).filter(\.$partner.$id == signedIn.partnerID)
             .with(\.$grants).first()

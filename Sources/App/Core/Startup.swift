@@ -7,12 +7,25 @@ public enum Startup {
     public static func prepare(_ app: Application, config: AppConfig, arguments: [String]) async throws {
         let command = arguments.first.flatMap { $0.hasPrefix("-") ? nil : $0 } ?? "serve"
         guard !["migrate", "routes"].contains(command), !arguments.contains("--help"), !arguments.contains("-h") else { return }
+        if command != "serve", ProcessInfo.processInfo.environment["LOG_LEVEL"] == nil {
+            // A command's own output is what matters; its errors are printed once, as one line.
+            app.logger.logLevel = .critical
+        }
+        try await probeDatabase(app)
         try await app.autoMigrate()
         try await DummyHash.prepare(with: app.password.async)
         if command == "serve" {
             let base = config.publicURL ?? "http://localhost:\(port(in: arguments) ?? 8080)"
             try await PartnerBootstrap.run(on: app.db, publicURL: base, logger: app.logger)
         }
+    }
+
+    /// Fails fast, with nothing but our own one-line message, when the database is unreachable.
+    private static func probeDatabase(_ app: Application) async throws {
+        var quiet = Logger(label: "portal.startup")
+        quiet.logLevel = .critical
+        guard let db = app.databases.database(logger: quiet, on: app.eventLoopGroup.any()) else { return }
+        _ = try await db.sql.raw("SELECT 1 AS ok").first()
     }
 
     static func port(in arguments: [String]) -> Int? {

@@ -1,0 +1,37 @@
+@testable import App
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct HealthTests {
+    @Test func healthAndReadinessAnswer200() async throws {
+        try await TestPortal.run { portal in
+            let health = try await portal.send(.GET, "/healthz")
+            let ready = try await portal.send(.GET, "/readyz")
+            #expect(health.status == .ok)
+            #expect(ready.status == .ok)
+        }
+    }
+
+    @Test func readinessIs503WhenTheDatabaseCannotBeReached() async throws {
+        // Nothing listens on port 1: the database is "down" for this instance.
+        let app = try await Application.make(.testing)
+        try await configure(app, config: TestPortal.config(storage: .postgres(url: "postgres://portal:secret@127.0.0.1:1/portal")))
+        do {
+            let response = try await app.testing().sendRequest(.GET, "/readyz")
+            #expect(response.status == .serviceUnavailable)
+            #expect(try await app.testing().sendRequest(.GET, "/healthz").status == .ok)
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+
+    @Test func startupFailureIsOneReadableLine() {
+        struct Refused: Error, CustomStringConvertible { var description: String { "connect(descriptor:addr:size:): Connection refused (errno: 111)" } }
+        let line = Startup.describe(Refused())
+        #expect(line.hasPrefix("cannot reach the database"))
+        #expect(!line.contains("\n"))
+    }
+}

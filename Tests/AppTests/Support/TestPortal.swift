@@ -1,0 +1,186 @@
+@testable import App
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// Which database the suite runs on: in-memory SQLite by default, PostgreSQL when
+/// `TEST_DATABASE_URL` is set (each test then gets a schema of its own, dropped afterwards).
+enum TestDatabase {
+    static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static var isPostgres: Bool { postgresURL != nil }
+
+    static func freshStorage() -> AppConfig.Storage {
+        if let url = postgresURL {
+            return .postgres(url: url, schema: "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
+        }
+        return .sqliteMemory
+    }
+}
+
+/// A configured, migrated application with a default partner, and helpers to act on it.
+struct TestPortal {
+    let app: Application
+    let partner: Partner
+
+    static func config(storage: AppConfig.Storage) -> AppConfig {
+        // Cost 4 keeps the suite fast; production refuses anything under 12 (see AppConfigTests).
+        AppConfig(storage: storage, bcryptCost: 4, logLevel: .warning)
+    }
+
+    /// Runs `body` against a fresh application and database, then tears both down.
+    static func run(
+        storage: AppConfig.Storage = TestDatabase.freshStorage(),
+        adjust: (inout AppConfig) -> Void = { _ in },
+        _ body: (TestPortal) async throws -> Void
+    ) async throws {
+        var config = config(storage: storage)
+        adjust(&config)
+        let app = try await makeApp(config: config)
+        do {
+            try await app.autoMigrate()
+            let partner = Partner(slug: Partner.defaultSlug, name: "Acme Partners")
+            try await partner.create(on: app.db)
+            try await body(TestPortal(app: app, partner: partner))
+            try await dropSchema(app, storage: storage)
+            try await app.asyncShutdown()
+        } catch {
+            try? await dropSchema(app, storage: storage)
+            try? await app.asyncShutdown()
+            throw error
+        }
+    }
+
+    /// An application on `config`, with its PostgreSQL schema created (not migrated).
+    static func makeApp(config: AppConfig) async throws -> Application {
+        let app = try await Application.make(.testing)
+        do {
+            try await configure(app, config: config)
+            if case .postgres(_, let schema?) = config.storage {
+                try await app.db.sql.raw("CREATE SCHEMA IF NOT EXISTS \(unsafeRaw: schema)").run()
+            }
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        return app
+    }
+
+    static func dropSchema(_ app: Application, storage: AppConfig.Storage) async throws {
+        if case .postgres(_, let schema?) = storage {
+            try await app.db.sql.raw("DROP SCHEMA IF EXISTS \(unsafeRaw: schema) CASCADE").run()
+        }
+    }
+
+    var db: any Database { app.db }
+
+    // MARK: - Fixtures
+
+    @discardableResult
+    func makeOperator(
+        email: String = "ada@example.com", name: String = "Ada Admin", password: String? = "correct horse battery",
+        role: String = "admin", status: Operator.Status? = nil, partner: Partner? = nil
+    ) async throws -> Operator {
+        let hash = try password.map { try Bcrypt.hash($0, cost: 4) }
+        let op = try await OperatorService.create(
+            .init(name: name, email: email, role: role, passwordHash: hash),
+            partnerID: try (partner ?? self.partner).requireID(), on: db)
+        if let status, status != op.status {
+            op.status = status
+            try await op.update(on: db)
+        }
+        return op
+    }
+
+    func makePartner(slug: String, name: String, domains: [String]) async throws -> Partner {
+        try await PartnerService.create(.init(name: name, slug: slug, domains: domains), on: db)
+    }
+
+    func makeToken(for op: Operator) async throws -> String {
+        try await APITokens.create(name: "test", operator: op, now: Date(), on: db).value
+    }
+
+    // MARK: - Requests
+
+    func send(
+        _ method: HTTPMethod, _ path: String, host: String = "portal.test", headers: HTTPHeaders = [:],
+        cookies: Browser? = nil, body: ByteBuffer? = nil
+    ) async throws -> TestingHTTPResponse {
+        try await app.testing().sendRequest(method, path, headers: headers, body: body) { request in
+            request.headers.replaceOrAdd(name: .host, value: host)
+            if let cookies, !cookies.jar.isEmpty {
+                request.headers.replaceOrAdd(name: .cookie, value: cookies.jar.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))
+            }
+        }
+    }
+
+    /// Sends a URL-encoded form the way a browser would.
+    func submit(_ path: String, _ fields: [String: String], browser: Browser, host: String = "portal.test") async throws -> TestingHTTPResponse {
+        var headers = HTTPHeaders()
+        headers.contentType = .urlEncodedForm
+        let body = fields.map { key, value in
+            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        }.joined(separator: "&")
+        let response = try await send(.POST, path, host: host, headers: headers, cookies: browser, body: ByteBuffer(string: body))
+        browser.absorb(response)
+        return response
+    }
+
+    /// Loads a page in `browser`, keeping its cookies, and returns the response.
+    func visit(_ path: String, browser: Browser, host: String = "portal.test") async throws -> TestingHTTPResponse {
+        let response = try await send(.GET, path, host: host, cookies: browser)
+        browser.absorb(response)
+        return response
+    }
+
+    /// Signs in through the form and returns the browser holding the session.
+    func signIn(email: String = "ada@example.com", password: String = "correct horse battery", browser: Browser = Browser()) async throws -> Browser {
+        let page = try await visit("/sign-in", browser: browser)
+        let response = try await submit("/sign-in", ["email": email, "password": password, "csrf_token": page.csrfToken ?? ""], browser: browser)
+        #expect(response.status == .seeOther)
+        return browser
+    }
+}
+
+/// A cookie jar that follows Set-Cookie like a browser.
+final class Browser: @unchecked Sendable {
+    var jar: [String: String] = [:]
+
+    func absorb(_ response: TestingHTTPResponse) {
+        for header in response.headers[.setCookie] {
+            let pair = header.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else { continue }
+            let expired = header.lowercased().contains("max-age=0")
+            if expired || parts[1].isEmpty { jar[parts[0]] = nil } else { jar[parts[0]] = parts[1] }
+        }
+    }
+
+    var session: String? { jar[SessionCookies.session] }
+}
+
+extension TestingHTTPResponse {
+    var text: String { body.string }
+
+    /// The value of the first hidden CSRF field on the page.
+    var csrfToken: String? {
+        let marker = "name=\"csrf_token\" value=\""
+        guard let start = text.range(of: marker) else { return nil }
+        let rest = text[start.upperBound...]
+        return rest.prefix { $0 != "\"" }.description
+    }
+
+    func json<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+    }
+
+    /// All Set-Cookie header lines for `name`.
+    func setCookie(_ name: String) -> String? {
+        headers[.setCookie].first { $0.hasPrefix(name + "=") }
+    }
+}

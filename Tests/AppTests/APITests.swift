@@ -86,6 +86,7 @@ import VaporTesting
         (#"{"name": "a\u0000b"}"#, .badRequest),                   // control character
         (#"{"name": null}"#, .badRequest),                         // null where a string is required
         (#"[]"#, .badRequest),                                     // not an object
+        ("{\"name\": \"" + String(repeating: "e\u{301}", count: 101) + "\"}", .badRequest), // 101 letters, 202 code points
     ])
     func badBodiesAre400ProblemJSON(body: String, status: HTTPResponseStatus) async throws {
         try await TestPortal.run { portal in

@@ -30,7 +30,8 @@ def main():
         base = f"http://127.0.0.1:{portal.port}/api/v1"
         command = [opts.st, "run", f"{base}/openapi.yaml", "--url", base, "--checks", "all",
                    "-H", f"Authorization: Bearer {value}", "--max-examples", "200", "--no-color"]
-        print("$", " ".join(command[:-4] + ["-H", "'Authorization: Bearer …'", "--max-examples", "200", "--no-color"]), flush=True)
+        shown = [("Authorization: Bearer …" if part.startswith("Authorization:") else part) for part in command]
+        print("$", " ".join(shown), flush=True)
         result = subprocess.run(command, timeout=900)
         if result.returncode != 0:
             print(portal.log()[-4000:])

@@ -44,7 +44,7 @@ enum HomeView {
 
     static func render(_ model: Model) -> Node<HTML.BodyContext> {
         let welcome = "Welcome, " + model.operatorName
-        let lead = "You are signed in to the " + model.partnerName + " operator portal."
+        let lead = "You are signed in to " + model.partnerName + "."
         let header: Node<HTML.BodyContext> = .div(.class("page-header"), .div(.h1(.text(welcome)), .p(.text(lead))))
         return .group(
             header,

@@ -32,6 +32,8 @@ struct LayoutModel: Sendable {
 }
 
 enum Layout {
+    static let productName = "Operator Portal"
+
     /// A whole page: head, top bar with navigation and the signed-in operator, then `content`.
     /// `nonce` allows the one inline style block (the brand colour) under the page's CSP.
     static func page(title: String, layout: LayoutModel, nonce: String, content: Node<HTML.BodyContext>) -> HTML {
@@ -42,7 +44,7 @@ enum Layout {
                 .a(.class("skip-link"), .href("#main"), .text("Skip to content")),
                 topBar(layout),
                 .main(.id("main"), .attribute(named: "tabindex", value: "-1"), content),
-                .footer(.class("footer"), .text("\(layout.partnerName) · Operator Portal"))
+                .footer(.class("footer"), .text(layout.partnerName == productName ? productName : "\(layout.partnerName) · \(productName)"))
             )
         )
     }
@@ -53,6 +55,8 @@ enum Layout {
             .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
             .title(title),
             .link(.rel(.stylesheet), .href(SiteURL.stylesheet.path)),
+            // No favicon of our own yet: say so, instead of letting browsers ask for one.
+            .link(.rel(.icon), .href("data:,")),
             .element(named: "style", nodes: [
                 .attribute(named: "nonce", value: nonce),
                 .raw(":root{--brand:\(BrandColor.sanitized(layout.brandColor));--brand-text:\(BrandColor.textColor(on: layout.brandColor))}"),

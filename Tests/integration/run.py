@@ -103,6 +103,26 @@ def wrong_configuration_value_stops_startup_naming_it(opts):
 
 
 @check
+def dotenv_file_is_read_at_startup(opts):
+    portal = Portal(opts.portal)
+    with open(os.path.join(portal.workdir, ".env"), "w") as env_file:
+        env_file.write("BCRYPT_COST=11\n")
+    result = subprocess.run([opts.portal, "serve"], cwd=portal.workdir, env=portal.env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "BCRYPT_COST" in result.stderr and "'11'" in result.stderr, result.stderr
+
+
+@check
+def migrate_revert_and_migrate_again_from_the_command_line(opts):
+    portal = Portal(opts.portal)
+    for args in (["migrate", "--yes"], ["migrate", "--revert", "--yes"], ["migrate", "--yes"]):
+        result = portal.cli(*args, env={"LOG_LEVEL": "info"})
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+    assert os.path.exists(os.path.join(portal.workdir, "data", "portal.sqlite"))
+    again = portal.cli("migrate", "--yes", env={"LOG_LEVEL": "info"})
+    assert again.returncode == 0 and "No new migrations" in (again.stdout + again.stderr), again.stdout + again.stderr
+
+
+@check
 def readyz_follows_postgres_going_down_and_coming_back(opts):
     if not opts.pg_url:
         raise AssertionError("no PostgreSQL given (--pg-url)")

@@ -8,5 +8,6 @@ enum PortalMigrations {
         CreateOperators(),
         CreateSessions(),
         CreateTokens(),
+        CreateAccessModel(),
     ]
 }

@@ -1,0 +1,136 @@
+import Foundation
+
+/// A role as the policy sees it: built-in (from `BuiltInRole`) or a partner's custom role.
+public struct RoleDefinition: Sendable, Hashable {
+    /// A built-in role's code, or a custom role's id.
+    public let id: String
+    public let name: String
+    public let description: String
+    public let permissions: Set<Permission>
+    /// Held on an account only while it is still in setup (Sales' edit and log-in).
+    public let whileInSetup: Set<Permission>
+    public let secureClearance: Bool
+    public let isBuiltIn: Bool
+
+    public var isAdmin: Bool { isBuiltIn && (id == "admin" || id == "admin-secure") }
+
+    /// Every permission the role can ever exercise.
+    public var allPermissions: Set<Permission> { permissions.union(whileInSetup) }
+
+    init(builtIn role: BuiltInRole) {
+        self.id = role.code
+        self.name = role.name
+        self.description = role.description
+        self.permissions = role.permissions
+        self.whileInSetup = role.whileInSetup
+        self.secureClearance = role.secureClearance
+        self.isBuiltIn = true
+    }
+
+    init(id: String, name: String, description: String, permissions: Set<Permission>, secureClearance: Bool) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.permissions = permissions
+        self.whileInSetup = []
+        self.secureClearance = secureClearance
+        self.isBuiltIn = false
+    }
+}
+
+/// Where a grant applies, with what the policy needs to know about groups already resolved:
+/// a group scope carries the group's id; targets carry the ids of their group and its ancestors.
+public enum Scope: Hashable, Sendable {
+    case all
+    case group(UUID)
+    case account(UUID)
+    /// The operator's assigned accounts, or every account while they have no assignment.
+    case assigned
+}
+
+public struct ActorGrant: Sendable, Hashable {
+    public let role: RoleDefinition
+    public let scope: Scope
+}
+
+/// The operator asking, with everything the decision needs loaded.
+public struct Actor: Sendable {
+    public let operatorID: UUID
+    public let partnerID: UUID
+    public let isActive: Bool
+    public let grants: [ActorGrant]
+    /// Whether the operator is assigned to at least one account (seed 002's rule).
+    public let hasAssignments: Bool
+
+    public init(operatorID: UUID, partnerID: UUID, isActive: Bool, grants: [ActorGrant], hasAssignments: Bool) {
+        self.operatorID = operatorID
+        self.partnerID = partnerID
+        self.isActive = isActive
+        self.grants = grants
+        self.hasAssignments = hasAssignments
+    }
+}
+
+/// A client account as the policy sees it.
+public struct AccountFacts: Sendable, Hashable {
+    public let id: UUID
+    public let partnerID: UUID
+    /// The account's group and all groups above it.
+    public let groupLineage: Set<UUID>
+    public let secure: Bool
+    public let locked: Bool
+    public let setupCompleted: Bool
+    /// Whether the asking operator is among the account's assigned operators.
+    public let assignedToActor: Bool
+}
+
+public struct GroupFacts: Sendable, Hashable {
+    public let id: UUID
+    public let partnerID: UUID
+    /// The group itself and all groups above it.
+    public let lineage: Set<UUID>
+}
+
+/// Where another operator's grant applies, resolved for scope comparison.
+public enum ScopeFacts: Sendable, Hashable {
+    case all
+    /// A group scope: the group and all groups above it.
+    case group(lineage: Set<UUID>)
+    /// An account scope: the account's group lineage.
+    case account(id: UUID, groupLineage: Set<UUID>)
+    case assigned
+}
+
+/// Another operator as the policy sees it: the target of edit, block, remove or log-in-as.
+public struct OperatorFacts: Sendable, Hashable {
+    public struct HeldGrant: Sendable, Hashable {
+        public let role: RoleDefinition
+        public let scope: ScopeFacts
+    }
+
+    public let id: UUID
+    public let partnerID: UUID
+    public let isBlocked: Bool
+    public let grants: [HeldGrant]
+
+    public var holdsAdmin: Bool { grants.contains { $0.role.isAdmin } }
+    public var permissions: Set<Permission> { grants.reduce(into: []) { $0.formUnion($1.role.allPermissions) } }
+    public var hasSecureClearance: Bool { grants.contains { $0.role.secureClearance } }
+}
+
+public enum Target: Sendable {
+    /// The partner as a whole (partner-wide actions, "all accounts").
+    case partner(UUID)
+    case group(GroupFacts)
+    case account(AccountFacts)
+    case `operator`(OperatorFacts)
+
+    var partnerID: UUID {
+        switch self {
+        case .partner(let id): id
+        case .group(let group): group.partnerID
+        case .account(let account): account.partnerID
+        case .operator(let op): op.partnerID
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Fluent
+import FluentSQL
+import Foundation
+import SQLKit
+
+/// "The accounts this operator may view" as one SQL condition, the database form of
+/// `AccessPolicy.decide(actor, .accountView, .account(…))`. Rows are filtered by the
+/// database, never loaded and filtered in memory.
+enum AccountVisibility {
+    /// A condition on the `accounts` table (unqualified column names).
+    static func condition(for actor: Actor) -> any SQLExpression {
+        guard actor.isActive else { return SQLQueryString("1 = 0") }
+        let partner: any SQLExpression = SQLQueryString("partner_id = \(bind: actor.partnerID)")
+        let branches = actor.grants.compactMap { grant -> (any SQLExpression)? in
+            let always = grant.role.permissions.contains(.accountView)
+            let inSetupOnly = !always && grant.role.whileInSetup.contains(.accountView)
+            guard always || inSetupOnly else { return nil }
+            var parts: [any SQLExpression] = [scopeCondition(grant.scope, actor: actor)]
+            if !grant.role.secureClearance { parts.append(SQLQueryString("secure = \(bind: false)")) }
+            if inSetupOnly { parts.append(SQLQueryString("setup_completed = \(bind: false)")) }
+            return SQLGroupExpression(SQLList(parts, separator: SQLRaw(" AND ")))
+        }
+        guard !branches.isEmpty else { return SQLQueryString("1 = 0") }
+        let anyBranch = SQLGroupExpression(SQLList(branches, separator: SQLRaw(" OR ")))
+        return SQLGroupExpression(SQLList([partner, anyBranch], separator: SQLRaw(" AND ")))
+    }
+
+    private static func scopeCondition(_ scope: Scope, actor: Actor) -> any SQLExpression {
+        switch scope {
+        case .all:
+            return SQLQueryString("1 = 1")
+        case .account(let id):
+            return SQLQueryString("id = \(bind: id)")
+        case .group(let id):
+            return SQLQueryString("""
+                group_id IN (SELECT g.id FROM groups g, groups root WHERE root.id = \(bind: id) \
+                AND root.partner_id = \(bind: actor.partnerID) AND g.partner_id = \(bind: actor.partnerID) \
+                AND g.path LIKE root.path || '%')
+                """)
+        case .assigned:
+            guard actor.hasAssignments else { return SQLQueryString("1 = 1") }
+            return SQLQueryString("id IN (SELECT a.account_id FROM account_assignments a WHERE a.operator_id = \(bind: actor.operatorID))")
+        }
+    }
+
+    /// One page of visible accounts ordered by name, then id (keyset: pass the last row's
+    /// name and id to continue).
+    static func page(for actor: Actor, after: (name: String, id: UUID)? = nil, limit: Int = 50, on db: any Database) async throws -> [Account] {
+        let sql = try db.sql
+        var query = sql.select().column("*").from(Account.schema).where(condition(for: actor))
+        if let after {
+            query = query.where(SQLQueryString("(name > \(bind: after.name) OR (name = \(bind: after.name) AND id > \(bind: after.id)))"))
+        }
+        let rows = try await query.orderBy("name").orderBy("id").limit(limit).all()
+        return try rows.map { try $0.decode(fluentModel: Account.self) }
+    }
+
+    static func count(for actor: Actor, on db: any Database) async throws -> Int {
+        let row = try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(Account.schema).where(condition(for: actor)).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// The result of asking the access policy. A denial says why, in words an operator can read.
+public enum Decision: Equatable, Sendable {
+    case allow
+    case deny(DenyReason)
+
+    public var isAllowed: Bool { self == .allow }
+}
+
+public enum DenyReason: Equatable, Sendable {
+    case blocked
+    /// The target belongs to another partner: answered as if it did not exist.
+    case otherPartner
+    case missingPermission(Permission)
+    case outOfScope(Permission)
+    case secureAccount
+    case accountLocked
+    case setupCompleted(Permission)
+    case adminProtected
+    case selfTarget
+    case targetBlocked
+    case escalation
+
+    public var message: String {
+        switch self {
+        case .blocked: "Your access has been blocked."
+        case .otherPartner: "There is nothing at this address."
+        case .missingPermission(let permission): "None of your roles includes “\(permission.title)” (\(permission.rawValue))."
+        case .outOfScope(let permission): "Your roles include “\(permission.title)” (\(permission.rawValue)), but not over this item."
+        case .secureAccount: "This account is secure: only roles with secure clearance can act on it."
+        case .accountLocked: "This account is locked: nobody can log in to it until it is unlocked."
+        case .setupCompleted(let permission): "Your role allows “\(permission.title)” only while the account is in setup."
+        case .adminProtected: "Only operators who can manage admins may do this to an admin or grant Admin."
+        case .selfTarget: "You cannot do this to yourself."
+        case .targetBlocked: "This operator is blocked."
+        case .escalation: "You cannot grant or act beyond your own permissions and scope."
+        }
+    }
+
+    /// The permission the denial names, for `problem+json` and logs.
+    public var permission: Permission? {
+        switch self {
+        case .missingPermission(let permission), .outOfScope(let permission), .setupCompleted(let permission): permission
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Fluent
+import Foundation
+
+/// A client account: a business that is the partner's customer.
+final class Account: Model, @unchecked Sendable {
+    static let schema = "accounts"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "partner_id") var partnerID: UUID
+    /// Random, URL-safe and immutable; what integrations use.
+    @Field(key: "business_uid") var businessUID: String
+    @Field(key: "name") var name: String
+    @Field(key: "email") var email: String
+    @OptionalField(key: "group_id") var groupID: UUID?
+    @Field(key: "secure") var secure: Bool
+    @Field(key: "locked") var locked: Bool
+    @Field(key: "setup_completed") var setupCompleted: Bool
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+
+    init() {}
+
+    init(id: UUID = UUID(), partnerID: UUID, name: String, email: String, groupID: UUID?, secure: Bool) {
+        self.id = id
+        self.partnerID = partnerID
+        self.businessUID = Account.newBusinessUID()
+        self.name = name
+        self.email = email
+        self.groupID = groupID
+        self.secure = secure
+        self.locked = false
+        self.setupCompleted = false
+    }
+
+    /// 16 URL-safe characters from 96 random bits.
+    static func newBusinessUID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<12).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64URLEncoded
+    }
+}
+
+/// An operator assigned to an account (seed 001 "Operator assignments").
+final class AccountAssignment: Model, @unchecked Sendable {
+    static let schema = "account_assignments"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "partner_id") var partnerID: UUID
+    @Field(key: "account_id") var accountID: UUID
+    @Field(key: "operator_id") var operatorID: UUID
+
+    init() {}
+
+    init(partnerID: UUID, accountID: UUID, operatorID: UUID) {
+        self.partnerID = partnerID
+        self.accountID = accountID
+        self.operatorID = operatorID
+    }
+}

@@ -1,0 +1,89 @@
+import Fluent
+import Foundation
+
+/// Blocking, unblocking and changing grants of operators, with every rule of the access
+/// model applied: the policy decides, and the partner always keeps an active admin.
+enum OperatorAdministration {
+    struct RequestedGrant: Sendable, Equatable {
+        var role: String
+        var scope: Grant.ScopeKind
+        var scopeID: UUID?
+    }
+
+    static func block(_ target: Operator, by actor: Actor, on db: any Database) async throws {
+        try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
+        if target.status == .active, try await isLastAdmin(target, on: db) {
+            throw PortalError.lastAdmin(name: target.name, action: "blocked")
+        }
+        target.status = .blocked
+        try await db.transaction { db in
+            try await target.update(on: db)
+            try await SessionStore.endAll(operatorID: target.requireID(), on: db)
+        }
+    }
+
+    static func unblock(_ target: Operator, by actor: Actor, on db: any Database) async throws {
+        try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
+        target.status = target.passwordHash == nil ? .invited : .active
+        try await target.update(on: db)
+    }
+
+    /// Replaces all of an operator's grants. The actor must be allowed to edit the operator
+    /// as they are, and to give each new grant.
+    static func replaceGrants(of target: Operator, with requested: [RequestedGrant], by actor: Actor, on db: any Database) async throws {
+        let partnerID = target.$partner.id
+        try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
+        guard !requested.isEmpty else { throw PortalError.badRequest("Give the operator at least one role.") }
+        let roles = try await AccessLoader.roles(partnerID: partnerID, on: db)
+        for grant in requested {
+            guard let role = roles[grant.role] else { throw PortalError.badRequest("Unknown role '\(grant.role)'.") }
+            if (grant.scope == .group || grant.scope == .account) != (grant.scopeID != nil) {
+                throw PortalError.badRequest("A \(grant.scope.rawValue) scope needs exactly one \(grant.scope.rawValue) id.")
+            }
+            guard let scope = try await AccessLoader.scopeFacts(kind: grant.scope, id: grant.scopeID, partnerID: partnerID, on: db) else {
+                throw PortalError.notFound("The \(grant.scope.rawValue) of this grant does not exist.")
+            }
+            try require(AccessPolicy.decideGrant(actor, role: role, scope: scope, partnerID: partnerID))
+        }
+        let keepsAdmin = requested.contains { roles[$0.role]?.isAdmin == true && $0.scope == .all }
+        if !keepsAdmin, target.status == .active, try await isLastAdmin(target, on: db) {
+            throw PortalError.lastAdmin(name: target.name, action: "demoted")
+        }
+        try await db.transaction { db in
+            try await Grant.query(on: db).filter(\.$operator.$id == target.requireID()).delete()
+            for grant in requested {
+                try await Grant(partnerID: partnerID, operatorID: target.requireID(), role: grant.role,
+                                scope: grant.scope, scopeID: grant.scopeID).create(on: db)
+            }
+        }
+        try await target.$grants.load(on: db)
+    }
+
+    /// Whether `target` is the partner's only active operator holding Admin over all accounts.
+    static func isLastAdmin(_ target: Operator, on db: any Database) async throws -> Bool {
+        let adminRoles = ["admin", "admin-secure"]
+        let grants = try await Grant.query(on: db)
+            .filter(\.$partnerID == target.$partner.id).filter(\.$role ~~ adminRoles).filter(\.$scope == .all)
+            .join(parent: \.$operator).filter(Operator.self, \.$status == .active)
+            .all()
+        let holders = Set(grants.map { $0.$operator.id })
+        return holders == [try target.requireID()]
+    }
+
+    static func require(_ decision: Decision) throws {
+        if case .deny(let reason) = decision { throw PortalError.denied(reason) }
+    }
+}
+
+extension PortalError {
+    static func lastAdmin(name: String, action: String) -> PortalError {
+        PortalError(status: .conflict, title: "Last admin",
+                    detail: "\(name) is the last active admin over all accounts and cannot be \(action). Make another operator an admin first.")
+    }
+
+    /// A policy denial: 404 where even existence must not leak, 403 otherwise.
+    static func denied(_ reason: DenyReason) -> PortalError {
+        if reason == .otherPartner { return .notFound() }
+        return PortalError(status: .forbidden, title: "Forbidden", detail: reason.message)
+    }
+}

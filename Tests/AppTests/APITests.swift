@@ -130,6 +130,12 @@ import VaporTesting
             #expect(method.status == .methodNotAllowed)
             #expect(method.headers.first(name: .allow) == "GET, PATCH")
             #expect(try method.json(Problem.self).status == 405)
+
+            // A constant path segment is its own resource, not a parameter's value.
+            let token = try await portal.makeToken(for: try await portal.makeOperator())
+            let csv = try await portal.send(.DELETE, "/api/v1/roles/matrix.csv", headers: bearer(token))
+            #expect(csv.status == .methodNotAllowed)
+            #expect(csv.headers.first(name: .allow) == "GET")
         }
     }
 

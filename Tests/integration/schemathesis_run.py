@@ -20,7 +20,7 @@ def main():
     portal = Portal(opts.portal, env={"LOG_LEVEL": "warning"}).start()
     try:
         made = portal.cli("operator", "create", "--partner", "default", "--email", "api@example.com", "--name", "API Tester",
-                          "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+                          "--role", "admin-secure", "--password-stdin", stdin=PASSWORD + "\n")
         if made.returncode != 0:
             sys.exit(f"could not create the operator: {made.stderr}")
         token = portal.cli("token", "create", "--partner", "default", "--operator", "api@example.com", "--name", "schemathesis")

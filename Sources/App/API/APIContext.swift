@@ -10,6 +10,14 @@ enum APIContext {
         return request
     }
 
+    /// Whether the JSON body sets `property` to an explicit null.
+    static func hasNull(_ property: String, in request: Request) -> Bool {
+        guard let data = request.body.data,
+              let object = try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]
+        else { return false }
+        return object[property] is NSNull
+    }
+
     /// The generated decoders read an explicit `null` as an absent optional property; where
     /// the schema does not allow null, say so instead of silently ignoring it.
     static func refuseNulls(for properties: [String], in request: Request) throws {

@@ -3,7 +3,8 @@ import OpenAPIRuntime
 import Vapor
 
 /// The handlers of the operations in `openapi.yaml`. Each reads the request from
-/// `APIContext`, asks the domain, and maps the result to the generated output type.
+/// `APIContext`, asks the domain (which asks the access policy), and maps the result to the
+/// generated output type. Capabilities add their handlers in extensions beside their code.
 struct APIService: APIProtocol {
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
         let request = try APIContext.current()
@@ -36,6 +37,39 @@ struct APIService: APIProtocol {
             partner: .init(slug: partner.slug, name: partner.name),
             permissions: signedIn.permissions.compactMap { Components.Schemas.Permission(rawValue: $0.rawValue) }
         )
+    }
+
+    func listPermissions(_ input: Operations.ListPermissions.Input) async throws -> Operations.ListPermissions.Output {
+        _ = try APIContext.current().requireSignedIn()
+        return .ok(.init(body: .json(Permission.allCases.map { permission in
+            .init(code: .init(permission), title: permission.title, level: permission.isAccountLevel ? .account : .partner)
+        })))
+    }
+}
+
+extension Components.Schemas.Permission {
+    init(_ permission: Permission) {
+        // The document's enum is generated from the same catalogue (see APITests).
+        self = Self(rawValue: permission.rawValue)!
+    }
+}
+
+/// Parsing helpers shared by the handlers.
+enum APIInput {
+    static func uuid(_ raw: String, field: String) throws -> UUID {
+        guard let id = UUID(uuidString: raw) else { throw PortalError.badRequest("\(field): expected a UUID, got '\(raw)'.") }
+        return id
+    }
+
+    /// An id in a path: anything that is not a UUID names nothing.
+    static func pathID(_ raw: String) throws -> UUID {
+        guard let id = UUID(uuidString: raw) else { throw PortalError.notFound() }
+        return id
+    }
+
+    static func text(_ raw: String, field: String, maxLength: Int) throws -> String {
+        guard raw.unicodeScalars.count <= maxLength else { throw PortalError.badRequest("\(field): use at most \(maxLength) characters.") }
+        return raw.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

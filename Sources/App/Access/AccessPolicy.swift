@@ -21,6 +21,14 @@ public enum AccessPolicy {
         }
     }
 
+    /// Whether the actor holds `permission` through any grant, whatever its scope: for
+    /// reference data (the role list) that any holder needs to see.
+    public static func decideAnywhere(_ actor: Actor, _ permissions: [Permission]) -> Decision {
+        guard actor.isActive else { return .deny(.blocked) }
+        let held = actor.grants.contains { grant in permissions.contains { grant.role.allPermissions.contains($0) } }
+        return held ? .allow : .deny(.missingPermission(permissions[0]))
+    }
+
     // MARK: - Accounts
 
     private static func decide(_ actor: Actor, _ permission: Permission, account: AccountFacts, holders: [ActorGrant]) -> Decision {
@@ -79,6 +87,14 @@ public enum AccessPolicy {
         guard granting.contains(where: { covers($0.scope, other: scope) }) else { return .deny(.outOfScope(.operatorsEdit)) }
         guard exceedsNothing(actor, role.allPermissions, clearance: role.secureClearance, within: [scope]) else { return .deny(.escalation) }
         return .allow
+    }
+
+    /// Whether `actor` may define a role carrying `permissions` (and clearance): only what
+    /// they hold themselves over all accounts, and Admin's own right only with it.
+    public static func decideRoleContent(_ actor: Actor, permissions: Set<Permission>, clearance: Bool) -> Decision {
+        guard actor.isActive else { return .deny(.blocked) }
+        if permissions.contains(.operatorsManageAdmins), !holdsManageAdmins(actor) { return .deny(.adminProtected) }
+        return exceedsNothing(actor, permissions, clearance: clearance, within: [.all]) ? .allow : .deny(.escalation)
     }
 
     /// Whether a grant scope of ours contains another grant's scope.

@@ -10,7 +10,10 @@ struct PortalErrorMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let described = Self.describe(error, for: request)
+            var described = Self.describe(error, for: request)
+            if described.status == .notFound, Self.isAPI(request), let allowed = Self.allowedMethods(for: request), !allowed.isEmpty {
+                described = .methodNotAllowed(allowed: allowed)
+            }
             if described.status.code >= 500 {
                 request.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.url.path)"])
             } else {
@@ -43,9 +46,6 @@ struct PortalErrorMiddleware: AsyncMiddleware {
             }
             return internalError(request)
         case let abort as any AbortError:
-            if abort.status == .notFound, isAPI(request), let allowed = allowedMethods(for: request), !allowed.isEmpty {
-                return .methodNotAllowed(allowed: allowed)
-            }
             if abort.status.code >= 500 { return internalError(request) }
             let detail: String = switch abort.status {
             case .notFound: "There is nothing at this address."
@@ -81,18 +81,25 @@ struct PortalErrorMiddleware: AsyncMiddleware {
     }
 
     /// The methods registered for the request's path, when it is not the request's own.
+    /// Like the router, a constant segment wins over a parameter: `/roles/matrix.csv` is its
+    /// own resource, not a role called "matrix.csv".
     private static func allowedMethods(for request: Request) -> [HTTPMethod]? {
         let components = request.url.path.split(separator: "/").map(String.init)
-        let methods = request.application.routes.all.filter { route in
+        let matching = request.application.routes.all.filter { route in
             route.path.count == components.count && zip(route.path, components).allSatisfy { pattern, part in
                 switch pattern {
                 case .constant(let constant): constant == part
-                case .parameter: true
-                case .anything, .catchall: true
+                case .parameter, .anything, .catchall: true
                 }
             }
-        }.map(\.method)
-        let unique = Array(Set(methods.map(\.rawValue))).sorted().map { HTTPMethod(rawValue: $0) }
+        }
+        /// 1 for each constant segment, position by position: higher is more specific.
+        func specificity(_ route: Route) -> [Int] {
+            route.path.map { if case .constant = $0 { 1 } else { 0 } }
+        }
+        guard let best = matching.map(specificity).max(by: { $0.lexicographicallyPrecedes($1) }) else { return [] }
+        let methods = matching.filter { specificity($0) == best }.map(\.method.rawValue)
+        let unique = Array(Set(methods)).sorted().map { HTTPMethod(rawValue: $0) }
         return unique.contains(request.method) ? nil : unique
     }
 

@@ -36,7 +36,7 @@ enum OperatorAdministration {
         guard !requested.isEmpty else { throw PortalError.badRequest("Give the operator at least one role.") }
         let roles = try await AccessLoader.roles(partnerID: partnerID, on: db)
         for grant in requested {
-            guard let role = roles[grant.role] else { throw PortalError.badRequest("Unknown role '\(grant.role)'.") }
+            guard let role = roles[grant.role] else { throw PortalError.notFound("There is no role '\(grant.role)'.") }
             if (grant.scope == .group || grant.scope == .account) != (grant.scopeID != nil) {
                 throw PortalError.badRequest("A \(grant.scope.rawValue) scope needs exactly one \(grant.scope.rawValue) id.")
             }

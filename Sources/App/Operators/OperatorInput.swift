@@ -29,11 +29,27 @@ enum OperatorInput {
         let email = Operator.normalize(email: raw)
         if email.isEmpty { return .failure("Enter an email address.") }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+        guard email.count <= 254, parts.count == 2, isDotAtom(parts[0], allowed: localCharacters), parts[0].count <= 64,
+              isHostName(parts[1])
         else { return .failure("Enter an email address like name@example.com.") }
         return .success(email)
+    }
+
+    private static let localCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~-")
+    private static let labelCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+    /// Atoms separated by single dots (RFC 5322 dot-atom), from `allowed` characters.
+    private static func isDotAtom(_ text: Substring, allowed: Set<Character>) -> Bool {
+        let atoms = text.split(separator: ".", omittingEmptySubsequences: false)
+        return !atoms.isEmpty && atoms.allSatisfy { !$0.isEmpty && $0.allSatisfy(allowed.contains) }
+    }
+
+    /// A domain of at least two labels, each of letters, digits and inner hyphens.
+    private static func isHostName(_ text: Substring) -> Bool {
+        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { label in
+            (1...63).contains(label.count) && label.first != "-" && label.last != "-" && label.allSatisfy(labelCharacters.contains)
+        }
     }
 }
 

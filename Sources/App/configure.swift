@@ -24,6 +24,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(PartnerCommands(), as: "partner")
     app.asyncCommands.use(OperatorCommands(), as: "operator")
     app.asyncCommands.use(TokenCommands(), as: "token")
+    app.asyncCommands.use(BenchCommands(), as: "bench")
 }
 
 private func configureDatabase(_ app: Application, storage: AppConfig.Storage) throws {

@@ -20,6 +20,18 @@ func routes(_ app: Application) throws {
 
     let signedIn = browser.grouped(RequireSignedIn())
     signedIn.get(SiteURL.home.pathComponents, use: HomeController.show)
+    signedIn.get(SiteURL.roles.pathComponents, use: RolesController.index)
+    signedIn.post(SiteURL.roles.pathComponents, use: RolesController.create)
+    signedIn.get(SiteURL.rolesMatrixCSV.pathComponents, use: RolesController.csv)
+    signedIn.get(SiteURL.newRole(from: nil).pathComponents, use: RolesController.new)
+    signedIn.get(SiteURL.editRole(id: "").pathComponents, use: RolesController.edit)
+    signedIn.post(SiteURL.role(id: "").pathComponents, use: RolesController.update)
+    signedIn.post(SiteURL.deleteRole(id: "").pathComponents, use: RolesController.delete)
+    signedIn.get(SiteURL.groups.pathComponents, use: GroupsController.index)
+    signedIn.post(SiteURL.groups.pathComponents, use: GroupsController.create)
+    signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)
+    signedIn.post(SiteURL.moveGroup(id: "").pathComponents, use: GroupsController.move)
+    signedIn.post(SiteURL.deleteGroup(id: "").pathComponents, use: GroupsController.delete)
 
     let api = tenant.grouped(APIMiddleware())
     api.get(["api", "v1", "openapi.yaml"], use: OpenAPIDocument.serve)

@@ -8,7 +8,7 @@ import Vapor
 struct APIService: APIProtocol {
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
         let request = try APIContext.current()
-        return .ok(.init(body: .json(try Self.me(request.requireSignedIn(), partner: request.partner))))
+        return .ok(.init(body: .json(try Self.me(request.requireSignedIn(), actor: try await request.actor(), partner: request.partner))))
     }
 
     func updateMe(_ input: Operations.UpdateMe.Input) async throws -> Operations.UpdateMe.Output {
@@ -28,14 +28,15 @@ struct APIService: APIProtocol {
         }
         try await op.update(on: request.db)
         let refreshed = try SignedIn(operator: op, credential: signedIn.credential)
-        return .ok(.init(body: .json(try Self.me(refreshed, partner: request.partner))))
+        return .ok(.init(body: .json(try Self.me(refreshed, actor: try await request.actor(), partner: request.partner))))
     }
 
-    static func me(_ signedIn: SignedIn, partner: Partner) -> Components.Schemas.Me {
-        .init(
+    static func me(_ signedIn: SignedIn, actor: Actor, partner: Partner) -> Components.Schemas.Me {
+        let held = actor.grants.reduce(into: Set<Permission>()) { $0.formUnion($1.role.allPermissions) }
+        return .init(
             _operator: .init(id: signedIn.operatorID.uuidString.lowercased(), email: signedIn.email, name: signedIn.name),
             partner: .init(slug: partner.slug, name: partner.name),
-            permissions: signedIn.permissions.compactMap { Components.Schemas.Permission(rawValue: $0.rawValue) }
+            permissions: held.sorted().map(Components.Schemas.Permission.init)
         )
     }
 

@@ -18,11 +18,11 @@ enum AccountVisibility {
             var parts: [any SQLExpression] = [scopeCondition(grant.scope, actor: actor)]
             if !grant.role.secureClearance { parts.append(SQLQueryString("secure = \(bind: false)")) }
             if inSetupOnly { parts.append(SQLQueryString("setup_completed = \(bind: false)")) }
-            return SQLGroupExpression(SQLList(parts, separator: SQLRaw(" AND ")))
+            return SQLGroupExpression(SQLKit.SQLList(parts, separator: SQLRaw(" AND ")))
         }
         guard !branches.isEmpty else { return SQLQueryString("1 = 0") }
-        let anyBranch = SQLGroupExpression(SQLList(branches, separator: SQLRaw(" OR ")))
-        return SQLGroupExpression(SQLList([partner, anyBranch], separator: SQLRaw(" AND ")))
+        let anyBranch = SQLGroupExpression(SQLKit.SQLList(branches, separator: SQLRaw(" OR ")))
+        return SQLGroupExpression(SQLKit.SQLList([partner, anyBranch], separator: SQLRaw(" AND ")))
     }
 
     private static func scopeCondition(_ scope: Scope, actor: Actor) -> any SQLExpression {

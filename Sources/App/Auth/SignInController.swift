@@ -13,7 +13,7 @@ enum SignInController {
         if request.signedIn != nil { return request.redirect(to: SiteURL.home.path) }
         let notice: SignInView.Model.Notice? = (try? request.query.get(String.self, at: "signed-out")) != nil ? .signedOut : nil
         let next = (try? request.query.get(String.self, at: "next")).flatMap(safeNext)
-        return render(request, model: .init(email: "", next: next, error: nil, notice: notice))
+        return await render(request, model: .init(email: "", next: next, error: nil, notice: notice))
     }
 
     static func submit(_ request: Request) async throws -> Response {
@@ -21,7 +21,7 @@ enum SignInController {
         let email = form.email ?? ""
         let next = form.next.flatMap(safeNext)
         guard !email.isEmpty, let password = form.password, !password.isEmpty else {
-            return render(request, model: .init(email: email, next: next, error: "Enter your email and password.", notice: nil), status: .unprocessableEntity)
+            return await render(request, model: .init(email: email, next: next, error: "Enter your email and password.", notice: nil), status: .unprocessableEntity)
         }
         let service = SignInService(
             db: request.db, config: request.application.portalConfig,
@@ -35,9 +35,9 @@ enum SignInController {
         case .throttled(let seconds):
             throw PortalError.tooManyRequests(retryAfterSeconds: seconds, detail: "Too many failed sign-ins. Wait a minute and try again.")
         case .invalidCredentials:
-            return render(request, model: .init(email: email, next: next, error: SignInView.invalidCredentials, notice: nil), status: .unauthorized)
+            return await render(request, model: .init(email: email, next: next, error: SignInView.invalidCredentials, notice: nil), status: .unauthorized)
         case .noSignInRole:
-            return render(request, model: .init(email: email, next: next, error: "Your role receives notifications only and cannot sign in to the portal.", notice: nil), status: .forbidden)
+            return await render(request, model: .init(email: email, next: next, error: "Your role receives notifications only and cannot sign in to the portal.", notice: nil), status: .forbidden)
         case .signedIn(let started, _):
             // Rotation: whatever session the browser had before is ended, and a new id issued.
             if let previous = request.cookies[SessionCookies.session]?.string, !previous.isEmpty {
@@ -65,8 +65,8 @@ enum SignInController {
         return value
     }
 
-    private static func render(_ request: Request, model: SignInView.Model, status: HTTPResponseStatus = .ok) -> Response {
-        request.page("Sign in", status: status, content: SignInView.render(model, csrfToken: request.anonymousCSRFToken))
+    private static func render(_ request: Request, model: SignInView.Model, status: HTTPResponseStatus = .ok) async -> Response {
+        await request.page("Sign in", status: status, content: SignInView.render(model, csrfToken: request.anonymousCSRFToken))
     }
 }
 

@@ -47,7 +47,8 @@ struct SignInService {
             logger.notice("sign-in failed", metadata: ["partner": "\(partner.slug)", "email": "\(email)", "ip": "\(ip)"])
             return .invalidCredentials
         }
-        let canSignIn = op.grants.contains { BuiltInRole.named($0.role)?.permissions.contains(.portalLogin) ?? false }
+        let roles = try await AccessLoader.roles(partnerID: partnerID, on: db)
+        let canSignIn = op.grants.contains { roles[$0.role]?.permissions.contains(.portalLogin) ?? false }
         guard canSignIn else {
             try await record(partnerID: partnerID, email: email, ip: ip, succeeded: false, now: now)
             logger.notice("sign-in refused: no role with portal.login", metadata: ["partner": "\(partner.slug)", "email": "\(email)"])

@@ -19,7 +19,7 @@ struct PortalErrorMiddleware: AsyncMiddleware {
             } else {
                 request.logger.notice("request refused", metadata: ["status": "\(described.status.code)", "detail": "\(described.detail)", "path": "\(request.url.path)"])
             }
-            return Self.isAPI(request) ? Self.problemResponse(described, request: request) : Self.htmlResponse(described, request: request)
+            return Self.isAPI(request) ? Self.problemResponse(described, request: request) : await Self.htmlResponse(described, request: request)
         }
     }
 
@@ -108,8 +108,8 @@ struct PortalErrorMiddleware: AsyncMiddleware {
             .response(headers: error.headers)
     }
 
-    static func htmlResponse(_ error: PortalError, request: Request) -> Response {
-        let response = request.page(error.title, status: error.status, content: ErrorPageView.render(status: error.status, title: error.title, detail: error.detail))
+    static func htmlResponse(_ error: PortalError, request: Request) async -> Response {
+        let response = await request.page(error.title, status: error.status, content: ErrorPageView.render(status: error.status, title: error.title, detail: error.detail))
         for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
         return response
     }

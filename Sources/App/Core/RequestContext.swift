@@ -69,14 +69,6 @@ struct SignedIn: Sendable {
         if case .session(_, let token) = credential { return token }
         return nil
     }
-
-    /// Every permission any of the operator's roles carries, whatever the scope.
-    var permissions: [Permission] {
-        let held = grants.reduce(into: Set<Permission>()) { set, grant in
-            if let role = BuiltInRole.named(grant.role) { set.formUnion(role.permissions.union(role.whileInSetup)) }
-        }
-        return held.sorted()
-    }
 }
 
 extension Application {

@@ -10,6 +10,16 @@ enum SiteURL: Equatable, Sendable {
     case stylesheet
     case healthz
     case readyz
+    case roles
+    case rolesMatrixCSV
+    case newRole(from: String?)
+    case role(id: String)
+    case editRole(id: String)
+    case deleteRole(id: String)
+    case groups
+    case renameGroup(id: String)
+    case moveGroup(id: String)
+    case deleteGroup(id: String)
 
     var path: String {
         switch self {
@@ -20,6 +30,16 @@ enum SiteURL: Equatable, Sendable {
         case .stylesheet: "/assets/portal.css"
         case .healthz: "/healthz"
         case .readyz: "/readyz"
+        case .roles: "/roles"
+        case .rolesMatrixCSV: "/roles/matrix.csv"
+        case .newRole(let from): from.map { "/roles/new?from=\($0)" } ?? "/roles/new"
+        case .role(let id): "/roles/\(id)"
+        case .editRole(let id): "/roles/\(id)/edit"
+        case .deleteRole(let id): "/roles/\(id)/delete"
+        case .groups: "/groups"
+        case .renameGroup(let id): "/groups/\(id)/rename"
+        case .moveGroup(let id): "/groups/\(id)/move"
+        case .deleteGroup(let id): "/groups/\(id)/delete"
         }
     }
 
@@ -28,6 +48,13 @@ enum SiteURL: Equatable, Sendable {
         switch self {
         case .home: []
         case .setup: ["setup", ":token"]
+        case .newRole: ["roles", "new"]
+        case .role: ["roles", ":roleId"]
+        case .editRole: ["roles", ":roleId", "edit"]
+        case .deleteRole: ["roles", ":roleId", "delete"]
+        case .renameGroup: ["groups", ":groupId", "rename"]
+        case .moveGroup: ["groups", ":groupId", "move"]
+        case .deleteGroup: ["groups", ":groupId", "delete"]
         default: path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }

@@ -21,7 +21,6 @@ extension APIService {
         try APIContext.refuseNulls(for: ["parentId"], in: request)
         let parentID = try body.parentId.map { try APIInput.uuid($0, field: "parentId") }
         let group = try await GroupService.create(name: body.name, parentID: parentID, by: try await request.actor(), on: request.db)
-        let id = try group.requireID().uuidString.lowercased()
         return .created(.init(body: .json(Self.group(group))))
     }
 

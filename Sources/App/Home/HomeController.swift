@@ -6,15 +6,16 @@ enum HomeController {
     static func show(_ request: Request) async throws -> Response {
         let signedIn = try request.requireSignedIn()
         let partner = try request.partner
+        let actor = try await request.actor()
         let model = HomeView.Model(
             operatorName: signedIn.name,
             partnerName: partner.name,
-            roles: signedIn.grants.map { grant in
-                .init(role: BuiltInRole.named(grant.role)?.name ?? grant.role, scope: HomeView.describe(scope: grant.scope))
+            roles: actor.grants.map { grant in
+                .init(role: grant.role.name, scope: HomeView.describe(scope: grant.scope))
             },
-            permissionCount: signedIn.permissions.count
+            permissionCount: actor.grants.reduce(into: Set<Permission>()) { $0.formUnion($1.role.allPermissions) }.count
         )
-        return request.page("Home", current: .home, content: HomeView.render(model))
+        return await request.page("Home", current: .home, content: HomeView.render(model))
     }
 }
 
@@ -33,7 +34,7 @@ enum HomeView {
                                 roles: [.init(role: "Admin", scope: "All accounts")], permissionCount: 41)
     }
 
-    static func describe(scope: Grant.ScopeKind) -> String {
+    static func describe(scope: Scope) -> String {
         switch scope {
         case .all: "All accounts"
         case .group: "One group and its subgroups"

@@ -17,7 +17,7 @@ enum SetupController {
 
     static func show(_ request: Request) async throws -> Response {
         let record = try await usableToken(request)
-        return render(request, model: .init(purpose: record.purpose, name: "", email: record.operator?.email ?? ""))
+        return await render(request, model: .init(purpose: record.purpose, name: "", email: record.operator?.email ?? ""))
     }
 
     static func submit(_ request: Request) async throws -> Response {
@@ -36,7 +36,7 @@ enum SetupController {
         }
         guard errors.isEmpty else {
             model.errors = errors
-            return render(request, model: model, status: .unprocessableEntity)
+            return await render(request, model: model, status: .unprocessableEntity)
         }
 
         let hash = try await request.password.async.hash(form.password ?? "")
@@ -60,7 +60,7 @@ enum SetupController {
             }
         } catch let fieldErrors as OperatorInput.Errors {
             model.errors = fieldErrors
-            return render(request, model: model, status: .unprocessableEntity)
+            return await render(request, model: model, status: .unprocessableEntity)
         }
         request.logger.notice("operator set up through a setup link", metadata: ["operator": "\(op.id?.uuidString ?? "")", "purpose": "\(record.purpose.rawValue)"])
 
@@ -80,8 +80,8 @@ enum SetupController {
         return record
     }
 
-    private static func render(_ request: Request, model: SetupView.Model, status: HTTPResponseStatus = .ok) -> Response {
-        request.page(model.title, status: status, content: SetupView.render(model, action: request.url.path, csrfToken: request.anonymousCSRFToken))
+    private static func render(_ request: Request, model: SetupView.Model, status: HTTPResponseStatus = .ok) async -> Response {
+        await request.page(model.title, status: status, content: SetupView.render(model, action: request.url.path, csrfToken: request.anonymousCSRFToken))
     }
 }
 

@@ -131,6 +131,18 @@ struct TestPortal {
         return response
     }
 
+    /// Sends a form whose fields may repeat (checkbox lists).
+    func submitMulti(_ path: String, _ fields: [(String, String)], browser: Browser, host: String = "portal.test") async throws -> TestingHTTPResponse {
+        var headers = HTTPHeaders()
+        headers.contentType = .urlEncodedForm
+        let body = fields.map { key, value in
+            "\(key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        }.joined(separator: "&")
+        let response = try await send(.POST, path, host: host, headers: headers, cookies: browser, body: ByteBuffer(string: body))
+        browser.absorb(response)
+        return response
+    }
+
     /// Loads a page in `browser`, keeping its cookies, and returns the response.
     func visit(_ path: String, browser: Browser, host: String = "portal.test") async throws -> TestingHTTPResponse {
         let response = try await send(.GET, path, host: host, cookies: browser)

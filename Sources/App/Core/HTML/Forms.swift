@@ -41,6 +41,15 @@ enum Forms {
         )
     }
 
+    /// An option with visible text (Plot's own `.option` takes attributes only).
+    static func option(value: String, label: String, selected: Bool = false) -> Node<HTML.SelectContext> {
+        .element(named: "option", nodes: [
+            .attribute(named: "value", value: value.attributeEscaped, ignoreIfValueIsEmpty: false),
+            .if(selected, .attribute(named: "selected", value: "selected")),
+            .text(label),
+        ])
+    }
+
     /// A banner at the top of a form summarising what went wrong.
     static func errorSummary(_ message: String?) -> Node<HTML.FormContext> {
         .unwrap(message) { .div(.class("banner error"), .attribute(named: "role", value: "alert"), .text($0)) }

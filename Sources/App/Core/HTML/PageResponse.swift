@@ -3,11 +3,9 @@ import Vapor
 
 extension Request {
     /// The frame model for this request: partner branding, signed-in operator, navigation.
-    func layoutModel(current: SiteURL? = nil) -> LayoutModel {
+    func layoutModel(current: SiteURL? = nil) async -> LayoutModel {
         let partner = partnerIfResolved
-        let navigation: [LayoutModel.NavItem] = signedIn == nil ? [] : [
-            .init(title: "Home", url: SiteURL.home.path, isCurrent: current == .home),
-        ]
+        let navigation = await Navigation.items(for: self, current: current)
         return LayoutModel(
             partnerName: partner?.name ?? "Operator Portal",
             brandColor: partner?.brandColor ?? Partner.defaultBrandColor,
@@ -19,10 +17,25 @@ extension Request {
     }
 
     /// Renders a page inside the layout with a fresh CSP nonce.
-    func page(_ title: String, status: HTTPResponseStatus = .ok, current: SiteURL? = nil, content: Node<HTML.BodyContext>) -> Response {
+    func page(_ title: String, status: HTTPResponseStatus = .ok, current: SiteURL? = nil, content: Node<HTML.BodyContext>) async -> Response {
         let nonce = SecretToken.generate().value
-        let html = Layout.page(title: title, layout: layoutModel(current: current), nonce: nonce, content: content)
+        let html = Layout.page(title: title, layout: await layoutModel(current: current), nonce: nonce, content: content)
         return Response.html(html.render(), status: status, nonce: nonce)
+    }
+}
+
+/// The main navigation: only the pages that exist and that the operator may open.
+enum Navigation {
+    static func items(for request: Request, current: SiteURL?) async -> [LayoutModel.NavItem] {
+        guard request.signedIn != nil, let actor = try? await request.actor() else { return [] }
+        var items: [LayoutModel.NavItem] = [.init(title: "Home", url: SiteURL.home.path, isCurrent: current == .home)]
+        if RolesController.mayRead(actor) {
+            items.append(.init(title: "Roles", url: SiteURL.roles.path, isCurrent: current == .roles))
+        }
+        if GroupsController.mayOpen(actor) {
+            items.append(.init(title: "Groups", url: SiteURL.groups.path, isCurrent: current == .groups))
+        }
+        return items
     }
 }
 

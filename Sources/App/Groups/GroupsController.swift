@@ -1,0 +1,121 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// The Groups page: the partner's tree, with create, rename, move and delete where allowed.
+enum GroupsController {
+    /// Operators whose grants reach groups (scope all or a group) see the page.
+    static func mayOpen(_ actor: Actor) -> Bool {
+        actor.isActive && actor.grants.contains { grant in
+            switch grant.scope {
+            case .all, .group: true
+            case .account, .assigned: false
+            }
+        }
+    }
+
+    static func index(_ request: Request) async throws -> Response {
+        try await render(request, notice: (try? request.query.get(String.self, at: "done")).flatMap(GroupsView.Notice.init(rawValue:)))
+    }
+
+    static func create(_ request: Request) async throws -> Response {
+        struct Form: Content { var name: String?; var parent: String? }
+        let form = try request.content.decode(Form.self)
+        let parentID = form.parent.flatMap { $0.isEmpty ? nil : UUID(uuidString: $0) }
+        return try await perform(request, done: .created) { actor in
+            _ = try await GroupService.create(name: form.name ?? "", parentID: parentID, by: actor, on: request.db)
+        }
+    }
+
+    static func rename(_ request: Request) async throws -> Response {
+        struct Form: Content { var name: String? }
+        let form = try request.content.decode(Form.self)
+        let group = try await pathGroup(request)
+        return try await perform(request, done: .renamed) { actor in
+            try await GroupService.rename(group, to: form.name ?? "", by: actor, on: request.db)
+        }
+    }
+
+    static func move(_ request: Request) async throws -> Response {
+        struct Form: Content { var parent: String? }
+        let form = try request.content.decode(Form.self)
+        let group = try await pathGroup(request)
+        let parentID = form.parent.flatMap { $0.isEmpty ? nil : UUID(uuidString: $0) }
+        return try await perform(request, done: .moved) { actor in
+            try await GroupService.move(group, under: parentID, by: actor, on: request.db)
+        }
+    }
+
+    static func delete(_ request: Request) async throws -> Response {
+        let group = try await pathGroup(request)
+        return try await perform(request, done: .deleted) { actor in
+            try await GroupService.delete(group, by: actor, on: request.db)
+        }
+    }
+
+    /// Runs a change; on success back to the tree with a notice, on a refusal the tree again
+    /// with the reason (403 and 404 stay errors).
+    private static func perform(_ request: Request, done: GroupsView.Notice, _ change: (Actor) async throws -> Void) async throws -> Response {
+        let actor = try await request.actor()
+        do {
+            try await change(actor)
+            return request.redirect(to: SiteURL.groups.path + "?done=\(done.rawValue)", redirectType: .normal)
+        } catch let error as PortalError where error.status == .conflict || error.status == .badRequest {
+            return try await render(request, error: error.detail, status: error.status == .badRequest ? .unprocessableEntity : .conflict)
+        }
+    }
+
+    /// The group in the path: this partner's (404 otherwise).
+    private static func pathGroup(_ request: Request) async throws -> AccountGroup {
+        let actor = try await request.actor()
+        guard let id = request.parameters.get("groupId").flatMap(UUID.init(uuidString:)),
+              let group = try await GroupService.find(id, partnerID: actor.partnerID, on: request.db)
+        else { throw PortalError.notFound() }
+        return group
+    }
+
+    private static func render(_ request: Request, notice: GroupsView.Notice? = nil, error: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let actor = try await request.actor()
+        guard mayOpen(actor) else { throw PortalError.denied(.missingPermission(.groupsManage)) }
+        let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
+        let visible = try await GroupService.visible(to: actor, on: request.db)
+        let counts = try await accountCounts(partnerID: actor.partnerID, on: request.db)
+        let manageable = try visible.filter { AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: $0))).isAllowed }
+        let mayManageTop = AccessPolicy.decide(actor, .groupsManage, .partner(actor.partnerID)).isAllowed
+        let depthOffset = visible.map { $0.lineage.count }.min() ?? 1
+
+        var rows: [GroupsView.Model.Row] = []
+        for group in visible {
+            let id = try group.requireID()
+            let subtree = all.filter { $0.path.hasPrefix(group.path) }
+            let total = subtree.compactMap(\.id).reduce(0) { $0 + (counts[$1] ?? 0) }
+            let mayManage = manageable.contains { $0.id == id }
+            rows.append(.init(
+                id: id.uuidString.lowercased(), name: group.name, depth: group.lineage.count - depthOffset,
+                directAccounts: counts[id] ?? 0, totalAccounts: total, mayManage: mayManage,
+                whyNotDeletable: mayManage ? try await GroupService.whyNotDeletable(group, on: request.db) : nil,
+                moveTargets: manageable.filter { !$0.path.hasPrefix(group.path) && $0.id != group.parentID }
+                    .map { .init(id: $0.id?.uuidString.lowercased() ?? "", label: GroupService.displayPath($0, in: all).joined(separator: " › ")) },
+                mayMoveToTop: mayManageTop && group.parentID != nil
+            ))
+        }
+        let model = GroupsView.Model(
+            rows: rows,
+            parentOptions: manageable.map { .init(id: $0.id?.uuidString.lowercased() ?? "", label: GroupService.displayPath($0, in: all).joined(separator: " › ")) },
+            mayCreateTop: mayManageTop, notice: notice, error: error)
+        return await request.page("Groups", status: status, current: .groups, content: GroupsView.render(model, csrfToken: request.csrfToken))
+    }
+
+    /// Accounts directly in each group, counted by the database.
+    static func accountCounts(partnerID: UUID, on db: any Database) async throws -> [UUID: Int] {
+        let rows = try await db.sql.select()
+            .column("group_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(Account.schema).where("partner_id", .equal, partnerID).where("group_id", .isNot, SQLLiteral.null)
+            .groupBy("group_id").all()
+        var counts: [UUID: Int] = [:]
+        for row in rows {
+            counts[try row.decode(column: "group_id", as: UUID.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        return counts
+    }
+}

@@ -1,0 +1,96 @@
+import Plot
+
+enum GroupsView {
+    enum Notice: String, Sendable { case created, renamed, moved, deleted }
+
+    struct Model: Sendable {
+        struct Option: Sendable, Equatable {
+            let id: String
+            let label: String
+        }
+        struct Row: Sendable {
+            let id: String
+            let name: String
+            let depth: Int
+            let directAccounts: Int
+            let totalAccounts: Int
+            let mayManage: Bool
+            let whyNotDeletable: String?
+            let moveTargets: [Option]
+            let mayMoveToTop: Bool
+        }
+        var rows: [Row]
+        var parentOptions: [Option]
+        var mayCreateTop: Bool
+        var notice: Notice?
+        var error: String?
+    }
+
+    static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text("Groups")),
+                      .p(.text("Groups and subgroups organise client accounts. An operator granted a group reaches everything below it.")))),
+            .unwrap(model.notice) { notice in
+                .div(.class("banner success"), .attribute(named: "role", value: "status"), .text("The group was \(notice.rawValue)."))
+            },
+            .unwrap(model.error) { .div(.class("banner error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .if(model.mayCreateTop || !model.parentOptions.isEmpty, createForm(model, csrfToken: csrfToken)),
+            .if(model.rows.isEmpty,
+                .div(.class("card empty"), .h2(.text("No groups yet")), .p(.text("Create the first group to organise accounts."))),
+                else: .ul(.class("tree"), .forEach(model.rows) { row in item(row, csrfToken: csrfToken) }))
+        )
+    }
+
+    private static func createForm(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+        .form(
+            .class("card inline-form"), .method(.post), .action(SiteURL.groups.path),
+            Forms.csrfField(csrfToken),
+            .h2(.text("New group")),
+            .div(.class("field"), .label(.for("new-group-name"), .text("Name")),
+                 .input(.id("new-group-name"), .name("name"), .type(.text), .required(true))),
+            .div(.class("field"), .label(.for("new-group-parent"), .text("Inside")),
+                 .select(.id("new-group-parent"), .attribute(named: "name", value: "parent"),
+                         .if(model.mayCreateTop, Forms.option(value: "", label: "Top level")),
+                         .forEach(model.parentOptions) { option in Forms.option(value: option.id, label: option.label) })),
+            .button(.class("button primary"), .type(.submit), .text("Create group"))
+        )
+    }
+
+    private static func item(_ row: Model.Row, csrfToken: String) -> Node<HTML.ListContext> {
+        .li(
+            .class("tree-item depth-\(min(row.depth, 8))"),
+            .div(
+                .class("tree-row"),
+                .span(.class("tree-name"), .text(row.name)),
+                .span(.class("badge"), .text("\(row.directAccounts) account\(row.directAccounts == 1 ? "" : "s")")),
+                .if(row.totalAccounts != row.directAccounts,
+                    .span(.class("hint"), .text("\(row.totalAccounts) with subgroups"))),
+                .if(row.mayManage, .element(named: "details", nodes: [
+                    .class("tree-actions"),
+                    .element(named: "summary", text: "Manage"),
+                    .form(.class("inline-form"), .method(.post), .action(SiteURL.renameGroup(id: row.id).path),
+                          Forms.csrfField(csrfToken),
+                          .label(.for("rename-\(row.id)"), .text("New name")),
+                          .input(.id("rename-\(row.id)"), .name("name"), .type(.text), .value(row.name.attributeEscaped), .required(true)),
+                          .button(.class("button secondary"), .type(.submit), .text("Rename"))),
+                    .if(!row.moveTargets.isEmpty || row.mayMoveToTop,
+                        .form(.class("inline-form"), .method(.post), .action(SiteURL.moveGroup(id: row.id).path),
+                              Forms.csrfField(csrfToken),
+                              .label(.for("move-\(row.id)"), .text("Move into")),
+                              .select(.id("move-\(row.id)"), .attribute(named: "name", value: "parent"),
+                                      .if(row.mayMoveToTop, Forms.option(value: "", label: "Top level")),
+                                      .forEach(row.moveTargets) { option in Forms.option(value: option.id, label: option.label) }),
+                              .button(.class("button secondary"), .type(.submit), .text("Move")))),
+                    .form(.class("inline-form"), .method(.post), .action(SiteURL.deleteGroup(id: row.id).path),
+                          Forms.csrfField(csrfToken),
+                          .button(.class("button danger"), .type(.submit),
+                                  .if(row.whyNotDeletable != nil, .attribute(named: "disabled", value: "disabled")),
+                                  .attribute(named: "aria-describedby", value: row.whyNotDeletable == nil ? nil : "why-\(row.id)"),
+                                  .text("Delete")),
+                          .unwrap(row.whyNotDeletable) { .span(.class("hint"), .id("why-\(row.id)"), .text($0)) }),
+                ]))
+            )
+        )
+    }
+}

@@ -1,0 +1,95 @@
+@testable import App
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+/// An operator of partner A reaches nothing of partner B's by any URL that takes an id:
+/// every such route, in the UI and the API, answers 404. The same routes with A's own ids
+/// answer something else, which shows the walk reaches the handlers.
+@Suite struct TenantIsolationTests {
+    struct Fixture {
+        let ids: [String: String]
+    }
+
+    /// One of each kind of object for a partner, keyed by the route parameter that names it.
+    private func objects(for partner: Partner, portal: TestPortal, email: String) async throws -> Fixture {
+        let partnerID = try partner.requireID()
+        let group = AccountGroup(partnerID: partnerID, parent: nil, name: "Region")
+        try await group.create(on: portal.db)
+        let account = Account(partnerID: partnerID, name: "Shop", email: "shop@example.com", groupID: group.id, secure: false)
+        try await account.create(on: portal.db)
+        let role = CustomRole(partnerID: partnerID, name: "Custom", description: "", permissions: [.accountView], secureClearance: false)
+        try await role.create(on: portal.db)
+        let op = try await portal.makeOperator(email: email, name: "Someone", role: "viewer", partner: partner)
+        let token = try await SetupLinks.issueFirstAdmin(partnerID: partnerID, now: Date(), on: portal.db)
+        return Fixture(ids: [
+            "groupId": try group.requireID().uuidString.lowercased(),
+            "businessUid": account.businessUID,
+            "roleId": try role.requireID().uuidString.lowercased(),
+            "operatorId": try op.requireID().uuidString.lowercased(),
+            "token": token.value,
+        ])
+    }
+
+    /// A body that passes validation, so the request reaches the lookup of the id.
+    private func body(for route: Route) -> String? {
+        let path = "/" + route.path.map(\.description).joined(separator: "/")
+        switch (route.method, path) {
+        case (.PUT, "/api/v1/operators/:operatorId/grants"): return #"{"grants":[{"role":"viewer","scope":"all"}]}"#
+        case (.PATCH, _), (.PUT, _), (.POST, _): return path.hasPrefix("/api/") ? "{}" : nil
+        default: return nil
+        }
+    }
+
+    @Test func everyRouteWithAnIdAnswers404ForAnotherPartnersObject() async throws {
+        try await TestPortal.run { portal in
+            let admin = try await portal.makeOperator(role: "admin-secure")
+            let globex = try await portal.makePartner(slug: "globex", name: "Globex", domains: ["globex.example"])
+            let theirs = try await objects(for: globex, portal: portal, email: "them@globex.example")
+            let ours = try await objects(for: portal.partner, portal: portal, email: "us@example.com")
+            let api = try await portal.api(as: admin)
+            let browser = try await portal.signIn()
+            let home = try await portal.visit("/", browser: browser)
+            let csrf = try #require(home.csrfToken)
+
+            // Deleting routes go last, so that our own objects exist for every other route.
+            func destroys(_ route: Route) -> Bool { route.method == .DELETE || route.path.last?.description == "delete" }
+            let routes = portal.app.routes.all
+                .filter { route in route.path.contains { if case .parameter = $0 { true } else { false } } }
+                .sorted { !destroys($0) && destroys($1) }
+            #expect(routes.count >= 15, "expected the id routes of roles, groups, accounts, operators and setup")
+            for route in routes {
+                for (fixture, isOurs) in [(theirs, false), (ours, true)] {
+                    var unknown: String? = nil
+                    let path = "/" + route.path.map { component -> String in
+                        guard case .parameter(let name) = component else { return component.description }
+                        guard let id = fixture.ids[name] else { unknown = name; return "x" }
+                        return id
+                    }.joined(separator: "/")
+                    if let unknown {
+                        Issue.record("route \(route.method) \(route.path) takes :\(unknown); add it to this walk")
+                        continue
+                    }
+                    let response: TestingHTTPResponse
+                    if path.hasPrefix("/api/") {
+                        response = try await api.call(route.method, String(path.dropFirst("/api/v1".count)), json: body(for: route))
+                    } else if route.method == .GET {
+                        response = try await portal.send(.GET, path, cookies: browser)
+                    } else {
+                        response = try await portal.submit(path, ["csrf_token": csrf, "name": "Renamed"], browser: browser)
+                    }
+                    let isSetup = route.path.contains { $0.description == ":token" }
+                    if isOurs {
+                        // (A second deleting route may find our object already gone.)
+                        if !isSetup && !destroys(route) { #expect(response.status != .notFound, "\(route.method) \(path) with our own id") }
+                    } else {
+                        let expected: HTTPResponseStatus = isSetup ? .gone : .notFound
+                        #expect(response.status == expected, "\(route.method) \(path) with another partner's id: \(response.status)")
+                    }
+                }
+            }
+        }
+    }
+}

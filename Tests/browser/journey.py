@@ -36,6 +36,7 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -416,6 +417,15 @@ class Journey:
         self.audit("sign-in with error", "04-sign-in-error")
 
         s.run("signing in with the right password shows home again", self.sign_in, required=True)
+
+        s.run("the Roles page shows the matrix with every built-in role", self.roles_page)
+        self.audit("roles", "07-roles")
+        s.run("cloning Support opens the role editor with its permissions ticked", self.open_role_editor)
+        self.audit("role editor", "08-role-editor")
+        s.run("saving the clone lists it under custom roles", self.save_role)
+        s.run("the Groups page creates a group and a subgroup", self.groups_page)
+        self.audit("groups", "09-groups")
+
         s.run("signing out again returns to sign-in", self.sign_out_again)
 
         s.run("the used setup link answers 410 \"Link no longer valid\"", self.spent_setup_link)
@@ -489,6 +499,42 @@ class Journey:
     def sign_in(self):
         self.submit_sign_in(ADMIN_PASSWORD)
         self.expect_home()
+
+    def roles_page(self):
+        d = self.driver
+        d.find_element(By.CSS_SELECTOR, "nav a[href='/roles']").click()
+        wait(d).until(lambda driver: path_of(driver) == "/roles")
+        check(heading(d) == "Roles & permissions", f"heading was {heading(d)!r}")
+        columns = [th.text for th in d.find_elements(By.CSS_SELECTOR, ".matrix thead th")]
+        for name in ("Admin", "Admin Secure", "Sales", "Sales Secure", "Marketing", "Notifications"):
+            check(name in columns, f"the matrix has no column {name!r}")
+        check("Marketing Secure" not in columns, "Marketing has no secure twin")
+
+    def open_role_editor(self):
+        d = self.driver
+        d.get(self.portal.base + "/roles/new?from=support")
+        check(heading(d) == "New role", f"heading was {heading(d)!r}")
+        box = d.find_element(By.ID, "perm-account-password-reset")
+        check(box.is_selected(), "Support's password reset is not ticked in the clone")
+
+    def save_role(self):
+        d = self.driver
+        fill(d, "name", "Helpdesk")
+        click_and_wait_for_new_page(d, submit_button(d, "Create role"))
+        check(path_of(d) == "/roles?done=created", f"after saving, on {path_of(d)}")
+        check("Helpdesk" in d.find_element(By.CSS_SELECTOR, ".card").text, "the new role is not listed")
+
+    def groups_page(self):
+        d = self.driver
+        d.find_element(By.CSS_SELECTOR, "nav a[href='/groups']").click()
+        wait(d).until(lambda driver: path_of(driver) == "/groups")
+        fill(d, "name", "Main Group")
+        click_and_wait_for_new_page(d, submit_button(d, "Create group"))
+        fill(d, "name", "Sub Group 1")
+        Select(d.find_element(By.ID, "new-group-parent")).select_by_visible_text("Main Group")
+        click_and_wait_for_new_page(d, submit_button(d, "Create group"))
+        names = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".tree .tree-name")]
+        check(names == ["Main Group", "Sub Group 1"], f"the tree shows {names}")
 
     def sign_out_again(self):
         sign_out(self.driver)

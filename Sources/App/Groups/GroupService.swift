@@ -13,13 +13,13 @@ enum GroupService {
         let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
         return try groups
             .filter { AccessPolicy.decide(actor, .portalLogin, .group(try AccessLoader.facts(for: $0))).isAllowed }
-            .sorted { displayPath($0, in: groups).lexicographicallyPrecedes(displayPath($1, in: groups)) }
+            .sorted { displayPath($0, in: groups).map { $0.lowercased() }.lexicographicallyPrecedes(displayPath($1, in: groups).map { $0.lowercased() }) }
     }
 
-    /// Names from the root down, for ordering siblings by name.
+    /// Names from the root down ("Main › Sub").
     static func displayPath(_ group: AccountGroup, in all: [AccountGroup]) -> [String] {
         let byID = Dictionary(uniqueKeysWithValues: all.compactMap { group in group.id.map { ($0, group) } })
-        return group.path.split(separator: "/").compactMap { UUID(uuidString: String($0)).flatMap { byID[$0]?.name.lowercased() } }
+        return group.path.split(separator: "/").compactMap { UUID(uuidString: String($0)).flatMap { byID[$0]?.name } }
     }
 
     static func create(name raw: String, parentID: UUID?, by actor: Actor, on db: any Database) async throws -> AccountGroup {

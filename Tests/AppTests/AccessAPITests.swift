@@ -10,6 +10,8 @@ import Vapor
             let api = try await portal.api(as: try await portal.makeOperator())
             let permissions = try api.array(try await api.call(.GET, "/permissions"))
             #expect(permissions.count == Permission.allCases.count)
+            #expect(permissions.allSatisfy { !(($0["description"] as? String) ?? "").isEmpty })
+            #expect(permissions.first?["code"] as? String == "portal.login")
             let roles = try api.array(try await api.call(.GET, "/roles"))
             #expect(roles.count == BuiltInRole.all.count)
             let sales = try #require(roles.first { $0["id"] as? String == "sales-secure" })

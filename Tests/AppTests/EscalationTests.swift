@@ -81,6 +81,9 @@ import Testing
             await #expect(throws: PortalError.lastAdmin(name: "Ada Admin", action: "blocked")) {
                 try await OperatorAdministration.block(ada, by: adaActor, on: portal.db)
             }
+            await #expect(throws: PortalError.lastAdmin(name: "Ada Admin", action: "removed")) {
+                try await OperatorAdministration.remove(ada, by: adaActor, on: portal.db)
+            }
             #expect(try await Grant.query(on: portal.db).filter(\.$operator.$id == ada.requireID()).first()?.role == "admin")
 
             // With a second admin, the first can be demoted.

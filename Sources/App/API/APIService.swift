@@ -43,7 +43,7 @@ struct APIService: APIProtocol {
     func listPermissions(_ input: Operations.ListPermissions.Input) async throws -> Operations.ListPermissions.Output {
         _ = try APIContext.current().requireSignedIn()
         return .ok(.init(body: .json(Permission.allCases.map { permission in
-            .init(code: .init(permission), title: permission.title, level: permission.isAccountLevel ? .account : .partner)
+            .init(code: .init(permission), title: permission.title, description: permission.summary, level: permission.isAccountLevel ? .account : .partner)
         })))
     }
 }

@@ -102,4 +102,51 @@ public enum Permission: String, CaseIterable, Codable, Sendable, Comparable {
         case .accountMessagesReply: "Reply to messages"
         }
     }
+
+    /// What the permission allows, in a sentence.
+    public var summary: String {
+        switch self {
+        case .portalLogin: "Sign in to this operator portal."
+        case .notificationsReceive: "Receive the daily or weekly digest of outstanding tasks."
+        case .partnerKitView: "Open the partner kit of marketing materials."
+        case .partnerKitManage: "Add, change and remove partner kit materials."
+        case .accountsCreate: "Create new client accounts (inside the grant's group when group-scoped)."
+        case .accountsCreateFromTemplate: "Create client accounts from a template account."
+        case .accountsExport: "Download the client accounts list as CSV."
+        case .accountsImport: "Import client accounts in bulk."
+        case .operatorsView: "See the operators list and each operator's roles."
+        case .operatorsInvite: "Invite new operators by email."
+        case .operatorsEdit: "Change operators' names, emails, phones and roles."
+        case .operatorsBlock: "Block and unblock operators; a blocked operator is signed out at once."
+        case .operatorsRemove: "Remove operators from the portal."
+        case .operatorsImpersonate: "Log in as another operator to see what they see."
+        case .operatorsManageAdmins: "Act on operators who hold Admin, and grant Admin."
+        case .rolesManage: "Create, change and delete custom roles."
+        case .groupsManage: "Create, rename, move and delete groups."
+        case .auditView: "Read the partner-wide audit log."
+        case .settingsManage: "Change branding, security policy, plans, onboarding steps and retention."
+        case .apiTokensManage: "Create and revoke API tokens."
+        case .accountView: "See the account and its business information."
+        case .accountActivityView: "See bookings, payments, onboarding progress and sites."
+        case .accountHistoryView: "Read the history of operator actions on the account."
+        case .accountEdit: "Change the account's business information."
+        case .accountTagsEdit: "Add and remove the account's tags."
+        case .accountNotesEdit: "Write internal notes on the account."
+        case .accountSubscriptionEdit: "Change the account's plan and staff slots."
+        case .accountStaffManage: "Add, change and remove the account's staff."
+        case .accountImpersonate: "Log in to the account as its owner or a staff member."
+        case .accountPasswordReset: "Reset the account owner's password."
+        case .accountLock: "Lock and unlock the account."
+        case .accountSendLinksEnable: "Let a new account send external links before its screening ends."
+        case .accountSecureSet: "Mark the account secure, or clear the mark."
+        case .accountNicknameEdit: "Set the account's nickname (its business page address)."
+        case .accountAssignmentsEdit: "Assign operators to the account."
+        case .accountTemplateSet: "Make the account a template for new accounts."
+        case .accountSetupComplete: "Mark the account's setup as complete."
+        case .accountBrandingEdit: "Change the account's branding."
+        case .accountWidgetsManage: "Set up the account's website widgets."
+        case .accountMessagesRead: "Read the account's messages."
+        case .accountMessagesReply: "Reply to the account's messages."
+        }
+    }
 }

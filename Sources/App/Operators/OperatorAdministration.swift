@@ -22,6 +22,16 @@ enum OperatorAdministration {
         }
     }
 
+    /// Removes an operator and everything that signs them in. (Emailing them that their
+    /// access was revoked, and keeping their name in history, arrive with those features.)
+    static func remove(_ target: Operator, by actor: Actor, on db: any Database) async throws {
+        try await require(AccessPolicy.decide(actor, .operatorsRemove, .operator(AccessLoader.facts(for: target, on: db))))
+        if target.status == .active, try await isLastAdmin(target, on: db) {
+            throw PortalError.lastAdmin(name: target.name, action: "removed")
+        }
+        try await target.delete(on: db)
+    }
+
     static func unblock(_ target: Operator, by actor: Actor, on db: any Database) async throws {
         try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
         target.status = target.passwordHash == nil ? .invited : .active

@@ -68,7 +68,8 @@ enum RolesView {
                         .forEach(roles) { role in cell(role.secureClearance ? .yes : .no) }),
                     .forEach(Permission.allCases) { permission in
                         .tr(
-                            .th(.attribute(named: "scope", value: "row"), .text(permission.title), .small(.class("mono"), .text(permission.rawValue))),
+                            .th(.attribute(named: "scope", value: "row"), .attribute(named: "title", value: permission.summary.attributeEscaped),
+                                .text(permission.title), .small(.class("mono"), .text(permission.rawValue))),
                             .forEach(roles) { role in
                                 cell(role.permissions.contains(permission) ? .yes : role.whileInSetup.contains(permission) ? .inSetup : .no)
                             }
@@ -212,8 +213,10 @@ enum RoleEditorView {
             .forEach(permissions) { permission in
                 let id = "perm-" + permission.rawValue.replacingOccurrences(of: ".", with: "-")
                 return .div(.class("checkbox"),
-                            .input(.type(.checkbox), .id(id), .name("permissions[]"), .value(permission.rawValue), .checked(selected.contains(permission))),
-                            .label(.for(id), .text(permission.title), .small(.class("mono"), .text(" " + permission.rawValue))))
+                            .input(.type(.checkbox), .id(id), .name("permissions[]"), .value(permission.rawValue), .checked(selected.contains(permission)),
+                                   .attribute(named: "aria-describedby", value: id + "-summary")),
+                            .label(.for(id), .text(permission.title), .small(.class("mono"), .text(" " + permission.rawValue)),
+                                   .small(.class("summary"), .id(id + "-summary"), .text(permission.summary))))
             }
         )
     }

@@ -108,6 +108,9 @@ import Vapor
             let leafID = try #require(leaf["id"] as? String)
             #expect(try await api.call(.POST, "/groups", json: #"{"name":"Leaf","parentId":"\#(subID)"}"#).status == .conflict)
 
+            // A parent that does not exist is refused; the group itself is still there.
+            #expect(try await api.call(.PATCH, "/groups/\(subID)", json: #"{"parentId":"\#(UUID().uuidString)"}"#).status == .conflict)
+            #expect(try await api.call(.GET, "/groups/\(subID)").status == .ok)
             // Cannot move a group under its own subtree; can move it to the top, subtree follows.
             #expect(try await api.call(.PATCH, "/groups/\(mainID)", json: #"{"parentId":"\#(leafID)"}"#).status == .conflict)
             let moved = try api.object(try await api.call(.PATCH, "/groups/\(subID)", json: #"{"parentId":null,"name":"Sub"}"#))
@@ -161,10 +164,10 @@ import Vapor
             let demote = try await api.call(.PUT, "/operators/\(try admin.requireID())/grants", json: #"{"grants":[{"role":"viewer","scope":"all"}]}"#)
             #expect(demote.status == .conflict)
             #expect(try demote.json(Problem.self).detail?.contains("last active admin") == true)
-            // Unknown role, unknown group: not found.
-            #expect(try await api.call(.PUT, "/operators/\(try admin.requireID())/grants", json: #"{"grants":[{"role":"emperor","scope":"all"}]}"#).status == .notFound)
+            // Unknown role, unknown group: the request refers to nothing (409; the operator exists).
+            #expect(try await api.call(.PUT, "/operators/\(try admin.requireID())/grants", json: #"{"grants":[{"role":"emperor","scope":"all"}]}"#).status == .conflict)
             #expect(try await api.call(.PUT, "/operators/\(try admin.requireID())/grants",
-                                       json: #"{"grants":[{"role":"admin","scope":"group:\#(UUID().uuidString)"}]}"#).status == .notFound)
+                                       json: #"{"grants":[{"role":"admin","scope":"group:\#(UUID().uuidString)"}]}"#).status == .conflict)
             #expect(try await api.call(.PUT, "/operators/\(try admin.requireID())/grants", json: #"{"grants":[{"role":"admin","scope":"everywhere"}]}"#).status == .badRequest)
         }
     }

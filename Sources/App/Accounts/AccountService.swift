@@ -14,7 +14,7 @@ enum AccountService {
         var group: AccountGroup? = nil
         if let groupID = input.groupID {
             guard let found = try await GroupService.find(groupID, partnerID: actor.partnerID, on: db) else {
-                throw PortalError.notFound("The group does not exist.")
+                throw PortalError.unknownReference("The group does not exist.")
             }
             group = found
         }

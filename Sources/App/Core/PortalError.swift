@@ -43,6 +43,12 @@ struct PortalError: AbortError, Equatable {
         PortalError(status: .unsupportedMediaType, title: "Unsupported media type", detail: detail)
     }
 
+    /// The request names another object (in its body) that does not exist for this partner.
+    /// 409, not 404: the addressed resource itself exists.
+    static func unknownReference(_ detail: String) -> PortalError {
+        PortalError(status: .conflict, title: "Unknown reference", detail: detail)
+    }
+
     static func methodNotAllowed(allowed: [HTTPMethod]) -> PortalError {
         let list = allowed.map(\.rawValue).joined(separator: ", ")
         return PortalError(status: .methodNotAllowed, title: "Method not allowed",

@@ -24,7 +24,7 @@ enum GroupService {
 
     static func create(name raw: String, parentID: UUID?, by actor: Actor, on db: any Database) async throws -> AccountGroup {
         let parent = try await parentID.asyncMap { id in
-            guard let group = try await find(id, partnerID: actor.partnerID, on: db) else { throw PortalError.notFound("The parent group does not exist.") }
+            guard let group = try await find(id, partnerID: actor.partnerID, on: db) else { throw PortalError.unknownReference("The parent group does not exist.") }
             return group
         }
         try OperatorAdministration.require(AccessPolicy.decide(actor, .groupsManage, try target(parent, partnerID: actor.partnerID)))
@@ -47,7 +47,7 @@ enum GroupService {
     static func move(_ group: AccountGroup, under newParentID: UUID?, by actor: Actor, on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))))
         let newParent = try await newParentID.asyncMap { id in
-            guard let parent = try await find(id, partnerID: group.partnerID, on: db) else { throw PortalError.notFound("The new parent group does not exist.") }
+            guard let parent = try await find(id, partnerID: group.partnerID, on: db) else { throw PortalError.unknownReference("The new parent group does not exist.") }
             return parent
         }
         try OperatorAdministration.require(AccessPolicy.decide(actor, .groupsManage, try target(newParent, partnerID: group.partnerID)))

@@ -46,12 +46,12 @@ enum OperatorAdministration {
         guard !requested.isEmpty else { throw PortalError.badRequest("Give the operator at least one role.") }
         let roles = try await AccessLoader.roles(partnerID: partnerID, on: db)
         for grant in requested {
-            guard let role = roles[grant.role] else { throw PortalError.notFound("There is no role '\(grant.role)'.") }
+            guard let role = roles[grant.role] else { throw PortalError.unknownReference("There is no role '\(grant.role)'.") }
             if (grant.scope == .group || grant.scope == .account) != (grant.scopeID != nil) {
                 throw PortalError.badRequest("A \(grant.scope.rawValue) scope needs exactly one \(grant.scope.rawValue) id.")
             }
             guard let scope = try await AccessLoader.scopeFacts(kind: grant.scope, id: grant.scopeID, partnerID: partnerID, on: db) else {
-                throw PortalError.notFound("The \(grant.scope.rawValue) of this grant does not exist.")
+                throw PortalError.unknownReference("The \(grant.scope.rawValue) of this grant does not exist.")
             }
             try require(AccessPolicy.decideGrant(actor, role: role, scope: scope, partnerID: partnerID))
         }

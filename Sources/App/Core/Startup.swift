@@ -12,11 +12,19 @@ public enum Startup {
             app.logger.logLevel = .critical
         }
         try await probeDatabase(app)
-        try await app.autoMigrate()
+        let base = config.publicURL ?? "http://localhost:\(port(in: arguments) ?? 8080)"
+        try await migrate(app, bootstrapWith: command == "serve" ? base : nil)
         try await DummyHash.prepare(with: app.password.async)
-        if command == "serve" {
-            let base = config.publicURL ?? "http://localhost:\(port(in: arguments) ?? 8080)"
-            try await PartnerBootstrap.run(on: app.db, publicURL: base, logger: app.logger)
+    }
+
+    /// Migrates and, when serving, makes sure a partner exists: once, however many instances
+    /// start at the same time.
+    public static func migrate(_ app: Application, bootstrapWith publicURL: String?) async throws {
+        try await MigrationLock.withLock(app) {
+            try await app.autoMigrate()
+            if let publicURL {
+                try await PartnerBootstrap.run(on: app.db, publicURL: publicURL, logger: app.logger)
+            }
         }
     }
 

@@ -9,5 +9,6 @@ enum PortalMigrations {
         CreateSessions(),
         CreateTokens(),
         CreateAccessModel(),
+        CreateOutbox(),
     ]
 }

@@ -1,0 +1,73 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Writing messages to the outbox, and claiming due ones for sending. Claims are leases:
+/// several instances (or workers) never hold the same row at once, and a crashed worker's
+/// lease runs out so another picks the row up.
+enum Outbox {
+    /// Adds a message; call it on the database of the transaction that makes the change.
+    @discardableResult
+    static func enqueue(partnerID: UUID, channel: OutboundMessage.Channel, to recipient: String, subject: String, body: String,
+                        now: Date = Date(), on db: any Database) async throws -> OutboundMessage {
+        let message = OutboundMessage(partnerID: partnerID, channel: channel, recipient: recipient, subject: subject, body: body, now: now)
+        try await message.create(on: db)
+        return message
+    }
+
+    /// Claims up to `limit` due messages for `worker` until `now + lease`.
+    static func claim(worker: String, limit: Int, lease: TimeInterval, now: Date, on db: any Database) async throws -> [OutboundMessage] {
+        let sql = try db.sql
+        let until = now.addingTimeInterval(lease)
+        // The outer condition repeats the inner one: under concurrent claims, PostgreSQL
+        // re-checks it on the latest row version, so a row claimed meanwhile is skipped.
+        let rows = try await sql.raw("""
+            UPDATE outbound_messages SET claimed_by = \(bind: worker), claimed_until = \(bind: until)
+            WHERE id IN (
+                SELECT id FROM outbound_messages
+                WHERE status = \(bind: OutboundMessage.Status.pending.rawValue) AND next_attempt_at <= \(bind: now)
+                  AND (claimed_until IS NULL OR claimed_until < \(bind: now))
+                ORDER BY next_attempt_at LIMIT \(unsafeRaw: String(max(1, limit))))
+            AND status = \(bind: OutboundMessage.Status.pending.rawValue)
+            AND (claimed_until IS NULL OR claimed_until < \(bind: now))
+            RETURNING id
+            """).all()
+        let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }
+        guard !ids.isEmpty else { return [] }
+        return try await OutboundMessage.query(on: db).filter(\.$id ~~ ids).filter(\.$claimedBy == worker).sort(\.$nextAttemptAt).all()
+    }
+
+    /// Records that the server accepted the message. Done right after it did.
+    static func markSent(_ message: OutboundMessage, now: Date, on db: any Database) async throws {
+        try await OutboundMessage.query(on: db).filter(\.$id == message.requireID())
+            .set(\.$status, to: .sent).set(\.$sentAt, to: now).set(\.$attempts, to: message.attempts + 1)
+            .set(\.$claimedBy, to: nil).set(\.$claimedUntil, to: nil).set(\.$lastError, to: nil)
+            .update()
+    }
+
+    /// Keeps the message in the development mailbox (no transport for its channel).
+    static func markHeld(_ message: OutboundMessage, now: Date, on db: any Database) async throws {
+        try await OutboundMessage.query(on: db).filter(\.$id == message.requireID())
+            .set(\.$status, to: .held).set(\.$sentAt, to: now)
+            .set(\.$claimedBy, to: nil).set(\.$claimedUntil, to: nil)
+            .update()
+    }
+
+    /// Schedules another attempt with exponential backoff, or gives up after `maxAttempts`.
+    static func markFailedAttempt(_ message: OutboundMessage, error: String, now: Date, maxAttempts: Int, on db: any Database) async throws {
+        let attempts = message.attempts + 1
+        let giveUp = attempts >= maxAttempts
+        try await OutboundMessage.query(on: db).filter(\.$id == message.requireID())
+            .set(\.$attempts, to: attempts)
+            .set(\.$status, to: giveUp ? .failed : .pending)
+            .set(\.$nextAttemptAt, to: now.addingTimeInterval(backoff(afterAttempt: attempts)))
+            .set(\.$lastError, to: String(error.prefix(500)))
+            .set(\.$claimedBy, to: nil).set(\.$claimedUntil, to: nil)
+            .update()
+    }
+
+    /// 5 s, 10 s, 20 s … capped at 15 minutes.
+    static func backoff(afterAttempt attempts: Int) -> TimeInterval {
+        min(5 * pow(2, Double(max(0, attempts - 1))), 900)
+    }
+}

@@ -25,6 +25,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(OperatorCommands(), as: "operator")
     app.asyncCommands.use(TokenCommands(), as: "token")
     app.asyncCommands.use(BenchCommands(), as: "bench")
+    app.asyncCommands.use(MailCommands(), as: "mail")
 }
 
 private func configureDatabase(_ app: Application, storage: AppConfig.Storage) throws {

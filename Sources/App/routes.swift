@@ -18,6 +18,8 @@ func routes(_ app: Application) throws {
     browser.get(SiteURL.setup(token: "").pathComponents, use: SetupController.show)
     browser.post(SiteURL.setup(token: "").pathComponents, use: SetupController.submit)
 
+    browser.get(SiteURL.devMailbox.pathComponents, use: MailboxController.index)
+
     let signedIn = browser.grouped(RequireSignedIn())
     signedIn.get(SiteURL.home.pathComponents, use: HomeController.show)
     signedIn.get(SiteURL.roles.pathComponents, use: RolesController.index)

@@ -12,7 +12,8 @@ import time
 import traceback
 import urllib.parse
 
-from portal_process import Portal, Session, csrf_from, port_is_free
+from portal_process import Portal, Session, csrf_from, free_port, port_is_free
+from smtp_sink import SMTPServer
 
 PASSWORD = "a long enough passphrase"
 checks = []
@@ -120,6 +121,65 @@ def migrate_revert_and_migrate_again_from_the_command_line(opts):
     assert os.path.exists(os.path.join(portal.workdir, "data", "portal.sqlite"))
     again = portal.cli("migrate", "--yes", env={"LOG_LEVEL": "info"})
     assert again.returncode == 0 and "No new migrations" in (again.stdout + again.stderr), again.stdout + again.stderr
+
+
+def wait_for(condition, timeout, message):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(message)
+
+
+def smtp_env(port):
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_TLS": "none", "SMTP_FROM": "portal@example.com",
+            "DELIVERY_RETRY_MAX_SECONDS": "1"}
+
+
+@check
+def email_goes_out_through_smtp_once(opts):
+    smtp_port = free_port()
+    with SMTPServer(smtp_port) as smtp:
+        portal = Portal(opts.portal, env=smtp_env(smtp_port)).start()
+        try:
+            queued = portal.cli("mail", "test", "--partner", "default", "--to", "Ada@Example.com")
+            assert queued.returncode == 0, queued.stderr
+            wait_for(lambda: len(smtp.sink.received()) >= 1, 20, "the test email did not arrive:\n" + portal.log()[-2000:])
+            time.sleep(2)
+            messages = smtp.sink.received()
+            assert len(messages) == 1, f"{len(messages)} messages arrived"
+            message = messages[0]
+            assert message["to"] == ["ada@example.com"], message["to"]
+            assert message["from"] == "portal@example.com", message["from"]
+            assert message["subject"] == "Test email from Operator Portal", message["subject"]
+            assert "email delivery works" in message["body"], message["body"]
+        finally:
+            portal.stop()
+
+
+@check
+def outbox_survives_an_smtp_outage_and_a_restart(opts):
+    smtp_port = free_port()  # nothing listens here yet: the server is "down"
+    portal = Portal(opts.portal, env=smtp_env(smtp_port)).start()
+    recipients = [f"person{index}@example.com" for index in range(5)]
+    try:
+        for recipient in recipients:
+            assert portal.cli("mail", "test", "--partner", "default", "--to", recipient).returncode == 0
+        time.sleep(3)  # several failed attempts
+        assert "will retry" in portal.log(), "no failed attempt was logged"
+    finally:
+        portal.stop()
+    with SMTPServer(smtp_port) as smtp:
+        again = Portal(opts.portal, env=smtp_env(smtp_port), workdir=portal.workdir).start()
+        try:
+            wait_for(lambda: len(smtp.sink.received()) >= len(recipients), 30,
+                     f"only {len(smtp.sink.received())} of {len(recipients)} arrived:\n" + again.log()[-2000:])
+            time.sleep(3)
+            arrived = sorted(to for message in smtp.sink.received() for to in message["to"])
+            assert arrived == sorted(recipients), f"arrived: {arrived}"
+        finally:
+            again.stop()
 
 
 @check

@@ -26,6 +26,17 @@ public struct AppConfig: Sendable {
     /// Largest request body the API accepts, in bytes.
     public var maxBodyBytes: Int
     public var logLevel: Logger.Level
+    /// Email goes out through this SMTP server; nil keeps email in the development mailbox.
+    var smtp: SMTPTransport.Settings?
+    /// SMS goes out through this HTTP endpoint; nil keeps SMS in the development mailbox.
+    public var smsWebhook: SMSWebhook?
+    /// The longest wait between two attempts at sending a message.
+    public var deliveryRetryCap: TimeInterval
+
+    public struct SMSWebhook: Sendable, Equatable {
+        public var url: String
+        public var token: String
+    }
 
     public init(
         storage: Storage,
@@ -35,7 +46,9 @@ public struct AppConfig: Sendable {
         signInFailuresPerAccountPerMinute: Int = 10,
         signInFailuresPerIPPerMinute: Int = 30,
         maxBodyBytes: Int = 1_048_576,
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        smsWebhook: SMSWebhook? = nil,
+        deliveryRetryCap: TimeInterval = 900
     ) {
         self.storage = storage
         self.publicURL = publicURL
@@ -45,6 +58,9 @@ public struct AppConfig: Sendable {
         self.signInFailuresPerIPPerMinute = signInFailuresPerIPPerMinute
         self.maxBodyBytes = maxBodyBytes
         self.logLevel = logLevel
+        self.smtp = nil
+        self.smsWebhook = smsWebhook
+        self.deliveryRetryCap = deliveryRetryCap
     }
 
     public struct Invalid: Error, CustomStringConvertible, Equatable {
@@ -70,6 +86,15 @@ public struct AppConfig: Sendable {
         .init(name: "SIGNIN_FAILURES_PER_IP", defaultValue: "30", meaning: "Failed sign-ins allowed per client address per minute before 429."),
         .init(name: "MAX_BODY_BYTES", defaultValue: "1048576", meaning: "Largest request body accepted, in bytes (413 above it)."),
         .init(name: "LOG_LEVEL", defaultValue: "info", meaning: "trace, debug, info, notice, warning, error or critical."),
+        .init(name: "SMTP_HOST", defaultValue: "(unset: development mailbox)", meaning: "SMTP server for email. When unset, email is kept in the development mailbox at `/dev/mailbox`."),
+        .init(name: "SMTP_PORT", defaultValue: "587, 465 with `tls`, 25 with `none`", meaning: "SMTP port."),
+        .init(name: "SMTP_USERNAME", defaultValue: "(none)", meaning: "SMTP user for AUTH PLAIN; no authentication when unset."),
+        .init(name: "SMTP_PASSWORD", defaultValue: "(none)", meaning: "SMTP password."),
+        .init(name: "SMTP_FROM", defaultValue: "(required with SMTP_HOST)", meaning: "Sender address of every email."),
+        .init(name: "SMTP_TLS", defaultValue: "starttls", meaning: "`none`, `starttls` or `tls` (TLS from the first byte)."),
+        .init(name: "SMS_WEBHOOK_URL", defaultValue: "(unset: development mailbox)", meaning: "HTTP endpoint that receives a JSON POST `{\"to\", \"text\"}` for each SMS."),
+        .init(name: "SMS_WEBHOOK_TOKEN", defaultValue: "(required with SMS_WEBHOOK_URL)", meaning: "Bearer token sent to the SMS endpoint."),
+        .init(name: "DELIVERY_RETRY_MAX_SECONDS", defaultValue: "900", meaning: "Longest wait between two attempts at sending a message (attempts back off from 5 s)."),
     ]
 
     /// Parses the configuration from a set of environment variables.
@@ -126,7 +151,31 @@ public struct AppConfig: Sendable {
             logLevel = .info
         }
 
-        return AppConfig(
+        var smtp: SMTPTransport.Settings? = nil
+        if let host = value("SMTP_HOST") {
+            let securityRaw = value("SMTP_TLS")?.lowercased() ?? "starttls"
+            guard let security = SMTPTransport.Security(rawValue: securityRaw) else {
+                throw Invalid(variable: "SMTP_TLS", problem: "expected none, starttls or tls, got '\(securityRaw)'")
+            }
+            let defaultPort = switch security { case .none: 25; case .starttls: 587; case .tls: 465 }
+            guard let from = value("SMTP_FROM"), case .success(let sender) = OperatorInput.email(from) else {
+                throw Invalid(variable: "SMTP_FROM", problem: "set a sender address like portal@example.com when SMTP_HOST is set")
+            }
+            smtp = SMTPTransport.Settings(host: host, port: try integer("SMTP_PORT", default: defaultPort, in: 1...65535), security: security,
+                                          username: value("SMTP_USERNAME"), password: env["SMTP_PASSWORD"], from: sender)
+        }
+        var smsWebhook: SMSWebhook? = nil
+        if let raw = value("SMS_WEBHOOK_URL") {
+            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw Invalid(variable: "SMS_WEBHOOK_URL", problem: "expected an http:// or https:// address, got '\(raw)'")
+            }
+            guard let token = value("SMS_WEBHOOK_TOKEN") else {
+                throw Invalid(variable: "SMS_WEBHOOK_TOKEN", problem: "set the bearer token for SMS_WEBHOOK_URL")
+            }
+            smsWebhook = SMSWebhook(url: raw, token: token)
+        }
+
+        var config = AppConfig(
             storage: storage,
             publicURL: publicURL,
             bcryptCost: try integer("BCRYPT_COST", default: 12, in: 12...16),
@@ -134,7 +183,11 @@ public struct AppConfig: Sendable {
             signInFailuresPerAccountPerMinute: try integer("SIGNIN_FAILURES_PER_ACCOUNT", default: 10, in: 1...1000),
             signInFailuresPerIPPerMinute: try integer("SIGNIN_FAILURES_PER_IP", default: 30, in: 1...100_000),
             maxBodyBytes: try integer("MAX_BODY_BYTES", default: 1_048_576, in: 1024...1_073_741_824),
-            logLevel: logLevel
+            logLevel: logLevel,
+            smsWebhook: smsWebhook,
+            deliveryRetryCap: TimeInterval(try integer("DELIVERY_RETRY_MAX_SECONDS", default: 900, in: 1...86_400))
         )
+        config.smtp = smtp
+        return config
     }
 }

@@ -17,6 +17,7 @@ enum SiteURL: Equatable, Sendable {
     case editRole(id: String)
     case deleteRole(id: String)
     case groups
+    case devMailbox
     case renameGroup(id: String)
     case moveGroup(id: String)
     case deleteGroup(id: String)
@@ -37,6 +38,7 @@ enum SiteURL: Equatable, Sendable {
         case .editRole(let id): "/roles/\(id)/edit"
         case .deleteRole(let id): "/roles/\(id)/delete"
         case .groups: "/groups"
+        case .devMailbox: "/dev/mailbox"
         case .renameGroup(let id): "/groups/\(id)/rename"
         case .moveGroup(let id): "/groups/\(id)/move"
         case .deleteGroup(let id): "/groups/\(id)/delete"

@@ -15,6 +15,14 @@ public enum Startup {
         let base = config.publicURL ?? "http://localhost:\(port(in: arguments) ?? 8080)"
         try await migrate(app, bootstrapWith: command == "serve" ? base : nil)
         try await DummyHash.prepare(with: app.password.async)
+        if command == "serve" {
+            let transports = DeliveryWorker.transports(for: config, app: app)
+            if transports.email == nil || transports.sms == nil {
+                let channels = [transports.email == nil ? "email" : nil, transports.sms == nil ? "SMS" : nil].compactMap { $0 }
+                app.logger.warning("No transport for \(channels.joined(separator: " and ")): those messages are kept in the development mailbox at /dev/mailbox, which anyone who can reach this server can read. Set SMTP_HOST and SMS_WEBHOOK_URL in production.")
+            }
+            app.lifecycle.use(DeliveryWorker(transports: transports, retryCap: config.deliveryRetryCap))
+        }
     }
 
     /// Migrates and, when serving, makes sure a partner exists: once, however many instances

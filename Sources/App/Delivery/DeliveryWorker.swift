@@ -7,6 +7,7 @@ import Vapor
 final class DeliveryWorker: LifecycleHandler, Sendable {
     let transports: Transports
     let interval: Duration
+    let retryCap: TimeInterval
     let workerID: String
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
@@ -14,17 +15,19 @@ final class DeliveryWorker: LifecycleHandler, Sendable {
     static let lease: TimeInterval = 120
     static let maxAttempts = 12
 
-    init(transports: Transports, interval: Duration = .seconds(1)) {
+    init(transports: Transports, interval: Duration = .seconds(1), retryCap: TimeInterval = 900) {
         self.transports = transports
         self.interval = interval
+        self.retryCap = retryCap
         self.workerID = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
     }
 
     func didBootAsync(_ app: Application) async throws {
-        let started = Task { [transports, interval, workerID] in
+        let started = Task { [transports, interval, workerID, retryCap] in
             while !Task.isCancelled {
                 do {
-                    _ = try await Self.runOnce(db: app.db, transports: transports, worker: workerID, now: Date(), logger: app.logger)
+                    _ = try await Self.runOnce(db: app.db, transports: transports, worker: workerID, now: Date(),
+                                               retryCap: retryCap, logger: app.logger)
                 } catch {
                     app.logger.warning("delivery round failed", metadata: ["error": "\(error)"])
                 }
@@ -34,13 +37,22 @@ final class DeliveryWorker: LifecycleHandler, Sendable {
         task.withLockedValue { $0 = started }
     }
 
+    /// The transports the configuration asks for.
+    static func transports(for config: AppConfig, app: Application) -> Transports {
+        Transports(
+            email: config.smtp.map { SMTPTransport(settings: $0, group: app.eventLoopGroup) },
+            sms: config.smsWebhook.map { SMSWebhookTransport(url: $0.url, token: $0.token, client: app.client) }
+        )
+    }
+
     func shutdownAsync(_ app: Application) async {
         task.withLockedValue { $0?.cancel() }
     }
 
     /// One round: claim, send, record. Returns how many messages it handled.
     @discardableResult
-    static func runOnce(db: any Database, transports: Transports, worker: String, now: Date, logger: Logger) async throws -> Int {
+    static func runOnce(db: any Database, transports: Transports, worker: String, now: Date,
+                        retryCap: TimeInterval = 900, logger: Logger) async throws -> Int {
         let due = try await Outbox.claim(worker: worker, limit: batchSize, lease: lease, now: now, on: db)
         guard !due.isEmpty else { return 0 }
         let partnerIDs = Set(due.map(\.partnerID))
@@ -57,7 +69,7 @@ final class DeliveryWorker: LifecycleHandler, Sendable {
                 try await Outbox.markSent(message, now: Date(), on: db)
                 logger.info("message sent", metadata: ["channel": "\(message.channel.rawValue)", "id": "\(message.id?.uuidString ?? "")"])
             } catch {
-                try await Outbox.markFailedAttempt(message, error: "\(error)", now: Date(), maxAttempts: maxAttempts, on: db)
+                try await Outbox.markFailedAttempt(message, error: "\(error)", now: Date(), maxAttempts: maxAttempts, retryCap: retryCap, on: db)
                 logger.warning("message not sent; will retry", metadata: ["channel": "\(message.channel.rawValue)", "attempt": "\(message.attempts + 1)", "error": "\(error)"])
             }
         }

@@ -54,20 +54,21 @@ enum Outbox {
     }
 
     /// Schedules another attempt with exponential backoff, or gives up after `maxAttempts`.
-    static func markFailedAttempt(_ message: OutboundMessage, error: String, now: Date, maxAttempts: Int, on db: any Database) async throws {
+    static func markFailedAttempt(_ message: OutboundMessage, error: String, now: Date, maxAttempts: Int,
+                                  retryCap: TimeInterval = 900, on db: any Database) async throws {
         let attempts = message.attempts + 1
         let giveUp = attempts >= maxAttempts
         try await OutboundMessage.query(on: db).filter(\.$id == message.requireID())
             .set(\.$attempts, to: attempts)
             .set(\.$status, to: giveUp ? .failed : .pending)
-            .set(\.$nextAttemptAt, to: now.addingTimeInterval(backoff(afterAttempt: attempts)))
+            .set(\.$nextAttemptAt, to: now.addingTimeInterval(backoff(afterAttempt: attempts, cap: retryCap)))
             .set(\.$lastError, to: String(error.prefix(500)))
             .set(\.$claimedBy, to: nil).set(\.$claimedUntil, to: nil)
             .update()
     }
 
-    /// 5 s, 10 s, 20 s … capped at 15 minutes.
-    static func backoff(afterAttempt attempts: Int) -> TimeInterval {
-        min(5 * pow(2, Double(max(0, attempts - 1))), 900)
+    /// 5 s, 10 s, 20 s … capped (15 minutes by default).
+    static func backoff(afterAttempt attempts: Int, cap: TimeInterval = 900) -> TimeInterval {
+        min(5 * pow(2, Double(max(0, attempts - 1))), cap)
     }
 }

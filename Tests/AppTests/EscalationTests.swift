@@ -76,25 +76,25 @@ import Testing
 
             // Ada, the only admin, cannot demote or block herself.
             await #expect(throws: PortalError.lastAdmin(name: "Ada Admin", action: "demoted")) {
-                try await OperatorAdministration.replaceGrants(of: ada, with: [.init(role: "support", scope: .all)], by: adaActor, on: portal.db)
+                try await OperatorAdministration.replaceGrants(of: ada, with: [.init(role: "support", scope: .all)], by: adaActor, context: .system, on: portal.db)
             }
             await #expect(throws: PortalError.lastAdmin(name: "Ada Admin", action: "blocked")) {
-                try await OperatorAdministration.block(ada, by: adaActor, on: portal.db)
+                try await OperatorAdministration.block(ada, by: adaActor, context: .system, on: portal.db)
             }
             await #expect(throws: PortalError.lastAdmin(name: "Ada Admin", action: "removed")) {
-                try await OperatorAdministration.remove(ada, by: adaActor, on: portal.db)
+                try await OperatorAdministration.remove(ada, by: adaActor, context: .system, on: portal.db)
             }
             #expect(try await Grant.query(on: portal.db).filter(\.$operator.$id == ada.requireID()).first()?.role == "admin")
 
             // With a second admin, the first can be demoted.
-            try await OperatorAdministration.replaceGrants(of: manager, with: [.init(role: "admin", scope: .all)], by: adaActor, on: portal.db)
-            try await OperatorAdministration.replaceGrants(of: ada, with: [.init(role: "support", scope: .all)], by: adaActor, on: portal.db)
+            try await OperatorAdministration.replaceGrants(of: manager, with: [.init(role: "admin", scope: .all)], by: adaActor, context: .system, on: portal.db)
+            try await OperatorAdministration.replaceGrants(of: ada, with: [.init(role: "support", scope: .all)], by: adaActor, context: .system, on: portal.db)
             #expect(try await Grant.query(on: portal.db).filter(\.$operator.$id == ada.requireID()).first()?.role == "support")
 
             // A blocked admin does not count as the partner's admin.
             let samActor = try await AccessLoader.actor(for: manager, on: portal.db)
             await #expect(throws: PortalError.lastAdmin(name: "Sam Manager", action: "blocked")) {
-                try await OperatorAdministration.block(manager, by: samActor, on: portal.db)
+                try await OperatorAdministration.block(manager, by: samActor, context: .system, on: portal.db)
             }
         }
     }
@@ -105,10 +105,10 @@ import Testing
             let manager = try await portal.makeOperator(email: "sam@example.com", name: "Sam", role: "system-manager")
             let samActor = try await AccessLoader.actor(for: manager, on: portal.db)
             await #expect(throws: PortalError.denied(.adminProtected)) {
-                try await OperatorAdministration.block(ada, by: samActor, on: portal.db)
+                try await OperatorAdministration.block(ada, by: samActor, context: .system, on: portal.db)
             }
             await #expect(throws: PortalError.denied(.adminProtected)) {
-                try await OperatorAdministration.replaceGrants(of: manager, with: [.init(role: "admin", scope: .all)], by: samActor, on: portal.db)
+                try await OperatorAdministration.replaceGrants(of: manager, with: [.init(role: "admin", scope: .all)], by: samActor, context: .system, on: portal.db)
             }
             try await ada.$grants.load(on: portal.db)
             #expect(ada.status == .active)

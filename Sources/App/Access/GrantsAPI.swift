@@ -18,7 +18,7 @@ extension APIService {
             return OperatorAdministration.RequestedGrant(role: item.role, scope: kind, scopeID: id)
         }
         let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
-        try await OperatorAdministration.replaceGrants(of: target, with: requested, by: actor, on: request.db)
+        try await OperatorAdministration.replaceGrants(of: target, with: requested, by: actor, context: request.auditContext, on: request.db)
         return .ok(.init(body: .json(try await Self.grants(of: target, on: request.db))))
     }
 

@@ -44,6 +44,9 @@ struct SignInService {
 
         guard let op = candidate, matches, op.status == .active else {
             try await record(partnerID: partnerID, email: email, ip: ip, succeeded: false, now: now)
+            try await Audit.record("sign-in.failed", by: AuditActor(id: nil, name: email), partnerID: partnerID,
+                                   target: candidate.map(Audit.target) ?? ("operator", nil, email),
+                                   details: failureReason(candidate, matches), ip: ip, now: now, on: db)
             logger.notice("sign-in failed", metadata: ["partner": "\(partner.slug)", "email": "\(email)", "ip": "\(ip)"])
             return .invalidCredentials
         }
@@ -56,11 +59,20 @@ struct SignInService {
         }
 
         try await record(partnerID: partnerID, email: email, ip: ip, succeeded: true, now: now)
+        try await Audit.record("sign-in.succeeded", by: AuditActor(id: op.id, name: op.name), partnerID: partnerID,
+                               target: Audit.target(op), ip: ip, now: now, on: db)
         op.lastLoginAt = now
         try await op.update(on: db)
         let started = try await SessionStore.start(operator: op, partner: partner, ip: ip, userAgent: userAgent, now: now, on: db)
         logger.info("signed in", metadata: ["partner": "\(partner.slug)", "operator": "\(op.id?.uuidString ?? "")"])
         return .signedIn(started, op)
+    }
+
+    /// Why a known operator's sign-in failed, for the audit log (never shown to the person).
+    private func failureReason(_ op: Operator?, _ passwordMatched: Bool) -> String {
+        guard let op else { return "unknown email" }
+        if !passwordMatched { return "wrong password" }
+        return "operator is \(op.status.rawValue)"
     }
 
     private func record(partnerID: UUID, email: String, ip: String, succeeded: Bool, now: Date) async throws {

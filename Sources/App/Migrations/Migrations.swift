@@ -10,5 +10,6 @@ enum PortalMigrations {
         CreateTokens(),
         CreateAccessModel(),
         CreateOutbox(),
+        CreateAuditEvents(),
     ]
 }

@@ -10,7 +10,7 @@ enum OperatorAdministration {
         var scopeID: UUID?
     }
 
-    static func block(_ target: Operator, by actor: Actor, on db: any Database) async throws {
+    static func block(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
         if target.status == .active, try await isLastAdmin(target, on: db) {
             throw PortalError.lastAdmin(name: target.name, action: "blocked")
@@ -19,28 +19,36 @@ enum OperatorAdministration {
         try await db.transaction { db in
             try await target.update(on: db)
             try await SessionStore.endAll(operatorID: target.requireID(), on: db)
+            try await Audit.record("operator.blocked", in: context, partnerID: target.$partner.id, target: Audit.target(target), on: db)
         }
     }
 
     /// Removes an operator and everything that signs them in. (Emailing them that their
     /// access was revoked, and keeping their name in history, arrive with those features.)
-    static func remove(_ target: Operator, by actor: Actor, on db: any Database) async throws {
+    static func remove(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try await require(AccessPolicy.decide(actor, .operatorsRemove, .operator(AccessLoader.facts(for: target, on: db))))
         if target.status == .active, try await isLastAdmin(target, on: db) {
             throw PortalError.lastAdmin(name: target.name, action: "removed")
         }
-        try await target.delete(on: db)
+        try await db.transaction { db in
+            try await Audit.record("operator.removed", in: context, partnerID: target.$partner.id, target: Audit.target(target), on: db)
+            try await target.delete(on: db)
+        }
     }
 
-    static func unblock(_ target: Operator, by actor: Actor, on db: any Database) async throws {
+    static func unblock(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
         target.status = target.passwordHash == nil ? .invited : .active
-        try await target.update(on: db)
+        try await db.transaction { db in
+            try await target.update(on: db)
+            try await Audit.record("operator.unblocked", in: context, partnerID: target.$partner.id, target: Audit.target(target), on: db)
+        }
     }
 
     /// Replaces all of an operator's grants. The actor must be allowed to edit the operator
     /// as they are, and to give each new grant.
-    static func replaceGrants(of target: Operator, with requested: [RequestedGrant], by actor: Actor, on db: any Database) async throws {
+    static func replaceGrants(of target: Operator, with requested: [RequestedGrant], by actor: Actor, context: AuditContext,
+                              on db: any Database) async throws {
         let partnerID = target.$partner.id
         try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
         guard !requested.isEmpty else { throw PortalError.badRequest("Give the operator at least one role.") }
@@ -59,7 +67,11 @@ enum OperatorAdministration {
         if !keepsAdmin, target.status == .active, try await isLastAdmin(target, on: db) {
             throw PortalError.lastAdmin(name: target.name, action: "demoted")
         }
+        let before = target.grants.map(describe).sorted().joined(separator: ", ")
+        let after = requested.map { describe(role: $0.role, scope: $0.scope, id: $0.scopeID) }.sorted().joined(separator: ", ")
         try await db.transaction { db in
+            try await Audit.record("operator.grants-changed", in: context, partnerID: partnerID, target: Audit.target(target),
+                                   details: "grants: \(before) → \(after)", on: db)
             try await Grant.query(on: db).filter(\.$operator.$id == target.requireID()).delete()
             for grant in requested {
                 try await Grant(partnerID: partnerID, operatorID: target.requireID(), role: grant.role,
@@ -67,6 +79,14 @@ enum OperatorAdministration {
             }
         }
         try await target.$grants.load(on: db)
+    }
+
+    static func describe(_ grant: Grant) -> String {
+        describe(role: grant.role, scope: grant.scope, id: grant.scopeID)
+    }
+
+    static func describe(role: String, scope: Grant.ScopeKind, id: UUID?) -> String {
+        "\(role)@\(scope.rawValue)\(id.map { ":" + $0.uuidString.lowercased() } ?? "")"
     }
 
     /// Whether `target` is the partner's only active operator holding Admin over all accounts.

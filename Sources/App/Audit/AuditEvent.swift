@@ -1,0 +1,79 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// One entry of the partner-wide audit log: who did what to what, from where, when.
+/// Names are copied in, so an entry still reads right after its people are removed.
+final class AuditEvent: Model, @unchecked Sendable {
+    static let schema = "audit_events"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "partner_id") var partnerID: UUID
+    @OptionalField(key: "actor_id") var actorID: UUID?
+    @Field(key: "actor_name") var actorName: String
+    @Field(key: "action") var action: String
+    @Field(key: "target_type") var targetType: String
+    @OptionalField(key: "target_id") var targetID: String?
+    @Field(key: "target_label") var targetLabel: String
+    /// What changed, "field: before → after" lines, or other context.
+    @Field(key: "details") var details: String
+    @Field(key: "ip") var ip: String
+    @Field(key: "at") var at: Date
+
+    init() {}
+
+    init(partnerID: UUID, actorID: UUID?, actorName: String, action: String, targetType: String, targetID: String?,
+         targetLabel: String, details: String, ip: String, at: Date) {
+        self.partnerID = partnerID
+        self.actorID = actorID
+        self.actorName = actorName
+        self.action = action
+        self.targetType = targetType
+        self.targetID = targetID
+        self.targetLabel = targetLabel
+        self.details = details
+        self.ip = ip
+        self.at = at
+    }
+}
+
+/// Who an audit entry is by.
+struct AuditActor: Sendable {
+    let id: UUID?
+    let name: String
+
+    static let system = AuditActor(id: nil, name: "System")
+}
+
+/// Who is acting and from where, for the entries an action writes.
+struct AuditContext: Sendable {
+    let actor: AuditActor
+    let ip: String
+
+    static let system = AuditContext(actor: .system, ip: "")
+}
+
+extension Request {
+    /// The signed-in operator and the client address, for audit entries.
+    var auditContext: AuditContext {
+        AuditContext(actor: AuditActor(id: signedIn?.operatorID, name: signedIn?.name ?? "Anonymous"), ip: clientIP)
+    }
+}
+
+enum Audit {
+    static func record(_ action: String, in context: AuditContext, partnerID: UUID, target: (type: String, id: String?, label: String),
+                       details: String = "", now: Date = Date(), on db: any Database) async throws {
+        try await record(action, by: context.actor, partnerID: partnerID, target: target, details: details, ip: context.ip, now: now, on: db)
+    }
+
+    static func record(_ action: String, by actor: AuditActor, partnerID: UUID, target: (type: String, id: String?, label: String),
+                       details: String = "", ip: String = "", now: Date = Date(), on db: any Database) async throws {
+        try await AuditEvent(partnerID: partnerID, actorID: actor.id, actorName: actor.name, action: action,
+                             targetType: target.type, targetID: target.id, targetLabel: target.label,
+                             details: String(details.prefix(4000)), ip: ip, at: now).create(on: db)
+    }
+
+    static func target(_ op: Operator) -> (type: String, id: String?, label: String) {
+        ("operator", op.id?.uuidString.lowercased(), "\(op.name) <\(op.email)>")
+    }
+}

@@ -30,8 +30,11 @@ enum OperatorAdministration {
         if target.status == .active, try await isLastAdmin(target, on: db) {
             throw PortalError.lastAdmin(name: target.name, action: "removed")
         }
+        let partnerName = try await Partner.find(target.$partner.id, on: db)?.name ?? Layout.productName
         try await db.transaction { db in
             try await Audit.record("operator.removed", in: context, partnerID: target.$partner.id, target: Audit.target(target), on: db)
+            let notice = Emails.accessRevoked(partner: partnerName)
+            try await Outbox.enqueue(partnerID: target.$partner.id, channel: .email, to: target.email, subject: notice.subject, body: notice.body, on: db)
             try await target.delete(on: db)
         }
     }
@@ -52,17 +55,7 @@ enum OperatorAdministration {
         let partnerID = target.$partner.id
         try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
         guard !requested.isEmpty else { throw PortalError.badRequest("Give the operator at least one role.") }
-        let roles = try await AccessLoader.roles(partnerID: partnerID, on: db)
-        for grant in requested {
-            guard let role = roles[grant.role] else { throw PortalError.unknownReference("There is no role '\(grant.role)'.") }
-            if (grant.scope == .group || grant.scope == .account) != (grant.scopeID != nil) {
-                throw PortalError.badRequest("A \(grant.scope.rawValue) scope needs exactly one \(grant.scope.rawValue) id.")
-            }
-            guard let scope = try await AccessLoader.scopeFacts(kind: grant.scope, id: grant.scopeID, partnerID: partnerID, on: db) else {
-                throw PortalError.unknownReference("The \(grant.scope.rawValue) of this grant does not exist.")
-            }
-            try require(AccessPolicy.decideGrant(actor, role: role, scope: scope, partnerID: partnerID))
-        }
+        let roles = try await authorizeGrants(requested, partnerID: partnerID, by: actor, on: db)
         let keepsAdmin = requested.contains { roles[$0.role]?.isAdmin == true && $0.scope == .all }
         if !keepsAdmin, target.status == .active, try await isLastAdmin(target, on: db) {
             throw PortalError.lastAdmin(name: target.name, action: "demoted")
@@ -87,6 +80,24 @@ enum OperatorAdministration {
 
     static func describe(role: String, scope: Grant.ScopeKind, id: UUID?) -> String {
         "\(role)@\(scope.rawValue)\(id.map { ":" + $0.uuidString.lowercased() } ?? "")"
+    }
+
+    /// Checks that every requested grant names an existing role and scope of the partner and
+    /// is one the actor may give. Returns the partner's roles.
+    @discardableResult
+    static func authorizeGrants(_ requested: [RequestedGrant], partnerID: UUID, by actor: Actor, on db: any Database) async throws -> [String: RoleDefinition] {
+        let roles = try await AccessLoader.roles(partnerID: partnerID, on: db)
+        for grant in requested {
+            guard let role = roles[grant.role] else { throw PortalError.unknownReference("There is no role '\(grant.role)'.") }
+            if (grant.scope == .group || grant.scope == .account) != (grant.scopeID != nil) {
+                throw PortalError.badRequest("A \(grant.scope.rawValue) scope needs exactly one \(grant.scope.rawValue) id.")
+            }
+            guard let scope = try await AccessLoader.scopeFacts(kind: grant.scope, id: grant.scopeID, partnerID: partnerID, on: db) else {
+                throw PortalError.unknownReference("The \(grant.scope.rawValue) of this grant does not exist.")
+            }
+            try require(AccessPolicy.decideGrant(actor, role: role, scope: scope, partnerID: partnerID))
+        }
+        return roles
     }
 
     /// Whether `target` is the partner's only active operator holding Admin over all accounts.

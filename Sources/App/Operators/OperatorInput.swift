@@ -35,6 +35,20 @@ enum OperatorInput {
         return .success(email)
     }
 
+    /// An optional phone number: digits with an optional leading +, spaces, dots, dashes and
+    /// brackets allowed for readability; stored as given, trimmed.
+    static func phone(_ raw: String?, errors: inout Errors) throws -> String? {
+        guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        let phone = raw.trimmingCharacters(in: .whitespaces)
+        let digits = phone.filter(\.isNumber)
+        let allowed = Set("0123456789+ .-()")
+        guard phone.allSatisfy(allowed.contains), (6...15).contains(digits.count), !phone.dropFirst().contains("+") else {
+            errors.fields["phone"] = "Enter a phone number like +44 20 7946 0958."
+            return nil
+        }
+        return phone
+    }
+
     private static let localCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~-")
     private static let labelCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
 

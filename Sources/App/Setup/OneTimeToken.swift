@@ -9,8 +9,12 @@ final class OneTimeToken: Model, @unchecked Sendable {
     enum Purpose: String, Codable, Sendable {
         /// Creates the first admin of a partner that has no operator yet.
         case firstAdmin = "first-admin"
-        /// Lets an existing operator without a password choose one.
+        /// Lets an existing operator without a password choose one (made by the CLI).
         case operatorSetup = "operator-setup"
+        /// An emailed invitation: the invitee chooses a password (valid 7 days; a resend replaces it).
+        case invite
+        /// An emailed password reset: the operator chooses a new password; every session ends.
+        case passwordReset = "password-reset"
     }
 
     @ID(key: .id) var id: UUID?

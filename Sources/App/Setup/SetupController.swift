@@ -48,12 +48,21 @@ enum SetupController {
                 guard try await SetupLinks.consume(record, now: now, on: db) else { throw PortalError.setupLinkSpent }
                 switch record.purpose {
                 case .firstAdmin:
-                    return try await OperatorService.create(newAdmin, partnerID: try partner.requireID(), on: db)
-                case .operatorSetup:
-                    guard let op = try await record.$operator.get(on: db) else { throw PortalError.setupLinkSpent }
+                    let admin = try await OperatorService.create(newAdmin, partnerID: try partner.requireID(), on: db)
+                    try await Audit.record("operator.created", by: AuditActor(id: admin.id, name: admin.name), partnerID: admin.$partner.id,
+                                           target: Audit.target(admin), details: "first admin, through the setup link",
+                                           ip: request.clientIP, now: now, on: db)
+                    return admin
+                case .operatorSetup, .invite, .passwordReset:
+                    guard let op = try await record.$operator.get(on: db), op.status != .blocked else { throw PortalError.setupLinkSpent }
                     op.passwordHash = hash
-                    op.status = .active
+                    if op.status == .invited { op.status = .active }
                     try await op.update(on: db)
+                    // A new password ends every other session of the person.
+                    try await SessionStore.endAll(operatorID: op.requireID(), on: db)
+                    try await Audit.record(record.purpose == .passwordReset ? "operator.password-reset" : "operator.invite-accepted",
+                                           by: AuditActor(id: op.id, name: op.name), partnerID: op.$partner.id,
+                                           target: Audit.target(op), ip: request.clientIP, now: now, on: db)
                     try await op.$grants.load(on: db)
                     return op
                 }

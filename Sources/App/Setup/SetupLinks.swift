@@ -14,10 +14,22 @@ enum SetupLinks {
         return token
     }
 
+    static let inviteLifetime: TimeInterval = 7 * 24 * 3600
+    static let passwordResetLifetime: TimeInterval = 2 * 3600
+
     static func issueOperatorSetup(operatorID: UUID, partnerID: UUID, now: Date, on db: any Database) async throws -> SecretToken {
+        try await issue(.operatorSetup, operatorID: operatorID, partnerID: partnerID, lifetime: operatorSetupLifetime, now: now, on: db)
+    }
+
+    /// A new link of `purpose` for the operator; earlier unused links of that purpose stop working.
+    static func issue(_ purpose: OneTimeToken.Purpose, operatorID: UUID, partnerID: UUID, lifetime: TimeInterval, now: Date,
+                      on db: any Database) async throws -> SecretToken {
+        try await OneTimeToken.query(on: db)
+            .filter(\.$operator.$id == operatorID).filter(\.$purpose == purpose).filter(\.$usedAt == nil)
+            .set(\.$usedAt, to: now).update()
         let token = SecretToken.generate()
-        try await OneTimeToken(partnerID: partnerID, operatorID: operatorID, purpose: .operatorSetup, tokenDigest: token.digest,
-                               now: now, lifetime: operatorSetupLifetime).create(on: db)
+        try await OneTimeToken(partnerID: partnerID, operatorID: operatorID, purpose: purpose, tokenDigest: token.digest,
+                               now: now, lifetime: lifetime).create(on: db)
         return token
     }
 

@@ -7,7 +7,13 @@ enum SetupView {
         var email: String
         var errors = OperatorInput.Errors()
 
-        var title: String { purpose == .firstAdmin ? "Create the first admin" : "Choose your password" }
+        var title: String {
+            switch purpose {
+            case .firstAdmin: "Create the first admin"
+            case .passwordReset: "Choose a new password"
+            case .operatorSetup, .invite: "Choose your password"
+            }
+        }
     }
 
     static func render(_ model: Model, action: String, csrfToken: String) -> Node<HTML.BodyContext> {

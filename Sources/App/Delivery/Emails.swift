@@ -1,0 +1,45 @@
+import Foundation
+
+/// The text of every email the portal sends. Plain text, short, with the one link that matters.
+enum Emails {
+    struct Email: Sendable, Equatable {
+        let subject: String
+        let body: String
+    }
+
+    static func invite(partner: String, inviter: String, link: String) -> Email {
+        Email(subject: "You are invited to the \(partner) operator portal", body: """
+            Hello,
+
+            \(inviter) invited you to the \(partner) operator portal.
+
+            Choose your password here (the link works once and expires in 7 days):
+            \(link)
+
+            If you did not expect this invitation, you can ignore this email.
+            """)
+    }
+
+    static func passwordReset(partner: String, link: String) -> Email {
+        Email(subject: "Reset your \(partner) operator portal password", body: """
+            Hello,
+
+            A password reset was requested for your \(partner) operator portal account.
+
+            Choose a new password here (the link works once and expires in 2 hours):
+            \(link)
+
+            Choosing a new password signs you out everywhere. If you did not expect this, tell an admin.
+            """)
+    }
+
+    static func accessRevoked(partner: String) -> Email {
+        Email(subject: "Your access to the \(partner) operator portal was removed", body: """
+            Hello,
+
+            Your operator account on the \(partner) operator portal was removed, so you can no longer sign in.
+
+            If you think this is a mistake, contact an admin of \(partner).
+            """)
+    }
+}

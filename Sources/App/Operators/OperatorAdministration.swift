@@ -10,6 +10,57 @@ enum OperatorAdministration {
         var scopeID: UUID?
     }
 
+    /// A change to an operator's profile; nil leaves a field as it is (`phone: .some(nil)` clears it).
+    struct ProfileChange: Sendable {
+        var name: String?
+        var email: String?
+        var phone: String??
+    }
+
+    /// Changes name, email or phone. Changing your own email signs you out everywhere.
+    static func edit(_ target: Operator, _ change: ProfileChange, by actor: Actor, context: AuditContext, on db: any Database) async throws {
+        let isSelf = try target.requireID() == actor.operatorID
+        if !isSelf {
+            try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
+        }
+        var errors = OperatorInput.Errors()
+        var lines: [String] = []
+        var newName = target.name, newEmail = target.email, newPhone = target.phone
+        if let raw = change.name {
+            switch OperatorInput.name(raw) {
+            case .success(let value): newName = value
+            case .failure(let message): errors.fields["name"] = message
+            }
+        }
+        if let raw = change.email {
+            switch OperatorInput.email(raw) {
+            case .success(let value): newEmail = value
+            case .failure(let message): errors.fields["email"] = message
+            }
+        }
+        if let phone = change.phone { newPhone = OperatorInput.phone(phone, errors: &errors) }
+        guard errors.isEmpty else { throw errors }
+        if newEmail != target.email, try await Operator.query(on: db)
+            .filter(\.$partner.$id == target.$partner.id).filter(\.$email == newEmail).count() > 0 {
+            throw PortalError(status: .conflict, title: "Email in use", detail: "An operator with the email \(newEmail) already exists.")
+        }
+        if newName != target.name { lines.append("name: \(target.name) → \(newName)") }
+        if newEmail != target.email { lines.append("email: \(target.email) → \(newEmail)") }
+        if newPhone != target.phone { lines.append("phone: \(target.phone ?? "—") → \(newPhone ?? "—")") }
+        guard !lines.isEmpty else { return }
+        let emailChanged = newEmail != target.email
+        let details = lines.joined(separator: "\n")
+        target.name = newName
+        target.email = newEmail
+        target.phone = newPhone
+        try await db.transaction { db in
+            try await target.update(on: db)
+            if isSelf && emailChanged { try await SessionStore.endAll(operatorID: target.requireID(), on: db) }
+            try await Audit.record("operator.edited", in: context, partnerID: target.$partner.id, target: Audit.target(target),
+                                   details: details, on: db)
+        }
+    }
+
     static func block(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
         if target.status == .active, try await isLastAdmin(target, on: db) {

@@ -35,18 +35,25 @@ enum OperatorInput {
         return .success(email)
     }
 
-    /// An optional phone number: digits with an optional leading +, spaces, dots, dashes and
-    /// brackets allowed for readability; stored as given, trimmed.
-    static func phone(_ raw: String?, errors: inout Errors) throws -> String? {
-        guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-        let phone = raw.trimmingCharacters(in: .whitespaces)
-        let digits = phone.filter(\.isNumber)
-        let allowed = Set("0123456789+ .-()")
-        guard phone.allSatisfy(allowed.contains), (6...15).contains(digits.count), !phone.dropFirst().contains("+") else {
+    /// An optional phone number: digits, an optional leading +, and spaces, dots, dashes and
+    /// brackets for readability (the API document's pattern); stored as given. Forms pass nil
+    /// for an empty field.
+    static func phone(_ raw: String?, errors: inout Errors) -> String? {
+        guard let phone = raw else { return nil }
+        guard isPhone(phone) else {
             errors.fields["phone"] = "Enter a phone number like +44 20 7946 0958."
             return nil
         }
         return phone
+    }
+
+    /// `^\+?[0-9][0-9 .()-]{4,28}[0-9]$`, ASCII digits only.
+    static func isPhone(_ text: String) -> Bool {
+        var scalars = Array(text.unicodeScalars)
+        if scalars.first == "+" { scalars.removeFirst() }
+        func digit(_ scalar: Unicode.Scalar) -> Bool { ("0"..."9").contains(scalar) }
+        guard (6...30).contains(scalars.count), let first = scalars.first, let last = scalars.last, digit(first), digit(last) else { return false }
+        return scalars.allSatisfy { digit($0) || " .()-".unicodeScalars.contains($0) }
     }
 
     private static let localCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~-")

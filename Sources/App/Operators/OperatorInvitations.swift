@@ -25,7 +25,7 @@ enum OperatorInvitations {
         case .success(let value): email = value
         case .failure(let message): errors.fields["email"] = message
         }
-        let phone = try OperatorInput.phone(input.phone, errors: &errors)
+        let phone = OperatorInput.phone(input.phone, errors: &errors)
         if input.grants.isEmpty { errors.fields["grants"] = "Give the operator at least one role." }
         guard errors.isEmpty else { throw errors }
 

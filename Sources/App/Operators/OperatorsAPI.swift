@@ -1,0 +1,142 @@
+import Fluent
+import OpenAPIRuntime
+import Vapor
+
+extension APIService {
+    func listOperators(_ input: Operations.ListOperators.Input) async throws -> Operations.ListOperators.Output {
+        let request = try APIContext.current()
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.operatorsView]), permission: .operatorsView)
+        if (input.query.q?.unicodeScalars.count ?? 0) > 200 { throw PortalError.badRequest("q: use at most 200 characters.") }
+        if (input.query.role?.unicodeScalars.count ?? 0) > 100 { throw PortalError.badRequest("role: use at most 100 characters.") }
+        let filter = OperatorDirectory.Filter(query: input.query.q ?? "", status: input.query.status.flatMap { Operator.Status(rawValue: $0.rawValue) },
+                                              role: input.query.role)
+        let listed = try await OperatorDirectory.list(filter, for: actor, on: request.db)
+        return .ok(.init(body: .json(try await listed.asyncMap { try await Self.operatorOut($0, on: request.db) })))
+    }
+
+    func inviteOperator(_ input: Operations.InviteOperator.Input) async throws -> Operations.InviteOperator.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["phone"], in: request)
+        let grants = try body.grants.map { item in
+            let (kind, id) = try Self.parseScope(item.scope)
+            return OperatorAdministration.RequestedGrant(role: item.role, scope: kind, scopeID: id)
+        }
+        do {
+            let op = try await OperatorInvitations.invite(
+                .init(name: body.name, email: body.email, phone: body.phone, grants: grants),
+                by: try await request.actor(), context: request.auditContext, partner: try request.partner, baseURL: request.baseURL, on: request.db)
+            return .created(.init(body: .json(try await Self.operatorOut(op, on: request.db))))
+        } catch let errors as OperatorInput.Errors {
+            throw PortalError.badRequest(errors.summary)
+        }
+    }
+
+    func getOperator(_ input: Operations.GetOperator.Input) async throws -> Operations.GetOperator.Output {
+        let request = try APIContext.current()
+        let (target, _) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        return .ok(.init(body: .json(try await Self.operatorOut(target, on: request.db))))
+    }
+
+    func updateOperator(_ input: Operations.UpdateOperator.Input) async throws -> Operations.UpdateOperator.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["name", "email"], in: request)
+        let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        let change = OperatorAdministration.ProfileChange(
+            name: body.name, email: body.email,
+            phone: APIContext.hasNull("phone", in: request) ? .some(nil) : body.phone.map { .some($0) })
+        do {
+            try await OperatorAdministration.edit(target, change, by: actor, context: request.auditContext, on: request.db)
+        } catch let errors as OperatorInput.Errors {
+            throw PortalError.badRequest(errors.summary)
+        }
+        return .ok(.init(body: .json(try await Self.operatorOut(target, on: request.db))))
+    }
+
+    func removeOperator(_ input: Operations.RemoveOperator.Input) async throws -> Operations.RemoveOperator.Output {
+        let request = try APIContext.current()
+        let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        try await OperatorAdministration.remove(target, by: actor, context: request.auditContext, on: request.db)
+        return .noContent(.init())
+    }
+
+    func blockOperator(_ input: Operations.BlockOperator.Input) async throws -> Operations.BlockOperator.Output {
+        let request = try APIContext.current()
+        let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        try await OperatorAdministration.block(target, by: actor, context: request.auditContext, on: request.db)
+        return .ok(.init(body: .json(try await Self.operatorOut(target, on: request.db))))
+    }
+
+    func unblockOperator(_ input: Operations.UnblockOperator.Input) async throws -> Operations.UnblockOperator.Output {
+        let request = try APIContext.current()
+        let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        try await OperatorAdministration.unblock(target, by: actor, context: request.auditContext, on: request.db)
+        return .ok(.init(body: .json(try await Self.operatorOut(target, on: request.db))))
+    }
+
+    func resendInvite(_ input: Operations.ResendInvite.Input) async throws -> Operations.ResendInvite.Output {
+        let request = try APIContext.current()
+        let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        try await OperatorInvitations.resend(to: target, by: actor, context: request.auditContext, partner: try request.partner,
+                                             baseURL: request.baseURL, on: request.db)
+        return .noContent(.init())
+    }
+
+    func resetOperatorPassword(_ input: Operations.ResetOperatorPassword.Input) async throws -> Operations.ResetOperatorPassword.Output {
+        let request = try APIContext.current()
+        let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        try await OperatorInvitations.resetPassword(of: target, by: actor, context: request.auditContext, partner: try request.partner,
+                                                    baseURL: request.baseURL, on: request.db)
+        return .noContent(.init())
+    }
+
+    static func operatorOut(_ op: Operator, on db: any Database) async throws -> Components.Schemas.Operator {
+        .init(id: try op.requireID().uuidString.lowercased(), name: op.name, email: op.email, phone: op.phone,
+              status: .init(rawValue: op.status.rawValue) ?? .blocked, lastLoginAt: op.lastLoginAt,
+              grants: try await grants(of: op, on: db))
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async throws -> [T] {
+        var result: [T] = []
+        result.reserveCapacity(count)
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
+
+extension Request {
+    /// The address this request came in on, for links in emails ("https://portal.partner.com").
+    var baseURL: String {
+        let host = headers.first(name: .host) ?? "localhost"
+        return (isSecureTransport ? "https://" : "http://") + host
+    }
+}
+
+/// Finding operators: the list the caller may see, with filters.
+enum OperatorDirectory {
+    struct Filter: Sendable {
+        var query: String = ""
+        var status: Operator.Status?
+        var role: String?
+    }
+
+    /// Operators of the actor's partner that the policy lets them view, by name. Operators per
+    /// partner number in the tens or hundreds, so the policy runs on each loaded row.
+    static func list(_ filter: Filter, for actor: Actor, on db: any Database) async throws -> [Operator] {
+        var query = Operator.query(on: db).filter(\.$partner.$id == actor.partnerID).with(\.$grants).sort(\.$name)
+        if let status = filter.status { query = query.filter(\.$status == status) }
+        let needle = filter.query.trimmingCharacters(in: .whitespaces).lowercased()
+        var result: [Operator] = []
+        for op in try await query.all() {
+            if !needle.isEmpty, !op.name.lowercased().contains(needle), !op.email.contains(needle) { continue }
+            if let role = filter.role, !role.isEmpty, !op.grants.contains(where: { $0.role == role }) { continue }
+            let facts = try await AccessLoader.facts(for: op, on: db)
+            if AccessPolicy.decide(actor, .operatorsView, .operator(facts)).isAllowed { result.append(op) }
+        }
+        return result
+    }
+}

@@ -29,6 +29,15 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.editRole(id: "").pathComponents, use: RolesController.edit)
     signedIn.post(SiteURL.role(id: "").pathComponents, use: RolesController.update)
     signedIn.post(SiteURL.deleteRole(id: "").pathComponents, use: RolesController.delete)
+    signedIn.get(SiteURL.operators.pathComponents, use: OperatorsController.index)
+    signedIn.post(SiteURL.operators.pathComponents, use: OperatorsController.create)
+    signedIn.get(SiteURL.newOperator.pathComponents, use: OperatorsController.new)
+    signedIn.get(SiteURL.operatorDetail(id: "").pathComponents, use: OperatorsController.show)
+    signedIn.post(SiteURL.operatorDetail(id: "").pathComponents, use: OperatorsController.update)
+    signedIn.post(SiteURL.operatorAction(id: "", action: "grants").pathComponents, use: OperatorsController.updateGrants)
+    for action in OperatorsController.actions {
+        signedIn.post(SiteURL.operatorAction(id: "", action: action).pathComponents, use: OperatorsController.action(action))
+    }
     signedIn.get(SiteURL.groups.pathComponents, use: GroupsController.index)
     signedIn.post(SiteURL.groups.pathComponents, use: GroupsController.create)
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)

@@ -18,6 +18,10 @@ enum SiteURL: Equatable, Sendable {
     case deleteRole(id: String)
     case groups
     case devMailbox
+    case operators
+    case newOperator
+    case operatorDetail(id: String)
+    case operatorAction(id: String, action: String)
     case renameGroup(id: String)
     case moveGroup(id: String)
     case deleteGroup(id: String)
@@ -39,6 +43,10 @@ enum SiteURL: Equatable, Sendable {
         case .deleteRole(let id): "/roles/\(id)/delete"
         case .groups: "/groups"
         case .devMailbox: "/dev/mailbox"
+        case .operators: "/operators"
+        case .newOperator: "/operators/new"
+        case .operatorDetail(let id): "/operators/\(id)"
+        case .operatorAction(let id, let action): "/operators/\(id)/\(action)"
         case .renameGroup(let id): "/groups/\(id)/rename"
         case .moveGroup(let id): "/groups/\(id)/move"
         case .deleteGroup(let id): "/groups/\(id)/delete"
@@ -57,6 +65,8 @@ enum SiteURL: Equatable, Sendable {
         case .renameGroup: ["groups", ":groupId", "rename"]
         case .moveGroup: ["groups", ":groupId", "move"]
         case .deleteGroup: ["groups", ":groupId", "delete"]
+        case .operatorDetail: ["operators", ":operatorId"]
+        case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action)]
         default: path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }

@@ -32,6 +32,9 @@ enum Navigation {
         if RolesController.mayRead(actor) {
             items.append(.init(title: "Roles", url: SiteURL.roles.path, isCurrent: current == .roles))
         }
+        if AccessPolicy.decideAnywhere(actor, [.operatorsView]).isAllowed {
+            items.append(.init(title: "Operators", url: SiteURL.operators.path, isCurrent: current == .operators))
+        }
         if GroupsController.mayOpen(actor) {
             items.append(.init(title: "Groups", url: SiteURL.groups.path, isCurrent: current == .groups))
         }

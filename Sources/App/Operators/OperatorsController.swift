@@ -1,0 +1,191 @@
+import Fluent
+import Vapor
+
+/// The Operators pages: the list, inviting, and one operator with every action the policy
+/// allows on them (the others shown disabled, with the reason).
+enum OperatorsController {
+    static func index(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.operatorsView]), permission: .operatorsView)
+        let filter = OperatorDirectory.Filter(
+            query: String(((try? request.query.get(String.self, at: "q")) ?? "").prefix(200)),
+            status: (try? request.query.get(String.self, at: "status")).flatMap(Operator.Status.init(rawValue:)),
+            role: (try? request.query.get(String.self, at: "role")).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) })
+        let everyone = try await OperatorDirectory.list(.init(), for: actor, on: request.db)
+        let listed = try await OperatorDirectory.list(filter, for: actor, on: request.db)
+        let roles = try await AccessLoader.roles(partnerID: actor.partnerID, on: request.db)
+        let model = OperatorsView.ListModel(
+            rows: listed.map { op in
+                .init(id: op.id?.uuidString.lowercased() ?? "", name: op.name, email: op.email, status: op.status,
+                      roles: op.grants.map { roles[$0.role]?.name ?? $0.role }, lastLoginAt: op.lastLoginAt)
+            },
+            counts: Dictionary(grouping: everyone, by: \.status).mapValues(\.count),
+            filter: filter,
+            roleOptions: roles.values.sorted { $0.name < $1.name }.map { .init(id: $0.id, label: $0.name) },
+            mayInvite: AccessPolicy.decideAnywhere(actor, [.operatorsInvite]).isAllowed,
+            notice: (try? request.query.get(String.self, at: "done")).flatMap(OperatorsView.Notice.init(rawValue:)))
+        return await request.page("Operators", current: .operators, content: OperatorsView.list(model))
+    }
+
+    static func new(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.operatorsInvite]), permission: .operatorsInvite)
+        return try await inviteForm(request, actor: actor, form: .init())
+    }
+
+    static func create(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
+        let form = try request.content.decode(OperatorsView.InviteForm.self)
+        do {
+            let op = try await OperatorInvitations.invite(
+                .init(name: form.name ?? "", email: form.email ?? "", phone: form.phone.flatMap { $0.isEmpty ? nil : $0 },
+                      grants: try form.requestedGrants()),
+                by: actor, context: request.auditContext, partner: try request.partner, baseURL: request.baseURL, on: request.db)
+            return request.redirect(to: SiteURL.operatorDetail(id: try op.requireID().uuidString.lowercased()).path + "?done=invited", redirectType: .normal)
+        } catch let errors as OperatorInput.Errors {
+            return try await inviteForm(request, actor: actor, form: form, errors: errors, status: .unprocessableEntity)
+        } catch let error as PortalError where [.forbidden, .conflict, .badRequest].contains(error.status) {
+            return try await inviteForm(request, actor: actor, form: form, message: error.detail, status: error.status)
+        }
+    }
+
+    static func show(_ request: Request) async throws -> Response {
+        let (target, actor) = try await target(request)
+        return try await detail(request, target: target, actor: actor,
+                                notice: (try? request.query.get(String.self, at: "done")).flatMap(OperatorsView.Notice.init(rawValue:)))
+    }
+
+    static func update(_ request: Request) async throws -> Response {
+        struct Form: Content { var name: String?; var email: String?; var phone: String? }
+        let (target, actor) = try await target(request)
+        let form = try request.content.decode(Form.self)
+        return try await perform(request, target: target, actor: actor, done: .saved) {
+            try await OperatorAdministration.edit(target, .init(name: form.name, email: form.email,
+                                                                phone: .some(form.phone.flatMap { $0.isEmpty ? nil : $0 })),
+                                                  by: actor, context: request.auditContext, on: request.db)
+        }
+    }
+
+    static func updateGrants(_ request: Request) async throws -> Response {
+        let (target, actor) = try await target(request)
+        let form = try request.content.decode(OperatorsView.InviteForm.self)
+        return try await perform(request, target: target, actor: actor, done: .saved) {
+            try await OperatorAdministration.replaceGrants(of: target, with: try form.requestedGrants(), by: actor,
+                                                           context: request.auditContext, on: request.db)
+        }
+    }
+
+    static func action(_ name: String) -> @Sendable (Request) async throws -> Response {
+        { request in
+            let (target, actor) = try await target(request)
+            let partner = try request.partner
+            switch name {
+            case "block":
+                return try await perform(request, target: target, actor: actor, done: .blocked) {
+                    try await OperatorAdministration.block(target, by: actor, context: request.auditContext, on: request.db)
+                }
+            case "unblock":
+                return try await perform(request, target: target, actor: actor, done: .unblocked) {
+                    try await OperatorAdministration.unblock(target, by: actor, context: request.auditContext, on: request.db)
+                }
+            case "resend-invite":
+                return try await perform(request, target: target, actor: actor, done: .resent) {
+                    try await OperatorInvitations.resend(to: target, by: actor, context: request.auditContext, partner: partner,
+                                                         baseURL: request.baseURL, on: request.db)
+                }
+            case "reset-password":
+                return try await perform(request, target: target, actor: actor, done: .resetSent) {
+                    try await OperatorInvitations.resetPassword(of: target, by: actor, context: request.auditContext, partner: partner,
+                                                                baseURL: request.baseURL, on: request.db)
+                }
+            case "remove":
+                do {
+                    try await OperatorAdministration.remove(target, by: actor, context: request.auditContext, on: request.db)
+                    return request.redirect(to: SiteURL.operators.path + "?done=removed", redirectType: .normal)
+                } catch let error as PortalError where error.status == .conflict {
+                    return try await detail(request, target: target, actor: actor, message: error.detail, status: .conflict)
+                }
+            default:
+                throw PortalError.notFound()
+            }
+        }
+    }
+
+    static let actions = ["block", "unblock", "resend-invite", "reset-password", "remove"]
+
+    // MARK: - Helpers
+
+    /// The operator in the path, of this partner (404 otherwise), whom the actor may view (403 otherwise).
+    private static func target(_ request: Request) async throws -> (Operator, Actor) {
+        try await APIService.operatorTarget(request.parameters.get("operatorId") ?? "", permission: .operatorsView, request: request)
+    }
+
+    private static func perform(_ request: Request, target: Operator, actor: Actor, done: OperatorsView.Notice,
+                                _ change: () async throws -> Void) async throws -> Response {
+        do {
+            try await change()
+            return request.redirect(to: SiteURL.operatorDetail(id: try target.requireID().uuidString.lowercased()).path + "?done=\(done.rawValue)",
+                                    redirectType: .normal)
+        } catch let errors as OperatorInput.Errors {
+            return try await detail(request, target: target, actor: actor, message: "Correct the fields marked below.", errors: errors, status: .unprocessableEntity)
+        } catch let error as PortalError where [.conflict, .badRequest].contains(error.status) {
+            return try await detail(request, target: target, actor: actor, message: error.detail, status: error.status)
+        }
+    }
+
+    private static func scopeOptions(actor: Actor, on db: any Database) async throws -> [OperatorsView.Option] {
+        let all = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
+        let groups = try await GroupService.visible(to: actor, on: db)
+        return [.init(id: "all", label: "All accounts"), .init(id: "assigned", label: "Assigned accounts")]
+            + groups.map { .init(id: "group:" + ($0.id?.uuidString.lowercased() ?? ""), label: "Group: " + GroupService.displayPath($0, in: all).joined(separator: " › ")) }
+    }
+
+    private static func roleOptions(actor: Actor, on db: any Database) async throws -> [OperatorsView.Option] {
+        try await AccessLoader.roles(partnerID: actor.partnerID, on: db).values
+            .sorted { ($0.isBuiltIn ? 0 : 1, $0.name) < ($1.isBuiltIn ? 0 : 1, $1.name) }
+            .map { .init(id: $0.id, label: $0.name) }
+    }
+
+    private static func inviteForm(_ request: Request, actor: Actor, form: OperatorsView.InviteForm, errors: OperatorInput.Errors = .init(),
+                                   message: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let model = OperatorsView.InviteModel(form: form, errors: errors, message: message,
+                                              roleOptions: try await roleOptions(actor: actor, on: request.db),
+                                              scopeOptions: try await scopeOptions(actor: actor, on: request.db))
+        return await request.page("Invite an operator", status: status, current: .operators, content: OperatorsView.invite(model, csrfToken: request.csrfToken))
+    }
+
+    private static func detail(_ request: Request, target: Operator, actor: Actor, notice: OperatorsView.Notice? = nil, message: String? = nil,
+                               errors: OperatorInput.Errors = .init(), status: HTTPResponseStatus = .ok) async throws -> Response {
+        let facts = try await AccessLoader.facts(for: target, on: request.db)
+        func decision(_ permission: Permission) -> Decision { AccessPolicy.decide(actor, permission, .operator(facts)) }
+        let isSelf = target.id == actor.operatorID
+        func available(_ decision: Decision, when condition: Bool, otherwise: String) -> OperatorsView.Action.State {
+            if case .deny(let reason) = decision { return .disabled(reason.message) }
+            return condition ? .enabled : .disabled(otherwise)
+        }
+        let id = try target.requireID().uuidString.lowercased()
+        let actions: [OperatorsView.Action] = [
+            .init(label: "Resend invite", path: SiteURL.operatorAction(id: id, action: "resend-invite").path, style: "secondary",
+                  state: available(decision(.operatorsInvite), when: target.status == .invited, otherwise: "Only for operators who have not accepted their invite.")),
+            .init(label: "Send password reset", path: SiteURL.operatorAction(id: id, action: "reset-password").path, style: "secondary",
+                  state: available(decision(.operatorsEdit), when: target.status == .active, otherwise: "Only for active operators.")),
+            target.status == .blocked
+                ? .init(label: "Unblock", path: SiteURL.operatorAction(id: id, action: "unblock").path, style: "secondary",
+                        state: available(decision(.operatorsBlock), when: true, otherwise: ""))
+                : .init(label: "Block", path: SiteURL.operatorAction(id: id, action: "block").path, style: "danger",
+                        state: available(decision(.operatorsBlock), when: !isSelf, otherwise: "You cannot block yourself.")),
+            .init(label: "Remove", path: SiteURL.operatorAction(id: id, action: "remove").path, style: "danger",
+                  state: available(decision(.operatorsRemove), when: !isSelf, otherwise: "You cannot remove yourself.")),
+        ]
+        let roles = try await AccessLoader.roles(partnerID: actor.partnerID, on: request.db)
+        let model = OperatorsView.DetailModel(
+            id: id, name: target.name, email: target.email, phone: target.phone ?? "", status: target.status, lastLoginAt: target.lastLoginAt,
+            grants: target.grants.map { .init(role: roles[$0.role]?.name ?? $0.role, scope: APIService.formatScope($0)) },
+            grantForm: OperatorsView.InviteForm(grants: target.grants.map { ($0.role, APIService.formatScope($0)) }),
+            mayEdit: isSelf || decision(.operatorsEdit).isAllowed,
+            actions: actions, notice: notice, message: message, errors: errors,
+            roleOptions: try await roleOptions(actor: actor, on: request.db),
+            scopeOptions: try await scopeOptions(actor: actor, on: request.db))
+        return await request.page(target.name, status: status, current: .operators, content: OperatorsView.detail(model, csrfToken: request.csrfToken))
+    }
+}

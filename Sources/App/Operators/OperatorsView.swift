@@ -1,0 +1,251 @@
+import Foundation
+import Plot
+import Vapor
+
+enum OperatorsView {
+    enum Notice: String, Sendable {
+        case invited, saved, blocked, unblocked, resent, resetSent = "reset-sent", removed
+
+        var text: String {
+            switch self {
+            case .invited: "The invitation was emailed."
+            case .saved: "Saved."
+            case .blocked: "The operator was blocked and signed out everywhere."
+            case .unblocked: "The operator was unblocked."
+            case .resent: "A new invitation was emailed; the previous link no longer works."
+            case .resetSent: "A password reset link was emailed."
+            case .removed: "The operator was removed and told by email."
+            }
+        }
+    }
+
+    struct Option: Sendable, Equatable {
+        let id: String
+        let label: String
+    }
+
+    // MARK: - The form for invites and grants
+
+    /// Up to three (role, scope) rows; empty rows are ignored.
+    struct InviteForm: Content, Sendable {
+        var name: String?
+        var email: String?
+        var phone: String?
+        var role1: String?, scope1: String?
+        var role2: String?, scope2: String?
+        var role3: String?, scope3: String?
+
+        init() {}
+
+        init(grants: [(String, String)]) {
+            let padded = grants + Array(repeating: ("", "all"), count: max(0, 3 - grants.count))
+            (role1, scope1) = padded[0]
+            (role2, scope2) = padded[1]
+            (role3, scope3) = padded[2]
+        }
+
+        var rows: [(role: String, scope: String)] {
+            [(role1, scope1), (role2, scope2), (role3, scope3)].map { ($0 ?? "", $1 ?? "all") }
+        }
+
+        func requestedGrants() throws -> [OperatorAdministration.RequestedGrant] {
+            try rows.filter { !$0.role.isEmpty }.map { row in
+                let (kind, id) = try APIService.parseScope(row.scope)
+                return .init(role: row.role, scope: kind, scopeID: id)
+            }
+        }
+    }
+
+    static func grantRows(_ form: InviteForm, roles: [Option], scopes: [Option]) -> Node<HTML.FormContext> {
+        .fieldset(
+            .class("grants"),
+            .element(named: "legend", text: "Roles"),
+            .p(.class("hint"), .text("Each row gives one role over a scope. Leave a row's role empty to skip it.")),
+            .forEach(Array(form.rows.enumerated())) { index, row in
+                let number = index + 1
+                return .div(
+                    .class("inline-form grant-row"),
+                    .div(.class("field"), .label(.for("role\(number)"), .text("Role \(number)")),
+                         .select(.id("role\(number)"), .attribute(named: "name", value: "role\(number)"),
+                                 Forms.option(value: "", label: "—", selected: row.role.isEmpty),
+                                 .forEach(roles) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == row.role) })),
+                    .div(.class("field"), .label(.for("scope\(number)"), .text("Over")),
+                         .select(.id("scope\(number)"), .attribute(named: "name", value: "scope\(number)"),
+                                 .forEach(scopes) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == row.scope) }))
+                )
+            }
+        )
+    }
+
+    // MARK: - List
+
+    struct ListModel: Sendable {
+        struct Row: Sendable {
+            let id: String
+            let name: String
+            let email: String
+            let status: Operator.Status
+            let roles: [String]
+            let lastLoginAt: Date?
+        }
+        var rows: [Row]
+        var counts: [Operator.Status: Int]
+        var filter: OperatorDirectory.Filter
+        var roleOptions: [Option]
+        var mayInvite: Bool
+        var notice: Notice?
+    }
+
+    static func statusBadge(_ status: Operator.Status) -> Node<HTML.BodyContext> {
+        switch status {
+        case .active: .span(.class("badge success"), .text("Active"))
+        case .invited: .span(.class("badge warning"), .text("Invited"))
+        case .blocked: .span(.class("badge danger"), .text("Blocked"))
+        }
+    }
+
+    static func list(_ model: ListModel) -> Node<HTML.BodyContext> {
+        .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text("Operators")), .p(.text("Your team: who can sign in, with which roles."))),
+                 .if(model.mayInvite, .a(.class("button primary"), .href(SiteURL.newOperator.path), .text("Invite operator")))),
+            .unwrap(model.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0.text)) },
+            .div(.class("grid"),
+                 .forEach([Operator.Status.active, .invited, .blocked]) { status in
+                     .div(.class("stat"), .div(.class("label"), .text(status.rawValue.capitalized)),
+                          .div(.class("value"), .text(String(model.counts[status] ?? 0))))
+                 }),
+            .form(
+                .class("card inline-form filters"), .method(.get), .action(SiteURL.operators.path),
+                .div(.class("field"), .label(.for("q"), .text("Search")),
+                     .input(.id("q"), .name("q"), .type(.search), .value(model.filter.query.attributeEscaped), .placeholder("Name or email"))),
+                .div(.class("field"), .label(.for("status"), .text("Status")),
+                     .select(.id("status"), .attribute(named: "name", value: "status"),
+                             Forms.option(value: "", label: "Any", selected: model.filter.status == nil),
+                             .forEach(Operator.Status.allCases) { Forms.option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0 == model.filter.status) })),
+                .div(.class("field"), .label(.for("role"), .text("Role")),
+                     .select(.id("role"), .attribute(named: "name", value: "role"),
+                             Forms.option(value: "", label: "Any", selected: model.filter.role == nil),
+                             .forEach(model.roleOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.filter.role) })),
+                .button(.class("button secondary"), .type(.submit), .text("Filter"))
+            ),
+            .if(model.rows.isEmpty,
+                .div(.class("card empty"), .h2(.text("No operators match")), .p(.text("Change the filters, or invite someone."))),
+                else: .div(.class("table-wrap"), .table(
+                    .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Operator")), .th(.attribute(named: "scope", value: "col"), .text("Roles")),
+                               .th(.attribute(named: "scope", value: "col"), .text("Status")), .th(.attribute(named: "scope", value: "col"), .text("Last sign-in")))),
+                    .tbody(.forEach(model.rows) { row in
+                        .tr(.td(.a(.href(SiteURL.operatorDetail(id: row.id).path), .strong(.text(row.name))), .div(.class("hint"), .text(row.email))),
+                            .td(.text(row.roles.joined(separator: ", "))),
+                            .td(statusBadge(row.status)),
+                            .td(.text(row.lastLoginAt.map { $0.formatted(date: .abbreviated, time: .shortened) } ?? "Never")))
+                    })
+                )))
+        )
+    }
+
+    // MARK: - Invite
+
+    struct InviteModel: Sendable {
+        var form: InviteForm
+        var errors: OperatorInput.Errors
+        var message: String?
+        var roleOptions: [Option]
+        var scopeOptions: [Option]
+    }
+
+    static func invite(_ model: InviteModel, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .div(.class("page-header"), .div(.h1(.text("Invite an operator")),
+                                             .p(.text("They get an email with a link to choose a password. The link works once, for 7 days.")))),
+            .form(
+                .class("card"), .method(.post), .action(SiteURL.operators.path), .novalidate(),
+                Forms.csrfField(csrfToken),
+                Forms.errorSummary(model.message ?? (model.errors.isEmpty ? nil : "Correct the fields marked below.")),
+                Forms.field(.init(name: "name", label: "Name", value: model.form.name ?? "", error: model.errors["name"], autocomplete: "off", autofocus: true)),
+                Forms.field(.init(name: "email", label: "Email", type: .email, value: model.form.email ?? "", error: model.errors["email"], autocomplete: "off")),
+                Forms.field(.init(name: "phone", label: "Phone (optional)", type: .tel, value: model.form.phone ?? "", error: model.errors["phone"],
+                                  hint: "Used for SMS sign-in codes.", autocomplete: "off", required: false)),
+                .unwrap(model.errors["grants"]) { .div(.class("banner error"), .text($0)) },
+                grantRows(model.form, roles: model.roleOptions, scopes: model.scopeOptions),
+                .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Send invitation")),
+                     .a(.class("button secondary"), .href(SiteURL.operators.path), .text("Cancel")))
+            )
+        )
+    }
+
+    // MARK: - Detail
+
+    struct Action: Sendable {
+        enum State: Sendable { case enabled, disabled(String) }
+        let label: String
+        let path: String
+        let style: String
+        let state: State
+    }
+
+    struct DetailModel: Sendable {
+        struct GrantLine: Sendable { let role: String; let scope: String }
+        var id: String
+        var name: String
+        var email: String
+        var phone: String
+        var status: Operator.Status
+        var lastLoginAt: Date?
+        var grants: [GrantLine]
+        var grantForm: InviteForm
+        var mayEdit: Bool
+        var actions: [Action]
+        var notice: Notice?
+        var message: String?
+        var errors: OperatorInput.Errors
+        var roleOptions: [Option]
+        var scopeOptions: [Option]
+    }
+
+    static func detail(_ model: DetailModel, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text(model.name)), .p(.text(model.email + " · "), statusBadge(model.status),
+                                                  .text(" · last sign-in " + (model.lastLoginAt.map { $0.formatted(date: .abbreviated, time: .shortened) } ?? "never")))),
+                 .a(.class("button secondary"), .href(SiteURL.operators.path), .text("All operators"))),
+            .unwrap(model.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0.text)) },
+            .unwrap(model.message) { .div(.class("banner error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .div(.class("card"),
+                 .h2(.text("Actions")),
+                 .div(.class("form-actions inline actions-list"), .forEach(model.actions) { action in
+                     switch action.state {
+                     case .enabled:
+                         return .form(.method(.post), .action(action.path), Forms.csrfField(csrfToken),
+                                      .button(.class("button \(action.style)"), .type(.submit), .text(action.label)))
+                     case .disabled(let reason):
+                         let id = "why-" + action.label.lowercased().replacingOccurrences(of: " ", with: "-")
+                         return .div(.class("disabled-action"),
+                                     .button(.class("button \(action.style)"), .type(.button), .attribute(named: "disabled", value: "disabled"),
+                                             .attribute(named: "aria-describedby", value: id), .text(action.label)),
+                                     .span(.class("hint"), .id(id), .text(reason)))
+                     }
+                 })),
+            .if(model.mayEdit,
+                .form(.class("card"), .method(.post), .action(SiteURL.operatorDetail(id: model.id).path), .novalidate(),
+                      Forms.csrfField(csrfToken),
+                      .h2(.text("Profile")),
+                      Forms.field(.init(name: "name", label: "Name", value: model.name, error: model.errors["name"], autocomplete: "off")),
+                      Forms.field(.init(name: "email", label: "Email", type: .email, value: model.email, error: model.errors["email"], autocomplete: "off")),
+                      Forms.field(.init(name: "phone", label: "Phone (optional)", type: .tel, value: model.phone, error: model.errors["phone"],
+                                        autocomplete: "off", required: false)),
+                      .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save profile")))),
+                else: .div(.class("card"), .h2(.text("Profile")), .p(.text("\(model.name) · \(model.email)")))),
+            .div(.class("card"),
+                 .h2(.text("Roles")),
+                 .div(.class("table-wrap"), .table(
+                     .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Role")), .th(.attribute(named: "scope", value: "col"), .text("Over")))),
+                     .tbody(.forEach(model.grants) { line in .tr(.td(.text(line.role)), .td(.text(line.scope))) }))),
+                 .if(model.mayEdit,
+                     .form(.method(.post), .action(SiteURL.operatorAction(id: model.id, action: "grants").path),
+                           Forms.csrfField(csrfToken),
+                           grantRows(model.grantForm, roles: model.roleOptions, scopes: model.scopeOptions),
+                           .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save roles"))))))
+        )
+    }
+}

@@ -1,0 +1,67 @@
+@testable import App
+import Fluent
+import Foundation
+import Testing
+import Vapor
+
+@Suite struct OperatorsPagesTests {
+    @Test func inviteThroughTheFormAndManageOnTheDetailPage() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator()
+            let browser = try await portal.signIn()
+            let form = try await portal.visit("/operators/new", browser: browser)
+            #expect(form.status == .ok)
+            let csrf = try #require(form.csrfToken)
+            let invalid = try await portal.submit("/operators", ["csrf_token": csrf, "name": "", "email": "nope", "role1": "support", "scope1": "all"], browser: browser)
+            #expect(invalid.status == .unprocessableEntity)
+            #expect(invalid.text.contains("id=\"field-email-error\""))
+            let created = try await portal.submit("/operators", ["csrf_token": csrf, "name": "Sam Support", "email": "sam@example.com", "phone": "",
+                                                                 "role1": "support", "scope1": "all", "role2": "", "scope2": "all"], browser: browser)
+            #expect(created.status == .seeOther)
+            let location = try #require(created.headers.first(name: .location))
+            #expect(location.hasSuffix("?done=invited"))
+            let sam = try #require(try await Operator.query(on: portal.db).filter(\.$email == "sam@example.com").with(\.$grants).first())
+            #expect(sam.grants.map(\.role) == ["support"])
+            #expect(sam.phone == nil)
+
+            let detail = try await portal.visit(location, browser: browser)
+            #expect(detail.text.contains("The invitation was emailed."))
+            #expect(detail.text.contains("Resend invite"))
+            let id = try sam.requireID().uuidString.lowercased()
+            #expect(try await portal.submit("/operators/\(id)/block", ["csrf_token": csrf], browser: browser).status == .seeOther)
+            #expect(try await Operator.find(sam.id, on: portal.db)?.status == .blocked)
+            #expect(try await portal.submit("/operators/\(id)/grants", ["csrf_token": csrf, "role1": "viewer", "scope1": "assigned"], browser: browser).status == .seeOther)
+            try await sam.$grants.load(on: portal.db)
+            #expect(sam.grants.map { "\($0.role)/\($0.scope.rawValue)" } == ["viewer/assigned"])
+
+            let list = try await portal.visit("/operators?status=blocked", browser: browser)
+            #expect(list.text.contains("sam@example.com"))
+            #expect(!list.text.contains("<div class=\"hint\">ada@example.com</div>"))
+        }
+    }
+
+    @Test func disabledActionsSayWhy() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            try await portal.makeOperator(email: "sm@example.com", name: "Sys Man", role: "system-manager")
+            let browser = try await portal.signIn(email: "sm@example.com")
+            let adminPage = try await portal.visit("/operators/\(try ada.requireID().uuidString.lowercased())", browser: browser)
+            #expect(adminPage.status == .ok)
+            #expect(adminPage.text.contains("Only operators who can manage admins may do this"))
+            #expect(!adminPage.text.contains("Save profile"))
+            let csrf = try #require(adminPage.csrfToken)
+            #expect(try await portal.submit("/operators/\(try ada.requireID().uuidString.lowercased())/block", ["csrf_token": csrf], browser: browser).status == .forbidden)
+            #expect(try await Operator.find(ada.id, on: portal.db)?.status == .active)
+        }
+    }
+
+    @Test func lastAdminCannotRemoveThemselfFromThePage() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            let browser = try await portal.signIn()
+            let page = try await portal.visit("/operators/\(try ada.requireID().uuidString.lowercased())", browser: browser)
+            #expect(page.text.contains("You cannot remove yourself."))
+            #expect(page.text.contains("You cannot block yourself."))
+        }
+    }
+}

@@ -426,6 +426,15 @@ class Journey:
         s.run("the Groups page creates a group and a subgroup", self.groups_page)
         self.audit("groups", "09-groups")
 
+        s.run("the invite form opens from the Operators page", self.open_invite)
+        self.audit("invite operator", "10-invite")
+        s.run("inviting an operator shows their page with the actions allowed", self.invite_operator)
+        self.audit("operator detail", "11-operator")
+        s.run("the Operators page lists the invited operator", self.operators_list)
+        self.audit("operators", "12-operators")
+        s.run("the development mailbox holds the invitation with its link", self.mailbox)
+        self.audit("development mailbox", "13-mailbox")
+
         s.run("signing out again returns to sign-in", self.sign_out_again)
 
         s.run("the used setup link answers 410 \"Link no longer valid\"", self.spent_setup_link)
@@ -535,6 +544,37 @@ class Journey:
         click_and_wait_for_new_page(d, submit_button(d, "Create group"))
         names = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".tree .tree-name")]
         check(names == ["Main Group", "Sub Group 1"], f"the tree shows {names}")
+
+    def open_invite(self):
+        d = self.driver
+        d.find_element(By.CSS_SELECTOR, "nav a[href='/operators']").click()
+        wait(d).until(lambda driver: path_of(driver) == "/operators")
+        d.find_element(By.CSS_SELECTOR, "a[href='/operators/new']").click()
+        wait(d).until(lambda driver: path_of(driver) == "/operators/new")
+        check(heading(d) == "Invite an operator", f"heading was {heading(d)!r}")
+
+    def invite_operator(self):
+        d = self.driver
+        fill(d, "name", "Sam Support")
+        fill(d, "email", "sam@example.com")
+        Select(d.find_element(By.ID, "role1")).select_by_visible_text("Support")
+        click_and_wait_for_new_page(d, submit_button(d, "Send invitation"))
+        check(heading(d) == "Sam Support", f"heading was {heading(d)!r}")
+        notice = d.find_element(By.CSS_SELECTOR, "[role=status]").text
+        check("invitation was emailed" in notice, f"the notice said {notice!r}")
+
+    def operators_list(self):
+        d = self.driver
+        d.get(self.portal.base + "/operators")
+        rows = d.find_element(By.CSS_SELECTOR, "table tbody").text
+        check("sam@example.com" in rows, f"the list shows {rows!r}")
+
+    def mailbox(self):
+        d = self.driver
+        d.get(self.portal.base + "/dev/mailbox")
+        check(heading(d) == "Development mailbox", f"heading was {heading(d)!r}")
+        links = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, ".message pre a")]
+        check(any("/setup/" in link for link in links), f"no setup link in the mailbox: {links}")
 
     def sign_out_again(self):
         sign_out(self.driver)

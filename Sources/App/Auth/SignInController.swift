@@ -11,7 +11,10 @@ enum SignInController {
 
     static func show(_ request: Request) async throws -> Response {
         if request.signedIn != nil { return request.redirect(to: SiteURL.home.path) }
-        let notice: SignInView.Model.Notice? = (try? request.query.get(String.self, at: "signed-out")) != nil ? .signedOut : nil
+        let notice: SignInView.Model.Notice? =
+            (try? request.query.get(String.self, at: "signed-out")) != nil ? .signedOut
+            : (try? request.query.get(String.self, at: "email-changed")) != nil ? .emailChanged
+            : (try? request.query.get(String.self, at: "password-changed")) != nil ? .passwordChanged : nil
         let next = (try? request.query.get(String.self, at: "next")).flatMap(safeNext)
         return await render(request, model: .init(email: "", next: next, error: nil, notice: notice))
     }

@@ -2,7 +2,17 @@ import Plot
 
 enum SignInView {
     struct Model: Sendable, Equatable {
-        enum Notice: Sendable { case signedOut }
+        enum Notice: Sendable {
+            case signedOut, emailChanged, passwordChanged
+
+            var text: String {
+                switch self {
+                case .signedOut: "You have signed out."
+                case .emailChanged: "Your email was changed. Sign in with the new one."
+                case .passwordChanged: "Your password was changed. Sign in with the new one."
+                }
+            }
+        }
         var email: String
         var next: String?
         var error: String?
@@ -18,7 +28,9 @@ enum SignInView {
                 .class("card"),
                 .h1(.text("Sign in")),
                 .p(.class("lead"), .text("Use the email address and password of your operator account.")),
-                .if(model.notice == .signedOut, .div(.class("banner success"), .attribute(named: "role", value: "status"), .text("You have signed out."))),
+                .unwrap(model.notice) { notice in
+                    .div(.class("banner success"), .attribute(named: "role", value: "status"), .text(notice.text))
+                },
                 .form(
                     .method(.post), .action(SiteURL.signIn.path), .novalidate(),
                     Forms.csrfField(csrfToken),

@@ -18,6 +18,9 @@ enum SiteURL: Equatable, Sendable {
     case deleteRole(id: String)
     case groups
     case devMailbox
+    case profile
+    case profileEmail
+    case profilePassword
     case operators
     case newOperator
     case operatorDetail(id: String)
@@ -43,6 +46,9 @@ enum SiteURL: Equatable, Sendable {
         case .deleteRole(let id): "/roles/\(id)/delete"
         case .groups: "/groups"
         case .devMailbox: "/dev/mailbox"
+        case .profile: "/profile"
+        case .profileEmail: "/profile/email"
+        case .profilePassword: "/profile/password"
         case .operators: "/operators"
         case .newOperator: "/operators/new"
         case .operatorDetail(let id): "/operators/\(id)"

@@ -87,7 +87,8 @@ enum Layout {
                 .unwrap(layout.viewer) { viewer in
                     .div(
                         .class("account-menu"),
-                        .div(.class("who"), .text(viewer.name), .small(.text(viewer.email))),
+                        .a(.class("who"), .href(SiteURL.profile.path), .ariaLabel("Your profile: \(viewer.name)"),
+                           .text(viewer.name), .small(.text(viewer.email))),
                         .form(
                             .method(.post), .action(SiteURL.signOut.path),
                             Forms.csrfField(layout.csrfToken),

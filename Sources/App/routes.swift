@@ -32,6 +32,7 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.profile.pathComponents, use: ProfileController.show)
     signedIn.post(SiteURL.profile.pathComponents, use: ProfileController.updateDetails)
     signedIn.post(SiteURL.profileEmail.pathComponents, use: ProfileController.changeEmail)
+    signedIn.post(SiteURL.profileNotifications.pathComponents, use: ProfileController.updateNotifications)
     signedIn.post(SiteURL.profilePassword.pathComponents, use: ProfileController.changePassword)
     signedIn.get(SiteURL.operators.pathComponents, use: OperatorsController.index)
     signedIn.post(SiteURL.operators.pathComponents, use: OperatorsController.create)

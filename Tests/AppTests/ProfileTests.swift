@@ -55,4 +55,28 @@ import Testing
             _ = try await portal.signIn(password: "a new and long passphrase")
         }
     }
+
+    @Test func notificationPreferencesThroughThePageAndTheAPI() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            #expect(ada.notificationPreferences == .default)
+            let browser = try await portal.signIn()
+            let csrf = try #require(try await portal.visit("/profile", browser: browser).csrfToken)
+            let saved = try await portal.submitMulti("/profile/notifications", [("csrf_token", csrf), ("frequency", "weekly"),
+                                                                                ("categories[]", "locked-accounts"), ("categories[]", "pending-invites")], browser: browser)
+            #expect(saved.status == .seeOther)
+            let reloaded = try #require(try await Operator.find(ada.id, on: portal.db))
+            #expect(reloaded.notificationPreferences == .init(frequency: .weekly, categories: [.lockedAccounts, .pendingInvites]))
+
+            let api = try await portal.api(as: reloaded)
+            let me = try api.object(try await api.call(.GET, "/me"))
+            let notifications = try #require(me["notifications"] as? [String: Any])
+            #expect(notifications["frequency"] as? String == "weekly")
+            #expect(notifications["categories"] as? [String] == ["pending-invites", "locked-accounts"])
+            let none = try await api.call(.PATCH, "/me", json: #"{"notifications":{"frequency":"daily","categories":[]}}"#)
+            #expect(none.status == .ok)
+            #expect(try await Operator.find(ada.id, on: portal.db)?.notificationPreferences == .init(frequency: .daily, categories: []))
+            #expect(try await api.call(.PATCH, "/me", json: #"{"notifications":{"frequency":"daily","categories":["locked-accounts","locked-accounts"]}}"#).status == .badRequest)
+        }
+    }
 }

@@ -8,14 +8,18 @@ import Vapor
 struct APIService: APIProtocol {
     func getMe(_ input: Operations.GetMe.Input) async throws -> Operations.GetMe.Output {
         let request = try APIContext.current()
-        return .ok(.init(body: .json(try Self.me(request.requireSignedIn(), actor: try await request.actor(), partner: request.partner))))
+        let signedIn = try request.requireSignedIn()
+        guard let op = try await Operator.query(on: request.db).filter(\.$id == signedIn.operatorID)
+            .filter(\.$partner.$id == signedIn.partnerID).first()
+        else { throw PortalError.unauthorized() }
+        return .ok(.init(body: .json(try Self.me(signedIn, actor: try await request.actor(), partner: request.partner, preferences: op.notificationPreferences))))
     }
 
     func updateMe(_ input: Operations.UpdateMe.Input) async throws -> Operations.UpdateMe.Output {
         let request = try APIContext.current()
         let signedIn = try request.requireSignedIn()
         guard case .json(let update) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
-        try APIContext.refuseNulls(for: ["name"], in: request)
+        try APIContext.refuseNulls(for: ["name", "notifications"], in: request)
         guard let op = try await Operator.query(on: request.db)
             .filter(\.$id == signedIn.operatorID).filter(\.$partner.$id == signedIn.partnerID)
             .with(\.$grants).first()
@@ -26,14 +30,26 @@ struct APIService: APIProtocol {
             case .failure(let message): throw PortalError.badRequest("name: \(message)")
             }
         }
+        if let notifications = update.notifications {
+            guard Set(notifications.categories).count == notifications.categories.count else {
+                throw PortalError.badRequest("notifications.categories: list each category once.")
+            }
+            op.notificationPreferences = NotificationPreferences(
+                frequency: NotificationPreferences.Frequency(rawValue: notifications.frequency.rawValue) ?? .daily,
+                categories: Set(notifications.categories.compactMap { NotificationPreferences.Category(rawValue: $0.rawValue) }))
+        }
         try await op.update(on: request.db)
         let refreshed = try SignedIn(operator: op, credential: signedIn.credential)
-        return .ok(.init(body: .json(try Self.me(refreshed, actor: try await request.actor(), partner: request.partner))))
+        return .ok(.init(body: .json(try Self.me(refreshed, actor: try await request.actor(), partner: request.partner, preferences: op.notificationPreferences))))
     }
 
-    static func me(_ signedIn: SignedIn, actor: Actor, partner: Partner) -> Components.Schemas.Me {
+    static func me(_ signedIn: SignedIn, actor: Actor, partner: Partner, preferences: NotificationPreferences) -> Components.Schemas.Me {
         let held = actor.grants.reduce(into: Set<Permission>()) { $0.formUnion($1.role.allPermissions) }
         return .init(
+            notifications: .init(
+                frequency: .init(rawValue: preferences.frequency.rawValue) ?? .daily,
+                categories: NotificationPreferences.Category.allCases.filter(preferences.categories.contains)
+                    .compactMap { .init(rawValue: $0.rawValue) }),
             _operator: .init(id: signedIn.operatorID.uuidString.lowercased(), email: signedIn.email, name: signedIn.name),
             partner: .init(slug: partner.slug, name: partner.name),
             permissions: held.sorted().map(Components.Schemas.Permission.init)

@@ -20,6 +20,7 @@ enum SiteURL: Equatable, Sendable {
     case devMailbox
     case profile
     case profileEmail
+    case profileNotifications
     case profilePassword
     case operators
     case newOperator
@@ -48,6 +49,7 @@ enum SiteURL: Equatable, Sendable {
         case .devMailbox: "/dev/mailbox"
         case .profile: "/profile"
         case .profileEmail: "/profile/email"
+        case .profileNotifications: "/profile/notifications"
         case .profilePassword: "/profile/password"
         case .operators: "/operators"
         case .newOperator: "/operators/new"

@@ -11,5 +11,6 @@ enum PortalMigrations {
         CreateAccessModel(),
         CreateOutbox(),
         CreateAuditEvents(),
+        AddNotificationPreferences(),
     ]
 }

@@ -18,6 +18,7 @@ final class Operator: Model, @unchecked Sendable {
     @OptionalField(key: "password_hash") var passwordHash: String?
     @Field(key: "time_zone") var timeZone: String
     @OptionalField(key: "last_login_at") var lastLoginAt: Date?
+    @Field(key: "notification_preferences") var storedNotificationPreferences: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
     @Children(for: \.$operator) var grants: [Grant]
@@ -32,6 +33,12 @@ final class Operator: Model, @unchecked Sendable {
         self.status = status
         self.passwordHash = passwordHash
         self.timeZone = "UTC"
+        self.storedNotificationPreferences = NotificationPreferences.default.stored
+    }
+
+    var notificationPreferences: NotificationPreferences {
+        get { NotificationPreferences(stored: storedNotificationPreferences) }
+        set { storedNotificationPreferences = newValue.stored }
     }
 
     /// Email addresses are compared without regard to case or surrounding spaces.

@@ -30,6 +30,17 @@ enum ProfileController {
         return request.redirect(to: SiteURL.profile.path + "?done=saved", redirectType: .normal)
     }
 
+    static func updateNotifications(_ request: Request) async throws -> Response {
+        struct Form: Content { var frequency: String?; var categories: [String]? }
+        let form = try request.content.decode(Form.self)
+        let op = try await current(request)
+        op.notificationPreferences = NotificationPreferences(
+            frequency: form.frequency.flatMap(NotificationPreferences.Frequency.init(rawValue:)) ?? .daily,
+            categories: Set((form.categories ?? []).compactMap(NotificationPreferences.Category.init(rawValue:))))
+        try await op.update(on: request.db)
+        return request.redirect(to: SiteURL.profile.path + "?done=saved", redirectType: .normal)
+    }
+
     static func changeEmail(_ request: Request) async throws -> Response {
         struct Form: Content { var email: String?; var currentPassword: String?
             enum CodingKeys: String, CodingKey { case email; case currentPassword = "current_password" } }
@@ -93,7 +104,8 @@ enum ProfileController {
     private static func render(_ request: Request, notice: ProfileView.Notice? = nil, errors: OperatorInput.Errors = .init(),
                                status: HTTPResponseStatus = .ok) async throws -> Response {
         let op = try await current(request)
-        let model = ProfileView.Model(name: op.name, email: op.email, phone: op.phone ?? "", timeZone: op.timeZone, notice: notice, errors: errors)
+        let model = ProfileView.Model(name: op.name, email: op.email, phone: op.phone ?? "", timeZone: op.timeZone,
+                                      notifications: op.notificationPreferences, notice: notice, errors: errors)
         return await request.page("Your profile", status: status, current: .profile, content: ProfileView.render(model, csrfToken: request.csrfToken))
     }
 }
@@ -106,6 +118,7 @@ enum ProfileView {
         var email: String
         var phone: String
         var timeZone: String
+        var notifications: NotificationPreferences
         var notice: Notice?
         var errors: OperatorInput.Errors
     }
@@ -127,6 +140,28 @@ enum ProfileView {
                                .forEach(timeZones) { Forms.option(value: $0, label: $0, selected: $0 == model.timeZone) }),
                        .div(.class("hint"), .text("Weekly digests arrive on Monday morning in this time zone."))),
                   .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save details")))),
+            .form(.class("card"), .method(.post), .action(SiteURL.profileNotifications.path),
+                  Forms.csrfField(csrfToken),
+                  .h2(.text("Notifications")),
+                  .p(.class("hint"), .text("A summary email of outstanding tasks. Untick every category to receive none.")),
+                  .fieldset(.class("permissions"),
+                            .element(named: "legend", text: "How often"),
+                            .forEach(NotificationPreferences.Frequency.allCases) { frequency in
+                                .div(.class("checkbox"),
+                                     .input(.type(.radio), .id("frequency-\(frequency.rawValue)"), .name("frequency"), .value(frequency.rawValue),
+                                            .checked(model.notifications.frequency == frequency)),
+                                     .label(.for("frequency-\(frequency.rawValue)"),
+                                            .text(frequency == .daily ? "Daily" : "Weekly, on Monday morning")))
+                            }),
+                  .fieldset(.class("permissions"),
+                            .element(named: "legend", text: "Categories"),
+                            .forEach(NotificationPreferences.Category.allCases) { category in
+                                .div(.class("checkbox"),
+                                     .input(.type(.checkbox), .id("category-\(category.rawValue)"), .name("categories[]"), .value(category.rawValue),
+                                            .checked(model.notifications.categories.contains(category))),
+                                     .label(.for("category-\(category.rawValue)"), .text(category.title)))
+                            }),
+                  .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Save notifications")))),
             .form(.class("card"), .method(.post), .action(SiteURL.profileEmail.path), .novalidate(),
                   Forms.csrfField(csrfToken),
                   .h2(.text("Email")),

@@ -12,29 +12,39 @@ public struct RoleDefinition: Sendable, Hashable {
     public let secureClearance: Bool
     public let isBuiltIn: Bool
 
+    /// Every permission the role can ever exercise.
+    public let allPermissions: Set<Permission>
+    /// The same sets as bit masks (`Permission.bit`), so that a decision tests bits instead of
+    /// hashing into sets: the decision function runs for every row and button.
+    let mask: UInt64
+    let setupMask: UInt64
+    let allMask: UInt64
+
     public var isAdmin: Bool { isBuiltIn && (id == "admin" || id == "admin-secure") }
 
-    /// Every permission the role can ever exercise.
-    public var allPermissions: Set<Permission> { permissions.union(whileInSetup) }
-
     init(builtIn role: BuiltInRole) {
-        self.id = role.code
-        self.name = role.name
-        self.description = role.description
-        self.permissions = role.permissions
-        self.whileInSetup = role.whileInSetup
-        self.secureClearance = role.secureClearance
-        self.isBuiltIn = true
+        self.init(id: role.code, name: role.name, description: role.description, permissions: role.permissions,
+                  whileInSetup: role.whileInSetup, secureClearance: role.secureClearance, isBuiltIn: true)
     }
 
     init(id: String, name: String, description: String, permissions: Set<Permission>, secureClearance: Bool) {
+        self.init(id: id, name: name, description: description, permissions: permissions, whileInSetup: [],
+                  secureClearance: secureClearance, isBuiltIn: false)
+    }
+
+    private init(id: String, name: String, description: String, permissions: Set<Permission>, whileInSetup: Set<Permission>,
+                 secureClearance: Bool, isBuiltIn: Bool) {
         self.id = id
         self.name = name
         self.description = description
         self.permissions = permissions
-        self.whileInSetup = []
+        self.whileInSetup = whileInSetup
         self.secureClearance = secureClearance
-        self.isBuiltIn = false
+        self.isBuiltIn = isBuiltIn
+        self.allPermissions = permissions.union(whileInSetup)
+        self.mask = Permission.mask(permissions)
+        self.setupMask = Permission.mask(whileInSetup)
+        self.allMask = mask | setupMask
     }
 }
 

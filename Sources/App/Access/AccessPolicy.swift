@@ -6,7 +6,9 @@ public enum AccessPolicy {
     public static func decide(_ actor: Actor, _ permission: Permission, _ target: Target) -> Decision {
         guard actor.isActive else { return .deny(.blocked) }
         guard target.partnerID == actor.partnerID else { return .deny(.otherPartner) }
-        let holders = actor.grants.filter { $0.role.allPermissions.contains(permission) }
+        if case .account(let account) = target { return decide(actor, permission, account: account) }
+        let bit = permission.bit
+        let holders = actor.grants.filter { $0.role.allMask & bit != 0 }
         guard !holders.isEmpty else { return .deny(.missingPermission(permission)) }
 
         switch target {
@@ -14,10 +16,10 @@ public enum AccessPolicy {
             return holders.contains { $0.scope == .all } ? .allow : .deny(.outOfScope(permission))
         case .group(let group):
             return holders.contains { covers($0.scope, groupLineage: group.lineage) } ? .allow : .deny(.outOfScope(permission))
-        case .account(let account):
-            return decide(actor, permission, account: account, holders: holders)
         case .operator(let other):
             return decide(actor, permission, operator: other, holders: holders)
+        case .account:
+            return .deny(.missingPermission(permission)) // decided above
         }
     }
 
@@ -25,22 +27,34 @@ public enum AccessPolicy {
     /// reference data (the role list) that any holder needs to see.
     public static func decideAnywhere(_ actor: Actor, _ permissions: [Permission]) -> Decision {
         guard actor.isActive else { return .deny(.blocked) }
-        let held = actor.grants.contains { grant in permissions.contains { grant.role.allPermissions.contains($0) } }
+        let wanted = permissions.reduce(UInt64(0)) { $0 | $1.bit }
+        let held = actor.grants.contains { $0.role.allMask & wanted != 0 }
         return held ? .allow : .deny(.missingPermission(permissions[0]))
     }
 
     // MARK: - Accounts
 
-    private static func decide(_ actor: Actor, _ permission: Permission, account: AccountFacts, holders: [ActorGrant]) -> Decision {
-        if permission == .accountImpersonate, account.locked { return .deny(.accountLocked) }
-        let inScope = holders.filter { covers($0.scope, account: account, actor: actor) }
-        guard !inScope.isEmpty else { return .deny(.outOfScope(permission)) }
-        let cleared = account.secure ? inScope.filter(\.role.secureClearance) : inScope
-        guard !cleared.isEmpty else { return .deny(.secureAccount) }
-        let effective = cleared.filter { grant in
-            grant.role.permissions.contains(permission) || (!account.setupCompleted && grant.role.whileInSetup.contains(permission))
+    /// One pass over the grants, testing bits. The first grant that allows wins; otherwise the
+    /// furthest rule any grant passed names the denial, in the order: holds the permission →
+    /// the account is not locked (for log-in) → in scope → cleared for secure → setup state.
+    private static func decide(_ actor: Actor, _ permission: Permission, account: AccountFacts) -> Decision {
+        let bit = permission.bit
+        var reached = 0
+        for grant in actor.grants where grant.role.allMask & bit != 0 {
+            reached = max(reached, 1)
+            if permission == .accountImpersonate, account.locked { return .deny(.accountLocked) }
+            guard covers(grant.scope, account: account, actor: actor) else { continue }
+            reached = max(reached, 2)
+            guard !account.secure || grant.role.secureClearance else { continue }
+            reached = 3
+            if grant.role.mask & bit != 0 || (!account.setupCompleted && grant.role.setupMask & bit != 0) { return .allow }
         }
-        return effective.isEmpty ? .deny(.setupCompleted(permission)) : .allow
+        switch reached {
+        case 0: return .deny(.missingPermission(permission))
+        case 1: return .deny(.outOfScope(permission))
+        case 2: return .deny(.secureAccount)
+        default: return .deny(.setupCompleted(permission))
+        }
     }
 
     static func covers(_ scope: Scope, account: AccountFacts, actor: Actor) -> Bool {

@@ -52,6 +52,16 @@ public enum Permission: String, CaseIterable, Codable, Sendable, Comparable {
     public static var partnerLevel: [Permission] { allCases.filter { !$0.isAccountLevel } }
     public static var accountLevel: [Permission] { allCases.filter(\.isAccountLevel) }
 
+    /// One bit per permission, in catalogue order (41 of 64 used).
+    private static let bits: [Permission: UInt64] = Dictionary(
+        uniqueKeysWithValues: allCases.enumerated().map { ($0.element, UInt64(1) << UInt64($0.offset)) })
+
+    var bit: UInt64 { Self.bits[self] ?? 0 }
+
+    static func mask(_ permissions: Set<Permission>) -> UInt64 {
+        permissions.reduce(0) { $0 | $1.bit }
+    }
+
     public static func < (lhs: Permission, rhs: Permission) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

@@ -12,5 +12,6 @@ enum PortalMigrations {
         CreateOutbox(),
         CreateAuditEvents(),
         AddNotificationPreferences(),
+        AddAccountVisibilityIndex(),
     ]
 }

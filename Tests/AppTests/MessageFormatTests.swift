@@ -38,6 +38,8 @@ import Testing
         try await TestPortal.run { portal in
             try await Outbox.enqueue(partnerID: try portal.partner.requireID(), channel: .email, to: "new@example.com",
                                      subject: "You are invited", body: "Open https://portal.test/setup/abc to start.", on: portal.db)
+            // Shown at once, before the worker has marked it held.
+            #expect(try await portal.send(.GET, "/dev/mailbox").text.contains("You are invited"))
             _ = try await DeliveryWorker.runOnce(db: portal.db, transports: .none, worker: "w", now: Date(), logger: portal.app.logger)
             let page = try await portal.send(.GET, "/dev/mailbox")
             #expect(page.status == .ok)

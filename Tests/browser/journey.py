@@ -571,10 +571,15 @@ class Journey:
 
     def mailbox(self):
         d = self.driver
-        d.get(self.portal.base + "/dev/mailbox")
+
+        def setup_links(driver):
+            driver.get(self.portal.base + "/dev/mailbox")
+            links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, ".message pre a")]
+            return [link for link in links if "/setup/" in link]
+
+        links = WebDriverWait(d, 15, poll_frequency=0.5).until(setup_links)
         check(heading(d) == "Development mailbox", f"heading was {heading(d)!r}")
-        links = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, ".message pre a")]
-        check(any("/setup/" in link for link in links), f"no setup link in the mailbox: {links}")
+        check(links, "no setup link in the mailbox")
 
     def sign_out_again(self):
         sign_out(self.driver)

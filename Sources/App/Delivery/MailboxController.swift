@@ -10,8 +10,17 @@ enum MailboxController {
         let config = request.application.portalConfig
         guard config.smtp == nil || config.smsWebhook == nil else { throw PortalError.notFound() }
         let partner = try request.partner
+        // Held messages, and those of a channel without transport that the worker has not
+        // reached yet (it runs every second): a fresh invite shows at once.
+        let untransported = OutboundMessage.Channel.allCases.filter { channel in
+            channel == .email ? config.smtp == nil : config.smsWebhook == nil
+        }
         let messages = try await OutboundMessage.query(on: request.db)
-            .filter(\.$partnerID == partner.requireID()).filter(\.$status == .held)
+            .filter(\.$partnerID == partner.requireID())
+            .group(.or) { either in
+                either.filter(\.$status == .held)
+                either.group(.and) { $0.filter(\.$status == .pending).filter(\.$channel ~~ untransported) }
+            }
             .sort(\.$createdAt, .descending).limit(100).all()
         let model = MailboxView.Model(messages: messages.map { message in
             .init(channel: message.channel == .email ? "Email" : "SMS", recipient: message.recipient, subject: message.subject,

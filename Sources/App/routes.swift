@@ -15,6 +15,11 @@ func routes(_ app: Application) throws {
     browser.get(SiteURL.signIn.pathComponents, use: SignInController.show)
     browser.post(SiteURL.signIn.pathComponents, use: SignInController.submit)
     browser.post(SiteURL.signOut.pathComponents, use: SignInController.signOut)
+    browser.get(SiteURL.signInCode.pathComponents, use: SecondFactorController.showCode)
+    browser.post(SiteURL.signInCode.pathComponents, use: SecondFactorController.submitCode)
+    browser.post(SiteURL.signInCodeResend.pathComponents, use: SecondFactorController.resend)
+    browser.get(SiteURL.signInEnrol.pathComponents, use: SecondFactorController.showEnrol)
+    browser.post(SiteURL.signInEnrol.pathComponents, use: SecondFactorController.submitEnrol)
     browser.get(SiteURL.setup(token: "").pathComponents, use: SetupController.show)
     browser.post(SiteURL.setup(token: "").pathComponents, use: SetupController.submit)
 

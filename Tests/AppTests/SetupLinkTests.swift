@@ -17,7 +17,17 @@ import Vapor
                 "name": "Grace Hopper", "email": "Grace@Example.com", "password": "a long enough passphrase",
                 "password_confirmation": "a long enough passphrase", "csrf_token": form.csrfToken ?? "",
             ], browser: browser)
+            // The partner requires a second factor (the default), so the new admin enrols one first.
             #expect(created.status == .seeOther)
+            #expect(created.headers.first(name: .location) == "/sign-in/enrol")
+            #expect(browser.session == nil)
+            let enrol = try await portal.visit("/sign-in/enrol", browser: browser)
+            #expect(enrol.text.contains("Authenticator app") && enrol.text.contains("Code by email"))
+            let chosen = try await portal.submit("/sign-in/enrol", ["method": "email", "csrf_token": enrol.csrfToken ?? ""], browser: browser)
+            #expect(chosen.headers.first(name: .location) == "/sign-in/code")
+            let codes = try await portal.enterCode(for: "grace@example.com", browser: browser)
+            #expect(codes.status == .ok)
+            #expect(codes.text.contains("Save your recovery codes"))
             #expect(browser.session != nil)
             let home = try await portal.visit("/", browser: browser)
             #expect(home.text.contains("Welcome, Grace Hopper"))

@@ -13,6 +13,8 @@ final class APIToken: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "expires_at") var expiresAt: Date?
     @OptionalField(key: "last_used_at") var lastUsedAt: Date?
+    /// Set on a token made by logging in as `operator` through the API: the operator who did.
+    @OptionalField(key: "impersonator_id") var impersonatorID: UUID?
 
     static let prefix = "opk_"
 

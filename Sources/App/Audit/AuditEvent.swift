@@ -19,11 +19,14 @@ final class AuditEvent: Model, @unchecked Sendable {
     @Field(key: "details") var details: String
     @Field(key: "ip") var ip: String
     @Field(key: "at") var at: Date
+    /// The operator really acting while logged in as the actor, if any.
+    @OptionalField(key: "impersonator_id") var impersonatorID: UUID?
+    @OptionalField(key: "impersonator_name") var impersonatorName: String?
 
     init() {}
 
     init(partnerID: UUID, actorID: UUID?, actorName: String, action: String, targetType: String, targetID: String?,
-         targetLabel: String, details: String, ip: String, at: Date) {
+         targetLabel: String, details: String, ip: String, at: Date, impersonator: AuditActor.Impersonator? = nil) {
         self.partnerID = partnerID
         self.actorID = actorID
         self.actorName = actorName
@@ -34,13 +37,22 @@ final class AuditEvent: Model, @unchecked Sendable {
         self.details = details
         self.ip = ip
         self.at = at
+        self.impersonatorID = impersonator?.id
+        self.impersonatorName = impersonator?.name
     }
 }
 
-/// Who an audit entry is by.
+/// Who an audit entry is by: an operator, or an operator logged in as another one (then
+/// `impersonator` is the person really acting), or the system.
 struct AuditActor: Sendable {
     let id: UUID?
     let name: String
+    var impersonator: Impersonator? = nil
+
+    struct Impersonator: Sendable, Equatable {
+        let id: UUID
+        let name: String
+    }
 
     static let system = AuditActor(id: nil, name: "System")
 }
@@ -56,7 +68,9 @@ struct AuditContext: Sendable {
 extension Request {
     /// The signed-in operator and the client address, for audit entries.
     var auditContext: AuditContext {
-        AuditContext(actor: AuditActor(id: signedIn?.operatorID, name: signedIn?.name ?? "Anonymous"), ip: clientIP)
+        AuditContext(actor: AuditActor(id: signedIn?.operatorID, name: signedIn?.name ?? "Anonymous",
+                                       impersonator: signedIn?.impersonator.map { .init(id: $0.id, name: $0.name) }),
+                     ip: clientIP)
     }
 }
 
@@ -70,7 +84,8 @@ enum Audit {
                        details: String = "", ip: String = "", now: Date = Date(), on db: any Database) async throws {
         try await AuditEvent(partnerID: partnerID, actorID: actor.id, actorName: actor.name, action: action,
                              targetType: target.type, targetID: target.id, targetLabel: target.label,
-                             details: String(details.prefix(4000)), ip: ip, at: now).create(on: db)
+                             details: String(details.prefix(4000)), ip: ip, at: now,
+                             impersonator: actor.impersonator).create(on: db)
     }
 
     static func target(_ op: Operator) -> (type: String, id: String?, label: String) {

@@ -16,6 +16,11 @@ final class PortalSession: Model, @unchecked Sendable {
     @Field(key: "expires_at") var expiresAt: Date
     @Field(key: "ip") var ip: String
     @Field(key: "user_agent") var userAgent: String
+    /// Set while an operator is logged in as `operator`: the person really at the keyboard.
+    @OptionalField(key: "impersonator_id") var impersonatorID: UUID?
+    @OptionalField(key: "impersonation_started_at") var impersonationStartedAt: Date?
+    @OptionalField(key: "impersonation_expires_at") var impersonationExpiresAt: Date?
+    @OptionalField(key: "impersonation_reason") var impersonationReason: String?
 
     init() {}
 

@@ -14,7 +14,9 @@ enum SignInController {
         let notice: SignInView.Model.Notice? =
             (try? request.query.get(String.self, at: "signed-out")) != nil ? .signedOut
             : (try? request.query.get(String.self, at: "email-changed")) != nil ? .emailChanged
-            : (try? request.query.get(String.self, at: "password-changed")) != nil ? .passwordChanged : nil
+            : (try? request.query.get(String.self, at: "password-changed")) != nil ? .passwordChanged
+            : (try? request.query.get(String.self, at: "expired")) != nil ? .expired
+            : (try? request.query.get(String.self, at: "impersonation-ended")) != nil ? .impersonationEnded : nil
         let next = (try? request.query.get(String.self, at: "next")).flatMap(safeNext)
         return await render(request, model: .init(email: "", next: next, error: nil, notice: notice))
     }
@@ -32,7 +34,7 @@ enum SignInController {
         )
         let outcome = try await service.signIn(
             partner: try request.partner, email: email, password: password,
-            ip: request.clientIP, userAgent: request.headers.first(name: .userAgent) ?? "", now: Date()
+            ip: request.clientIP, now: Date()
         )
         switch outcome {
         case .throttled(let seconds):
@@ -41,14 +43,8 @@ enum SignInController {
             return await render(request, model: .init(email: email, next: next, error: SignInView.invalidCredentials, notice: nil), status: .unauthorized)
         case .noSignInRole:
             return await render(request, model: .init(email: email, next: next, error: "Your role receives notifications only and cannot sign in to the portal.", notice: nil), status: .forbidden)
-        case .signedIn(let started, _):
-            // Rotation: whatever session the browser had before is ended, and a new id issued.
-            if let previous = request.cookies[SessionCookies.session]?.string, !previous.isEmpty {
-                try await PortalSession.query(on: request.db).filter(\.$tokenDigest == SecretToken.digest(of: previous)).delete()
-            }
-            let response = request.redirect(to: next ?? SiteURL.home.path, redirectType: .normal)
-            response.cookies[SessionCookies.session] = SessionCookies.make(started.token.value, for: request)
-            return response
+        case .passwordAccepted(let op):
+            return try await SignInFlow.afterPassword(op, request: request, next: next)
         }
     }
 

@@ -6,7 +6,8 @@ import Vapor
 /// wrong passwords take the same time and get the same answer.
 struct SignInService {
     enum Outcome {
-        case signedIn(SessionStore.Started, Operator)
+        /// The password is right: the second factor (`SignInFlow`) comes next.
+        case passwordAccepted(Operator)
         /// Unknown email, wrong password, or an operator who is not active.
         case invalidCredentials
         /// The password was right but no role of the operator lets them sign in.
@@ -21,7 +22,7 @@ struct SignInService {
 
     static let window: TimeInterval = 60
 
-    func signIn(partner: Partner, email rawEmail: String, password: String, ip: String, userAgent: String, now: Date) async throws -> Outcome {
+    func signIn(partner: Partner, email rawEmail: String, password: String, ip: String, now: Date) async throws -> Outcome {
         let partnerID = try partner.requireID()
         let email = Operator.normalize(email: rawEmail)
         let since = now.addingTimeInterval(-Self.window)
@@ -58,14 +59,7 @@ struct SignInService {
             return .noSignInRole
         }
 
-        try await record(partnerID: partnerID, email: email, ip: ip, succeeded: true, now: now)
-        try await Audit.record("sign-in.succeeded", by: AuditActor(id: op.id, name: op.name), partnerID: partnerID,
-                               target: Audit.target(op), ip: ip, now: now, on: db)
-        op.lastLoginAt = now
-        try await op.update(on: db)
-        let started = try await SessionStore.start(operator: op, partner: partner, ip: ip, userAgent: userAgent, now: now, on: db)
-        logger.info("signed in", metadata: ["partner": "\(partner.slug)", "operator": "\(op.id?.uuidString ?? "")"])
-        return .signedIn(started, op)
+        return .passwordAccepted(op)
     }
 
     /// Why a known operator's sign-in failed, for the audit log (never shown to the person).

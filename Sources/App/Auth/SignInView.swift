@@ -3,13 +3,15 @@ import Plot
 enum SignInView {
     struct Model: Sendable, Equatable {
         enum Notice: Sendable {
-            case signedOut, emailChanged, passwordChanged
+            case signedOut, emailChanged, passwordChanged, expired, impersonationEnded
 
             var text: String {
                 switch self {
                 case .signedOut: "You have signed out."
                 case .emailChanged: "Your email was changed. Sign in with the new one."
                 case .passwordChanged: "Your password was changed. Sign in with the new one."
+                case .expired: "That sign-in expired or was already completed. Sign in again."
+                case .impersonationEnded: "The time allowed for logging in as another operator ran out. Sign in again."
                 }
             }
         }
@@ -20,6 +22,7 @@ enum SignInView {
     }
 
     static let invalidCredentials = "That email and password do not match an account here."
+    static let lockedOut = "Too many wrong codes. For your security this sign-in was stopped: sign in again to get a new code."
 
     static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
         .div(

@@ -58,6 +58,14 @@ struct SignedIn: Sendable {
     let email: String
     let grants: [GrantSummary]
     let credential: Credential
+    /// The operator really acting, when this one is being logged in as.
+    var impersonator: Impersonator? = nil
+
+    struct Impersonator: Sendable, Equatable {
+        let id: UUID
+        let name: String
+        let expiresAt: Date?
+    }
 
     struct GrantSummary: Sendable, Equatable {
         let role: String

@@ -6,6 +6,12 @@ enum SiteURL: Equatable, Sendable {
     case home
     case signIn
     case signOut
+    case signInCode
+    case signInCodeResend
+    case signInEnrol
+    case profileSecondFactor
+    case profileRecoveryCodes
+    case signOutAs
     case setup(token: String)
     case stylesheet
     case healthz
@@ -35,6 +41,12 @@ enum SiteURL: Equatable, Sendable {
         case .home: "/"
         case .signIn: "/sign-in"
         case .signOut: "/sign-out"
+        case .signInCode: "/sign-in/code"
+        case .signInCodeResend: "/sign-in/code/resend"
+        case .signInEnrol: "/sign-in/enrol"
+        case .profileSecondFactor: "/profile/second-factor"
+        case .profileRecoveryCodes: "/profile/recovery-codes"
+        case .signOutAs: "/sign-out-as"
         case .setup(let token): "/setup/\(token)"
         case .stylesheet: "/assets/portal.css"
         case .healthz: "/healthz"

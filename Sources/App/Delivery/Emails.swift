@@ -42,4 +42,17 @@ enum Emails {
             If you think this is a mistake, contact an admin of \(partner).
             """)
     }
+
+    static func signInCode(partner: String, code: String) -> Email {
+        Email(subject: "\(code) is your \(partner) sign-in code", body: """
+            Hello,
+
+            Your code to sign in to the \(partner) operator portal is:
+
+                \(code)
+
+            It works once and expires in 10 minutes. If you did not just sign in, someone knows
+            your password: change it, and tell an admin.
+            """)
+    }
 }

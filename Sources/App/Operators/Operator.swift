@@ -19,6 +19,14 @@ final class Operator: Model, @unchecked Sendable {
     @Field(key: "time_zone") var timeZone: String
     @OptionalField(key: "last_login_at") var lastLoginAt: Date?
     @Field(key: "notification_preferences") var storedNotificationPreferences: String
+    /// The second factor the operator enrolled (`SecondFactorMethod`), nil until they do.
+    @OptionalField(key: "second_factor") var secondFactor: SecondFactorMethod?
+    /// Base32 TOTP secret while the method is `totp`.
+    @OptionalField(key: "totp_secret") var totpSecret: String?
+    /// The last TOTP time step accepted, so that a code works only once.
+    @OptionalField(key: "totp_last_step") var totpLastStep: Int64?
+    /// When the phone number received a code and it was entered; nil for an unverified number.
+    @OptionalField(key: "phone_verified_at") var phoneVerifiedAt: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
     @Children(for: \.$operator) var grants: [Grant]

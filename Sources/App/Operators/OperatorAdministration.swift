@@ -52,6 +52,11 @@ enum OperatorAdministration {
         let details = lines.joined(separator: "\n")
         target.name = newName
         target.email = newEmail
+        if newPhone != target.phone {
+            // A new number has not received a code yet: text messages stop until it does.
+            target.phoneVerifiedAt = nil
+            if target.secondFactor == .sms { target.secondFactor = nil }
+        }
         target.phone = newPhone
         try await db.transaction { db in
             try await target.update(on: db)

@@ -73,11 +73,8 @@ enum SetupController {
         }
         request.logger.notice("operator set up through a setup link", metadata: ["operator": "\(op.id?.uuidString ?? "")", "purpose": "\(record.purpose.rawValue)"])
 
-        let started = try await SessionStore.start(operator: op, partner: partner, ip: request.clientIP,
-                                                   userAgent: request.headers.first(name: .userAgent) ?? "", now: now, on: request.db)
-        let response = request.redirect(to: SiteURL.home.path, redirectType: .normal)
-        response.cookies[SessionCookies.session] = SessionCookies.make(started.token.value, for: request)
-        return response
+        // The partner's second-factor policy applies here too: an invitee enrols next.
+        return try await SignInFlow.afterPassword(op, request: request, next: nil, now: now)
     }
 
     private static func usableToken(_ request: Request) async throws -> OneTimeToken {

@@ -84,16 +84,17 @@ struct TestPortal {
     @discardableResult
     func makeOperator(
         email: String = "ada@example.com", name: String = "Ada Admin", password: String? = "correct horse battery",
-        role: String = "admin", status: Operator.Status? = nil, partner: Partner? = nil
+        role: String = "admin", status: Operator.Status? = nil, partner: Partner? = nil,
+        secondFactor: SecondFactorMethod? = .email
     ) async throws -> Operator {
         let hash = try password.map { try Bcrypt.hash($0, cost: 4) }
         let op = try await OperatorService.create(
             .init(name: name, email: email, role: role, passwordHash: hash),
             partnerID: try (partner ?? self.partner).requireID(), on: db)
-        if let status, status != op.status {
-            op.status = status
-            try await op.update(on: db)
-        }
+        if let status, status != op.status { op.status = status }
+        op.secondFactor = secondFactor
+        if secondFactor == .totp { op.totpSecret = Self.totpSecret }
+        try await op.update(on: db)
         return op
     }
 
@@ -150,12 +151,43 @@ struct TestPortal {
         return response
     }
 
-    /// Signs in through the form and returns the browser holding the session.
-    func signIn(email: String = "ada@example.com", password: String = "correct horse battery", browser: Browser = Browser()) async throws -> Browser {
-        let page = try await visit("/sign-in", browser: browser)
-        let response = try await submit("/sign-in", ["email": email, "password": password, "csrf_token": page.csrfToken ?? ""], browser: browser)
+    /// The TOTP key of fixtures made with `secondFactor: .totp`.
+    static let totpSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+    /// Signs in through the forms, the password and then the code the portal sent (or, for an
+    /// operator with an authenticator app, its current code), and returns the browser.
+    @discardableResult
+    func signIn(email: String = "ada@example.com", password: String = "correct horse battery", browser: Browser = Browser(),
+                host: String = "portal.test") async throws -> Browser {
+        let page = try await visit("/sign-in", browser: browser, host: host)
+        let response = try await submit("/sign-in", ["email": email, "password": password, "csrf_token": page.csrfToken ?? ""],
+                                        browser: browser, host: host)
         #expect(response.status == .seeOther)
+        if response.headers.first(name: .location) == "/sign-in/code" {
+            let done = try await enterCode(for: email, browser: browser, host: host)
+            #expect(done.status == .seeOther)
+        }
         return browser
+    }
+
+    /// Enters the code of a pending sign-in: the last one sent to `email`, or the TOTP code.
+    func enterCode(for email: String, browser: Browser, host: String = "portal.test", at date: Date = Date()) async throws -> TestingHTTPResponse {
+        let form = try await visit("/sign-in/code", browser: browser, host: host)
+        let op = try await Operator.query(on: db).filter(\.$email == Operator.normalize(email: email)).first()
+        let code: String
+        if op?.secondFactor == .totp, let secret = op?.totpSecret.flatMap(Base32.decode) {
+            code = TOTP(secret: secret).code(at: date)
+        } else {
+            code = try await lastCode(sentTo: op?.phone != nil && op?.secondFactor == .sms ? op!.phone! : email) ?? ""
+        }
+        return try await submit("/sign-in/code", ["code": code, "csrf_token": form.csrfToken ?? ""], browser: browser, host: host)
+    }
+
+    /// The six-digit code in the newest message to `recipient`.
+    func lastCode(sentTo recipient: String) async throws -> String? {
+        let message = try await OutboundMessage.query(on: db).filter(\.$recipient == recipient).sort(\.$createdAt, .descending).first()
+        guard let text = message.map({ $0.subject + " " + $0.body }) else { return nil }
+        return text.firstMatch(of: /\b\d{6}\b/).map { String($0.output) }
     }
 }
 

@@ -1,0 +1,215 @@
+import Fluent
+import Vapor
+
+/// Everything between a correct password and a session: asking for the second factor,
+/// enrolling one, checking codes, and finally starting the session.
+///
+/// A password proved by the sign-in form or by a setup link (invite, reset, first admin)
+/// goes through `afterPassword`, so no path skips the partner's policy.
+enum SignInFlow {
+    static let cookie = "portal_challenge"
+
+    // MARK: - Starting
+
+    /// Starts a session, or a pending sign-in that waits for a code or for enrolment.
+    static func afterPassword(_ op: Operator, request: Request, next: String?, now: Date = Date()) async throws -> Response {
+        let partner = try request.partner
+        let policy = SecondFactorPolicy(partner: partner)
+        if let method = policy.method(for: op) {
+            let token = try await begin(.signIn, method: method, for: op, partner: partner, next: next, now: now, on: request.db)
+            return challengeResponse(token, to: SiteURL.signInCode, request: request)
+        }
+        if policy.required {
+            let token = try await begin(.enrol, method: nil, for: op, partner: partner, next: next, now: now, on: request.db)
+            return challengeResponse(token, to: SiteURL.signInEnrol, request: request)
+        }
+        return try await startSession(for: op, request: request, next: next, now: now)
+    }
+
+    /// A pending sign-in for the operator; its code is sent at once for email and SMS.
+    static func begin(_ purpose: SignInChallenge.Purpose, method: SecondFactorMethod?, for op: Operator, partner: Partner,
+                      next: String?, now: Date, on db: any Database) async throws -> SecretToken {
+        let token = SecretToken.generate()
+        try await db.transaction { db in
+            // One pending sign-in per operator: an older one stops working.
+            try await SignInChallenge.query(on: db).filter(\.$operator.$id == op.requireID()).delete()
+            let challenge = SignInChallenge(partnerID: try partner.requireID(), operatorID: try op.requireID(), tokenDigest: token.digest,
+                                            purpose: purpose, method: method, next: next, now: now)
+            if let method, method != .totp {
+                try await sendCode(challenge, token: token, method: method, to: op, partner: partner, now: now, on: db)
+            }
+            try await challenge.create(on: db)
+        }
+        return token
+    }
+
+    /// Writes a fresh code (replacing any earlier one) and queues it in the same transaction.
+    static func sendCode(_ challenge: SignInChallenge, token: SecretToken, method: SecondFactorMethod, to op: Operator,
+                         partner: Partner, now: Date, on db: any Database) async throws {
+        let code = OneTimeCode.generate()
+        challenge.codeDigest = OneTimeCode.digest(code, key: token.value)
+        challenge.codeExpiresAt = now.addingTimeInterval(OneTimeCode.lifetime)
+        challenge.codesSent += 1
+        let partnerID = try partner.requireID()
+        switch method {
+        case .email:
+            let email = Emails.signInCode(partner: partner.name, code: code)
+            try await Outbox.enqueue(partnerID: partnerID, channel: .email, to: op.email, subject: email.subject, body: email.body, now: now, on: db)
+        case .sms:
+            guard let phone = challenge.pendingPhone ?? op.phone else { throw PortalError.badRequest("There is no phone number to send a code to.") }
+            try await Outbox.enqueue(partnerID: partnerID, channel: .sms, to: phone, subject: "",
+                                     body: "\(code) is your \(partner.name) sign-in code. It expires in 10 minutes.", now: now, on: db)
+        case .totp:
+            break
+        }
+    }
+
+    // MARK: - Pending sign-ins
+
+    /// The pending sign-in named by the cookie, if it is this partner's, unexpired and its
+    /// operator still active.
+    static func pending(_ request: Request, now: Date = Date()) async throws -> (SignInChallenge, SecretToken)? {
+        guard let value = request.cookies[cookie]?.string, !value.isEmpty else { return nil }
+        guard let challenge = try await SignInChallenge.query(on: request.db)
+            .filter(\.$tokenDigest == SecretToken.digest(of: value))
+            .filter(\.$partnerID == request.partner.requireID())
+            .with(\.$operator)
+            .first()
+        else { return nil }
+        guard challenge.expiresAt > now, challenge.operator.status == .active else {
+            try await challenge.delete(on: request.db)
+            return nil
+        }
+        return (challenge, SecretToken(value: value))
+    }
+
+    enum Check {
+        case accepted(usedRecoveryCode: Bool)
+        case wrong(String)
+        case locked
+    }
+
+    /// Checks a code (or a recovery code) for the pending sign-in. Wrong codes count; the
+    /// one after `SignInChallenge.allowedFailures` ends the attempt.
+    static func check(_ input: String, challenge: SignInChallenge, token: SecretToken, partner: Partner, ip: String, now: Date,
+                      on db: any Database) async throws -> Check {
+        let op = challenge.operator
+        var refusal = "That code is not right."
+        var usedRecoveryCode = false
+        var accepted = false
+        if let code = OneTimeCode.normalize(input), let method = challenge.method {
+            switch method {
+            case .totp:
+                let secret = challenge.purpose == .enrol ? challenge.pendingSecret : op.totpSecret
+                if let secret, let key = Base32.decode(secret), let step = TOTP(secret: key).matchingStep(code, at: now) {
+                    if Int64(step) > (op.totpLastStep ?? -1) {
+                        op.totpLastStep = Int64(step)
+                        accepted = true
+                    } else {
+                        refusal = "That code was already used. Wait for the next one in your app."
+                    }
+                }
+            case .email, .sms:
+                if let digest = challenge.codeDigest, SecretToken.constantTimeEquals(digest, OneTimeCode.digest(code, key: token.value)) {
+                    if let expiry = challenge.codeExpiresAt, expiry > now {
+                        accepted = true
+                    } else {
+                        refusal = "That code has expired. Send a new one."
+                    }
+                }
+            }
+        } else if challenge.purpose == .signIn, RecoveryCode.normalize(input) != nil {
+            accepted = try await RecoveryCode.spend(input, operatorID: op.requireID(), now: now, on: db)
+            usedRecoveryCode = accepted
+            if !accepted { refusal = "That recovery code is not right, or was already used." }
+        } else if input.trimmingCharacters(in: .whitespaces).isEmpty {
+            refusal = "Enter the 6-digit code."
+        }
+
+        if accepted {
+            // The code is spent with the pending sign-in: a second use finds nothing.
+            let deleted = try await db.sql.delete(from: SignInChallenge.schema)
+                .where("id", .equal, challenge.requireID()).returning("id").all()
+            guard !deleted.isEmpty else { return .wrong("That code was already used.") }
+            if op.hasChanges { try await op.update(on: db) }
+            return .accepted(usedRecoveryCode: usedRecoveryCode)
+        }
+
+        challenge.failures += 1
+        let email = op.email
+        try await SignInAttempt(partnerID: partner.requireID(), email: email, ip: ip, succeeded: false, at: now).create(on: db)
+        try await Audit.record("sign-in.failed", by: AuditActor(id: op.id, name: op.name), partnerID: partner.requireID(),
+                               target: Audit.target(op), details: "wrong second-factor code (\(challenge.failures) of \(SignInChallenge.allowedFailures + 1))",
+                               ip: ip, now: now, on: db)
+        if challenge.failures > SignInChallenge.allowedFailures {
+            try await challenge.delete(on: db)
+            try await Audit.record("sign-in.locked", by: AuditActor(id: op.id, name: op.name), partnerID: partner.requireID(),
+                                   target: Audit.target(op), details: "too many wrong second-factor codes", ip: ip, now: now, on: db)
+            return .locked
+        }
+        try await challenge.update(on: db)
+        let left = SignInChallenge.allowedFailures + 1 - challenge.failures
+        return .wrong(refusal + (left == 1 ? " One attempt left." : " \(left) attempts left."))
+    }
+
+    /// Makes the method being enrolled the operator's own, with fresh recovery codes.
+    static func completeEnrolment(_ challenge: SignInChallenge, now: Date, context: AuditContext, on db: any Database) async throws -> [String] {
+        let op = challenge.operator
+        guard let method = challenge.method else { return [] }
+        return try await db.transaction { db in
+            op.secondFactor = method
+            switch method {
+            case .totp:
+                op.totpSecret = challenge.pendingSecret
+            case .sms:
+                op.phone = challenge.pendingPhone ?? op.phone
+                op.phoneVerifiedAt = now
+                op.totpSecret = nil
+            case .email:
+                op.totpSecret = nil
+            }
+            try await op.update(on: db)
+            let codes = try await RecoveryCode.regenerate(for: op.requireID(), on: db)
+            try await Audit.record("operator.second-factor-enrolled", in: context, partnerID: op.$partner.id,
+                                   target: Audit.target(op), details: "method: \(method.title)", now: now, on: db)
+            return codes
+        }
+    }
+
+    // MARK: - Finishing
+
+    /// Starts the session: the browser's previous session (if any) ends and a new id is issued.
+    static func startSession(for op: Operator, request: Request, next: String?, now: Date = Date(), status: HTTPResponseStatus? = nil,
+                             page: (@Sendable (Request) async -> Response)? = nil) async throws -> Response {
+        let partner = try request.partner
+        if let previous = request.cookies[SessionCookies.session]?.string, !previous.isEmpty {
+            try await PortalSession.query(on: request.db).filter(\.$tokenDigest == SecretToken.digest(of: previous)).delete()
+        }
+        let ip = request.clientIP
+        try await SignInAttempt(partnerID: partner.requireID(), email: op.email, ip: ip, succeeded: true, at: now).create(on: request.db)
+        try await Audit.record("sign-in.succeeded", by: AuditActor(id: op.id, name: op.name), partnerID: partner.requireID(),
+                               target: Audit.target(op), ip: ip, now: now, on: request.db)
+        op.lastLoginAt = now
+        try await op.update(on: request.db)
+        let started = try await SessionStore.start(operator: op, partner: partner, ip: ip,
+                                                   userAgent: request.headers.first(name: .userAgent) ?? "", now: now, on: request.db)
+        request.logger.info("signed in", metadata: ["partner": "\(partner.slug)", "operator": "\(op.id?.uuidString ?? "")"])
+        let response = await page?(request) ?? request.redirect(to: next ?? SiteURL.home.path, redirectType: .normal)
+        response.cookies[SessionCookies.session] = SessionCookies.make(started.token.value, for: request)
+        response.cookies[cookie] = expiredChallengeCookie(for: request)
+        return response
+    }
+
+    static func challengeResponse(_ token: SecretToken, to page: SiteURL, request: Request) -> Response {
+        let response = request.redirect(to: page.path, redirectType: .normal)
+        response.cookies[cookie] = HTTPCookies.Value(
+            string: token.value, expires: nil, maxAge: Int(SignInChallenge.enrolLifetime), domain: nil, path: "/",
+            isSecure: request.isSecureTransport, isHTTPOnly: true, sameSite: .lax
+        )
+        return response
+    }
+
+    static func expiredChallengeCookie(for request: Request) -> HTTPCookies.Value {
+        SessionCookies.expired(for: request)
+    }
+}

@@ -26,6 +26,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(TokenCommands(), as: "token")
     app.asyncCommands.use(BenchCommands(), as: "bench")
     app.asyncCommands.use(MailCommands(), as: "mail")
+    app.asyncCommands.use(TOTPCommands(), as: "totp")
 }
 
 private func configureDatabase(_ app: Application, storage: AppConfig.Storage) throws {

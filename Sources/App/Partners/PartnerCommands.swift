@@ -1,10 +1,56 @@
 import Fluent
 import Vapor
 
-/// `portal partner create --name NAME --slug SLUG --domain DOMAIN[,DOMAIN…]`
+/// `portal partner create --name NAME --slug SLUG --domain DOMAIN[,DOMAIN…]` and
+/// `portal partner policy --partner SLUG [--second-factor required|optional] [--methods totp,email,sms] …`
 struct PartnerCommands: AsyncCommandGroup {
     let help = "Manage partners."
-    let commands: [String: any AnyAsyncCommand] = ["create": CreatePartnerCommand()]
+    let commands: [String: any AnyAsyncCommand] = ["create": CreatePartnerCommand(), "policy": PartnerPolicyCommand()]
+}
+
+/// Shows or changes a partner's security policy.
+struct PartnerPolicyCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "partner", help: "The partner's slug.") var partner: String?
+        @Option(name: "second-factor", help: "required or optional.") var secondFactor: String?
+        @Option(name: "methods", help: "Allowed second factors, comma-separated: totp, email, sms.") var methods: String?
+        @Option(name: "impersonation-minutes", help: "Longest a login as another operator lasts, 1 to 480.") var impersonationMinutes: String?
+        @Option(name: "impersonation-reason", help: "required or optional.") var impersonationReason: String?
+        init() {}
+    }
+
+    let help = "Show or change a partner's second-factor and impersonation policy."
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let partner = try await CommandLookup.partner(slug: signature.partner, on: app.db)
+        if let value = signature.secondFactor {
+            guard ["required", "optional"].contains(value) else { throw CommandFailure("--second-factor: give required or optional.") }
+            partner.secondFactorRequired = value == "required"
+        }
+        if let value = signature.methods {
+            let names = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let methods = names.compactMap(SecondFactorMethod.init(rawValue:))
+            guard !methods.isEmpty, methods.count == names.count else { throw CommandFailure("--methods: give one or more of totp, email, sms.") }
+            partner.secondFactorMethods = SecondFactorPolicy(required: partner.secondFactorRequired, methods: methods).stored
+        }
+        if let value = signature.impersonationMinutes {
+            guard let minutes = Int(value), (1...480).contains(minutes) else { throw CommandFailure("--impersonation-minutes: give 1 to 480.") }
+            partner.impersonationMaxMinutes = minutes
+        }
+        if let value = signature.impersonationReason {
+            guard ["required", "optional"].contains(value) else { throw CommandFailure("--impersonation-reason: give required or optional.") }
+            partner.impersonationReasonRequired = value == "required"
+        }
+        try await partner.update(on: app.db)
+        let policy = SecondFactorPolicy(partner: partner)
+        let summary = """
+            Partner '\(partner.slug)':
+              second factor: \(policy.required ? "required" : "optional"), methods \(policy.stored)
+              login as another operator: up to \(partner.impersonationMaxMinutes) minutes, reason \(partner.impersonationReasonRequired ? "required" : "optional")
+            """
+        context.console.output("\(summary)")
+    }
 }
 
 struct CreatePartnerCommand: AsyncCommand {

@@ -48,6 +48,7 @@ func routes(_ app: Application) throws {
     for action in OperatorsController.actions {
         signedIn.post(SiteURL.operatorAction(id: "", action: action).pathComponents, use: OperatorsController.action(action))
     }
+    signedIn.post(SiteURL.signOutAs.pathComponents, use: OperatorsController.signOutAs)
     signedIn.get(SiteURL.groups.pathComponents, use: GroupsController.index)
     signedIn.post(SiteURL.groups.pathComponents, use: GroupsController.create)
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)

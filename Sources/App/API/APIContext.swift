@@ -79,6 +79,15 @@ struct APIMiddleware: AsyncMiddleware {
             token.lastUsedAt = now
             try await token.update(on: request.db)
         }
-        return try SignedIn(operator: token.operator, credential: .apiToken(id: try token.requireID()))
+        var signedIn = try SignedIn(operator: token.operator, credential: .apiToken(id: try token.requireID()))
+        if let impersonatorID = token.impersonatorID {
+            guard let impersonator = try await Operator.find(impersonatorID, on: request.db), impersonator.status == .active else {
+                try await token.delete(on: request.db)
+                throw PortalError.unauthorized("The API token is unknown, expired, or its operator cannot act.")
+            }
+            signedIn.impersonator = .init(id: impersonatorID, name: impersonator.name, expiresAt: token.expiresAt)
+            request.logger[metadataKey: "impersonator"] = "\(impersonatorID)"
+        }
+        return signedIn
     }
 }

@@ -12,7 +12,7 @@ struct APIService: APIProtocol {
         guard let op = try await Operator.query(on: request.db).filter(\.$id == signedIn.operatorID)
             .filter(\.$partner.$id == signedIn.partnerID).first()
         else { throw PortalError.unauthorized() }
-        return .ok(.init(body: .json(try Self.me(signedIn, actor: try await request.actor(), partner: request.partner, preferences: op.notificationPreferences))))
+        return .ok(.init(body: .json(try await Self.me(signedIn, actor: try await request.actor(), partner: request.partner, op: op, on: request.db))))
     }
 
     func updateMe(_ input: Operations.UpdateMe.Input) async throws -> Operations.UpdateMe.Output {
@@ -40,12 +40,20 @@ struct APIService: APIProtocol {
         }
         try await op.update(on: request.db)
         let refreshed = try SignedIn(operator: op, credential: signedIn.credential)
-        return .ok(.init(body: .json(try Self.me(refreshed, actor: try await request.actor(), partner: request.partner, preferences: op.notificationPreferences))))
+        return .ok(.init(body: .json(try await Self.me(refreshed, actor: try await request.actor(), partner: request.partner, op: op, on: request.db))))
     }
 
-    static func me(_ signedIn: SignedIn, actor: Actor, partner: Partner, preferences: NotificationPreferences) -> Components.Schemas.Me {
+    static func me(_ signedIn: SignedIn, actor: Actor, partner: Partner, op: Operator, on db: any Database) async throws -> Components.Schemas.Me {
         let held = actor.grants.reduce(into: Set<Permission>()) { $0.formUnion($1.role.allPermissions) }
+        let preferences = op.notificationPreferences
+        let policy = SecondFactorPolicy(partner: partner)
         return .init(
+            impersonator: signedIn.impersonator.map { .init(id: $0.id.uuidString.lowercased(), name: $0.name, expiresAt: $0.expiresAt ?? Date()) },
+            secondFactor: .init(
+                method: policy.method(for: op).flatMap { .init(rawValue: $0.rawValue) },
+                required: policy.required,
+                allowedMethods: policy.methods.compactMap { .init(rawValue: $0.rawValue) },
+                recoveryCodesLeft: try await RecoveryCode.remaining(for: op.requireID(), on: db)),
             notifications: .init(
                 frequency: .init(rawValue: preferences.frequency.rawValue) ?? .daily,
                 categories: NotificationPreferences.Category.allCases.filter(preferences.categories.contains)

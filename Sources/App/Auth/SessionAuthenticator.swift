@@ -14,9 +14,12 @@ struct SessionAuthenticator: AsyncMiddleware {
         }
         let partner = try request.partner
         let now = Date()
-        let valid = try await SessionStore.resume(token: token, partner: partner, now: now, on: request.db)
+        let valid = try await SessionStore.resume(token: token, partner: partner, now: now, ip: request.clientIP, on: request.db)
         if let valid {
             request.signedIn = valid
+            if let impersonator = valid.impersonator {
+                request.logger[metadataKey: "impersonator"] = "\(impersonator.id)"
+            }
             return try await next.respond(to: request)
         }
         let response = try await next.respond(to: request)
@@ -48,24 +51,50 @@ enum SessionStore {
 
     /// The signed-in operator for a session token, or nil (and the session deleted) when it
     /// is unknown, another partner's, expired, idle too long, or its operator is not active.
-    static func resume(token: String, partner: Partner, now: Date, on db: any Database) async throws -> SignedIn? {
+    static func resume(token: String, partner: Partner, now: Date, ip: String = "", on db: any Database) async throws -> SignedIn? {
         let found = try await PortalSession.query(on: db)
             .filter(\.$tokenDigest == SecretToken.digest(of: token))
             .with(\.$operator) { $0.with(\.$grants) }
             .first()
         guard let session = found else { return nil }
         let idleDeadline = session.lastSeenAt.addingTimeInterval(TimeInterval(partner.idleTimeoutMinutes * 60))
-        guard session.partnerID == partner.id, session.expiresAt > now, idleDeadline > now,
-              session.operator.status == .active
-        else {
+        guard session.partnerID == partner.id, session.expiresAt > now, idleDeadline > now else {
             try await session.delete(on: db)
             return nil
         }
+        if let impersonatorID = session.impersonatorID {
+            // The person really at the keyboard must still be allowed in; the one they are
+            // logged in as must still be active, and the time limit not passed.
+            guard let impersonator = try await Operator.query(on: db).filter(\.$id == impersonatorID).with(\.$grants).first(),
+                  impersonator.status == .active
+            else {
+                try await session.delete(on: db)
+                return nil
+            }
+            let expired = session.impersonationExpiresAt.map { $0 <= now } ?? true
+            if expired || session.operator.status != .active {
+                try await Impersonation.end(session: session, why: expired ? "time limit reached" : "\(session.operator.name) is no longer active",
+                                            ip: ip, now: now, on: db)
+                return try SignedIn(operator: impersonator, credential: .session(id: try session.requireID(), csrfToken: session.csrfToken))
+            }
+            var signedIn = try SignedIn(operator: session.operator, credential: .session(id: try session.requireID(), csrfToken: session.csrfToken))
+            signedIn.impersonator = .init(id: impersonatorID, name: impersonator.name, expiresAt: session.impersonationExpiresAt)
+            try await touch(session, now: now, on: db)
+            return signedIn
+        }
+        guard session.operator.status == .active else {
+            try await session.delete(on: db)
+            return nil
+        }
+        try await touch(session, now: now, on: db)
+        return try SignedIn(operator: session.operator, credential: .session(id: try session.requireID(), csrfToken: session.csrfToken))
+    }
+
+    private static func touch(_ session: PortalSession, now: Date, on db: any Database) async throws {
         if now.timeIntervalSince(session.lastSeenAt) > SessionAuthenticator.touchInterval {
             session.lastSeenAt = now
             try await session.update(on: db)
         }
-        return try SignedIn(operator: session.operator, credential: .session(id: try session.requireID(), csrfToken: session.csrfToken))
     }
 
     static func end(sessionID: UUID, on db: any Database) async throws {
@@ -74,7 +103,14 @@ enum SessionStore {
 
     /// Ends every session of an operator (password or email change, block, removal).
     static func endAll(operatorID: UUID, on db: any Database) async throws {
-        try await PortalSession.query(on: db).filter(\.$operator.$id == operatorID).delete()
+        // Their own sessions, and those in which they are logged in as someone else. A session
+        // in which someone else is logged in as them goes back to that person on its next request.
+        try await PortalSession.query(on: db).group(.or) { either in
+            either.group(.and) { $0.filter(\.$operator.$id == operatorID).filter(\.$impersonatorID == nil) }
+                .filter(\.$impersonatorID == operatorID)
+        }.delete()
+        // Tokens made by logging in as someone end with the person who made them.
+        try await APIToken.query(on: db).filter(\.$impersonatorID == operatorID).delete()
     }
 }
 

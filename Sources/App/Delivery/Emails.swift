@@ -55,4 +55,16 @@ enum Emails {
             your password: change it, and tell an admin.
             """)
     }
+
+    static func secondFactorReset(partner: String, by admin: String) -> Email {
+        Email(subject: "Your \(partner) two-step sign-in was reset", body: """
+            Hello,
+
+            \(admin) reset your two-step sign-in on the \(partner) operator portal. The next time you
+            sign in, you will choose how to receive your codes again; your old recovery codes no
+            longer work.
+
+            If you did not ask for this, tell an admin of \(partner).
+            """)
+    }
 }

@@ -95,6 +95,23 @@ enum OperatorAdministration {
         }
     }
 
+    /// Clears the operator's second factor and recovery codes (a lost phone): they choose a
+    /// new one at their next sign-in, and are told by email.
+    static func resetSecondFactor(of target: Operator, by actor: Actor, context: AuditContext, partner: Partner, on db: any Database) async throws {
+        try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
+        try await db.transaction { db in
+            target.secondFactor = nil
+            target.totpSecret = nil
+            target.totpLastStep = nil
+            try await target.update(on: db)
+            try await RecoveryCode.query(on: db).filter(\.$operator.$id == target.requireID()).delete()
+            try await SignInChallenge.query(on: db).filter(\.$operator.$id == target.requireID()).delete()
+            let notice = Emails.secondFactorReset(partner: partner.name, by: context.actor.name)
+            try await Outbox.enqueue(partnerID: target.$partner.id, channel: .email, to: target.email, subject: notice.subject, body: notice.body, on: db)
+            try await Audit.record("operator.second-factor-reset", in: context, partnerID: target.$partner.id, target: Audit.target(target), on: db)
+        }
+    }
+
     static func unblock(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
         target.status = target.passwordHash == nil ? .invited : .active

@@ -92,6 +92,42 @@ extension APIService {
         return .noContent(.init())
     }
 
+    func loginAsOperator(_ input: Operations.LoginAsOperator.Input) async throws -> Operations.LoginAsOperator.Output {
+        let request = try APIContext.current()
+        let signedIn = try request.requireSignedIn()
+        try Impersonation.refuseNesting(signedIn)
+        let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["reason"], in: request)
+        let reason = body.reason
+        let partner = try request.partner
+        do {
+            let cleaned = try await Impersonation.authorize(target: target, by: actor, signedIn: signedIn, reason: reason, partner: partner, on: request.db)
+            let (token, expiry) = try await Impersonation.startToken(target: target, by: signedIn, reason: cleaned, partner: partner,
+                                                                     context: request.auditContext, on: request.db)
+            return .created(.init(body: .json(.init(token: token.value, expiresAt: expiry, _operator: try await Self.operatorOut(target, on: request.db)))))
+        } catch let errors as OperatorInput.Errors {
+            throw PortalError.badRequest(errors.summary)
+        }
+    }
+
+    func resetOperatorSecondFactor(_ input: Operations.ResetOperatorSecondFactor.Input) async throws -> Operations.ResetOperatorSecondFactor.Output {
+        let request = try APIContext.current()
+        let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        try await OperatorAdministration.resetSecondFactor(of: target, by: actor, context: request.auditContext, partner: try request.partner, on: request.db)
+        return .noContent(.init())
+    }
+
+    func signOutAs(_ input: Operations.SignOutAs.Input) async throws -> Operations.SignOutAs.Output {
+        let request = try APIContext.current()
+        let signedIn = try request.requireSignedIn()
+        guard signedIn.impersonator != nil, case .apiToken(let tokenID) = signedIn.credential else {
+            throw PortalError(status: .conflict, title: "Not logged in as anyone", detail: "This token is not a login as another operator.")
+        }
+        try await Impersonation.endToken(tokenID, why: "signed out as", ip: request.clientIP, on: request.db)
+        return .noContent(.init())
+    }
+
     static func operatorOut(_ op: Operator, on db: any Database) async throws -> Components.Schemas.Operator {
         .init(id: try op.requireID().uuidString.lowercased(), name: op.name, email: op.email, phone: op.phone,
               status: .init(rawValue: op.status.rawValue) ?? .blocked, lastLoginAt: op.lastLoginAt,

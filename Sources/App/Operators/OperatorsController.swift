@@ -98,6 +98,27 @@ enum OperatorsController {
                     try await OperatorInvitations.resetPassword(of: target, by: actor, context: request.auditContext, partner: partner,
                                                                 baseURL: request.baseURL, on: request.db)
                 }
+            case "reset-second-factor":
+                return try await perform(request, target: target, actor: actor, done: .secondFactorReset) {
+                    try await OperatorAdministration.resetSecondFactor(of: target, by: actor, context: request.auditContext, partner: partner, on: request.db)
+                }
+            case "login-as":
+                struct Form: Content { var reason: String? }
+                let form = try request.content.decode(Form.self)
+                guard let signedIn = request.signedIn, case .session(let sessionID, _) = signedIn.credential else { throw PortalError.unauthorized() }
+                do {
+                    let reason = try await Impersonation.authorize(target: target, by: actor, signedIn: signedIn, reason: form.reason,
+                                                                   partner: partner, on: request.db)
+                    try await Impersonation.start(session: sessionID, target: target, by: signedIn, reason: reason, partner: partner,
+                                                  context: request.auditContext, on: request.db)
+                    request.logger.notice("logged in as another operator", metadata: ["operator": "\(signedIn.operatorID)", "as": "\(target.id?.uuidString ?? "")"])
+                    return request.redirect(to: SiteURL.home.path, redirectType: .normal)
+                } catch let errors as OperatorInput.Errors {
+                    return try await detail(request, target: target, actor: actor, message: "Correct the fields marked below.", errors: errors,
+                                            reason: form.reason ?? "", status: .unprocessableEntity)
+                } catch let error as PortalError where error.status == .conflict {
+                    return try await detail(request, target: target, actor: actor, message: error.detail, status: .conflict)
+                }
             case "remove":
                 do {
                     try await OperatorAdministration.remove(target, by: actor, context: request.auditContext, on: request.db)
@@ -111,7 +132,16 @@ enum OperatorsController {
         }
     }
 
-    static let actions = ["block", "unblock", "resend-invite", "reset-password", "remove"]
+    static let actions = ["block", "unblock", "resend-invite", "reset-password", "reset-second-factor", "login-as", "remove"]
+
+    /// `POST /sign-out-as`: back to being yourself, on the page of the operator you were.
+    static func signOutAs(_ request: Request) async throws -> Response {
+        guard let signedIn = request.signedIn, signedIn.impersonator != nil, case .session(let sessionID, _) = signedIn.credential,
+              let session = try await PortalSession.query(on: request.db).filter(\.$id == sessionID).first()
+        else { return request.redirect(to: SiteURL.home.path, redirectType: .normal) }
+        try await Impersonation.end(session: session, why: "signed out as", ip: request.clientIP, on: request.db)
+        return request.redirect(to: SiteURL.operatorDetail(id: signedIn.operatorID.uuidString.lowercased()).path, redirectType: .normal)
+    }
 
     // MARK: - Helpers
 
@@ -155,7 +185,7 @@ enum OperatorsController {
     }
 
     private static func detail(_ request: Request, target: Operator, actor: Actor, notice: OperatorsView.Notice? = nil, message: String? = nil,
-                               errors: OperatorInput.Errors = .init(), status: HTTPResponseStatus = .ok) async throws -> Response {
+                               errors: OperatorInput.Errors = .init(), reason: String = "", status: HTTPResponseStatus = .ok) async throws -> Response {
         let facts = try await AccessLoader.facts(for: target, on: request.db)
         func decision(_ permission: Permission) -> Decision { AccessPolicy.decide(actor, permission, .operator(facts)) }
         let isSelf = target.id == actor.operatorID
@@ -169,6 +199,9 @@ enum OperatorsController {
                   state: available(decision(.operatorsInvite), when: target.status == .invited, otherwise: "Only for operators who have not accepted their invite.")),
             .init(label: "Send password reset", path: SiteURL.operatorAction(id: id, action: "reset-password").path, style: "secondary",
                   state: available(decision(.operatorsEdit), when: target.status == .active, otherwise: "Only for active operators.")),
+            .init(label: "Reset two-step sign-in", path: SiteURL.operatorAction(id: id, action: "reset-second-factor").path, style: "secondary",
+                  state: available(decision(.operatorsEdit), when: target.secondFactor != nil && !isSelf,
+                                   otherwise: isSelf ? "Change your own on your profile." : "They have not set one up yet.")),
             target.status == .blocked
                 ? .init(label: "Unblock", path: SiteURL.operatorAction(id: id, action: "unblock").path, style: "secondary",
                         state: available(decision(.operatorsBlock), when: true, otherwise: ""))
@@ -177,13 +210,20 @@ enum OperatorsController {
             .init(label: "Remove", path: SiteURL.operatorAction(id: id, action: "remove").path, style: "danger",
                   state: available(decision(.operatorsRemove), when: !isSelf, otherwise: "You cannot remove yourself.")),
         ]
+        let partner = try request.partner
+        let loginAs = OperatorsView.LoginAs(
+            state: request.signedIn?.impersonator != nil
+                ? .disabled("You are already logged in as someone else. Sign out as them first.")
+                : available(decision(.operatorsImpersonate), when: target.status == .active, otherwise: "Only for active operators."),
+            reasonRequired: partner.impersonationReasonRequired, reason: reason, error: errors["reason"],
+            maxMinutes: partner.impersonationMaxMinutes)
         let roles = try await AccessLoader.roles(partnerID: actor.partnerID, on: request.db)
         let model = OperatorsView.DetailModel(
             id: id, name: target.name, email: target.email, phone: target.phone ?? "", status: target.status, lastLoginAt: target.lastLoginAt,
             grants: target.grants.map { .init(role: roles[$0.role]?.name ?? $0.role, scope: APIService.formatScope($0)) },
             grantForm: OperatorsView.InviteForm(grants: target.grants.map { ($0.role, APIService.formatScope($0)) }),
             mayEdit: isSelf || decision(.operatorsEdit).isAllowed,
-            actions: actions, notice: notice, message: message, errors: errors,
+            actions: actions, loginAs: loginAs, notice: notice, message: message, errors: errors,
             roleOptions: try await roleOptions(actor: actor, on: request.db),
             scopeOptions: try await scopeOptions(actor: actor, on: request.db))
         return await request.page(target.name, status: status, current: .operators, content: OperatorsView.detail(model, csrfToken: request.csrfToken))

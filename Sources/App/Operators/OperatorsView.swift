@@ -5,6 +5,7 @@ import Vapor
 enum OperatorsView {
     enum Notice: String, Sendable {
         case invited, saved, blocked, unblocked, resent, resetSent = "reset-sent", removed
+        case secondFactorReset = "second-factor-reset"
 
         var text: String {
             switch self {
@@ -15,6 +16,7 @@ enum OperatorsView {
             case .resent: "A new invitation was emailed; the previous link no longer works."
             case .resetSent: "A password reset link was emailed."
             case .removed: "The operator was removed and told by email."
+            case .secondFactorReset: "Their two-step sign-in was reset; they choose a new method at their next sign-in, and were told by email."
             }
         }
     }
@@ -176,12 +178,43 @@ enum OperatorsView {
 
     // MARK: - Detail
 
+    /// "See what they see": log in as the operator, with a reason when the partner asks for one.
+    private static func loginAsCard(_ model: DetailModel, csrfToken: String) -> Node<HTML.BodyContext> {
+        let login = model.loginAs
+        let intro = "See the portal exactly as \(model.name) does, for up to \(login.maxMinutes) minutes. Everything you do meanwhile is recorded with both your names."
+        switch login.state {
+        case .enabled:
+            return .form(.class("card"), .method(.post), .action(SiteURL.operatorAction(id: model.id, action: "login-as").path), .novalidate(),
+                         Forms.csrfField(csrfToken),
+                         .h2(.text("Log in as \(model.name)")),
+                         .p(.class("hint"), .text(intro)),
+                         Forms.field(.init(name: "reason", label: login.reasonRequired ? "Reason" : "Reason (optional)", value: login.reason,
+                                           error: login.error, hint: "Kept in the audit log.", autocomplete: "off", required: login.reasonRequired)),
+                         .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Log in as \(model.name)"))))
+        case .disabled(let why):
+            return .div(.class("card"),
+                        .h2(.text("Log in as \(model.name)")),
+                        .div(.class("disabled-action"),
+                             .button(.class("button secondary"), .type(.button), .attribute(named: "disabled", value: "disabled"),
+                                     .attribute(named: "aria-describedby", value: "why-login-as"), .text("Log in as \(model.name)")),
+                             .span(.class("hint"), .id("why-login-as"), .text(why))))
+        }
+    }
+
     struct Action: Sendable {
         enum State: Sendable { case enabled, disabled(String) }
         let label: String
         let path: String
         let style: String
         let state: State
+    }
+
+    struct LoginAs: Sendable {
+        var state: Action.State
+        var reasonRequired: Bool
+        var reason: String
+        var error: String?
+        var maxMinutes: Int
     }
 
     struct DetailModel: Sendable {
@@ -196,6 +229,7 @@ enum OperatorsView {
         var grantForm: InviteForm
         var mayEdit: Bool
         var actions: [Action]
+        var loginAs: LoginAs
         var notice: Notice?
         var message: String?
         var errors: OperatorInput.Errors
@@ -226,6 +260,7 @@ enum OperatorsView {
                                      .span(.class("hint"), .id(id), .text(reason)))
                      }
                  })),
+            loginAsCard(model, csrfToken: csrfToken),
             .if(model.mayEdit,
                 .form(.class("card"), .method(.post), .action(SiteURL.operatorDetail(id: model.id).path), .novalidate(),
                       Forms.csrfField(csrfToken),

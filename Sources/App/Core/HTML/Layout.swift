@@ -13,6 +13,9 @@ struct LayoutModel: Sendable {
     struct Viewer: Sendable, Equatable {
         let name: String
         let email: String
+        /// Who is really acting, while they are logged in as this operator, and until when.
+        var impersonator: String? = nil
+        var impersonationEnds: Date? = nil
     }
 
     var partnerName: String
@@ -42,6 +45,7 @@ enum Layout {
             head(title: "\(title) · \(layout.partnerName)", layout: layout, nonce: nonce),
             .body(
                 .a(.class("skip-link"), .href("#main"), .text("Skip to content")),
+                .unwrap(layout.viewer) { impersonationBanner($0, csrfToken: layout.csrfToken) },
                 topBar(layout),
                 .main(.id("main"), .attribute(named: "tabindex", value: "-1"), content),
                 .footer(.class("footer"), .text(layout.partnerName == productName ? productName : "\(layout.partnerName) · \(productName)"))
@@ -62,6 +66,27 @@ enum Layout {
                 .raw(":root{--brand:\(BrandColor.sanitized(layout.brandColor));--brand-text:\(BrandColor.textColor(on: layout.brandColor))}"),
             ])
         )
+    }
+
+    /// Whose session this is and who is acting, on every page while logged in as someone.
+    private static func impersonationBanner(_ viewer: LayoutModel.Viewer, csrfToken: String) -> Node<HTML.BodyContext> {
+        .unwrap(viewer.impersonator) { impersonator in
+            .div(
+                .class("impersonation-banner"), .attribute(named: "role", value: "status"),
+                .p(
+                    .text("You are logged in as "), .strong(.text(viewer.name)), .text(" (\(viewer.email)). "),
+                    .strong(.text(impersonator)), .text(" is acting; everything is recorded with both names."),
+                    .unwrap(viewer.impersonationEnds) { ends in
+                        .text(" Ends at \(ends.formatted(date: .omitted, time: .shortened)) UTC.")
+                    }
+                ),
+                .form(
+                    .method(.post), .action(SiteURL.signOutAs.path),
+                    Forms.csrfField(csrfToken),
+                    .button(.class("button"), .type(.submit), .text("Sign out as \(viewer.name)"))
+                )
+            )
+        }
     }
 
     private static func topBar(_ layout: LayoutModel) -> Node<HTML.BodyContext> {
@@ -89,10 +114,17 @@ enum Layout {
                         .class("account-menu"),
                         .a(.class("who"), .href(SiteURL.profile.path), .ariaLabel("Your profile: \(viewer.name)"),
                            .text(viewer.name), .small(.text(viewer.email))),
-                        .form(
-                            .method(.post), .action(SiteURL.signOut.path),
-                            Forms.csrfField(layout.csrfToken),
-                            .button(.class("button secondary"), .type(.submit), .text("Sign out"))
+                        .if(viewer.impersonator == nil,
+                            .form(
+                                .method(.post), .action(SiteURL.signOut.path),
+                                Forms.csrfField(layout.csrfToken),
+                                .button(.class("button secondary"), .type(.submit), .text("Sign out"))
+                            ),
+                            else: .form(
+                                .method(.post), .action(SiteURL.signOutAs.path),
+                                Forms.csrfField(layout.csrfToken),
+                                .button(.class("button secondary"), .type(.submit), .text("Sign out as"))
+                            )
                         )
                     )
                 }

@@ -10,7 +10,7 @@ extension Request {
             partnerName: partner?.name ?? "Operator Portal",
             brandColor: partner?.brandColor ?? Partner.defaultBrandColor,
             logoURL: partner?.logoURL,
-            viewer: signedIn.map { .init(name: $0.name, email: $0.email) },
+            viewer: signedIn.map { .init(name: $0.name, email: $0.email, impersonator: $0.impersonator?.name, impersonationEnds: $0.impersonator?.expiresAt) },
             csrfToken: signedIn?.csrfToken ?? anonymousCSRFToken,
             navigation: navigation
         )

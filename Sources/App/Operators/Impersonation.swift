@@ -1,0 +1,118 @@
+import Fluent
+import Vapor
+
+/// Logging in as another operator to see what they see (seed 000 §3.2), and signing out as
+/// them. The session (or API token) keeps who really acts; every audit entry written in
+/// between names both people.
+enum Impersonation {
+    static let maxReasonLength = 500
+
+    /// Checks everything that must hold before `actor` logs in as `target`: the permission
+    /// (with the admin and blocked rules), no nesting, an active target and the partner's
+    /// reason rule. Returns the cleaned reason.
+    static func authorize(target: Operator, by actor: Actor, signedIn: SignedIn, reason rawReason: String?, partner: Partner,
+                          on db: any Database) async throws -> String? {
+        try refuseNesting(signedIn)
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .operatorsImpersonate, .operator(try await AccessLoader.facts(for: target, on: db))))
+        guard target.status == .active else {
+            throw PortalError(status: .conflict, title: "Not active", detail: "\(target.name) is \(target.status.rawValue); you can only log in as an active operator.")
+        }
+        let reason = (rawReason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        var errors = OperatorInput.Errors()
+        if reason.unicodeScalars.count > maxReasonLength {
+            errors.fields["reason"] = "Keep the reason under \(maxReasonLength) characters."
+        } else if reason.isEmpty && partner.impersonationReasonRequired {
+            errors.fields["reason"] = "Say why you are logging in as \(target.name); your organisation requires a reason."
+        }
+        guard errors.isEmpty else { throw errors }
+        return reason.isEmpty ? nil : reason
+    }
+
+    /// Logging in as someone is never done from inside a login as someone else.
+    static func refuseNesting(_ signedIn: SignedIn) throws {
+        guard signedIn.impersonator == nil else {
+            throw PortalError(status: .conflict, title: "Already logged in as someone",
+                              detail: "You are logged in as \(signedIn.name). Sign out as them before logging in as another operator.")
+        }
+    }
+
+    /// Turns the browser session into one of `target`, until `partner`'s time limit.
+    static func start(session sessionID: UUID, target: Operator, by signedIn: SignedIn, reason: String?, partner: Partner,
+                      context: AuditContext, now: Date = Date(), on db: any Database) async throws {
+        guard let session = try await PortalSession.query(on: db).filter(\.$id == sessionID).filter(\.$partnerID == partner.requireID()).first() else {
+            throw PortalError.unauthorized("Your session has ended. Sign in again.")
+        }
+        let expiry = min(now.addingTimeInterval(TimeInterval(partner.impersonationMaxMinutes * 60)), session.expiresAt)
+        try await db.transaction { db in
+            session.$operator.id = try target.requireID()
+            session.impersonatorID = signedIn.operatorID
+            session.impersonationStartedAt = now
+            session.impersonationExpiresAt = expiry
+            session.impersonationReason = reason
+            try await session.update(on: db)
+            try await recordStart(target: target, context: context, reason: reason, until: expiry, via: "browser", now: now, on: db)
+        }
+    }
+
+    /// An API token that acts as `target` until the partner's time limit.
+    static func startToken(target: Operator, by signedIn: SignedIn, reason: String?, partner: Partner, context: AuditContext,
+                           now: Date = Date(), on db: any Database) async throws -> (SecretToken, Date) {
+        let expiry = now.addingTimeInterval(TimeInterval(partner.impersonationMaxMinutes * 60))
+        let token = SecretToken.generate(prefix: APIToken.prefix)
+        try await db.transaction { db in
+            let record = APIToken(partnerID: try partner.requireID(), operatorID: try target.requireID(),
+                                  name: "Logged in as \(target.name) by \(signedIn.name)", tokenDigest: token.digest, now: now, expiresAt: expiry)
+            record.impersonatorID = signedIn.operatorID
+            try await record.create(on: db)
+            try await recordStart(target: target, context: context, reason: reason, until: expiry, via: "API", now: now, on: db)
+        }
+        return (token, expiry)
+    }
+
+    /// Gives the session back to the person who logged in as someone else.
+    static func end(session: PortalSession, why: String, ip: String, now: Date = Date(), on db: any Database) async throws {
+        guard let impersonatorID = session.impersonatorID else { return }
+        let targetID = session.$operator.id
+        let target = try await Operator.find(targetID, on: db)
+        let impersonator = try await Operator.find(impersonatorID, on: db)
+        try await db.transaction { db in
+            session.$operator.id = impersonatorID
+            session.impersonatorID = nil
+            session.impersonationStartedAt = nil
+            session.impersonationExpiresAt = nil
+            session.impersonationReason = nil
+            try await session.update(on: db)
+            try await recordEnd(target: target, targetID: targetID, impersonator: impersonator, partnerID: session.partnerID,
+                                why: why, ip: ip, now: now, on: db)
+        }
+    }
+
+    /// Revokes an API token made by logging in as someone.
+    static func endToken(_ tokenID: UUID, why: String, ip: String, now: Date = Date(), on db: any Database) async throws {
+        guard let token = try await APIToken.find(tokenID, on: db), let impersonatorID = token.impersonatorID else { return }
+        let target = try await Operator.find(token.$operator.id, on: db)
+        let impersonator = try await Operator.find(impersonatorID, on: db)
+        try await db.transaction { db in
+            try await token.delete(on: db)
+            try await recordEnd(target: target, targetID: token.$operator.id, impersonator: impersonator, partnerID: token.partnerID,
+                                why: why, ip: ip, now: now, on: db)
+        }
+    }
+
+    private static func recordStart(target: Operator, context: AuditContext, reason: String?, until expiry: Date, via: String,
+                                    now: Date, on db: any Database) async throws {
+        let until = ISO8601DateFormatter().string(from: expiry)
+        try await Audit.record("operator.impersonation-started", in: context, partnerID: target.$partner.id, target: Audit.target(target),
+                               details: ["via \(via), until \(until)", reason.map { "reason: \($0)" }].compactMap { $0 }.joined(separator: "\n"),
+                               now: now, on: db)
+    }
+
+    private static func recordEnd(target: Operator?, targetID: UUID, impersonator: Operator?, partnerID: UUID, why: String, ip: String,
+                                  now: Date, on db: any Database) async throws {
+        let actor = AuditActor(id: target?.id ?? targetID, name: target?.name ?? "Removed operator",
+                               impersonator: impersonator.flatMap { op in op.id.map { .init(id: $0, name: op.name) } })
+        try await Audit.record("operator.impersonation-ended", by: actor, partnerID: partnerID,
+                               target: target.map(Audit.target) ?? ("operator", targetID.uuidString.lowercased(), "Removed operator"),
+                               details: why, ip: ip, now: now, on: db)
+    }
+}

@@ -39,6 +39,7 @@ func routes(_ app: Application) throws {
     signedIn.post(SiteURL.profileEmail.pathComponents, use: ProfileController.changeEmail)
     signedIn.post(SiteURL.profileNotifications.pathComponents, use: ProfileController.updateNotifications)
     signedIn.post(SiteURL.profilePassword.pathComponents, use: ProfileController.changePassword)
+    signedIn.post(SiteURL.profileSecondFactor.pathComponents, use: ProfileController.secondFactor)
     signedIn.get(SiteURL.operators.pathComponents, use: OperatorsController.index)
     signedIn.post(SiteURL.operators.pathComponents, use: OperatorsController.create)
     signedIn.get(SiteURL.newOperator.pathComponents, use: OperatorsController.new)

@@ -246,4 +246,49 @@ import VaporTesting
             #expect(browser.session == nil && browser.jar[SignInFlow.cookie] == nil)
         }
     }
+
+    @Test func fromTheProfileAnOperatorChangesMethodAndReplacesRecoveryCodes() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            let browser = try await portal.signIn()
+            let profile = try await portal.visit("/profile", browser: browser)
+            #expect(profile.text.contains("You sign in with: Code by email"))
+            let wrong = try await portal.submit("/profile/second-factor", ["confirm_password": "nope", "action": "codes", "csrf_token": profile.csrfToken ?? ""], browser: browser)
+            #expect(wrong.status == .unprocessableEntity)
+            let codes = try await portal.submit("/profile/second-factor", ["confirm_password": "correct horse battery", "action": "codes",
+                                                                           "csrf_token": profile.csrfToken ?? ""], browser: browser)
+            #expect(codes.text.matches(of: /<code>[a-z0-9]{5}-[a-z0-9]{5}<\/code>/).count == 10)
+            #expect(try await RecoveryCode.remaining(for: ada.requireID(), on: portal.db) == 10)
+
+            let change = try await portal.submit("/profile/second-factor", ["confirm_password": "correct horse battery", "action": "change",
+                                                                            "csrf_token": profile.csrfToken ?? ""], browser: browser)
+            #expect(change.headers.first(name: .location) == "/sign-in/enrol")
+            let enrol = try await portal.visit("/sign-in/enrol", browser: browser)
+            _ = try await portal.submit("/sign-in/enrol", ["method": "totp", "csrf_token": enrol.csrfToken ?? ""], browser: browser)
+            let challenge = try #require(try await SignInChallenge.query(on: portal.db).first())
+            let secret = try #require(challenge.pendingSecret.flatMap(Base32.decode))
+            let done = try await portal.submit("/sign-in/code", ["code": TOTP(secret: secret).code(at: Date()), "csrf_token": enrol.csrfToken ?? ""], browser: browser)
+            #expect(done.text.contains("Save your recovery codes"))
+            #expect(try await Operator.find(ada.id, on: portal.db)?.secondFactor == .totp)
+            #expect(try await portal.visit("/profile", browser: browser).text.contains("You sign in with: Authenticator app"))
+        }
+    }
+
+    @Test func aNotificationsOnlyInviteeSetsAPasswordButGetsNoSession() async throws {
+        try await TestPortal.run { portal in
+            let digest = try await portal.makeOperator(email: "digest@example.com", name: "Digest", password: nil, role: "notifications",
+                                                       status: .invited, secondFactor: nil)
+            let link = try await SetupLinks.issue(.invite, operatorID: digest.requireID(), partnerID: portal.partner.requireID(),
+                                                  lifetime: 3600, now: Date(), on: portal.db)
+            let browser = Browser()
+            let path = SiteURL.setup(token: link.value).path
+            let form = try await portal.visit(path, browser: browser)
+            let answer = try await portal.submit(path, ["password": "a long enough passphrase", "password_confirmation": "a long enough passphrase",
+                                                        "csrf_token": form.csrfToken ?? ""], browser: browser)
+            #expect(answer.status == .forbidden)
+            #expect(answer.text.contains("notification emails only"))
+            #expect(browser.session == nil && browser.jar[SignInFlow.cookie] == nil)
+            #expect(try await Operator.find(digest.id, on: portal.db)?.status == .active) // listed as active, keeps its preferences
+        }
+    }
 }

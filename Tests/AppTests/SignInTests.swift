@@ -158,7 +158,7 @@ import VaporTesting
             let csrf = try #require(try await portal.visit("/sign-in", browser: browser).csrfToken)
             let response = try await portal.submit("/sign-in", ["email": "digest@example.com", "password": "correct horse battery", "csrf_token": csrf], browser: browser)
             #expect(response.status == .forbidden)
-            #expect(response.text.contains("notifications only"))
+            #expect(response.text.contains("notification emails only"))
             #expect(browser.session == nil)
         }
     }

@@ -42,7 +42,7 @@ enum SignInController {
         case .invalidCredentials:
             return await render(request, model: .init(email: email, next: next, error: SignInView.invalidCredentials, notice: nil), status: .unauthorized)
         case .noSignInRole:
-            return await render(request, model: .init(email: email, next: next, error: "Your role receives notifications only and cannot sign in to the portal.", notice: nil), status: .forbidden)
+            return await render(request, model: .init(email: email, next: next, error: SignInView.notificationsOnly, notice: nil), status: .forbidden)
         case .passwordAccepted(let op):
             return try await SignInFlow.afterPassword(op, request: request, next: next)
         }

@@ -22,6 +22,7 @@ enum SignInView {
     }
 
     static let invalidCredentials = "That email and password do not match an account here."
+    static let notificationsOnly = "Your role receives notification emails only and cannot sign in to the portal. Your password is kept; an admin can give you a role that signs in."
     static let lockedOut = "Too many wrong codes. For your security this sign-in was stopped: sign in again to get a new code."
 
     static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {

@@ -10,7 +10,6 @@ enum SiteURL: Equatable, Sendable {
     case signInCodeResend
     case signInEnrol
     case profileSecondFactor
-    case profileRecoveryCodes
     case signOutAs
     case setup(token: String)
     case stylesheet
@@ -45,7 +44,6 @@ enum SiteURL: Equatable, Sendable {
         case .signInCodeResend: "/sign-in/code/resend"
         case .signInEnrol: "/sign-in/enrol"
         case .profileSecondFactor: "/profile/second-factor"
-        case .profileRecoveryCodes: "/profile/recovery-codes"
         case .signOutAs: "/sign-out-as"
         case .setup(let token): "/setup/\(token)"
         case .stylesheet: "/assets/portal.css"

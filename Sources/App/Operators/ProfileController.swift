@@ -82,6 +82,35 @@ enum ProfileController {
         return signedOut(request, reason: "password-changed")
     }
 
+    /// `POST /profile/second-factor`: with the current password, either choose another method
+    /// (through the same enrolment as at sign-in) or replace the recovery codes.
+    static func secondFactor(_ request: Request) async throws -> Response {
+        struct Form: Content { var confirmPassword: String?; var action: String?
+            enum CodingKeys: String, CodingKey { case confirmPassword = "confirm_password"; case action } }
+        let form = try request.content.decode(Form.self)
+        let op = try await current(request)
+        guard try await passwordMatches(form.confirmPassword, of: op, request) else {
+            return try await render(request, errors: .init(fields: ["confirm_password": "That is not your current password."]), status: .unprocessableEntity)
+        }
+        let partner = try request.partner
+        switch form.action {
+        case "codes":
+            guard op.secondFactor != nil else {
+                return try await render(request, errors: .init(fields: ["confirm_password": "Set up two-step sign-in first."]), status: .conflict)
+            }
+            let context = request.auditContext
+            let codes = try await request.db.transaction { db in
+                let codes = try await RecoveryCode.regenerate(for: op.requireID(), on: db)
+                try await Audit.record("operator.recovery-codes-replaced", in: context, partnerID: op.$partner.id, target: Audit.target(op), on: db)
+                return codes
+            }
+            return await request.page("Recovery codes", current: .profile, content: SecondFactorView.recoveryCodes(codes, continueTo: SiteURL.profile.path))
+        default:
+            let token = try await SignInFlow.begin(.enrol, method: nil, for: op, partner: partner, next: SiteURL.profile.path, now: Date(), on: request.db)
+            return SignInFlow.challengeResponse(token, to: SiteURL.signInEnrol, request: request)
+        }
+    }
+
     private static func signedOut(_ request: Request, reason: String) -> Response {
         let response = request.redirect(to: SiteURL.signIn.path + "?\(reason)=1", redirectType: .normal)
         response.cookies[SessionCookies.session] = SessionCookies.expired(for: request)
@@ -104,8 +133,11 @@ enum ProfileController {
     private static func render(_ request: Request, notice: ProfileView.Notice? = nil, errors: OperatorInput.Errors = .init(),
                                status: HTTPResponseStatus = .ok) async throws -> Response {
         let op = try await current(request)
+        let policy = SecondFactorPolicy(partner: try request.partner)
         let model = ProfileView.Model(name: op.name, email: op.email, phone: op.phone ?? "", timeZone: op.timeZone,
-                                      notifications: op.notificationPreferences, notice: notice, errors: errors)
+                                      notifications: op.notificationPreferences,
+                                      secondFactor: policy.method(for: op), recoveryCodesLeft: try await RecoveryCode.remaining(for: op.requireID(), on: request.db),
+                                      notice: notice, errors: errors)
         return await request.page("Your profile", status: status, current: .profile, content: ProfileView.render(model, csrfToken: request.csrfToken))
     }
 }
@@ -119,6 +151,8 @@ enum ProfileView {
         var phone: String
         var timeZone: String
         var notifications: NotificationPreferences
+        var secondFactor: SecondFactorMethod?
+        var recoveryCodesLeft: Int
         var notice: Notice?
         var errors: OperatorInput.Errors
     }
@@ -179,7 +213,23 @@ enum ProfileView {
                   Forms.field(.init(name: "password", label: "New password", type: .password, error: model.errors["password"],
                                     hint: "At least \(PasswordPolicy.minimumLength) characters.", autocomplete: "new-password")),
                   Forms.field(.init(name: "password_confirmation", label: "Repeat the new password", type: .password, autocomplete: "new-password")),
-                  .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Change password"))))
+                  .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Change password")))),
+            secondFactorCard(model, csrfToken: csrfToken)
         )
+    }
+
+    private static func secondFactorCard(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+        .form(.class("card"), .method(.post), .action(SiteURL.profileSecondFactor.path), .novalidate(),
+              Forms.csrfField(csrfToken),
+              .h2(.text("Two-step sign-in")),
+              .p(.text(model.secondFactor.map { "You sign in with: \($0.title). \(model.recoveryCodesLeft) of \(RecoveryCode.count) recovery codes left." }
+                       ?? "Not set up: you will be asked to choose a method at your next sign-in.")),
+              Forms.field(.init(name: "confirm_password", label: "Current password", type: .password, error: model.errors["confirm_password"],
+                                hint: "Needed for either change.", autocomplete: "current-password")),
+              .div(.class("form-actions inline"),
+                   .button(.class("button secondary"), .type(.submit), .name("action"), .value("change"),
+                           .text(model.secondFactor == nil ? "Set up two-step sign-in" : "Choose another method")),
+                   .if(model.secondFactor != nil,
+                       .button(.class("button secondary"), .type(.submit), .name("action"), .value("codes"), .text("New recovery codes")))))
     }
 }

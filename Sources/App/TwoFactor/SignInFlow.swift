@@ -14,6 +14,12 @@ enum SignInFlow {
     /// Starts a session, or a pending sign-in that waits for a code or for enrolment.
     static func afterPassword(_ op: Operator, request: Request, next: String?, now: Date = Date()) async throws -> Response {
         let partner = try request.partner
+        // A role that only receives notifications (e.g. after accepting an invite) never gets a session.
+        let roles = try await AccessLoader.roles(partnerID: partner.requireID(), on: request.db)
+        if try await op.$grants.get(on: request.db).allSatisfy({ !(roles[$0.role]?.permissions.contains(.portalLogin) ?? false) }) {
+            return await request.page("Sign in", status: .forbidden, content: SignInView.render(
+                .init(email: op.email, next: nil, error: SignInView.notificationsOnly, notice: nil), csrfToken: request.anonymousCSRFToken))
+        }
         let policy = SecondFactorPolicy(partner: partner)
         if let method = policy.method(for: op) {
             let token = try await begin(.signIn, method: method, for: op, partner: partner, next: next, now: now, on: request.db)

@@ -3,8 +3,20 @@
 
 Starts a fresh portal on a free port with an empty SQLite database, reads the
 first-admin setup link from the server's log, then walks a person through:
-set up the first admin -> home -> sign out -> sign in (wrong, then right) ->
-home -> sign out, plus the spent setup link (410) and an unknown path (404).
+set up the first admin -> set up two-step sign-in with emailed codes -> recovery
+codes -> home -> sign out -> sign in (wrong password, then right; wrong code, then
+right) -> home -> roles, groups, inviting an operator -> sign out, plus the spent
+setup link (410) and an unknown path (404).
+
+Then, with a second browser for the invited operator:
+  a. the invitee opens the emailed link, chooses a password, sets up an
+     authenticator app (codes computed with pyotp), saves the recovery codes,
+     signs out and signs in again with password and app code;
+  b. the admin blocks the invitee while the invitee is signed in: the invitee's
+     next request lands on sign-in; the admin unblocks them again;
+  c. the admin logs in as the invitee (banner on every page naming both people)
+     and signs out as them, back on the operator's page as themselves.
+Codes sent by email are read from the development mailbox (/dev/mailbox).
 
 Every distinct page is checked with axe-core (no "serious"/"critical"
 violations), for labelled form inputs, and for horizontal overflow at 375px.
@@ -12,11 +24,12 @@ violations), for labelled form inputs, and for horizontal overflow at 375px.
     python Tests/browser/journey.py --portal .build/debug/portal [--screenshots DIR]
 
 Prints one line "N passed, M failed" at the end; exits non-zero on any failure.
-Needs: pip install -r Tests/browser/requirements.txt, /usr/bin/chromium and
+Needs: pip install -r Tests/browser/requirements.txt (selenium, axe, pyotp), /usr/bin/chromium and
 /usr/bin/chromedriver (Debian packages chromium and chromium-driver).
 """
 
 import argparse
+import base64
 import importlib.util
 import os
 import re
@@ -29,11 +42,17 @@ import tempfile
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
+try:
+    import pyotp
+except ImportError:
+    sys.exit("journey.py needs pyotp: pip install -r Tests/browser/requirements.txt")
 from axe_selenium_python import Axe
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -43,7 +62,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
-WHOLE_RUN_SECONDS = 240  # hard ceiling for everything, cleanup included
+WHOLE_RUN_SECONDS = 300  # hard ceiling for everything, cleanup included
 SERVER_START_SECONDS = 60
 WAIT_SECONDS = 15  # for any one thing to appear in the browser
 
@@ -51,6 +70,23 @@ ADMIN_NAME = "Ada Lovelace"
 ADMIN_EMAIL = "ada@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
 WRONG_PASSWORD = "not the right password at all"
+
+INVITEE_NAME = "Sam Support"
+INVITEE_EMAIL = "sam@example.com"
+INVITEE_PASSWORD = "purple elephants juggle quietly"
+
+ENROL_HEADING = "Set up two-step sign-in"
+CONFIRM_HEADING = "Confirm two-step sign-in"
+CODE_HEADING = "Enter your code"
+RECOVERY_HEADING = "Save your recovery codes"
+RECOVERY_CONTINUE = "I have saved them \u2014 continue"
+BLOCKED_NOTICE = "The operator was blocked and signed out everywhere."
+UNBLOCKED_NOTICE = "The operator was unblocked."
+
+# How /dev/mailbox shows an emailed sign-in code: "123456 is your <Partner> sign-in code".
+SIGN_IN_CODE_MESSAGE = re.compile(
+    r'<h2>(\d{6}) is your [^<]* sign-in code</h2>\s*<p class="hint">Email to ([^\s<]+) ')
+TOTP_PERIOD = 30
 
 SIGNED_OUT_NOTICE = "You have signed out."
 INVALID_CREDENTIALS = "That email and password do not match an account here."
@@ -107,9 +143,11 @@ class Steps:
                 print(f"      {line}")
             if required:
                 raise Aborted(name) from error
+            return False
         else:
             self.passed += 1
             print(f"ok    {name}")
+            return True
 
     def summary(self):
         return f"{self.passed} passed, {self.failed} failed"
@@ -186,6 +224,23 @@ class Portal:
     def log_tail(self, lines=40):
         return "\n".join(self.log().splitlines()[-lines:])
 
+    def emailed_codes(self, recipient):
+        """The sign-in codes the development mailbox holds for `recipient`, newest first."""
+        with urllib.request.urlopen(self.base + "/dev/mailbox", timeout=5) as response:
+            page = response.read().decode("utf-8", "replace")
+        return [code for code, to in SIGN_IN_CODE_MESSAGE.findall(page) if to.lower() == recipient.lower()]
+
+    def new_emailed_code(self, recipient, seen, timeout=WAIT_SECONDS):
+        """The newest code emailed to `recipient`, once there are more than `seen` of them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            codes = self.emailed_codes(recipient)
+            if len(codes) > seen:
+                return codes[0]
+            if time.monotonic() > deadline:
+                raise StepFailed(f"no new sign-in code for {recipient} in /dev/mailbox within {timeout}s")
+            time.sleep(0.2)  # the mailbox is a page to poll; nothing to wait on explicitly
+
 
 def http_status(url, timeout=5):
     """The HTTP status of a GET, without following the browser; None if unreachable."""
@@ -247,14 +302,64 @@ def submit_button(driver, text):
 def click_and_wait_for_new_page(driver, element):
     """Clicks something that navigates, and waits until the old page is gone."""
     element.click()
-    wait(driver).until(EC.staleness_of(element))
+    wait(driver).until(lambda _: is_gone(element))
     wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def is_gone(element):
+    """Whether the element's page was replaced. Chromium sometimes answers a question about
+    an element of a page being torn down with an inspector error instead of "stale"."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error) or "No node with given id" in str(error):
+            return True
+        raise
 
 
 def sign_out(driver):
     button = wait(driver).until(EC.element_to_be_clickable(
         (By.XPATH, "//header//form[@action='/sign-out']//button[normalize-space()='Sign out']")))
     click_and_wait_for_new_page(driver, button)
+
+
+def pathname(driver):
+    return driver.execute_script("return location.pathname")
+
+
+def notice_text(driver):
+    return wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "main [role=status]"))).text.strip()
+
+
+def alert_text(driver):
+    return wait(driver).until(EC.visibility_of_element_located((By.CSS_SELECTOR, "main [role=alert]"))).text.strip()
+
+
+def top_bar(driver):
+    return driver.find_element(By.CSS_SELECTOR, "header.topbar").text
+
+
+class Authenticator:
+    """An authenticator app: the key from enrolment, and codes that are never reused.
+
+    The portal takes each 30-second step's code once; a later sign-in uses the next step
+    (accepted within its one step of clock drift), waiting for it when it is further off.
+    """
+
+    def __init__(self, secret):
+        self.totp = pyotp.TOTP(secret)
+        self.last_step = -1
+
+    def code(self):
+        step = max(int(time.time()) // TOTP_PERIOD, self.last_step + 1)
+        ahead = step - int(time.time()) // TOTP_PERIOD
+        if ahead > 1:
+            time.sleep((step - 1) * TOTP_PERIOD - time.time() + 0.5)
+        self.last_step = step
+        return self.totp.at(step * TOTP_PERIOD)
 
 
 # --------------------------------------------------------------------------- axe-core
@@ -398,6 +503,13 @@ class Journey:
     def __init__(self, portal, driver, steps, screenshots):
         self.portal, self.driver, self.steps, self.screenshots = portal, driver, steps, screenshots
         self.setup_link = None
+        self.invite_link = None
+        self.invitee_driver = None  # a second browser: the invited operator's
+        self.invitee_app = None  # the invitee's authenticator app, once enrolled
+        self.invitee_path = None  # /operators/{id}
+        self.admin_codes_seen = 0  # sign-in codes emailed to the admin so far
+        self.admin_code = None  # the one the current sign-in waits for
+        self.invitee_secret = None
 
     def run(self):
         s = self.steps
@@ -407,7 +519,13 @@ class Journey:
         s.run("setup link shows the first-admin form", self.open_setup, required=True)
         self.audit("setup form", "01-setup")
 
-        s.run("creating the first admin signs in and shows the home page", self.create_admin, required=True)
+        s.run("creating the first admin asks to set up two-step sign-in", self.create_admin, required=True)
+        self.audit("set up two-step sign-in", "01b-enrol")
+        s.run("choosing \"Code by email\" emails a code and asks for it", self.admin_chooses_email, required=True)
+        self.audit("confirm emailed code", "01c-confirm-email-code")
+        s.run("the emailed code confirms it and shows ten recovery codes", self.admin_confirms_email_code, required=True)
+        self.audit("recovery codes", "01d-recovery-codes")
+        s.run("continuing from the recovery codes shows the home page", self.continue_from_recovery_codes, required=True)
         self.audit("home", "02-home")
 
         s.run("signing out lands on sign-in with \"You have signed out.\"", self.sign_out_to_notice, required=True)
@@ -416,7 +534,11 @@ class Journey:
         s.run("a wrong password shows the error and stays on sign-in", self.wrong_password, required=True)
         self.audit("sign-in with error", "04-sign-in-error")
 
-        s.run("signing in with the right password shows home again", self.sign_in, required=True)
+        s.run("the right password asks for the emailed code", self.right_password, required=True)
+        self.audit("enter code", "04b-code")
+        s.run("a wrong code is refused, saying how many attempts are left", self.wrong_code)
+        self.audit("enter code with error", "04c-code-error")
+        s.run("the emailed code shows home again", self.right_code, required=True)
 
         s.run("the Roles page shows the matrix with every built-in role", self.roles_page)
         self.audit("roles", "07-roles")
@@ -443,8 +565,69 @@ class Journey:
         s.run("an unknown path shows the 404 page", self.not_found)
         self.audit("404", "06-not-found")
 
-    def audit(self, page, shot_name):
-        audit(self.steps, self.driver, page, self.screenshots, shot_name)
+        self.invitee_journey()
+        self.block_journey()
+        self.login_as_journey()
+
+    def invitee_journey(self):
+        """a. invite -> accept -> enrol an authenticator app -> sign in with its code."""
+        s = self.steps
+        if not s.run("the invitee opens the emailed link in their own browser", self.invitee_opens_link):
+            return self.not_run("the invitee's journey")
+        self.audit("choose your password", "14-invite-password", self.invitee_driver)
+        if not s.run("choosing a password asks the invitee to set up two-step sign-in", self.invitee_chooses_password):
+            return self.not_run("the invitee's journey")
+        if not s.run("choosing \"Authenticator app\" shows the key to add to the app", self.invitee_chooses_app):
+            return self.not_run("the invitee's journey")
+        self.audit("confirm authenticator app", "15-confirm-app", self.invitee_driver)
+        if not s.run("a wrong app code is refused, the right one shows ten recovery codes", self.invitee_confirms_app):
+            return self.not_run("the invitee's journey")
+        if not s.run("continuing from the recovery codes shows the invitee's home", self.invitee_continues_home):
+            return self.not_run("the invitee's journey")
+        s.run("the invitee signs out and signs in again with password and app code", self.invitee_signs_in_again)
+
+    def block_journey(self):
+        """b. the admin blocks the invitee while they are signed in."""
+        s = self.steps
+        if self.invitee_app is None:
+            return self.not_run("blocking the invitee (they never signed in)")
+        if not s.run("the admin signs in again with password and emailed code", self.admin_signs_in_again):
+            return self.not_run("blocking the invitee")
+        if not s.run("the admin blocks the signed-in invitee from their page", self.admin_blocks_invitee):
+            return self.not_run("blocking the invitee")
+        self.audit("blocked operator", "16-blocked-operator")
+        s.run("the blocked invitee's next request lands on sign-in", self.blocked_invitee_is_signed_out)
+        s.run("the blocked invitee cannot sign in again", self.blocked_invitee_cannot_sign_in)
+        s.run("the admin unblocks the invitee", self.admin_unblocks_invitee)
+
+    def login_as_journey(self):
+        """c. the admin logs in as the invitee and signs out as them."""
+        s = self.steps
+        if self.invitee_path is None:
+            return self.not_run("logging in as the invitee (no operator page to start from)")
+        if not s.run("the operator's page offers \"Log in as\" with a reason", self.open_login_as):
+            return self.not_run("logging in as the invitee")
+        self.audit("operator with log in as", "17-login-as")
+        if not s.run("logging in as the invitee shows their home with a banner naming both people", self.login_as):
+            return self.not_run("logging in as the invitee")
+        self.audit("home while logged in as", "18-logged-in-as")
+        s.run("every page shows the banner while logged in as the invitee", self.banner_on_every_page)
+        s.run("\"Sign out as\" returns the admin to the operator's page as themselves", self.sign_out_as)
+
+    def not_run(self, what):
+        print(f"      (the rest of {what} was not run)")
+
+    def audit(self, page, shot_name, driver=None):
+        audit(self.steps, driver or self.driver, page, self.screenshots, shot_name)
+
+    def close(self):
+        """Quits the invitee's browser (the admin's is main()'s)."""
+        if self.invitee_driver is not None:
+            try:
+                self.invitee_driver.quit()
+            except Exception:  # noqa: BLE001 - the browser may already be gone
+                pass
+            self.invitee_driver = None
 
     # Each step below is one thing a person does and what they should see.
 
@@ -469,6 +652,31 @@ class Journey:
         fill(d, "password", ADMIN_PASSWORD)
         fill(d, "password_confirmation", ADMIN_PASSWORD)
         click_and_wait_for_new_page(d, submit_button(d, "Create admin and sign in"))
+        expect_enrol(d)
+        check(not d.find_elements(By.CSS_SELECTOR, "header form[action='/sign-out']"), "signed in before the second factor")
+        d.get(self.portal.base + "/")
+        check(pathname(d) == "/sign-in", f"home answered before the second factor was set up: on {path_of(d)}")
+        d.get(self.portal.base + "/sign-in/enrol")  # back to where the person was
+        expect_enrol(d)
+
+    def admin_chooses_email(self):
+        d = self.driver
+        self.admin_codes_seen = len(self.portal.emailed_codes(ADMIN_EMAIL))
+        choose_method(d, "email", "Code by email")
+        check(heading(d) == CONFIRM_HEADING, f"heading was {heading(d)!r}")
+        lead = d.find_element(By.CSS_SELECTOR, "main .lead").text
+        check("a\u2022\u2022\u2022@example.com" in lead, f"the page does not say where the code went: {lead!r}")
+        check(not d.find_elements(By.ID, "totp-secret"), "an authenticator key is shown for email codes")
+
+    def admin_confirms_email_code(self):
+        d = self.driver
+        code = self.portal.new_emailed_code(ADMIN_EMAIL, self.admin_codes_seen)
+        self.admin_codes_seen += 1
+        enter_code(d, code, "Confirm")
+        expect_recovery_codes(d)
+
+    def continue_from_recovery_codes(self):
+        continue_from_recovery_codes(self.driver)
         self.expect_home()
 
     def expect_home(self):
@@ -505,8 +713,37 @@ class Journey:
         email = self.driver.find_element(By.NAME, "email").get_attribute("value")
         check(email == ADMIN_EMAIL, f"the email field was not kept: {email!r}")
 
-    def sign_in(self):
+    def right_password(self):
+        d = self.driver
+        self.admin_codes_seen = len(self.portal.emailed_codes(ADMIN_EMAIL))
         self.submit_sign_in(ADMIN_PASSWORD)
+        check(path_of(d) == "/sign-in/code", f"expected /sign-in/code but was on {path_of(d)}")
+        check(heading(d) == CODE_HEADING, f"heading was {heading(d)!r}")
+        check(not d.find_elements(By.CSS_SELECTOR, "header form[action='/sign-out']"), "signed in before the code")
+        self.admin_code = self.portal.new_emailed_code(ADMIN_EMAIL, self.admin_codes_seen)
+        self.admin_codes_seen += 1
+
+    def wrong_code(self):
+        d = self.driver
+        enter_code(d, "000000" if self.admin_code != "000000" else "111111", "Sign in")
+        check(path_of(d) == "/sign-in/code", f"after a wrong code, on {path_of(d)}")
+        alert = alert_text(d)
+        check("That code is not right. 5 attempts left." in alert, f"the error said {alert!r}")
+        field = d.find_element(By.NAME, "code")
+        check(field.get_attribute("aria-invalid") == "true" or field.get_attribute("aria-describedby"),
+              "the code field is not tied to its error")
+
+    def right_code(self):
+        enter_code(self.driver, self.admin_code, "Sign in")
+        self.expect_home()
+
+    def admin_signs_in_again(self):
+        d = self.driver
+        d.get(self.portal.base + "/sign-in")
+        seen = len(self.portal.emailed_codes(ADMIN_EMAIL))
+        self.submit_sign_in(ADMIN_PASSWORD)
+        check(path_of(d) == "/sign-in/code", f"expected /sign-in/code but was on {path_of(d)}")
+        enter_code(d, self.portal.new_emailed_code(ADMIN_EMAIL, seen), "Sign in")
         self.expect_home()
 
     def roles_page(self):
@@ -568,6 +805,8 @@ class Journey:
         d.get(self.portal.base + "/operators")
         rows = d.find_element(By.CSS_SELECTOR, "table tbody").text
         check("sam@example.com" in rows, f"the list shows {rows!r}")
+        link = d.find_element(By.XPATH, f"//table//a[normalize-space()='{INVITEE_NAME}']")
+        self.invitee_path = urllib.parse.urlparse(link.get_attribute("href")).path
 
     def mailbox(self):
         d = self.driver
@@ -580,6 +819,11 @@ class Journey:
         links = WebDriverWait(d, 15, poll_frequency=0.5).until(setup_links)
         check(heading(d) == "Development mailbox", f"heading was {heading(d)!r}")
         check(links, "no setup link in the mailbox")
+        for message in d.find_elements(By.CSS_SELECTOR, ".message"):
+            if INVITEE_EMAIL in message.find_element(By.CSS_SELECTOR, ".hint").text:
+                found = [a.get_attribute("href") for a in message.find_elements(By.CSS_SELECTOR, "pre a")]
+                self.invite_link = next((link for link in found if "/setup/" in link), None)
+        check(self.invite_link, f"no setup link in a message to {INVITEE_EMAIL}")
 
     def sign_out_again(self):
         sign_out(self.driver)
@@ -601,6 +845,216 @@ class Journey:
         self.driver.get(url)
         check(heading(self.driver) == "Not Found", f"heading was {heading(self.driver)!r}")
         check(self.driver.find_elements(By.CSS_SELECTOR, "main a[href='/']"), "no link back to the home page")
+
+    # a. The invitee, in a browser of their own.
+
+    def invitee_opens_link(self):
+        check(self.invite_link, "no invite link was found in the mailbox (see the mailbox step)")
+        self.invitee_driver = start_browser()
+        d = self.invitee_driver
+        d.get(self.invite_link)
+        check(heading(d) == "Choose your password", f"heading was {heading(d)!r}")
+        lead = d.find_element(By.CSS_SELECTOR, "main .lead").text
+        check(INVITEE_EMAIL in lead, f"the page does not name {INVITEE_EMAIL}: {lead!r}")
+
+    def invitee_chooses_password(self):
+        d = self.invitee_driver
+        fill(d, "password", INVITEE_PASSWORD)
+        fill(d, "password_confirmation", INVITEE_PASSWORD)
+        click_and_wait_for_new_page(d, submit_button(d, "Save password and sign in"))
+        expect_enrol(d)
+
+    def invitee_chooses_app(self):
+        d = self.invitee_driver
+        choose_method(d, "totp", "Authenticator app")
+        check(heading(d) == CONFIRM_HEADING, f"heading was {heading(d)!r}")
+        shown = d.find_element(By.ID, "totp-secret").text
+        check(re.fullmatch(r"[A-Z2-7]{4}( [A-Z2-7]{1,4})*", shown), f"the key is not shown in groups of four: {shown!r}")
+        secret = shown.replace(" ", "")
+        check(len(base64.b32decode(secret + "=" * (-len(secret) % 8))) == 20, f"the key is not 20 bytes: {shown!r}")
+        links = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "main a[href^='otpauth://totp/']")]
+        check(links and f"secret={secret}" in links[0], f"no otpauth:// link with the key: {links}")
+        self.invitee_secret = secret
+
+    def invitee_confirms_app(self):
+        d = self.invitee_driver
+        app = Authenticator(self.invitee_secret)
+        right = app.code()
+        enter_code(d, "000000" if right != "000000" else "111111", "Confirm")
+        alert = alert_text(d)
+        check("That code is not right." in alert, f"the error said {alert!r}")
+        enter_code(d, right, "Confirm")
+        expect_recovery_codes(d)
+        self.invitee_app = app
+
+    def invitee_continues_home(self):
+        d = self.invitee_driver
+        continue_from_recovery_codes(d)
+        check(path_of(d) == "/", f"expected to be on / but was on {path_of(d)}")
+        check(heading(d) == f"Welcome, {INVITEE_NAME}", f"heading was {heading(d)!r}")
+
+    def invitee_signs_in_again(self):
+        d = self.invitee_driver
+        sign_out(d)
+        check(path_of(d) == "/sign-in?signed-out=1", f"after signing out, on {path_of(d)}")
+        fill(d, "email", INVITEE_EMAIL)
+        fill(d, "password", INVITEE_PASSWORD)
+        click_and_wait_for_new_page(d, submit_button(d, "Sign in"))
+        check(path_of(d) == "/sign-in/code", f"expected /sign-in/code but was on {path_of(d)}")
+        check(heading(d) == CODE_HEADING, f"heading was {heading(d)!r}")
+        lead = d.find_element(By.CSS_SELECTOR, "main .lead").text
+        check("authenticator app" in lead, f"the page does not ask for the app's code: {lead!r}")
+        save_screenshot(d, self.screenshots, f"14b-enter-app-code-{DESKTOP[0]}x{DESKTOP[1]}.png")
+        enter_code(d, self.invitee_app.code(), "Sign in")
+        check(path_of(d) == "/", f"expected to be on / but was on {path_of(d)}")
+        check(heading(d) == f"Welcome, {INVITEE_NAME}", f"heading was {heading(d)!r}")
+
+    # b. Blocking a signed-in operator.
+
+    def open_invitee_page(self):
+        d = self.driver
+        d.find_element(By.CSS_SELECTOR, "nav a[href='/operators']").click()
+        wait(d).until(lambda driver: path_of(driver) == "/operators")
+        link = wait(d).until(EC.element_to_be_clickable((By.XPATH, f"//table//a[normalize-space()='{INVITEE_NAME}']")))
+        click_and_wait_for_new_page(d, link)
+        check(pathname(d) == self.invitee_path, f"expected {self.invitee_path} but was on {path_of(d)}")
+        check(heading(d) == INVITEE_NAME, f"heading was {heading(d)!r}")
+
+    def action_button(self, label):
+        xpath = f"//main//form[@method='post']//button[@type='submit'][normalize-space()='{label}']"
+        return wait(self.driver).until(EC.element_to_be_clickable((By.XPATH, xpath)))
+
+    def admin_blocks_invitee(self):
+        d = self.driver
+        self.open_invitee_page()
+        click_and_wait_for_new_page(d, self.action_button("Block"))
+        check(pathname(d) == self.invitee_path, f"after blocking, on {path_of(d)}")
+        check(notice_text(d) == BLOCKED_NOTICE, f"the notice said {notice_text(d)!r}")
+        badge = d.find_element(By.CSS_SELECTOR, "main .page-header .badge").text
+        check(badge == "Blocked", f"the status shows {badge!r}")
+
+    def blocked_invitee_is_signed_out(self):
+        d = self.invitee_driver
+        check(path_of(d) == "/", f"the invitee's browser was not left on home but on {path_of(d)}")
+        link = d.find_element(By.CSS_SELECTOR, "header a.who")  # their next request: their profile
+        click_and_wait_for_new_page(d, link)
+        check(pathname(d) == "/sign-in", f"the blocked invitee's next request landed on {path_of(d)}")
+        check(heading(d) == "Sign in", f"heading was {heading(d)!r}")
+        check(not d.find_elements(By.CSS_SELECTOR, "header form[action='/sign-out']"), "the top bar still offers \"Sign out\"")
+        d.get(self.portal.base + "/")
+        check(pathname(d) == "/sign-in", f"home answered with {path_of(d)}")
+
+    def blocked_invitee_cannot_sign_in(self):
+        d = self.invitee_driver
+        fill(d, "email", INVITEE_EMAIL)
+        fill(d, "password", INVITEE_PASSWORD)
+        click_and_wait_for_new_page(d, submit_button(d, "Sign in"))
+        check(pathname(d) == "/sign-in", f"a blocked operator's password led to {path_of(d)}")
+        check(alert_text(d), "no error is shown")
+
+    def admin_unblocks_invitee(self):
+        d = self.driver
+        d.get(self.portal.base + self.invitee_path)
+        click_and_wait_for_new_page(d, self.action_button("Unblock"))
+        check(notice_text(d) == UNBLOCKED_NOTICE, f"the notice said {notice_text(d)!r}")
+        check(self.action_button("Block"), "no Block button after unblocking")
+
+    # c. Logging in as another operator.
+
+    def login_as_form(self):
+        return self.driver.find_elements(By.CSS_SELECTOR, f"main form[action='{self.invitee_path}/login-as']")
+
+    def open_login_as(self):
+        d = self.driver
+        d.get(self.portal.base + self.invitee_path)
+        if pathname(d) == "/sign-in":  # the blocking journey did not get as far as signing the admin in
+            self.admin_signs_in_again()
+            d.get(self.portal.base + self.invitee_path)
+        check(heading(d) == INVITEE_NAME, f"heading was {heading(d)!r}")
+        forms = self.login_as_form()
+        check(forms, f"no form posting to {self.invitee_path}/login-as on the operator's page")
+        form = forms[0]
+        check((form.get_attribute("method") or "").lower() == "post", "the log-in-as form does not POST")
+        check(form.find_elements(By.CSS_SELECTOR, "input[name='reason'], textarea[name='reason']"), "no reason field")
+        buttons = form.find_elements(By.XPATH, ".//button[@type='submit'][starts-with(normalize-space(), 'Log in as')]")
+        check(buttons and buttons[0].is_enabled(), "no enabled \"Log in as\" button")
+
+    def login_as(self):
+        d = self.driver
+        form = self.login_as_form()[0]
+        form.find_element(By.CSS_SELECTOR, "[name='reason']").send_keys("Checking what Sam sees on the home page")
+        button = form.find_element(By.XPATH, ".//button[@type='submit'][starts-with(normalize-space(), 'Log in as')]")
+        click_and_wait_for_new_page(d, button)
+        check(path_of(d) == "/", f"after logging in as, on {path_of(d)}")
+        self.expect_banner()
+        check(heading(d) == f"Welcome, {INVITEE_NAME}", f"heading was {heading(d)!r}")
+
+    def expect_banner(self):
+        d = self.driver
+        banners = d.find_elements(By.CSS_SELECTOR, ".impersonation-banner")
+        check(banners, f"no .impersonation-banner on {path_of(d)}")
+        text = " ".join(banners[0].text.split())
+        check(f"You are logged in as {INVITEE_NAME}" in text, f"the banner does not say who: {text!r}")
+        check(ADMIN_NAME in text, f"the banner does not name {ADMIN_NAME}: {text!r}")
+        buttons = banners[0].find_elements(
+            By.XPATH, ".//form[@action='/sign-out-as']//button[starts-with(normalize-space(), 'Sign out as')]")
+        check(buttons, f"no \"Sign out as\" button posting to /sign-out-as in the banner on {path_of(d)}")
+        return buttons[0]
+
+    def banner_on_every_page(self):
+        d = self.driver
+        for path in ("/", "/profile"):
+            d.get(self.portal.base + path)
+            self.expect_banner()
+        d.get(self.portal.base + "/profile")
+        who = d.find_element(By.CSS_SELECTOR, "header a.who").text
+        check(INVITEE_NAME in who, f"the top bar shows {who!r}, not {INVITEE_NAME}")
+
+    def sign_out_as(self):
+        d = self.driver
+        click_and_wait_for_new_page(d, self.expect_banner())
+        check(pathname(d) == self.invitee_path, f"after signing out as, on {path_of(d)}, not {self.invitee_path}")
+        check(heading(d) == INVITEE_NAME, f"heading was {heading(d)!r}")
+        check(not d.find_elements(By.CSS_SELECTOR, ".impersonation-banner"), "the banner is still shown")
+        check(ADMIN_NAME in top_bar(d), f"the top bar does not show {ADMIN_NAME!r}: {top_bar(d)!r}")
+        check(d.find_elements(By.CSS_SELECTOR, "header form[action='/sign-out']"), "no \"Sign out\" of the admin's own")
+        d.get(self.portal.base + "/")
+        check(heading(d) == f"Welcome, {ADMIN_NAME}", f"home says {heading(d)!r}")
+
+
+def expect_enrol(driver):
+    check(path_of(driver) == "/sign-in/enrol", f"expected /sign-in/enrol but was on {path_of(driver)}")
+    check(heading(driver) == ENROL_HEADING, f"heading was {heading(driver)!r}")
+    for method in ("totp", "email", "sms"):
+        check(driver.find_elements(By.ID, f"method-{method}"), f"no choice {method!r}")
+
+
+def choose_method(driver, method, title):
+    label = wait(driver).until(EC.element_to_be_clickable((By.CSS_SELECTOR, f"label[for='method-{method}']")))
+    check(title in label.text, f"the {method} choice is labelled {label.text!r}")
+    label.click()
+    check(driver.find_element(By.ID, f"method-{method}").is_selected(), f"clicking {title!r} did not choose it")
+    click_and_wait_for_new_page(driver, submit_button(driver, "Continue"))
+    check(path_of(driver) == "/sign-in/code", f"expected /sign-in/code but was on {path_of(driver)}")
+
+
+def enter_code(driver, code, button):
+    fill(driver, "code", code)
+    click_and_wait_for_new_page(driver, submit_button(driver, button))
+
+
+def expect_recovery_codes(driver):
+    check(heading(driver) == RECOVERY_HEADING, f"heading was {heading(driver)!r}")
+    codes = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#recovery-codes li code")]
+    check(len(codes) == 10 and len(set(codes)) == 10, f"expected ten different codes, saw {codes}")
+    bad = [code for code in codes if not re.fullmatch(r"[a-z0-9]{5}-[a-z0-9]{5}", code)]
+    check(not bad, f"codes not shaped xxxxx-xxxxx: {bad}")
+
+
+def continue_from_recovery_codes(driver):
+    link = wait(driver).until(EC.element_to_be_clickable(
+        (By.XPATH, f"//main//a[normalize-space()='{RECOVERY_CONTINUE}']")))
+    click_and_wait_for_new_page(driver, link)
 
 
 # --------------------------------------------------------------------------- main
@@ -629,10 +1083,12 @@ def main():
     workdir = tempfile.mkdtemp(prefix="portal-journey-")
     portal = Portal(args.portal, workdir)
     driver = None
+    journey = None
     try:
         portal.start()
         driver = start_browser()
-        Journey(portal, driver, steps, args.screenshots).run()
+        journey = Journey(portal, driver, steps, args.screenshots)
+        journey.run()
     except Aborted as stopped:
         print(f"stopped after \"{stopped}\" failed; the steps after it were not run")
     except BaseException as error:  # noqa: BLE001 - setup problems and overtime count as a failure
@@ -640,6 +1096,8 @@ def main():
         print(f"FAIL  journey could not run: {type(error).__name__}: {error}")
     finally:
         signal.alarm(0)
+        if journey is not None:
+            journey.close()
         if driver is not None:
             try:
                 driver.quit()

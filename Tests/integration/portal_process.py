@@ -138,3 +138,85 @@ class Session:
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]*)"', html)
     return match.group(1) if match else ""
+
+
+def header(headers: dict, name: str):
+    """A response header by name, whatever its case."""
+    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
+
+
+# --------------------------------------------------------------------------- the second factor
+
+SIGN_IN_CODE_MESSAGE = re.compile(
+    r'<h2>(\d{6}) is your [^<]* sign-in code</h2>\s*<p class="hint">Email to ([^\s<]+) ')
+TOTP_SECRET = re.compile(r'id="totp-secret"[^>]*>([A-Z2-7 ]+)<')
+RECOVERY_CODE = re.compile(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>")
+
+
+def emailed_sign_in_codes(portal, recipient, host=None):
+    """The sign-in codes /dev/mailbox shows for `recipient`, newest first."""
+    status, _, page, _ = portal.request("GET", "/dev/mailbox", host=host)
+    assert status == 200, f"/dev/mailbox answered {status}"
+    return [code for code, to in SIGN_IN_CODE_MESSAGE.findall(page) if to.lower() == recipient.lower()]
+
+
+def new_emailed_sign_in_code(portal, recipient, seen, host=None, timeout=15):
+    """The newest sign-in code emailed to `recipient`, once there are more than `seen` of them."""
+    deadline = time.time() + timeout
+    while True:
+        codes = emailed_sign_in_codes(portal, recipient, host)
+        if len(codes) > seen:
+            return codes[0]
+        if time.time() > deadline:
+            raise AssertionError(f"no new sign-in code for {recipient} in /dev/mailbox ({len(codes)} there)")
+        time.sleep(0.2)
+
+
+class SignIn:
+    """One person signing in through the browser forms, second factor included."""
+
+    def __init__(self, portal, email, password, host=None):
+        self.portal, self.email, self.password, self.host = portal, email, password, host
+        self.browser = Session(portal, host=host)
+
+    def password_step(self, path="/sign-in", fields=None):
+        """Submits the password (the sign-in form, or a setup link with `fields`); returns (status, Location)."""
+        _, _, page = self.browser.get(path)
+        form = fields if fields is not None else {"email": self.email, "password": self.password}
+        self.codes_seen = len(emailed_sign_in_codes(self.portal, self.email, self.host))
+        status, headers, _ = self.browser.post(path, {**form, "csrf_token": csrf_from(page)})
+        return status, header(headers, "Location")
+
+    def enrol(self, method, phone=None):
+        """Chooses a method on /sign-in/enrol; returns the code page (with the key for totp)."""
+        status, _, page = self.browser.get("/sign-in/enrol")
+        assert status == 200 and "Set up two-step sign-in" in page, status
+        fields = {"method": method, "csrf_token": csrf_from(page)}
+        if phone:
+            fields["phone"] = phone
+        status, headers, _ = self.browser.post("/sign-in/enrol", fields)
+        assert status == 303 and header(headers, "Location") == "/sign-in/code", (status, headers)
+        status, _, page = self.browser.get("/sign-in/code")
+        assert status == 200, status
+        return page
+
+    @staticmethod
+    def totp_secret(page):
+        match = TOTP_SECRET.search(page)
+        assert match, "no #totp-secret on the code page"
+        return match.group(1).replace(" ", "")
+
+    def emailed_code(self):
+        return new_emailed_sign_in_code(self.portal, self.email, self.codes_seen, self.host)
+
+    def submit_code(self, code):
+        """Posts a code on /sign-in/code; returns (status, Location, body)."""
+        _, _, page = self.browser.get("/sign-in/code")
+        # Not signed in yet: the form's token is the anonymous CSRF cookie's (also when the
+        # page itself has gone, to see what posting the code then does).
+        token = csrf_from(page) or self.browser.cookies.get("portal_csrf", "")
+        status, headers, body = self.browser.post("/sign-in/code", {"code": code, "csrf_token": token})
+        return status, header(headers, "Location"), body
+
+    def signed_in(self):
+        return self.browser.get("/")[0] == 200

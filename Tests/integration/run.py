@@ -3,6 +3,7 @@
 Each check is independent and named; the last line is `N passed, M failed`.
 """
 import argparse
+import base64
 import json
 import os
 import shlex
@@ -12,7 +13,12 @@ import time
 import traceback
 import urllib.parse
 
-from portal_process import Portal, Session, csrf_from, free_port, port_is_free
+try:
+    import pyotp
+except ImportError:
+    sys.exit("run.py needs pyotp: .venv/bin/pip install -r Tests/requirements.txt")
+
+from portal_process import RECOVERY_CODE, Portal, Session, SignIn, csrf_from, free_port, port_is_free
 from smtp_sink import SMTPServer
 
 PASSWORD = "a long enough passphrase"
@@ -38,12 +44,19 @@ def run_command_serves_on_8080_with_sqlite_and_a_single_use_setup_link(opts):
         if args is not None:
             assert link.startswith("http://localhost:8080/setup/"), link
         path = urllib.parse.urlparse(link).path
-        browser = Session(portal)
+        grace = SignIn(portal, "grace@example.com", PASSWORD)
+        browser = grace.browser
         status, _, page = browser.get(path)
         assert status == 200 and "Create the first admin" in page, status
-        status, headers, _ = browser.post(path, {"name": "Grace Hopper", "email": "grace@example.com", "password": PASSWORD,
-                                                 "password_confirmation": PASSWORD, "csrf_token": csrf_from(page)})
-        assert status == 303, f"setup returned {status}"
+        status, location = grace.password_step(path, {"name": "Grace Hopper", "email": "grace@example.com", "password": PASSWORD,
+                                                      "password_confirmation": PASSWORD})
+        # The password alone does not sign in: the first admin sets up a second factor first.
+        assert status == 303 and location == "/sign-in/enrol", f"setup returned {status} to {location}"
+        assert not grace.signed_in(), "signed in before the second factor"
+        secret = SignIn.totp_secret(grace.enrol("totp"))
+        status, _, page = grace.submit_code(pyotp.TOTP(secret).now())
+        assert status == 200 and "Save your recovery codes" in page, status
+        assert len(RECOVERY_CODE.findall(page)) == 10, RECOVERY_CODE.findall(page)
         status, _, home = browser.get("/")
         assert status == 200 and "Welcome, Grace Hopper" in home, status
         status, _, _ = Session(portal).get(path)
@@ -69,11 +82,25 @@ def cli_creates_partner_operator_and_token_that_the_api_accepts(opts):
         assert status == 200, (status, body)
         me = json.loads(body)
         assert me["partner"]["slug"] == "globex" and me["operator"]["email"] == "hank@globex.test", me
-        # The operator signs in on the partner's domain.
-        browser = Session(portal, host="portal.globex.test")
-        _, _, page = browser.get("/sign-in")
-        status, _, _ = browser.post("/sign-in", {"email": "hank@globex.test", "password": PASSWORD, "csrf_token": csrf_from(page)})
-        assert status == 303, status
+        # The operator signs in on the partner's domain: the password, then (the partner's
+        # policy requires a second factor by default) enrolling email codes on the way in.
+        policy = portal.cli("partner", "policy", "--partner", "globex")
+        assert policy.returncode == 0 and "second factor: required, methods totp,email,sms" in policy.stdout, policy.stdout + policy.stderr
+        hank = SignIn(portal, "hank@globex.test", PASSWORD, host="portal.globex.test")
+        status, location = hank.password_step()
+        assert status == 303 and location == "/sign-in/enrol", (status, location)
+        page = hank.enrol("email")
+        assert "h•••@globex.test" in page, "the code page does not say where the code went"
+        status, _, page = hank.submit_code(hank.emailed_code())
+        assert status == 200 and len(RECOVERY_CODE.findall(page)) == 10, status
+        assert hank.signed_in(), "not signed in after the code"
+        # The next sign-in asks for an emailed code straight away.
+        again = SignIn(portal, "hank@globex.test", PASSWORD, host="portal.globex.test")
+        status, location = again.password_step()
+        assert status == 303 and location == "/sign-in/code", (status, location)
+        status, location, _ = again.submit_code(again.emailed_code())
+        assert status == 303 and location == "/", (status, location)
+        assert again.signed_in(), "not signed in after the code"
         # Without --password-stdin a setup link is printed.
         invited = portal.cli("operator", "create", "--partner", "globex", "--email", "ivy@globex.test", "--name", "Ivy", "--role", "support")
         assert invited.returncode == 0 and "/setup/" in invited.stdout, invited.stdout + invited.stderr
@@ -82,6 +109,113 @@ def cli_creates_partner_operator_and_token_that_the_api_accepts(opts):
         assert bad.returncode != 0 and "Unknown role" in bad.stderr and "Fatal error" not in bad.stderr, bad.stderr
     finally:
         portal.stop()
+
+
+def enrolled_by_email(portal, email, name, role="admin", host=None):
+    """An operator made on the command line who signed in once and chose email codes."""
+    made = portal.cli("operator", "create", "--partner", "default", "--email", email, "--name", name,
+                      "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    first = SignIn(portal, email, PASSWORD, host=host)
+    assert first.password_step() == (303, "/sign-in/enrol")
+    first.enrol("email")
+    status, _, _ = first.submit_code(first.emailed_code())
+    assert status == 200, f"enrolling email codes answered {status}"
+
+
+@check
+def wrong_sign_in_codes_count_down_and_the_sixth_stops_the_sign_in(opts):
+    portal = Portal(opts.portal).start()
+    try:
+        enrolled_by_email(portal, "wanda@example.com", "Wanda")
+        wanda = SignIn(portal, "wanda@example.com", PASSWORD)
+        assert wanda.password_step() == (303, "/sign-in/code")
+        right = wanda.emailed_code()
+        wrong = "000000" if right != "000000" else "111111"
+        for attempt in range(1, 6):
+            status, _, page = wanda.submit_code(wrong)
+            left = "One attempt left." if attempt == 5 else f"{6 - attempt} attempts left."
+            assert status == 422 and f"That code is not right. {left}" in page, (attempt, status)
+        status, _, page = wanda.submit_code(wrong)
+        assert status == 403 and "Too many wrong codes" in page, status
+        # The pending sign-in is gone: even the right code now starts over from the password.
+        status, location, _ = wanda.submit_code(right)
+        assert status == 303 and location == "/sign-in?expired=1", (status, location)
+        assert not wanda.signed_in(), "signed in after six wrong codes"
+    finally:
+        portal.stop()
+
+
+@check
+def partner_policy_command_shows_and_changes_the_second_factor_rule(opts):
+    portal = Portal(opts.portal).start()
+    try:
+        shown = portal.cli("partner", "policy", "--partner", "default")
+        assert shown.returncode == 0, shown.stderr
+        assert "second factor: required, methods totp,email,sms" in shown.stdout, shown.stdout
+        made = portal.cli("operator", "create", "--partner", "default", "--email", "otto@example.com", "--name", "Otto",
+                          "--role", "support", "--password-stdin", stdin=PASSWORD + "\n")
+        assert made.returncode == 0, made.stderr
+        # Only authenticator apps: the enrolment offers nothing else and refuses email.
+        only_totp = portal.cli("partner", "policy", "--partner", "default", "--methods", "totp")
+        assert only_totp.returncode == 0 and "second factor: required, methods totp\n" in only_totp.stdout, only_totp.stdout
+        otto = SignIn(portal, "otto@example.com", PASSWORD)
+        assert otto.password_step() == (303, "/sign-in/enrol")
+        _, _, page = otto.browser.get("/sign-in/enrol")
+        assert "Authenticator app" in page and "Code by email" not in page, "the enrolment offers other methods"
+        status, _, _ = otto.browser.post("/sign-in/enrol", {"method": "email", "csrf_token": csrf_from(page)})
+        assert status == 422, f"enrolling email answered {status}"
+        # Optional: an operator without a second factor goes straight in with the password.
+        optional = portal.cli("partner", "policy", "--partner", "default", "--second-factor", "optional")
+        assert optional.returncode == 0 and "second factor: optional" in optional.stdout, optional.stdout
+        otto = SignIn(portal, "otto@example.com", PASSWORD)
+        assert otto.password_step() == (303, "/")
+        assert otto.signed_in(), "not signed in with the password under an optional policy"
+        # A wrong value is one clear line, and a non-zero exit.
+        bad = portal.cli("partner", "policy", "--partner", "default", "--second-factor", "sometimes")
+        assert bad.returncode != 0 and "--second-factor" in bad.stderr and "Fatal error" not in bad.stderr, bad.stderr
+    finally:
+        portal.stop()
+
+
+# RFC 6238's SHA-1 key and its test vectors, cut to the 6 digits the portal uses.
+RFC6238_SECRET = base64.b32encode(b"12345678901234567890").decode()
+RFC6238_CODES = {59: "287082", 1111111109: "081804", 1111111111: "050471", 1234567890: "005924",
+                 2000000000: "279037", 20000000000: "353130"}
+
+
+@check
+def totp_matches_pyotp_at_several_timestamps(opts):
+    """`portal totp code` agrees with pyotp (and RFC 6238) for random keys, far past and future times."""
+    portal = Portal(opts.portal)
+    now = int(time.time())
+    secrets = [base64.b32encode(os.urandom(20)).decode() for _ in range(3)] + [RFC6238_SECRET]
+    timestamps = [0, 59, 1111111109, 1234567890, 2000000000, 20000000000, now]
+    mismatches = []
+    for secret in secrets:
+        assert len(secret) == 32 and "=" not in secret, secret
+        for at in timestamps:
+            result = portal.cli("totp", "code", secret, "--at", str(at))
+            assert result.returncode == 0, (secret, at, result.stderr)
+            ours, theirs = result.stdout.strip(), pyotp.TOTP(secret).at(at)
+            if ours != theirs:
+                mismatches.append(f"{secret} at {at}: portal {ours}, pyotp {theirs}")
+    assert not mismatches, "\n".join(mismatches)
+    for at, code in RFC6238_CODES.items():
+        assert pyotp.TOTP(RFC6238_SECRET).at(at) == code, (at, code)
+    # The key as the enrolment page shows it (groups of four, any case) gives the same code.
+    secret = secrets[0]
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)).lower()
+    result = portal.cli("totp", "code", grouped, "--at", "1234567890")
+    assert result.returncode == 0 and result.stdout.strip() == pyotp.TOTP(secret).at(1234567890), result.stdout + result.stderr
+    # Without --at: the code of now (or of the step the call ended in).
+    before = pyotp.TOTP(secret).now()
+    result = portal.cli("totp", "code", secret)
+    after = pyotp.TOTP(secret).now()
+    assert result.returncode == 0 and result.stdout.strip() in (before, after), (result.stdout, before, after)
+    # A key that is not base32 is refused in one line.
+    bad = portal.cli("totp", "code", "not-base32!")
+    assert bad.returncode != 0 and "base32" in bad.stderr and "Fatal error" not in bad.stderr, bad.stderr
 
 
 @check

@@ -2,16 +2,21 @@ import Foundation
 
 /// The text of every email the portal sends. Plain text, short, with the one link that matters.
 enum Emails {
+    /// "the Acme operator portal", or just "the Operator Portal" for an unbranded installation.
+    static func portal(_ partner: String) -> String {
+        partner == Layout.productName ? Layout.productName : "\(partner) operator portal"
+    }
+
     struct Email: Sendable, Equatable {
         let subject: String
         let body: String
     }
 
     static func invite(partner: String, inviter: String, link: String) -> Email {
-        Email(subject: "You are invited to the \(partner) operator portal", body: """
+        Email(subject: "You are invited to the \(portal(partner))", body: """
             Hello,
 
-            \(inviter) invited you to the \(partner) operator portal.
+            \(inviter) invited you to the \(portal(partner)).
 
             Choose your password here (the link works once and expires in 7 days):
             \(link)
@@ -21,10 +26,10 @@ enum Emails {
     }
 
     static func passwordReset(partner: String, link: String) -> Email {
-        Email(subject: "Reset your \(partner) operator portal password", body: """
+        Email(subject: "Reset your \(portal(partner)) password", body: """
             Hello,
 
-            A password reset was requested for your \(partner) operator portal account.
+            A password reset was requested for your \(portal(partner)) account.
 
             Choose a new password here (the link works once and expires in 2 hours):
             \(link)
@@ -34,10 +39,10 @@ enum Emails {
     }
 
     static func accessRevoked(partner: String) -> Email {
-        Email(subject: "Your access to the \(partner) operator portal was removed", body: """
+        Email(subject: "Your access to the \(portal(partner)) was removed", body: """
             Hello,
 
-            Your operator account on the \(partner) operator portal was removed, so you can no longer sign in.
+            Your operator account on the \(portal(partner)) was removed, so you can no longer sign in.
 
             If you think this is a mistake, contact an admin of \(partner).
             """)
@@ -47,7 +52,7 @@ enum Emails {
         Email(subject: "\(code) is your \(partner) sign-in code", body: """
             Hello,
 
-            Your code to sign in to the \(partner) operator portal is:
+            Your code to sign in to the \(portal(partner)) is:
 
                 \(code)
 
@@ -60,7 +65,7 @@ enum Emails {
         Email(subject: "Your \(partner) two-step sign-in was reset", body: """
             Hello,
 
-            \(admin) reset your two-step sign-in on the \(partner) operator portal. The next time you
+            \(admin) reset your two-step sign-in on the \(portal(partner)). The next time you
             sign in, you will choose how to receive your codes again; your old recovery codes no
             longer work.
 

@@ -30,6 +30,17 @@ enum APIContext {
     }
 }
 
+extension Request {
+    private struct RawResponseHeadersKey: StorageKey { typealias Value = HTTPHeaders }
+
+    /// Header fields an API handler sends exactly as given. The generated code writes header
+    /// values percent-encoded (RFC 6570), which `Content-Disposition` cannot be.
+    var rawResponseHeaders: HTTPHeaders {
+        get { storage[RawResponseHeadersKey.self] ?? [:] }
+        set { storage[RawResponseHeadersKey.self] = newValue }
+    }
+}
+
 /// For every `/api/v1` route: authenticates the bearer token against the request's partner,
 /// bounds the body (`BodyLimit`), then runs the handler with the request in `APIContext`.
 struct APIMiddleware: AsyncMiddleware {
@@ -47,9 +58,11 @@ struct APIMiddleware: AsyncMiddleware {
         } else {
             try await request.collectBody()
         }
-        return try await APIContext.$request.withValue(request) {
+        let response = try await APIContext.$request.withValue(request) {
             try await next.respond(to: request)
         }
+        for (name, value) in request.rawResponseHeaders { response.headers.replaceOrAdd(name: name, value: value) }
+        return response
     }
 
     static func authenticate(_ request: Request) async throws -> SignedIn {

@@ -13,5 +13,6 @@ enum PortalMigrations {
         CreateAuditEvents(),
         AddNotificationPreferences(),
         AddAccountVisibilityIndex(),
+        CreatePartnerKit(),
     ]
 }

@@ -55,8 +55,17 @@ func routes(_ app: Application) throws {
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)
     signedIn.post(SiteURL.moveGroup(id: "").pathComponents, use: GroupsController.move)
     signedIn.post(SiteURL.deleteGroup(id: "").pathComponents, use: GroupsController.delete)
+    signedIn.get(SiteURL.partnerKit.pathComponents, use: PartnerKitController.index)
+    signedIn.post(SiteURL.partnerKitLinks.pathComponents, use: PartnerKitController.addLink)
+    signedIn.post(SiteURL.partnerKitFiles.pathComponents, bodyLimit: .partnerKitForm, use: PartnerKitController.upload)
+    signedIn.get(SiteURL.partnerKitFile(id: "").pathComponents, use: PartnerKitController.download)
+    signedIn.post(SiteURL.deletePartnerKitItem(id: "").pathComponents, use: PartnerKitController.delete)
 
     let api = tenant.grouped(APIMiddleware())
     api.get(["api", "v1", "openapi.yaml"], use: OpenAPIDocument.serve)
     try APIService().registerHandlers(on: VaporTransport(routesBuilder: api), serverURL: URL(string: SiteURL.apiPrefix)!)
+    // The generated routes take MAX_BODY_BYTES, except the upload, whose body is a whole file.
+    for route in app.routes.all where route.method == .POST && route.path == ["api", "v1", "partner-kit", "files"] {
+        route.bodyLimit = .partnerKitFile
+    }
 }

@@ -30,31 +30,39 @@ enum APIContext {
     }
 }
 
-/// For every `/api/v1` route: bounds the body, authenticates the bearer token against the
-/// request's partner, then runs the handler with the request in `APIContext`.
+extension Request {
+    private struct RawResponseHeadersKey: StorageKey { typealias Value = HTTPHeaders }
+
+    /// Header fields an API handler sends exactly as given. The generated code writes header
+    /// values percent-encoded (RFC 6570), which `Content-Disposition` cannot be.
+    var rawResponseHeaders: HTTPHeaders {
+        get { storage[RawResponseHeadersKey.self] ?? [:] }
+        set { storage[RawResponseHeadersKey.self] = newValue }
+    }
+}
+
+/// For every `/api/v1` route: authenticates the bearer token against the request's partner,
+/// bounds the body (`BodyLimit`), then runs the handler with the request in `APIContext`.
 struct APIMiddleware: AsyncMiddleware {
     /// Paths readable without a token.
     static let publicPaths: Set<String> = [SiteURL.apiPrefix + "/openapi.yaml"]
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let limit = request.application.portalConfig.maxBodyBytes
-        if let declared = request.headers.first(name: .contentLength).flatMap(Int.init), declared > limit {
-            throw PortalError.payloadTooLarge(limit: limit)
-        }
-        if ![.GET, .HEAD].contains(request.method) {
-            do {
-                let body = try await request.body.collect(max: limit).get()
-                if (body?.readableBytes ?? 0) > limit { throw PortalError.payloadTooLarge(limit: limit) }
-            } catch let abort as Abort where abort.status == .payloadTooLarge {
-                throw PortalError.payloadTooLarge(limit: limit)
-            }
-        }
+        // The token first: a route's larger body limit applies only to a signed-in operator.
         if !Self.publicPaths.contains(request.url.path) {
             request.signedIn = try await Self.authenticate(request)
         }
-        return try await APIContext.$request.withValue(request) {
+        if [.GET, .HEAD].contains(request.method) {
+            let limit = request.bodyLimit
+            if let declared = request.headers.first(name: .contentLength).flatMap(Int.init), declared > limit.bytes { throw limit.error }
+        } else {
+            try await request.collectBody()
+        }
+        let response = try await APIContext.$request.withValue(request) {
             try await next.respond(to: request)
         }
+        for (name, value) in request.rawResponseHeaders { response.headers.replaceOrAdd(name: name, value: value) }
+        return response
     }
 
     static func authenticate(_ request: Request) async throws -> SignedIn {

@@ -12,8 +12,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         request.anonymousCSRFToken = anonymousToken
 
         if !Self.safeMethods.contains(request.method) {
-            let maxBytes = request.application.portalConfig.maxBodyBytes
-            _ = try await request.body.collect(max: maxBytes).get()
+            try await request.collectBody()
             let sent = (try? request.content.get(String.self, at: Forms.csrfFieldName)) ?? ""
             let expected = request.signedIn?.csrfToken ?? cookieToken ?? ""
             guard !expected.isEmpty, SecretToken.constantTimeEquals(sent, expected) else {

@@ -39,7 +39,10 @@ struct PortalErrorMiddleware: AsyncMiddleware {
             }
             let status = HTTPResponseStatus(statusCode: server.httpStatus.code)
             if status == .unsupportedMediaType {
-                return .unsupportedMediaType("Send the request body as application/json.")
+                // The runtime says which type the operation takes: "… expected: application/octet-stream, received: …".
+                let expected = server.causeDescription.components(separatedBy: "expected: ").dropFirst().first?
+                    .components(separatedBy: ",").first ?? "application/json"
+                return .unsupportedMediaType("Send the request body as \(expected).")
             }
             if (400..<500).contains(status.code) {
                 return PortalError(status: status, title: status.reasonPhrase, detail: server.causeDescription)

@@ -34,6 +34,11 @@ enum SiteURL: Equatable, Sendable {
     case renameGroup(id: String)
     case moveGroup(id: String)
     case deleteGroup(id: String)
+    case partnerKit
+    case partnerKitLinks
+    case partnerKitFiles
+    case partnerKitFile(id: String)
+    case deletePartnerKitItem(id: String)
 
     var path: String {
         switch self {
@@ -68,6 +73,11 @@ enum SiteURL: Equatable, Sendable {
         case .renameGroup(let id): "/groups/\(id)/rename"
         case .moveGroup(let id): "/groups/\(id)/move"
         case .deleteGroup(let id): "/groups/\(id)/delete"
+        case .partnerKit: "/partner-kit"
+        case .partnerKitLinks: "/partner-kit/links"
+        case .partnerKitFiles: "/partner-kit/files"
+        case .partnerKitFile(let id): "/partner-kit/\(id)/file"
+        case .deletePartnerKitItem(let id): "/partner-kit/\(id)/delete"
         }
     }
 
@@ -83,6 +93,8 @@ enum SiteURL: Equatable, Sendable {
         case .renameGroup: ["groups", ":groupId", "rename"]
         case .moveGroup: ["groups", ":groupId", "move"]
         case .deleteGroup: ["groups", ":groupId", "delete"]
+        case .partnerKitFile: ["partner-kit", ":itemId", "file"]
+        case .deletePartnerKitItem: ["partner-kit", ":itemId", "delete"]
         case .operatorDetail: ["operators", ":operatorId"]
         case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action)]
         default: path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }

@@ -14,5 +14,6 @@ enum PortalMigrations {
         AddNotificationPreferences(),
         AddAccountVisibilityIndex(),
         AddSecondFactorAndImpersonation(),
+        CreatePartnerKit(),
     ]
 }

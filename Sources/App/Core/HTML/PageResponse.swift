@@ -38,6 +38,9 @@ enum Navigation {
         if GroupsController.mayOpen(actor) {
             items.append(.init(title: "Groups", url: SiteURL.groups.path, isCurrent: current == .groups))
         }
+        if PartnerKitService.mayView(actor).isAllowed {
+            items.append(.init(title: "Partner kit", url: SiteURL.partnerKit.path, isCurrent: current == .partnerKit))
+        }
         return items
     }
 }

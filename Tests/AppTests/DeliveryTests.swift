@@ -122,6 +122,20 @@ final class RecordingTransport: MessageTransport, Sendable {
         }
     }
 
+    @Test func aWorkerThatStopsReleasesItsClaims() async throws {
+        try await TestPortal.run { portal in
+            try await Outbox.enqueue(partnerID: try portal.partner.requireID(), channel: .email, to: "a@example.com", subject: "S", body: "B", on: portal.db)
+            let sent = try await Outbox.enqueue(partnerID: try portal.partner.requireID(), channel: .email, to: "b@example.com", subject: "S", body: "B", on: portal.db)
+            let now = Date()
+            let claimed = try await Outbox.claim(worker: "stopping", limit: 5, lease: 120, now: now, on: portal.db)
+            #expect(claimed.count == 2)
+            try await Outbox.markSent(try #require(claimed.first { $0.id == sent.id }), now: now, on: portal.db)
+            #expect(try await Outbox.release(worker: "stopping", on: portal.db) == 1)
+            let again = try await Outbox.claim(worker: "next", limit: 5, lease: 120, now: now.addingTimeInterval(1), on: portal.db)
+            #expect(again.map(\.recipient) == ["a@example.com"])
+        }
+    }
+
     @Test func backoffDoublesAndIsCapped() {
         #expect(Outbox.backoff(afterAttempt: 1) == 5)
         #expect(Outbox.backoff(afterAttempt: 2) == 10)

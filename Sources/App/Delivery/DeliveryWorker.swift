@@ -45,8 +45,17 @@ final class DeliveryWorker: LifecycleHandler, Sendable {
         )
     }
 
+    /// Stops after the round in progress, then releases whatever this worker still holds.
     func shutdownAsync(_ app: Application) async {
-        task.withLockedValue { $0?.cancel() }
+        let running = task.withLockedValue { $0 }
+        running?.cancel()
+        await running?.value
+        do {
+            let released = try await Outbox.release(worker: workerID, on: app.db)
+            if released > 0 { app.logger.notice("released unsent messages for other instances", metadata: ["count": "\(released)"]) }
+        } catch {
+            app.logger.warning("could not release claimed messages; they wait out their lease", metadata: ["error": "\(error)"])
+        }
     }
 
     /// One round: claim, send, record. Returns how many messages it handled.

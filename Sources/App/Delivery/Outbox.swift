@@ -37,6 +37,19 @@ enum Outbox {
         return try await OutboundMessage.query(on: db).filter(\.$id ~~ ids).filter(\.$claimedBy == worker).sort(\.$nextAttemptAt).all()
     }
 
+    /// Gives back the claims `worker` still holds (it is shutting down), so that another
+    /// instance, or this one after a restart, sends those messages without waiting out the lease.
+    @discardableResult
+    static func release(worker: String, on db: any Database) async throws -> Int {
+        let released = try await db.sql.update(OutboundMessage.schema)
+            .set("claimed_by", to: SQLLiteral.null).set("claimed_until", to: SQLLiteral.null)
+            .where("claimed_by", .equal, worker)
+            .where("status", .equal, OutboundMessage.Status.pending.rawValue)
+            .returning("id")
+            .all()
+        return released.count
+    }
+
     /// Records that the server accepted the message. Done right after it did.
     static func markSent(_ message: OutboundMessage, now: Date, on db: any Database) async throws {
         try await OutboundMessage.query(on: db).filter(\.$id == message.requireID())

@@ -1,4 +1,5 @@
 @testable import App
+import Foundation
 import Plot
 import Testing
 
@@ -33,6 +34,16 @@ import Testing
         let html = page(SignInView.render(.init(email: hostile, next: hostile, error: hostile, notice: nil), csrfToken: "t"))
         #expect(!html.contains("<script>"))
         #expect(html.contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""))
+    }
+
+    @Test func operatorNamesAreEscapedInTheLayoutAndTheImpersonationBanner() {
+        let hostile = "\"><script>alert(1)</script>"
+        var layout = LayoutModel.mock
+        layout.viewer = .init(name: hostile, email: "x@example.com", impersonator: hostile, impersonationEnds: Date())
+        let html = page(.p(.text("body")), layout: layout)
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("aria-label=\"Your profile: &quot;&gt;&lt;script&gt;"))
+        #expect(html.contains("impersonation-banner") && html.contains("Sign out as"))
     }
 
     @Test(arguments: [("#4F46E5", "#FFFFFF"), ("#FFD60A", "#111827"), ("#000000", "#FFFFFF"), ("#FFFFFF", "#111827")])

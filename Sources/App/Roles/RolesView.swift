@@ -117,13 +117,13 @@ enum RolesView {
     private static func actions(for role: Model.Role, csrfToken: String) -> Node<HTML.BodyContext> {
         .div(
             .class("form-actions inline"),
-            .a(.class("button secondary"), .href(SiteURL.newRole(from: role.id).path), .text("Clone"), .ariaLabel("Clone \(role.name)")),
+            .a(.class("button secondary"), .href(SiteURL.newRole(from: role.id).path), .text("Clone"), .ariaLabel("Clone \(role.name)".attributeEscaped)),
             .if(!role.isBuiltIn, .group(
-                .a(.class("button secondary"), .href(SiteURL.editRole(id: role.id).path), .text("Edit"), .ariaLabel("Edit \(role.name)")),
+                .a(.class("button secondary"), .href(SiteURL.editRole(id: role.id).path), .text("Edit"), .ariaLabel("Edit \(role.name)".attributeEscaped)),
                 .form(
                     .method(.post), .action(SiteURL.deleteRole(id: role.id).path),
                     Forms.csrfField(csrfToken),
-                    .button(.class("button danger"), .type(.submit), .ariaLabel("Delete \(role.name)"),
+                    .button(.class("button danger"), .type(.submit), .ariaLabel("Delete \(role.name)".attributeEscaped),
                             .if(role.holders > 0, .group(.attribute(named: "disabled", value: "disabled"),
                                                            .attribute(named: "title", value: "Still held by \(role.holders) operator grant(s)"))),
                             .text("Delete"))

@@ -112,7 +112,7 @@ enum Layout {
                 .unwrap(layout.viewer) { viewer in
                     .div(
                         .class("account-menu"),
-                        .a(.class("who"), .href(SiteURL.profile.path), .ariaLabel("Your profile: \(viewer.name)"),
+                        .a(.class("who"), .href(SiteURL.profile.path), .ariaLabel("Your profile: \(viewer.name)".attributeEscaped),
                            .text(viewer.name), .small(.text(viewer.email))),
                         .if(viewer.impersonator == nil,
                             .form(

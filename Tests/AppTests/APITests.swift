@@ -34,6 +34,19 @@ import VaporTesting
         }
     }
 
+    @Test func aBadQueryParameterIsNamedAsOne() async throws {
+        try await TestPortal.run { portal in
+            let api = try await portal.api(as: try await portal.makeOperator())
+            let response = try await api.call(.GET, "/operators?status=zzz")
+            #expect(response.status == .badRequest)
+            #expect(response.headers.contentType?.description.hasPrefix("application/problem+json") == true)
+            let detail = try api.object(response)["detail"] as? String ?? ""
+            #expect(detail.hasPrefix("A query parameter is missing or not valid") && detail.contains("zzz"))
+            let missing = try await api.call(.POST, "/partner-kit/files?fileName=a.txt")
+            #expect(missing.status == .badRequest || missing.status == .unsupportedMediaType)
+        }
+    }
+
     @Test func missingOrUnknownTokenIs401ProblemJSON() async throws {
         try await TestPortal.run { portal in
             for headers: HTTPHeaders in [[:], ["Authorization": "Bearer opk_unknown"], ["Authorization": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"]] {

@@ -34,8 +34,11 @@ struct PortalErrorMiddleware: AsyncMiddleware {
             return portal
         case let server as ServerError:
             if let portal = server.underlyingError as? PortalError { return portal }
-            if server.underlyingError is DecodingError {
-                return .badRequest("The request body is not valid for this operation: \(describeDecoding(server.underlyingError as! DecodingError))")
+            if let decoding = server.underlyingError as? DecodingError {
+                // Without a JSON body, what failed to decode was a query parameter.
+                let hasJSONBody = request.headers.contentType == .json && (request.body.data?.readableBytes ?? 0) > 0
+                guard hasJSONBody else { return .badRequest("A query parameter is missing or not valid: \(describeParameter(decoding))") }
+                return .badRequest("The request body is not valid for this operation: \(describeDecoding(decoding))")
             }
             let status = HTTPResponseStatus(statusCode: server.httpStatus.code)
             if status == .unsupportedMediaType {
@@ -80,6 +83,16 @@ struct PortalErrorMiddleware: AsyncMiddleware {
         case .typeMismatch(_, let context): return "\(path(context)) has the wrong type."
         case .valueNotFound(_, let context): return "\(path(context)) must not be null."
         @unknown default: return "unreadable body."
+        }
+    }
+
+    private static func describeParameter(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context): return context.debugDescription.isEmpty ? "a value is malformed." : context.debugDescription + "."
+        case .keyNotFound(let key, _): return "'\(key.stringValue)' is required."
+        case .valueNotFound: return "a required parameter is missing; see the operation's parameters in the OpenAPI document."
+        case .typeMismatch(let type, _): return "a value is not a valid \(type)."
+        @unknown default: return "a value is not valid."
         }
     }
 

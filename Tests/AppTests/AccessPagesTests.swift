@@ -71,6 +71,13 @@ import Vapor
             #expect(!viewerHome.text.contains("href=\"/roles\""))
             #expect(try await portal.visit("/roles", browser: viewer).status == .forbidden)
             #expect(try await portal.visit("/roles/new", browser: viewer).status == .forbidden)
+
+            // Marketing sees the partner kit, not the groups of customer accounts.
+            try await portal.makeOperator(email: "mo@example.com", role: "marketing")
+            let marketing = try await portal.signIn(email: "mo@example.com")
+            let marketingHome = try await portal.visit("/", browser: marketing)
+            #expect(!marketingHome.text.contains("href=\"/groups\"") && marketingHome.text.contains("href=\"/partner-kit\""))
+            #expect(try await portal.visit("/groups", browser: marketing).status == .forbidden)
         }
     }
 

@@ -7,9 +7,11 @@ enum GroupsController {
     /// Operators whose grants reach groups (scope all or a group) see the page.
     static func mayOpen(_ actor: Actor) -> Bool {
         actor.isActive && actor.grants.contains { grant in
+            // A role without customer data (Marketing, Notifications) has no use for the tree.
+            guard grant.role.allPermissions.contains(.accountView) || grant.role.permissions.contains(.groupsManage) else { return false }
             switch grant.scope {
-            case .all, .group: true
-            case .account, .assigned: false
+            case .all, .group: return true
+            case .account, .assigned: return false
             }
         }
     }

@@ -40,6 +40,35 @@ import Vapor
         }
     }
 
+    @Test func theListFiltersByGroupIncludingGroupsBeneath() async throws {
+        try await TestPortal.run { portal in
+            let admin = try await portal.makeOperator()
+            let partnerID = try portal.partner.requireID()
+            let north = AccountGroup(partnerID: partnerID, parent: nil, name: "North")
+            try await north.create(on: portal.db)
+            let leeds = AccountGroup(partnerID: partnerID, parent: north, name: "Leeds")
+            try await leeds.create(on: portal.db)
+            let south = AccountGroup(partnerID: partnerID, parent: nil, name: "South")
+            try await south.create(on: portal.db)
+            for (email, group) in [("north@example.com", north), ("leeds@example.com", leeds), ("south@example.com", south)] {
+                let op = try await portal.makeOperator(email: email, name: email, role: "viewer")
+                let grant = try #require(try await Grant.query(on: portal.db).filter(\.$operator.$id == op.requireID()).first())
+                grant.scope = .group
+                grant.scopeID = group.id
+                try await grant.update(on: portal.db)
+            }
+            let api = try await portal.api(as: admin)
+            let inNorth = try api.array(try await api.call(.GET, "/operators?group=\(try north.requireID().uuidString.lowercased())"))
+            #expect(Set(inNorth.compactMap { $0["email"] as? String }) == ["north@example.com", "leeds@example.com"])
+            #expect(try await api.call(.GET, "/operators?group=nope").status == .badRequest)
+
+            let browser = try await portal.signIn()
+            let page = try await portal.visit("/operators?group=\(try south.requireID().uuidString.lowercased())", browser: browser)
+            #expect(page.text.contains("south@example.com") && !page.text.contains("leeds@example.com"))
+            #expect(page.text.contains("North › Leeds"))
+        }
+    }
+
     @Test func disabledActionsSayWhy() async throws {
         try await TestPortal.run { portal in
             let ada = try await portal.makeOperator()

@@ -10,7 +10,10 @@ extension APIService {
         if (input.query.q?.unicodeScalars.count ?? 0) > 200 { throw PortalError.badRequest("q: use at most 200 characters.") }
         if (input.query.role?.unicodeScalars.count ?? 0) > 100 { throw PortalError.badRequest("role: use at most 100 characters.") }
         let filter = OperatorDirectory.Filter(query: input.query.q ?? "", status: input.query.status.flatMap { Operator.Status(rawValue: $0.rawValue) },
-                                              role: input.query.role)
+                                              role: input.query.role, group: try input.query.group.map { raw in
+                                                  guard let id = UUID(uuidString: raw) else { throw PortalError.badRequest("group: give a group id (a UUID).") }
+                                                  return id
+                                              })
         let listed = try await OperatorDirectory.list(filter, for: actor, on: request.db)
         return .ok(.init(body: .json(try await listed.asyncMap { try await Self.operatorOut($0, on: request.db) })))
     }
@@ -158,6 +161,8 @@ enum OperatorDirectory {
         var query: String = ""
         var status: Operator.Status?
         var role: String?
+        /// Operators with a grant on this group or on one beneath it.
+        var group: UUID?
     }
 
     /// Operators of the actor's partner that the policy lets them view, by name. Operators per
@@ -166,10 +171,17 @@ enum OperatorDirectory {
         var query = Operator.query(on: db).filter(\.$partner.$id == actor.partnerID).with(\.$grants).sort(\.$name)
         if let status = filter.status { query = query.filter(\.$status == status) }
         let needle = filter.query.trimmingCharacters(in: .whitespaces).lowercased()
+        var groupIDs: Set<UUID>? = nil
+        if let groupID = filter.group {
+            let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
+            let root = groups.first { $0.id == groupID }
+            groupIDs = Set(groups.filter { group in root.map { group.path.hasPrefix($0.path) } ?? false }.compactMap(\.id))
+        }
         var result: [Operator] = []
         for op in try await query.all() {
             if !needle.isEmpty, !op.name.lowercased().contains(needle), !op.email.contains(needle) { continue }
             if let role = filter.role, !role.isEmpty, !op.grants.contains(where: { $0.role == role }) { continue }
+            if let groupIDs, !op.grants.contains(where: { $0.scope == .group && $0.scopeID.map(groupIDs.contains) == true }) { continue }
             let facts = try await AccessLoader.facts(for: op, on: db)
             if AccessPolicy.decide(actor, .operatorsView, .operator(facts)).isAllowed { result.append(op) }
         }

@@ -10,7 +10,8 @@ enum OperatorsController {
         let filter = OperatorDirectory.Filter(
             query: String(((try? request.query.get(String.self, at: "q")) ?? "").prefix(200)),
             status: (try? request.query.get(String.self, at: "status")).flatMap(Operator.Status.init(rawValue:)),
-            role: (try? request.query.get(String.self, at: "role")).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) })
+            role: (try? request.query.get(String.self, at: "role")).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) },
+            group: (try? request.query.get(String.self, at: "group")).flatMap { UUID(uuidString: $0) })
         let everyone = try await OperatorDirectory.list(.init(), for: actor, on: request.db)
         let listed = try await OperatorDirectory.list(filter, for: actor, on: request.db)
         let roles = try await AccessLoader.roles(partnerID: actor.partnerID, on: request.db)
@@ -22,6 +23,8 @@ enum OperatorsController {
             counts: Dictionary(grouping: everyone, by: \.status).mapValues(\.count),
             filter: filter,
             roleOptions: roles.values.sorted { $0.name < $1.name }.map { .init(id: $0.id, label: $0.name) },
+            groupOptions: try await scopeOptions(actor: actor, on: request.db).filter { $0.id.hasPrefix("group:") }
+                .map { .init(id: String($0.id.dropFirst("group:".count)), label: String($0.label.dropFirst("Group: ".count))) },
             mayInvite: AccessPolicy.decideAnywhere(actor, [.operatorsInvite]).isAllowed,
             notice: (try? request.query.get(String.self, at: "done")).flatMap(OperatorsView.Notice.init(rawValue:)))
         return await request.page("Operators", current: .operators, content: OperatorsView.list(model))

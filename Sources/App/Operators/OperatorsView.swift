@@ -94,6 +94,7 @@ enum OperatorsView {
         var counts: [Operator.Status: Int]
         var filter: OperatorDirectory.Filter
         var roleOptions: [Option]
+        var groupOptions: [Option]
         var mayInvite: Bool
         var notice: Notice?
     }
@@ -129,6 +130,13 @@ enum OperatorsView {
                      .select(.id("role"), .attribute(named: "name", value: "role"),
                              Forms.option(value: "", label: "Any", selected: model.filter.role == nil),
                              .forEach(model.roleOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.filter.role) })),
+                .if(!model.groupOptions.isEmpty,
+                    .div(.class("field"), .label(.for("group"), .text("Group")),
+                         .select(.id("group"), .attribute(named: "name", value: "group"),
+                                 Forms.option(value: "", label: "Any", selected: model.filter.group == nil),
+                                 .forEach(model.groupOptions) { option in
+                                     Forms.option(value: option.id, label: option.label, selected: option.id == model.filter.group?.uuidString.lowercased())
+                                 }))),
                 .button(.class("button secondary"), .type(.submit), .text("Filter"))
             ),
             .if(model.rows.isEmpty,

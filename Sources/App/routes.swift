@@ -46,6 +46,7 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.operatorDetail(id: "").pathComponents, use: OperatorsController.show)
     signedIn.post(SiteURL.operatorDetail(id: "").pathComponents, use: OperatorsController.update)
     signedIn.post(SiteURL.operatorAction(id: "", action: "grants").pathComponents, use: OperatorsController.updateGrants)
+    signedIn.post(SiteURL.operatorAction(id: "", action: "notifications").pathComponents, use: OperatorsController.updateNotifications)
     for action in OperatorsController.actions {
         signedIn.post(SiteURL.operatorAction(id: "", action: action).pathComponents, use: OperatorsController.action(action))
     }

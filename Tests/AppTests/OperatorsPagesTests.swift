@@ -69,6 +69,34 @@ import Vapor
         }
     }
 
+    @Test func aNotificationsOnlyOperatorIsListedAndAnAdminSetsTheirDigest() async throws {
+        try await TestPortal.run { portal in
+            let admin = try await portal.makeOperator()
+            let digest = try await portal.makeOperator(email: "digest@example.com", name: "Dee Digest", role: "notifications", secondFactor: nil)
+            let sam = try await portal.makeOperator(email: "sam@example.com", name: "Sam", role: "support")
+            let id = try digest.requireID().uuidString.lowercased()
+            let browser = try await portal.signIn()
+            let list = try await portal.visit("/operators", browser: browser)
+            #expect(list.text.contains("Dee Digest") && list.text.contains("Notifications"))
+            let page = try await portal.visit("/operators/\(id)", browser: browser)
+            #expect(page.text.contains("The digest of outstanding tasks Dee Digest receives"))
+            let saved = try await portal.submitMulti("/operators/\(id)/notifications", [("frequency", "weekly"), ("categories[]", "locked-accounts"),
+                                                                                       ("csrf_token", page.csrfToken ?? "")], browser: browser)
+            #expect(saved.status == .seeOther)
+            var stored = try #require(try await Operator.find(digest.id, on: portal.db)).notificationPreferences
+            #expect(stored.frequency == .weekly && stored.categories == [.lockedAccounts])
+
+            let api = try await portal.api(as: admin)
+            let patched = try api.object(try await api.call(.PATCH, "/operators/\(id)", json: #"{"notifications":{"frequency":"daily","categories":["pending-invites"]}}"#))
+            #expect((patched["notifications"] as? [String: Any])?["frequency"] as? String == "daily")
+            stored = try #require(try await Operator.find(digest.id, on: portal.db)).notificationPreferences
+            #expect(stored.categories == [.pendingInvites])
+            let samsAPI = try await portal.api(as: sam)
+            #expect(try await samsAPI.call(.PATCH, "/operators/\(id)", json: #"{"notifications":{"frequency":"weekly","categories":[]}}"#).status == .forbidden)
+            #expect(try await AuditEvent.query(on: portal.db).filter(\.$action == "operator.notifications-changed").count() == 2)
+        }
+    }
+
     @Test func disabledActionsSayWhy() async throws {
         try await TestPortal.run { portal in
             let ada = try await portal.makeOperator()

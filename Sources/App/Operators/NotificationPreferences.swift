@@ -48,3 +48,11 @@ struct NotificationPreferences: Sendable, Equatable {
         categories = Set((parts.count > 1 ? parts[1] : "").split(separator: ",").compactMap { Category(rawValue: String($0)) })
     }
 }
+
+extension NotificationPreferences {
+    /// From a form: an unknown frequency means daily, unknown categories are ignored.
+    init(form frequency: String?, categories: [String]?) {
+        self.init(frequency: frequency.flatMap(Frequency.init(rawValue:)) ?? .daily,
+                  categories: Set((categories ?? []).compactMap(Category.init(rawValue:))))
+    }
+}

@@ -66,6 +66,22 @@ enum OperatorAdministration {
         }
     }
 
+    /// Digest frequency and categories: your own, or (with operators.edit) another operator's,
+    /// such as a Notifications-only operator who cannot sign in to set them.
+    static func setNotifications(of target: Operator, to preferences: NotificationPreferences, by actor: Actor, context: AuditContext,
+                                 on db: any Database) async throws {
+        if try target.requireID() != actor.operatorID {
+            try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
+        }
+        guard preferences != target.notificationPreferences else { return }
+        target.notificationPreferences = preferences
+        try await db.transaction { db in
+            try await target.update(on: db)
+            try await Audit.record("operator.notifications-changed", in: context, partnerID: target.$partner.id, target: Audit.target(target),
+                                   details: target.storedNotificationPreferences, on: db)
+        }
+    }
+
     static func block(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
         if target.status == .active, try await isLastAdmin(target, on: db) {

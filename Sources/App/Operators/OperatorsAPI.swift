@@ -45,8 +45,16 @@ extension APIService {
     func updateOperator(_ input: Operations.UpdateOperator.Input) async throws -> Operations.UpdateOperator.Output {
         let request = try APIContext.current()
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
-        try APIContext.refuseNulls(for: ["name", "email"], in: request)
+        try APIContext.refuseNulls(for: ["name", "email", "notifications"], in: request)
         let (target, actor) = try await Self.operatorTarget(input.path.operatorId, permission: .operatorsView, request: request)
+        if let notifications = body.notifications {
+            guard Set(notifications.categories).count == notifications.categories.count else {
+                throw PortalError.badRequest("notifications.categories: list each category once.")
+            }
+            try await OperatorAdministration.setNotifications(
+                of: target, to: NotificationPreferences(form: notifications.frequency.rawValue, categories: notifications.categories.map(\.rawValue)),
+                by: actor, context: request.auditContext, on: request.db)
+        }
         let change = OperatorAdministration.ProfileChange(
             name: body.name, email: body.email,
             phone: APIContext.hasNull("phone", in: request) ? .some(nil) : body.phone.map { .some($0) })
@@ -134,7 +142,10 @@ extension APIService {
     static func operatorOut(_ op: Operator, on db: any Database) async throws -> Components.Schemas.Operator {
         .init(id: try op.requireID().uuidString.lowercased(), name: op.name, email: op.email, phone: op.phone,
               status: .init(rawValue: op.status.rawValue) ?? .blocked, lastLoginAt: op.lastLoginAt,
-              grants: try await grants(of: op, on: db))
+              grants: try await grants(of: op, on: db),
+              notifications: .init(frequency: .init(rawValue: op.notificationPreferences.frequency.rawValue) ?? .daily,
+                                   categories: NotificationPreferences.Category.allCases.filter(op.notificationPreferences.categories.contains)
+                                       .compactMap { .init(rawValue: $0.rawValue) }))
     }
 }
 

@@ -135,6 +135,18 @@ enum OperatorsController {
         }
     }
 
+    /// `POST /operators/:id/notifications`: their digest settings (a Notifications-only
+    /// operator cannot sign in to choose them).
+    static func updateNotifications(_ request: Request) async throws -> Response {
+        struct Form: Content { var frequency: String?; var categories: [String]? }
+        let (target, actor) = try await target(request)
+        let form = try request.content.decode(Form.self)
+        return try await perform(request, target: target, actor: actor, done: .saved) {
+            try await OperatorAdministration.setNotifications(of: target, to: NotificationPreferences(form: form.frequency, categories: form.categories),
+                                                             by: actor, context: request.auditContext, on: request.db)
+        }
+    }
+
     static let actions = ["block", "unblock", "resend-invite", "reset-password", "reset-second-factor", "login-as", "remove"]
 
     /// `POST /sign-out-as`: back to being yourself, on the page of the operator you were.
@@ -226,7 +238,7 @@ enum OperatorsController {
             grants: target.grants.map { .init(role: roles[$0.role]?.name ?? $0.role, scope: APIService.formatScope($0)) },
             grantForm: OperatorsView.InviteForm(grants: target.grants.map { ($0.role, APIService.formatScope($0)) }),
             mayEdit: isSelf || decision(.operatorsEdit).isAllowed,
-            actions: actions, loginAs: loginAs, notice: notice, message: message, errors: errors,
+            actions: actions, loginAs: loginAs, notifications: target.notificationPreferences, notice: notice, message: message, errors: errors,
             roleOptions: try await roleOptions(actor: actor, on: request.db),
             scopeOptions: try await scopeOptions(actor: actor, on: request.db))
         return await request.page(target.name, status: status, current: .operators, content: OperatorsView.detail(model, csrfToken: request.csrfToken))

@@ -238,6 +238,7 @@ enum OperatorsView {
         var mayEdit: Bool
         var actions: [Action]
         var loginAs: LoginAs
+        var notifications: NotificationPreferences
         var notice: Notice?
         var message: String?
         var errors: OperatorInput.Errors
@@ -269,6 +270,13 @@ enum OperatorsView {
                      }
                  })),
             loginAsCard(model, csrfToken: csrfToken),
+            .if(model.mayEdit,
+                .form(.class("card"), .method(.post), .action(SiteURL.operatorAction(id: model.id, action: "notifications").path),
+                      Forms.csrfField(csrfToken),
+                      .h2(.text("Notifications")),
+                      .p(.class("hint"), .text("The digest of outstanding tasks \(model.name) receives by email.")),
+                      ProfileView.notificationFields(model.notifications),
+                      .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Save notifications"))))),
             .if(model.mayEdit,
                 .form(.class("card"), .method(.post), .action(SiteURL.operatorDetail(id: model.id).path), .novalidate(),
                       Forms.csrfField(csrfToken),

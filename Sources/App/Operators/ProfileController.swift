@@ -34,10 +34,8 @@ enum ProfileController {
         struct Form: Content { var frequency: String?; var categories: [String]? }
         let form = try request.content.decode(Form.self)
         let op = try await current(request)
-        op.notificationPreferences = NotificationPreferences(
-            frequency: form.frequency.flatMap(NotificationPreferences.Frequency.init(rawValue:)) ?? .daily,
-            categories: Set((form.categories ?? []).compactMap(NotificationPreferences.Category.init(rawValue:))))
-        try await op.update(on: request.db)
+        try await OperatorAdministration.setNotifications(of: op, to: NotificationPreferences(form: form.frequency, categories: form.categories),
+                                                         by: try await request.actor(), context: request.auditContext, on: request.db)
         return request.redirect(to: SiteURL.profile.path + "?done=saved", redirectType: .normal)
     }
 
@@ -143,6 +141,29 @@ enum ProfileController {
 }
 
 enum ProfileView {
+    /// How often and which categories: on the profile, and on an operator's page for admins.
+    static func notificationFields(_ preferences: NotificationPreferences) -> Node<HTML.FormContext> {
+        .group(
+            .fieldset(.class("permissions"),
+                      .element(named: "legend", text: "How often"),
+                      .forEach(NotificationPreferences.Frequency.allCases) { frequency in
+                          .div(.class("checkbox"),
+                               .input(.type(.radio), .id("frequency-\(frequency.rawValue)"), .name("frequency"), .value(frequency.rawValue),
+                                      .checked(preferences.frequency == frequency)),
+                               .label(.for("frequency-\(frequency.rawValue)"),
+                                      .text(frequency == .daily ? "Daily" : "Weekly, on Monday morning")))
+                      }),
+            .fieldset(.class("permissions"),
+                      .element(named: "legend", text: "Categories"),
+                      .forEach(NotificationPreferences.Category.allCases) { category in
+                          .div(.class("checkbox"),
+                               .input(.type(.checkbox), .id("category-\(category.rawValue)"), .name("categories[]"), .value(category.rawValue),
+                                      .checked(preferences.categories.contains(category))),
+                               .label(.for("category-\(category.rawValue)"), .text(category.title)))
+                      })
+        )
+    }
+
     enum Notice: String, Sendable { case saved }
 
     struct Model: Sendable {
@@ -178,23 +199,7 @@ enum ProfileView {
                   Forms.csrfField(csrfToken),
                   .h2(.text("Notifications")),
                   .p(.class("hint"), .text("A summary email of outstanding tasks. Untick every category to receive none.")),
-                  .fieldset(.class("permissions"),
-                            .element(named: "legend", text: "How often"),
-                            .forEach(NotificationPreferences.Frequency.allCases) { frequency in
-                                .div(.class("checkbox"),
-                                     .input(.type(.radio), .id("frequency-\(frequency.rawValue)"), .name("frequency"), .value(frequency.rawValue),
-                                            .checked(model.notifications.frequency == frequency)),
-                                     .label(.for("frequency-\(frequency.rawValue)"),
-                                            .text(frequency == .daily ? "Daily" : "Weekly, on Monday morning")))
-                            }),
-                  .fieldset(.class("permissions"),
-                            .element(named: "legend", text: "Categories"),
-                            .forEach(NotificationPreferences.Category.allCases) { category in
-                                .div(.class("checkbox"),
-                                     .input(.type(.checkbox), .id("category-\(category.rawValue)"), .name("categories[]"), .value(category.rawValue),
-                                            .checked(model.notifications.categories.contains(category))),
-                                     .label(.for("category-\(category.rawValue)"), .text(category.title)))
-                            }),
+                  notificationFields(model.notifications),
                   .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Save notifications")))),
             .form(.class("card"), .method(.post), .action(SiteURL.profileEmail.path), .novalidate(),
                   Forms.csrfField(csrfToken),

@@ -51,6 +51,8 @@ func routes(_ app: Application) throws {
         signedIn.post(SiteURL.operatorAction(id: "", action: action).pathComponents, use: OperatorsController.action(action))
     }
     signedIn.post(SiteURL.signOutAs.pathComponents, use: OperatorsController.signOutAs)
+    signedIn.get(SiteURL.accounts.pathComponents, use: AccountsController.index)
+    signedIn.get(SiteURL.account(uid: "").pathComponents, use: AccountsController.show)
     signedIn.get(SiteURL.groups.pathComponents, use: GroupsController.index)
     signedIn.post(SiteURL.groups.pathComponents, use: GroupsController.create)
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)

@@ -15,6 +15,18 @@ final class Account: Model, @unchecked Sendable {
     @Field(key: "secure") var secure: Bool
     @Field(key: "locked") var locked: Bool
     @Field(key: "setup_completed") var setupCompleted: Bool
+    @OptionalField(key: "phone") var phone: String?
+    /// The owner: the account's primary user, reached at `email`.
+    @OptionalField(key: "owner_name") var ownerName: String?
+    /// Unique per partner; the business page is `/b/{nickname}`, and it is the external ID.
+    @OptionalField(key: "nickname") var nickname: String?
+    @OptionalField(key: "plan") var plan: String?
+    @Field(key: "staff_slots") var staffSlots: Int
+    @Field(key: "template") var isTemplate: Bool
+    /// Bypasses the 30-day screening of links in outbound messages.
+    @Field(key: "send_links_enabled") var sendLinksEnabled: Bool
+    /// The latest booking, payment, onboarding step or site seen.
+    @OptionalField(key: "last_activity_at") var lastActivityAt: Date?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 
@@ -30,6 +42,9 @@ final class Account: Model, @unchecked Sendable {
         self.secure = secure
         self.locked = false
         self.setupCompleted = false
+        self.staffSlots = 1
+        self.isTemplate = false
+        self.sendLinksEnabled = false
     }
 
     /// 16 URL-safe characters from 96 random bits.

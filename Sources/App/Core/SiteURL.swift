@@ -7,6 +7,8 @@ enum SiteURL: Equatable, Sendable {
     case signIn
     case signOut
     case signInCode
+    case accounts
+    case account(uid: String)
     case signInCodeResend
     case signInEnrol
     case profileSecondFactor
@@ -46,6 +48,8 @@ enum SiteURL: Equatable, Sendable {
         case .signIn: "/sign-in"
         case .signOut: "/sign-out"
         case .signInCode: "/sign-in/code"
+        case .accounts: "/accounts"
+        case .account(let uid): "/accounts/\(uid)"
         case .signInCodeResend: "/sign-in/code/resend"
         case .signInEnrol: "/sign-in/enrol"
         case .profileSecondFactor: "/profile/second-factor"
@@ -96,6 +100,7 @@ enum SiteURL: Equatable, Sendable {
         case .partnerKitFile: ["partner-kit", ":itemId", "file"]
         case .deletePartnerKitItem: ["partner-kit", ":itemId", "delete"]
         case .operatorDetail: ["operators", ":operatorId"]
+        case .account: ["accounts", ":businessUid"]
         case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action)]
         default: path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }

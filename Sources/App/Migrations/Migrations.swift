@@ -15,5 +15,6 @@ enum PortalMigrations {
         AddAccountVisibilityIndex(),
         AddSecondFactorAndImpersonation(),
         CreatePartnerKit(),
+        AddAccountDetails(),
     ]
 }

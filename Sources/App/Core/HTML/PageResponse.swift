@@ -29,6 +29,9 @@ enum Navigation {
     static func items(for request: Request, current: SiteURL?) async -> [LayoutModel.NavItem] {
         guard request.signedIn != nil, let actor = try? await request.actor() else { return [] }
         var items: [LayoutModel.NavItem] = [.init(title: "Home", url: SiteURL.home.path, isCurrent: current == .home)]
+        if AccountsController.mayList(actor) {
+            items.append(.init(title: "Accounts", url: SiteURL.accounts.path, isCurrent: current == .accounts))
+        }
         if RolesController.mayRead(actor) {
             items.append(.init(title: "Roles", url: SiteURL.roles.path, isCurrent: current == .roles))
         }

@@ -1,0 +1,160 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// The client accounts list (seed 001 §1): the header counts, search, filters, sorting and
+/// keyset pages, always inside `AccountVisibility`, so only accounts the operator may view
+/// are ever read.
+enum AccountDirectory {
+    /// New: created in the last 30 days. Active: not new, with activity in the last 30 days.
+    /// Inactive: the rest.
+    enum Status: String, CaseIterable, Sendable {
+        case active, new, inactive
+
+        var title: String { rawValue.capitalized }
+    }
+
+    enum Sort: String, CaseIterable, Sendable {
+        case name, newest, oldest
+
+        var title: String {
+            switch self {
+            case .name: "Name"
+            case .newest: "Newest first"
+            case .oldest: "Oldest first"
+            }
+        }
+    }
+
+    struct Filter: Sendable, Equatable {
+        var search = ""
+        var status: Status?
+        var locked: Bool?
+        var setupCompleted: Bool?
+        var secure: Bool?
+        var template: Bool?
+        var groupID: UUID?
+        var mine = false
+        var sort = Sort.name
+    }
+
+    struct Row: Sendable, Equatable {
+        let id: UUID
+        let businessUID: String
+        let name: String
+        let email: String
+        let nickname: String?
+        let groupID: UUID?
+        let secure: Bool
+        let locked: Bool
+        let setupCompleted: Bool
+        let isTemplate: Bool
+        let createdAt: Date?
+        let lastActivityAt: Date?
+    }
+
+    struct Page: Sendable {
+        let rows: [Row]
+        /// Pass as `after` for the next page; nil on the last one.
+        let next: UUID?
+    }
+
+    static let window: TimeInterval = 30 * 86_400
+    static let maxSearchLength = 200
+
+    private static let columns = ["id", "business_uid", "name", "email", "nickname", "group_id", "secure", "locked",
+                                  "setup_completed", "template", "created_at", "last_activity_at"]
+
+    /// One page in the filter's order, continuing after the account `after` (keyset: the
+    /// position is that row's own sort values, so a deep page costs what the first does).
+    static func page(_ filter: Filter, for actor: Actor, after: UUID? = nil, limit: Int = 50, now: Date = Date(),
+                     on db: any Database) async throws -> Page {
+        let sql = try db.sql
+        var query = sql.select().columns(columns.map { SQLIdentifier($0) }).from(Account.schema)
+        for condition in conditions(filter, for: actor, now: now, byteOrder: AccountVisibility.usesByteOrder(sql)) {
+            query = query.where(condition)
+        }
+        let (keys, direction) = orderKeys(filter.sort)
+        if let after {
+            let position = SQLQueryString("(SELECT \(unsafeRaw: keys.joined(separator: ", ")) FROM accounts WHERE id = \(bind: after) AND partner_id = \(bind: actor.partnerID))")
+            query = query.where(SQLQueryString("(\(unsafeRaw: keys.joined(separator: ", "))) \(unsafeRaw: direction == .ascending ? ">" : "<") \(position)"))
+        }
+        for key in keys { query = query.orderBy(SQLIdentifier(key), direction) }
+        let rows = try await query.limit(limit + 1).all().map(decode)
+        return Page(rows: Array(rows.prefix(limit)), next: rows.count > limit ? rows[limit - 1].id : nil)
+    }
+
+    /// The header: visible accounts by status, under the same filter except its status.
+    static func counts(_ filter: Filter, for actor: Actor, now: Date = Date(), on db: any Database) async throws -> [Status: Int] {
+        let sql = try db.sql
+        var unfiltered = filter
+        unfiltered.status = nil
+        let newSince = now.addingTimeInterval(-window)
+        var query = sql.select()
+            .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total")
+            .column(SQLQueryString("SUM(CASE WHEN created_at >= \(bind: newSince) THEN 1 ELSE 0 END)"), as: "new")
+            .column(SQLQueryString("SUM(CASE WHEN created_at < \(bind: newSince) AND last_activity_at >= \(bind: newSince) THEN 1 ELSE 0 END)"), as: "active")
+            .from(Account.schema)
+        for condition in conditions(unfiltered, for: actor, now: now, byteOrder: AccountVisibility.usesByteOrder(sql)) {
+            query = query.where(condition)
+        }
+        guard let row = try await query.first() else { return [:] }
+        let total = try row.decode(column: "total", as: Int.self)
+        let new = try row.decode(column: "new", as: Int?.self) ?? 0
+        let active = try row.decode(column: "active", as: Int?.self) ?? 0
+        return [.new: new, .active: active, .inactive: total - new - active]
+    }
+
+    private static func orderKeys(_ sort: Sort) -> ([String], SQLDirection) {
+        switch sort {
+        case .name: (["name", "id"], .ascending)
+        case .newest: (["created_at", "id"], .descending)
+        case .oldest: (["created_at", "id"], .ascending)
+        }
+    }
+
+    static func conditions(_ filter: Filter, for actor: Actor, now: Date, byteOrder: Bool) -> [any SQLExpression] {
+        var parts: [any SQLExpression] = [AccountVisibility.condition(for: actor, pathRanges: byteOrder)]
+        let newSince = now.addingTimeInterval(-window)
+        switch filter.status {
+        case .new?: parts.append(SQLQueryString("created_at >= \(bind: newSince)"))
+        case .active?: parts.append(SQLQueryString("created_at < \(bind: newSince) AND last_activity_at >= \(bind: newSince)"))
+        case .inactive?: parts.append(SQLQueryString("created_at < \(bind: newSince) AND (last_activity_at IS NULL OR last_activity_at < \(bind: newSince))"))
+        case nil: break
+        }
+        if let locked = filter.locked { parts.append(SQLQueryString("locked = \(bind: locked)")) }
+        if let done = filter.setupCompleted { parts.append(SQLQueryString("setup_completed = \(bind: done)")) }
+        if let secure = filter.secure { parts.append(SQLQueryString("secure = \(bind: secure)")) }
+        if let template = filter.template { parts.append(SQLQueryString("template = \(bind: template)")) }
+        if let groupID = filter.groupID {
+            parts.append(SQLQueryString("""
+                group_id IN (SELECT g.id FROM groups g, groups root WHERE root.id = \(bind: groupID) \
+                AND root.partner_id = \(bind: actor.partnerID) AND g.partner_id = \(bind: actor.partnerID) \
+                AND g.path LIKE root.path || '%')
+                """))
+        }
+        if filter.mine {
+            parts.append(SQLQueryString("id IN (SELECT a.account_id FROM account_assignments a WHERE a.operator_id = \(bind: actor.operatorID))"))
+        }
+        let needle = filter.search.trimmingCharacters(in: .whitespaces).lowercased()
+        if !needle.isEmpty {
+            let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            parts.append(SQLQueryString("""
+                (LOWER(name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(email) LIKE \(bind: pattern) ESCAPE '\\' \
+                OR LOWER(COALESCE(owner_name, '')) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(nickname, '')) LIKE \(bind: pattern) ESCAPE '\\' \
+                OR COALESCE(phone, '') LIKE \(bind: pattern) ESCAPE '\\' OR business_uid = \(bind: filter.search.trimmingCharacters(in: .whitespaces)))
+                """))
+        }
+        return parts
+    }
+
+    private static func decode(_ row: any SQLRow) throws -> Row {
+        Row(id: try row.decode(column: "id", as: UUID.self), businessUID: try row.decode(column: "business_uid", as: String.self),
+            name: try row.decode(column: "name", as: String.self), email: try row.decode(column: "email", as: String.self),
+            nickname: try row.decode(column: "nickname", as: String?.self), groupID: try row.decode(column: "group_id", as: UUID?.self),
+            secure: try row.decode(column: "secure", as: Bool.self), locked: try row.decode(column: "locked", as: Bool.self),
+            setupCompleted: try row.decode(column: "setup_completed", as: Bool.self), isTemplate: try row.decode(column: "template", as: Bool.self),
+            createdAt: try row.decode(column: "created_at", as: Date?.self), lastActivityAt: try row.decode(column: "last_activity_at", as: Date?.self))
+    }
+}

@@ -53,6 +53,11 @@ func routes(_ app: Application) throws {
     signedIn.post(SiteURL.signOutAs.pathComponents, use: OperatorsController.signOutAs)
     signedIn.get(SiteURL.accounts.pathComponents, use: AccountsController.index)
     signedIn.get(SiteURL.account(uid: "").pathComponents, use: AccountsController.show)
+    for toggle in AccountAdministration.Toggle.allCases {
+        signedIn.post(SiteURL.accountAction(uid: "", action: toggle.rawValue).pathComponents, use: AccountsController.toggle(toggle))
+    }
+    signedIn.post(SiteURL.accountAction(uid: "", action: "nickname").pathComponents, use: AccountsController.nickname)
+    signedIn.post(SiteURL.accountAction(uid: "", action: "assignments").pathComponents, use: AccountsController.assignments)
     signedIn.get(SiteURL.groups.pathComponents, use: GroupsController.index)
     signedIn.post(SiteURL.groups.pathComponents, use: GroupsController.create)
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)

@@ -27,6 +27,80 @@ enum AccountsController {
     static func show(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
         let account = try await AccountService.viewable(businessUID: request.parameters.get("businessUid") ?? "", by: actor, on: request.db)
+        return try await detail(request, account: account, actor: actor,
+                                notice: (try? request.query.get(String.self, at: "done")) == "saved" ? "Saved." : nil)
+    }
+
+    static func toggle(_ toggle: AccountAdministration.Toggle) -> @Sendable (Request) async throws -> Response {
+        { request in
+            let (account, actor) = try await target(request)
+            try await AccountAdministration.apply(toggle, to: account, by: actor, context: request.auditContext, on: request.db)
+            return saved(request, account)
+        }
+    }
+
+    static func nickname(_ request: Request) async throws -> Response {
+        struct Form: Content { var nickname: String? }
+        let (account, actor) = try await target(request)
+        let form = try request.content.decode(Form.self)
+        do {
+            try await AccountAdministration.setNickname(form.nickname ?? "", on: account, by: actor, context: request.auditContext, on: request.db)
+        } catch let errors as OperatorInput.Errors {
+            return try await detail(request, account: account, actor: actor, errors: errors, typedNickname: form.nickname ?? "", status: .unprocessableEntity)
+        }
+        return saved(request, account)
+    }
+
+    static func assignments(_ request: Request) async throws -> Response {
+        struct Form: Content { var operators: [String]? }
+        let (account, actor) = try await target(request)
+        let form = try request.content.decode(Form.self)
+        let ids = Set((form.operators ?? []).compactMap(UUID.init(uuidString:)))
+        try await AccountAdministration.assign(ids, to: account, by: actor, context: request.auditContext, on: request.db)
+        return saved(request, account)
+    }
+
+    private static func target(_ request: Request) async throws -> (Account, Actor) {
+        let actor = try await request.actor()
+        let account = try await AccountService.viewable(businessUID: request.parameters.get("businessUid") ?? "", by: actor, on: request.db)
+        return (account, actor)
+    }
+
+    private static func saved(_ request: Request, _ account: Account) -> Response {
+        request.redirect(to: SiteURL.account(uid: account.businessUID).path + "?done=saved", redirectType: .normal)
+    }
+
+    private static func detail(_ request: Request, account: Account, actor: Actor, notice: String? = nil, errors: OperatorInput.Errors = .init(),
+                               typedNickname: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let facts = try await AccountAdministration.facts(account, actor: actor, on: request.db)
+        let asSecure = AccountFacts(id: facts.id, partnerID: facts.partnerID, groupLineage: facts.groupLineage, secure: true,
+                                    locked: facts.locked, setupCompleted: facts.setupCompleted, assignedToActor: facts.assignedToActor)
+        func state(_ permission: Permission, on target: AccountFacts? = nil) -> AccountsView.Control.State {
+            if case .deny(let reason) = AccessPolicy.decide(actor, permission, .account(target ?? facts)) { return .disabled(reason.message) }
+            return .enabled
+        }
+        let uid = account.businessUID
+        func control(_ on: AccountAdministration.Toggle, _ off: AccountAdministration.Toggle, isOn: Bool, label: String, onText: String, offText: String) -> AccountsView.Control {
+            .init(label: label, value: isOn ? onText : offText, button: isOn ? off : on, path: SiteURL.accountAction(uid: uid, action: (isOn ? off : on).rawValue).path,
+                  state: state(on.permission, on: (isOn ? off : on) == .markSecure ? asSecure : nil))
+        }
+        var controls: [AccountsView.Control] = [
+            control(.lock, .unlock, isOn: account.locked, label: "Lock account", onText: "Locked: the owner and staff cannot sign in", offText: "Not locked"),
+            control(.enableSendLinks, .disableSendLinks, isOn: account.sendLinksEnabled, label: "Send links",
+                    onText: "Enabled: links are not screened",
+                    offText: account.createdAt.map { "Screened until \($0.addingTimeInterval(30 * 86_400).formatted(date: .long, time: .omitted))" } ?? "Screened"),
+            control(.markSecure, .unmarkSecure, isOn: account.secure, label: "Secure", onText: "Secure: only operators with a Secure role act on it", offText: "Not secure"),
+            control(.setTemplate, .unsetTemplate, isOn: account.isTemplate, label: "Template", onText: "A template for new accounts", offText: "Not a template"),
+        ]
+        if !account.setupCompleted {
+            controls.append(.init(label: "Setup", value: "In setup", button: .completeSetup,
+                                  path: SiteURL.accountAction(uid: uid, action: AccountAdministration.Toggle.completeSetup.rawValue).path,
+                                  state: state(.accountSetupComplete)))
+        }
+        let operators = try await Operator.query(on: request.db).filter(\.$partner.$id == actor.partnerID).sort(\.$name).all()
+        let assigned = Set(try await AccountAssignment.query(on: request.db).filter(\.$accountID == account.requireID()).all().map(\.operatorID))
+        let historyAllowed = AccessPolicy.decide(actor, .accountHistoryView, .account(facts)).isAllowed
+        let history = historyAllowed ? try await AccountAdministration.history(of: account, by: actor, on: request.db) : []
         let group = try await account.groupID.asyncFlatMap { try await GroupService.find($0, partnerID: actor.partnerID, on: request.db) }
         let groups = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
         let model = AccountsView.DetailModel(
@@ -34,8 +108,13 @@ enum AccountsController {
             nickname: account.nickname, plan: account.plan, staffSlots: account.staffSlots, createdAt: account.createdAt,
             group: group.map { GroupService.displayPath($0, in: groups).joined(separator: " › ") },
             secure: account.secure, locked: account.locked, setupCompleted: account.setupCompleted, isTemplate: account.isTemplate,
-            sendLinksEnabled: account.sendLinksEnabled, lastActivityAt: account.lastActivityAt)
-        return await request.page(account.name, current: .accounts, content: AccountsView.detail(model))
+            sendLinksEnabled: account.sendLinksEnabled, lastActivityAt: account.lastActivityAt,
+            controls: controls, nicknameState: state(.accountNicknameEdit), typedNickname: typedNickname ?? account.nickname ?? "",
+            assignmentState: state(.accountAssignmentsEdit),
+            operators: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), name: op.name, assigned: assigned.contains($0)) } },
+            history: historyAllowed ? history.map { .init(action: $0.action, actor: $0.actorName, onBehalfOf: $0.impersonatorName, details: $0.details, at: $0.at) } : nil,
+            notice: notice, errors: errors)
+        return await request.page(account.name, status: status, current: .accounts, content: AccountsView.detail(model, csrfToken: request.csrfToken))
     }
 
     /// The list's filter from the query string; unknown values are ignored, as in a URL typed by hand.

@@ -144,9 +144,56 @@ enum AccountsView {
         var isTemplate: Bool
         var sendLinksEnabled: Bool
         var lastActivityAt: Date?
+        var controls: [Control]
+        var nicknameState: Control.State
+        var typedNickname: String
+        var assignmentState: Control.State
+        var operators: [AssignableOperator]
+        /// Nil when the operator may not see the history.
+        var history: [HistoryLine]?
+        var notice: String?
+        var errors: OperatorInput.Errors
     }
 
-    static func detail(_ model: DetailModel) -> Node<HTML.BodyContext> {
+    /// A switch of the Account tab: what it is now, and the button that changes it.
+    struct Control: Sendable {
+        enum State: Sendable, Equatable { case enabled, disabled(String) }
+        let label: String
+        let value: String
+        let button: AccountAdministration.Toggle
+        let path: String
+        let state: State
+
+        var buttonText: String {
+            switch button {
+            case .lock: "Lock account"
+            case .unlock: "Unlock account"
+            case .enableSendLinks: "Enable send links"
+            case .disableSendLinks: "Screen links again"
+            case .markSecure: "Mark as secure"
+            case .unmarkSecure: "Remove secure"
+            case .setTemplate: "Set as template"
+            case .unsetTemplate: "Stop being a template"
+            case .completeSetup: "Mark setup as complete"
+            }
+        }
+    }
+
+    struct AssignableOperator: Sendable, Equatable {
+        let id: String
+        let name: String
+        let assigned: Bool
+    }
+
+    struct HistoryLine: Sendable, Equatable {
+        let action: String
+        let actor: String
+        let onBehalfOf: String?
+        let details: String
+        let at: Date
+    }
+
+    static func detail(_ model: DetailModel, csrfToken: String) -> Node<HTML.BodyContext> {
         func line(_ label: String, _ value: String?) -> Node<HTML.BodyContext> {
             .group(.element(named: "dt", text: label), .element(named: "dd", text: value ?? "—"))
         }
@@ -171,7 +218,80 @@ enum AccountsView {
                     line("Group", model.group),
                     line("Last activity", model.lastActivityAt.map { $0.formatted(date: .long, time: .shortened) }),
                     line("Send links", model.sendLinksEnabled ? "Enabled" : "Screened for 30 days after creation"),
-                 ]))
+                 ])),
+            accountCard(model, csrfToken: csrfToken),
+            .unwrap(model.history) { historyCard($0) }
         )
+    }
+
+    private static func disabledButton(_ text: String, reason: String, id: String) -> Node<HTML.BodyContext> {
+        .div(.class("disabled-action"),
+             .button(.class("button secondary"), .type(.button), .attribute(named: "disabled", value: "disabled"),
+                     .attribute(named: "aria-describedby", value: id), .text(text)),
+             .span(.class("hint"), .id(id), .text(reason)))
+    }
+
+    private static func accountCard(_ model: DetailModel, csrfToken: String) -> Node<HTML.BodyContext> {
+        .div(.class("card"),
+             .h2(.text("Account")),
+             .unwrap(model.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0)) },
+             .table(.class("controls"), .tbody(.forEach(model.controls) { control in
+                 .tr(.th(.attribute(named: "scope", value: "row"), .text(control.label)),
+                     .td(.text(control.value)),
+                     .td(control.state == .enabled
+                         ? .form(.method(.post), .action(control.path), Forms.csrfField(csrfToken),
+                                 .button(.class("button secondary"), .type(.submit), .text(control.buttonText)))
+                         : disabledButton(control.buttonText, reason: { if case .disabled(let why) = control.state { return why } else { return "" } }(),
+                                          id: "why-\(control.button.rawValue)")))
+             })),
+             .h3(.text("Nickname")),
+             .p(.class("hint"), .text("The business page address, /b/nickname, and the account's external ID. Unique among your accounts.")),
+             {
+                 switch model.nicknameState {
+                 case .enabled:
+                     return .form(.method(.post), .action(SiteURL.accountAction(uid: model.businessUID, action: "nickname").path), .novalidate(),
+                                  Forms.csrfField(csrfToken),
+                                  Forms.field(.init(name: "nickname", label: "Nickname", value: model.typedNickname, error: model.errors["nickname"],
+                                                    hint: "Lowercase letters, digits and hyphens. Leave empty to remove it.", autocomplete: "off", required: false)),
+                                  .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Save nickname"))))
+                 case .disabled(let why):
+                     return .group(.p(.text(model.nickname ?? "No nickname")), disabledButton("Change nickname", reason: why, id: "why-nickname"))
+                 }
+             }(),
+             .h3(.text("Operator assignments")),
+             {
+                 switch model.assignmentState {
+                 case .enabled:
+                     return .form(.method(.post), .action(SiteURL.accountAction(uid: model.businessUID, action: "assignments").path),
+                                  Forms.csrfField(csrfToken),
+                                  .fieldset(.class("permissions"),
+                                            .element(named: "legend", text: "Assigned operators"),
+                                            .forEach(model.operators) { op in
+                                                .div(.class("checkbox"),
+                                                     .input(.type(.checkbox), .id("assign-\(op.id)"), .name("operators[]"), .value(op.id), .checked(op.assigned)),
+                                                     .label(.for("assign-\(op.id)"), .text(op.name)))
+                                            }),
+                                  .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Save assignments"))))
+                 case .disabled(let why):
+                     return .group(.p(.text(model.operators.filter(\.assigned).map(\.name).joined(separator: ", ").nilIfEmpty ?? "Nobody is assigned.")),
+                                   disabledButton("Change assignments", reason: why, id: "why-assignments"))
+                 }
+             }()
+        )
+    }
+
+    private static func historyCard(_ lines: [HistoryLine]) -> Node<HTML.BodyContext> {
+        .div(.class("card"),
+             .h2(.text("History")),
+             .if(lines.isEmpty, .p(.class("hint"), .text("No operator has changed this account yet."))),
+             .if(!lines.isEmpty,
+                 .div(.class("table-wrap"), .table(
+                    .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("When")), .th(.attribute(named: "scope", value: "col"), .text("Who")),
+                               .th(.attribute(named: "scope", value: "col"), .text("What")))),
+                    .tbody(.forEach(lines) { line in
+                        .tr(.td(.text(line.at.formatted(date: .abbreviated, time: .shortened))),
+                            .td(.text(line.actor), .unwrap(line.onBehalfOf) { .small(.text(" (\($0) logged in as them)")) }),
+                            .td(.strong(.text(line.action)), .br(), .text(line.details)))
+                    })))))
     }
 }

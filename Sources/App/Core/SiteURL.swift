@@ -9,6 +9,7 @@ enum SiteURL: Equatable, Sendable {
     case signInCode
     case accounts
     case account(uid: String)
+    case accountAction(uid: String, action: String)
     case signInCodeResend
     case signInEnrol
     case profileSecondFactor
@@ -50,6 +51,7 @@ enum SiteURL: Equatable, Sendable {
         case .signInCode: "/sign-in/code"
         case .accounts: "/accounts"
         case .account(let uid): "/accounts/\(uid)"
+        case .accountAction(let uid, let action): "/accounts/\(uid)/\(action)"
         case .signInCodeResend: "/sign-in/code/resend"
         case .signInEnrol: "/sign-in/enrol"
         case .profileSecondFactor: "/profile/second-factor"
@@ -101,6 +103,7 @@ enum SiteURL: Equatable, Sendable {
         case .deletePartnerKitItem: ["partner-kit", ":itemId", "delete"]
         case .operatorDetail: ["operators", ":operatorId"]
         case .account: ["accounts", ":businessUid"]
+        case .accountAction(_, let action): ["accounts", ":businessUid", PathComponent(stringLiteral: action)]
         case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action)]
         default: path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }

@@ -1,0 +1,141 @@
+import Fluent
+import Foundation
+
+/// The Account tab's controls (seed 001 §3.6): lock, send links, secure, nickname, template,
+/// operator assignments, and marking setup complete. Each asks the policy about this account
+/// and writes one audit entry on it, which its History tab shows.
+enum AccountAdministration {
+    enum Toggle: String, CaseIterable, Sendable {
+        case lock, unlock
+        case enableSendLinks = "enable-send-links", disableSendLinks = "disable-send-links"
+        case markSecure = "mark-secure", unmarkSecure = "unmark-secure"
+        case setTemplate = "set-template", unsetTemplate = "unset-template"
+        case completeSetup = "complete-setup"
+
+        var permission: Permission {
+            switch self {
+            case .lock, .unlock: .accountLock
+            case .enableSendLinks, .disableSendLinks: .accountSendLinksEnable
+            case .markSecure, .unmarkSecure: .accountSecureSet
+            case .setTemplate, .unsetTemplate: .accountTemplateSet
+            case .completeSetup: .accountSetupComplete
+            }
+        }
+
+        /// The audit action, and the "before → after" line.
+        var action: String { "account.\(rawValue)" }
+    }
+
+    static func facts(_ account: Account, actor: Actor, on db: any Database) async throws -> AccountFacts {
+        try await AccessLoader.facts(for: account, actor: actor, on: db)
+    }
+
+    static func apply(_ toggle: Toggle, to account: Account, by actor: Actor, context: AuditContext, on db: any Database) async throws {
+        var facts = try await facts(account, actor: actor, on: db)
+        if toggle == .markSecure {
+            // Making an account secure takes the clearance its result needs.
+            facts = AccountFacts(id: facts.id, partnerID: facts.partnerID, groupLineage: facts.groupLineage, secure: true,
+                                 locked: facts.locked, setupCompleted: facts.setupCompleted, assignedToActor: facts.assignedToActor)
+        }
+        try OperatorAdministration.require(AccessPolicy.decide(actor, toggle.permission, .account(facts)))
+        let line: String
+        switch toggle {
+        case .lock, .unlock:
+            guard account.locked != (toggle == .lock) else { return }
+            account.locked = toggle == .lock
+            line = "locked: \(!account.locked ? "yes" : "no") → \(account.locked ? "yes" : "no")"
+        case .enableSendLinks, .disableSendLinks:
+            guard account.sendLinksEnabled != (toggle == .enableSendLinks) else { return }
+            account.sendLinksEnabled = toggle == .enableSendLinks
+            line = "send links: \(account.sendLinksEnabled ? "screened → enabled" : "enabled → screened")"
+        case .markSecure, .unmarkSecure:
+            guard account.secure != (toggle == .markSecure) else { return }
+            account.secure = toggle == .markSecure
+            line = "secure: \(!account.secure ? "yes" : "no") → \(account.secure ? "yes" : "no")"
+        case .setTemplate, .unsetTemplate:
+            guard account.isTemplate != (toggle == .setTemplate) else { return }
+            account.isTemplate = toggle == .setTemplate
+            line = "template: \(!account.isTemplate ? "yes" : "no") → \(account.isTemplate ? "yes" : "no")"
+        case .completeSetup:
+            guard !account.setupCompleted else { return }
+            account.setupCompleted = true
+            line = "setup: in setup → completed"
+        }
+        try await db.transaction { db in
+            try await account.update(on: db)
+            try await Audit.record(toggle.action, in: context, partnerID: account.partnerID, target: Audit.target(account), details: line, on: db)
+        }
+    }
+
+    /// Lowercase letters, digits and hyphens, 2 to 63 long, not starting or ending with a hyphen.
+    static func validateNickname(_ raw: String) -> Result<String, NicknameError> {
+        let value = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        let scalars = Array(value.unicodeScalars)
+        func allowed(_ scalar: Unicode.Scalar) -> Bool { ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "-" }
+        guard (2...63).contains(scalars.count), scalars.allSatisfy(allowed), scalars.first != "-", scalars.last != "-" else {
+            return .failure(NicknameError())
+        }
+        return .success(value)
+    }
+
+    /// Sets or clears (empty text) the nickname, unique among the partner's accounts.
+    static func setNickname(_ raw: String, on account: Account, by actor: Actor, context: AuditContext, on db: any Database) async throws {
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .accountNicknameEdit, .account(try await facts(account, actor: actor, on: db))))
+        var nickname: String? = nil
+        if !raw.trimmingCharacters(in: .whitespaces).isEmpty {
+            switch validateNickname(raw) {
+            case .success(let value): nickname = value
+            case .failure(let error): throw OperatorInput.Errors(fields: ["nickname": error.message])
+            }
+        }
+        guard nickname != account.nickname else { return }
+        if let nickname, try await Account.query(on: db).filter(\.$partnerID == account.partnerID).filter(\.$nickname == nickname)
+            .filter(\.$id != account.requireID()).count() > 0 {
+            throw OperatorInput.Errors(fields: ["nickname": "Another account already uses \(nickname)."])
+        }
+        let line = "nickname: \(account.nickname ?? "—") → \(nickname ?? "—")"
+        account.nickname = nickname
+        try await db.transaction { db in
+            try await account.update(on: db)
+            try await Audit.record("account.nickname-changed", in: context, partnerID: account.partnerID, target: Audit.target(account), details: line, on: db)
+        }
+    }
+
+    /// Replaces the operators assigned to the account with `operatorIDs` (the partner's own).
+    static func assign(_ operatorIDs: Set<UUID>, to account: Account, by actor: Actor, context: AuditContext, on db: any Database) async throws {
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .accountAssignmentsEdit, .account(try await facts(account, actor: actor, on: db))))
+        let operators = try await Operator.query(on: db).filter(\.$partner.$id == account.partnerID).all()
+        let names = Dictionary(uniqueKeysWithValues: operators.compactMap { op in op.id.map { ($0, op.name) } })
+        guard operatorIDs.allSatisfy({ names[$0] != nil }) else { throw PortalError.unknownReference("One of the operators does not exist.") }
+        let current = Set(try await AccountAssignment.query(on: db).filter(\.$accountID == account.requireID()).all().map(\.operatorID))
+        guard current != operatorIDs else { return }
+        func list(_ ids: Set<UUID>) -> String { ids.compactMap { names[$0] }.sorted().joined(separator: ", ").nilIfEmpty ?? "—" }
+        let line = "assigned: \(list(current)) → \(list(operatorIDs))"
+        try await db.transaction { db in
+            try await AccountAssignment.query(on: db).filter(\.$accountID == account.requireID()).delete()
+            for id in operatorIDs {
+                try await AccountAssignment(partnerID: account.partnerID, accountID: account.requireID(), operatorID: id).create(on: db)
+            }
+            try await Audit.record("account.assignments-changed", in: context, partnerID: account.partnerID, target: Audit.target(account), details: line, on: db)
+        }
+    }
+
+    /// The account's history: audit entries on it, newest first.
+    static func history(of account: Account, by actor: Actor, limit: Int = 100, on db: any Database) async throws -> [AuditEvent] {
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .accountHistoryView, .account(try await facts(account, actor: actor, on: db))))
+        return try await AuditEvent.query(on: db)
+            .filter(\.$partnerID == account.partnerID).filter(\.$targetType == "account")
+            .filter(\.$targetID == account.requireID().uuidString.lowercased())
+            .sort(\.$at, .descending).limit(limit).all()
+    }
+}
+
+struct NicknameError: Error, Sendable {
+    let message = "Use 2 to 63 lowercase letters, digits and hyphens, not starting or ending with a hyphen."
+}
+
+extension Audit {
+    static func target(_ account: Account) -> (type: String, id: String?, label: String) {
+        ("account", account.id?.uuidString.lowercased(), account.name)
+    }
+}

@@ -1,0 +1,76 @@
+@testable import App
+import Fluent
+import Foundation
+import Testing
+import Vapor
+
+@Suite struct AccountControlsTests {
+    private func makeAccount(_ portal: TestPortal, _ name: String = "Rosie's Bakery") async throws -> Account {
+        let account = Account(partnerID: try portal.partner.requireID(), name: name, email: "rosie@example.com", groupID: nil, secure: false)
+        try await account.create(on: portal.db)
+        return account
+    }
+
+    @Test func eachControlOfTheAccountTabChangesTheAccountAndLandsInItsHistory() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator(role: "admin-secure")
+            let sam = try await portal.makeOperator(email: "sam@example.com", name: "Sam", role: "support")
+            let account = try await makeAccount(portal)
+            let other = try await makeAccount(portal, "Other")
+            other.nickname = "taken"
+            try await other.update(on: portal.db)
+            let browser = try await portal.signIn()
+            let path = "/accounts/\(account.businessUID)"
+            let page = try await portal.visit(path, browser: browser)
+            let csrf = try #require(page.csrfToken)
+            for action in ["lock", "enable-send-links", "mark-secure", "set-template", "complete-setup"] {
+                let answer = try await portal.submit("\(path)/\(action)", ["csrf_token": csrf], browser: browser)
+                #expect(answer.headers.first(name: .location) == "\(path)?done=saved", "\(action)")
+            }
+            var stored = try #require(try await Account.find(account.id, on: portal.db))
+            #expect(stored.locked && stored.sendLinksEnabled && stored.secure && stored.isTemplate && stored.setupCompleted)
+
+            let bad = try await portal.submit("\(path)/nickname", ["nickname": "Not OK!", "csrf_token": csrf], browser: browser)
+            #expect(bad.status == .unprocessableEntity && bad.text.contains("lowercase letters"))
+            let clash = try await portal.submit("\(path)/nickname", ["nickname": "taken", "csrf_token": csrf], browser: browser)
+            #expect(clash.status == .unprocessableEntity && clash.text.contains("Another account already uses taken"))
+            #expect(try await portal.submit("\(path)/nickname", ["nickname": "rosies", "csrf_token": csrf], browser: browser).status == .seeOther)
+            _ = try await portal.submitMulti("\(path)/assignments", [("operators[]", try sam.requireID().uuidString), ("csrf_token", csrf)], browser: browser)
+            #expect(try await portal.submit("\(path)/unlock", ["csrf_token": csrf], browser: browser).status == .seeOther)
+            stored = try #require(try await Account.find(account.id, on: portal.db))
+            #expect(stored.nickname == "rosies" && !stored.locked)
+            #expect(try await AccountAssignment.query(on: portal.db).filter(\.$accountID == account.requireID()).all().map(\.operatorID) == [sam.id])
+
+            let shown = try await portal.visit(path, browser: browser)
+            #expect(shown.text.contains("History"))
+            #expect(shown.text.contains("nickname: — → rosies"))
+            #expect(shown.text.contains("assigned: — → Sam"))
+            #expect(shown.text.contains("locked: no → yes") && shown.text.contains("locked: yes → no"))
+            let actions = try await AccountAdministration.history(of: stored, by: AccessLoader.actor(for: try #require(Operator.query(on: portal.db).filter(\.$email == "ada@example.com").with(\.$grants).first()), on: portal.db), on: portal.db).map(\.action)
+            #expect(actions.first == "account.unlock" && actions.count == 8)
+        }
+    }
+
+    @Test func controlsTheOperatorMayNotUseAreDisabledWithTheReasonAndRefused() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator() // Admin without secure clearance
+            try await portal.makeOperator(email: "vi@example.com", name: "Vi", role: "viewer")
+            let account = try await makeAccount(portal)
+            let path = "/accounts/\(account.businessUID)"
+
+            let viewer = try await portal.signIn(email: "vi@example.com")
+            let page = try await portal.visit(path, browser: viewer)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("id=\"why-lock\"") && page.text.contains("id=\"why-nickname\""))
+            #expect(try await portal.submit("\(path)/lock", ["csrf_token": page.csrfToken ?? ""], browser: viewer).status == .forbidden)
+            #expect(try await Account.find(account.id, on: portal.db)?.locked == false)
+
+            // Marking secure needs secure clearance, even for an Admin.
+            let admin = try await portal.signIn()
+            let adminPage = try await portal.visit(path, browser: admin)
+            #expect(adminPage.text.contains("id=\"why-mark-secure\""))
+            #expect(try await portal.submit("\(path)/mark-secure", ["csrf_token": adminPage.csrfToken ?? ""], browser: admin).status == .forbidden)
+            #expect(try await portal.submit("\(path)/lock", ["csrf_token": adminPage.csrfToken ?? ""], browser: admin).status == .seeOther)
+        }
+    }
+}

@@ -73,4 +73,46 @@ import Vapor
             #expect(try await portal.submit("\(path)/lock", ["csrf_token": adminPage.csrfToken ?? ""], browser: admin).status == .seeOther)
         }
     }
+
+    @Test func theAPIListsFiltersAndChangesAccountsLikeThePages() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator(role: "admin-secure")
+            let vi = try await portal.makeOperator(email: "vi@example.com", name: "Vi", role: "viewer")
+            for index in 0..<7 { _ = try await makeAccount(portal, "Account \(index)") }
+            let bakery = try await makeAccount(portal, "Rosie's Bakery")
+            let api = try await portal.api(as: ada)
+
+            var names: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let page = try api.object(try await api.call(.GET, "/accounts?limit=3" + (cursor.map { "&cursor=\($0)" } ?? "")))
+                names += (page["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+                cursor = page["nextCursor"] as? String
+            } while cursor != nil
+            #expect(names.count == 8 && names == names.sorted())
+            let found = try api.object(try await api.call(.GET, "/accounts?q=bakery"))
+            #expect((found["items"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["Rosie's Bakery"])
+
+            let path = "/accounts/\(bakery.businessUID)"
+            let changed = try api.object(try await api.call(.PATCH, path, json: #"{"locked":true,"template":true,"nickname":"rosies","setupCompleted":true}"#))
+            #expect(changed["locked"] as? Bool == true && changed["template"] as? Bool == true && changed["nickname"] as? String == "rosies")
+            #expect(try await api.call(.PATCH, path, json: #"{"setupCompleted":false}"#).status == .conflict)
+            #expect(try await api.call(.PATCH, "/accounts/\(try await makeAccount(portal, "Other").businessUID)", json: #"{"nickname":"rosies"}"#).status == .conflict)
+            let locked = try api.object(try await api.call(.GET, "/accounts?locked=true"))
+            #expect((locked["items"] as? [[String: Any]])?.count == 1)
+
+            let assigned = try await api.call(.PUT, "\(path)/assignments", json: #"{"operatorIds":["\#(try vi.requireID().uuidString)"]}"#)
+            #expect(assigned.status == .ok)
+            #expect(try await api.call(.PUT, "\(path)/assignments", json: #"{"operatorIds":["\#(UUID().uuidString)"]}"#).status == .conflict)
+            let history = try api.array(try await api.call(.GET, "\(path)/history"))
+            #expect(history.first?["action"] as? String == "account.assignments-changed")
+            #expect(history.contains { ($0["details"] as? String) == "nickname: — → rosies" })
+
+            let viewer = try await portal.api(as: vi)
+            #expect(try await viewer.call(.PATCH, path, json: #"{"locked":false}"#).status == .forbidden)
+            let mine = try viewer.object(try await viewer.call(.GET, "/accounts?mine=true"))
+            #expect((mine["items"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["Rosie's Bakery"])
+            #expect(try await Account.find(bakery.id, on: portal.db)?.locked == true)
+        }
+    }
 }

@@ -43,6 +43,7 @@ import VaporTesting
         let path = "/" + route.path.map(\.description).joined(separator: "/")
         switch (route.method, path) {
         case (.PUT, "/api/v1/operators/:operatorId/grants"): return #"{"grants":[{"role":"viewer","scope":"all"}]}"#
+        case (.PUT, "/api/v1/accounts/:businessUid/assignments"): return #"{"operatorIds":[]}"#
         case (.PATCH, _), (.PUT, _), (.POST, _): return path.hasPrefix("/api/") ? "{}" : nil
         default: return nil
         }

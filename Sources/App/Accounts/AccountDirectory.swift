@@ -76,7 +76,9 @@ enum AccountDirectory {
         }
         let (keys, direction) = orderKeys(filter.sort)
         if let after {
-            let position = SQLQueryString("(SELECT \(unsafeRaw: keys.joined(separator: ", ")) FROM accounts WHERE id = \(bind: after) AND partner_id = \(bind: actor.partnerID))")
+            // The position is read only from an account the operator may view.
+            let visible = AccountVisibility.condition(for: actor, pathRanges: AccountVisibility.usesByteOrder(sql))
+            let position = SQLQueryString("(SELECT \(unsafeRaw: keys.joined(separator: ", ")) FROM accounts WHERE id = \(bind: after) AND \(visible))")
             query = query.where(SQLQueryString("(\(unsafeRaw: keys.joined(separator: ", "))) \(unsafeRaw: direction == .ascending ? ">" : "<") \(position)"))
         }
         for key in keys { query = query.orderBy(SQLIdentifier(key), direction) }

@@ -20,9 +20,105 @@ extension APIService {
         return .ok(.init(body: .json(Self.account(account))))
     }
 
+    func listAccounts(_ input: Operations.ListAccounts.Input) async throws -> Operations.ListAccounts.Output {
+        let request = try APIContext.current()
+        let actor = try await request.actor()
+        try request.enforce(AccountsController.mayList(actor) ? .allow : .deny(.missingPermission(.accountView)), permission: .accountView)
+        let query = input.query
+        if (query.q?.unicodeScalars.count ?? 0) > AccountDirectory.maxSearchLength { throw PortalError.badRequest("q: use at most 200 characters.") }
+        var filter = AccountDirectory.Filter()
+        filter.search = query.q ?? ""
+        filter.status = query.status.flatMap { AccountDirectory.Status(rawValue: $0.rawValue) }
+        filter.locked = query.locked
+        filter.setupCompleted = query.setupCompleted
+        filter.secure = query.secure
+        filter.template = query.template
+        filter.groupID = try query.group.map { try APIInput.uuid($0, field: "group") }
+        filter.mine = query.mine ?? false
+        filter.sort = query.sort.flatMap { AccountDirectory.Sort(rawValue: $0.rawValue) } ?? .name
+        let limit = query.limit ?? 50
+        guard (1...100).contains(limit) else { throw PortalError.badRequest("limit: give 1 to 100.") }
+        let after = try query.cursor.map { try APIInput.uuid($0, field: "cursor") }
+        let page = try await AccountDirectory.page(filter, for: actor, after: after, limit: limit, on: request.db)
+        let accounts = try await page.rows.isEmpty ? [] : Account.query(on: request.db).filter(\.$partnerID == actor.partnerID)
+            .filter(\.$id ~~ page.rows.map(\.id)).all()
+        let byID = Dictionary(uniqueKeysWithValues: accounts.compactMap { account in account.id.map { ($0, account) } })
+        return .ok(.init(body: .json(.init(items: page.rows.compactMap { byID[$0.id].map(Self.account) },
+                                           nextCursor: page.next?.uuidString.lowercased()))))
+    }
+
+    func updateAccount(_ input: Operations.UpdateAccount.Input) async throws -> Operations.UpdateAccount.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["locked", "sendLinksEnabled", "secure", "template", "setupCompleted"], in: request)
+        let actor = try await request.actor()
+        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: actor, on: request.db)
+        var toggles: [AccountAdministration.Toggle] = []
+        if let value = body.locked { toggles.append(value ? .lock : .unlock) }
+        if let value = body.sendLinksEnabled { toggles.append(value ? .enableSendLinks : .disableSendLinks) }
+        if let value = body.template { toggles.append(value ? .setTemplate : .unsetTemplate) }
+        if let value = body.setupCompleted {
+            guard value else {
+                throw PortalError(status: .conflict, title: "Setup is complete", detail: "setupCompleted: only true; an account does not go back into setup.")
+            }
+            toggles.append(.completeSetup)
+        }
+        // Secure last: marking it secure may take the account out of reach of the other changes.
+        if let value = body.secure { toggles.append(value ? .markSecure : .unmarkSecure) }
+        let nickname: String?? = APIContext.hasNull("nickname", in: request) ? .some(nil) : body.nickname.map { .some($0) }
+        // Every change is checked before any is made.
+        let facts = try await AccountAdministration.facts(account, actor: actor, on: request.db)
+        for toggle in toggles where toggle != .markSecure {
+            try request.enforce(AccessPolicy.decide(actor, toggle.permission, .account(facts)), permission: toggle.permission)
+        }
+        if let nickname {
+            try request.enforce(AccessPolicy.decide(actor, .accountNicknameEdit, .account(facts)), permission: .accountNicknameEdit)
+            if let value = nickname, case .failure(let error) = AccountAdministration.validateNickname(value) {
+                throw PortalError.badRequest("nickname: \(error.message)")
+            }
+        }
+        do {
+            if let nickname {
+                try await AccountAdministration.setNickname(nickname ?? "", on: account, by: actor, context: request.auditContext, on: request.db)
+            }
+            for toggle in toggles {
+                try await AccountAdministration.apply(toggle, to: account, by: actor, context: request.auditContext, on: request.db)
+            }
+        } catch let errors as OperatorInput.Errors {
+            throw PortalError(status: .conflict, title: "Nickname in use", detail: errors.summary)
+        }
+        return .ok(.init(body: .json(Self.account(account))))
+    }
+
+    func setAccountAssignments(_ input: Operations.SetAccountAssignments.Input) async throws -> Operations.SetAccountAssignments.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        let actor = try await request.actor()
+        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: actor, on: request.db)
+        let ids = try body.operatorIds.map { try APIInput.uuid($0, field: "operatorIds") }
+        guard Set(ids).count == ids.count else { throw PortalError.badRequest("operatorIds: list each operator once.") }
+        try await AccountAdministration.assign(Set(ids), to: account, by: actor, context: request.auditContext, on: request.db)
+        let assigned = try await AccountAssignment.query(on: request.db).filter(\.$accountID == account.requireID()).all()
+        return .ok(.init(body: .json(.init(operatorIds: assigned.map { $0.operatorID.uuidString.lowercased() }.sorted()))))
+    }
+
+    func getAccountHistory(_ input: Operations.GetAccountHistory.Input) async throws -> Operations.GetAccountHistory.Output {
+        let request = try APIContext.current()
+        let actor = try await request.actor()
+        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: actor, on: request.db)
+        let events = try await AccountAdministration.history(of: account, by: actor, on: request.db)
+        return .ok(.init(body: .json(events.map { event in
+            .init(action: event.action, actorId: event.actorID?.uuidString.lowercased(), actorName: event.actorName,
+                  onBehalfOf: event.impersonatorName, details: event.details, at: event.at)
+        })))
+    }
+
     static func account(_ account: Account) -> Components.Schemas.Account {
         .init(businessUid: account.businessUID, name: account.name, email: account.email,
               groupId: account.groupID?.uuidString.lowercased(), secure: account.secure, locked: account.locked,
-              setupCompleted: account.setupCompleted, createdAt: account.createdAt)
+              setupCompleted: account.setupCompleted, createdAt: account.createdAt,
+              nickname: account.nickname, phone: account.phone, ownerName: account.ownerName, plan: account.plan,
+              staffSlots: account.staffSlots, template: account.isTemplate, sendLinksEnabled: account.sendLinksEnabled,
+              lastActivityAt: account.lastActivityAt)
     }
 }

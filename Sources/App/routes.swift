@@ -58,6 +58,9 @@ func routes(_ app: Application) throws {
     }
     signedIn.post(SiteURL.accountAction(uid: "", action: "nickname").pathComponents, use: AccountsController.nickname)
     signedIn.post(SiteURL.accountAction(uid: "", action: "assignments").pathComponents, use: AccountsController.assignments)
+    signedIn.post(SiteURL.accountAction(uid: "", action: "tags").pathComponents, use: AccountsController.addTag)
+    signedIn.post(SiteURL.accountAction(uid: "", action: "remove-tag").pathComponents, use: AccountsController.removeTag)
+    signedIn.post(SiteURL.accountAction(uid: "", action: "notes").pathComponents, use: AccountsController.addNote)
     signedIn.get(SiteURL.groups.pathComponents, use: GroupsController.index)
     signedIn.post(SiteURL.groups.pathComponents, use: GroupsController.create)
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)

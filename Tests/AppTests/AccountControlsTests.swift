@@ -115,4 +115,44 @@ import Vapor
             #expect(try await Account.find(bakery.id, on: portal.db)?.locked == true)
         }
     }
+
+    @Test func tagsAndNotesOnThePageAndInTheAPIAreSearchableAndInTheHistory() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            try await portal.makeOperator(email: "vi@example.com", name: "Vi", role: "viewer")
+            let bakery = try await makeAccount(portal)
+            _ = try await makeAccount(portal, "Harbour Gym")
+            let path = "/accounts/\(bakery.businessUID)"
+            let browser = try await portal.signIn()
+            let page = try await portal.visit(path, browser: browser)
+            let csrf = try #require(page.csrfToken)
+            #expect(try await portal.submit("\(path)/tags", ["tag": "  VIP ", "csrf_token": csrf], browser: browser).status == .seeOther)
+            let bad = try await portal.submit("\(path)/tags", ["tag": "<b>", "csrf_token": csrf], browser: browser)
+            #expect(bad.status == .unprocessableEntity && bad.text.contains("letters, digits"))
+            let empty = try await portal.submit("\(path)/notes", ["note": "   ", "csrf_token": csrf], browser: browser)
+            #expect(empty.status == .unprocessableEntity)
+            #expect(try await portal.submit("\(path)/notes", ["note": "Called about <billing>", "csrf_token": csrf], browser: browser).status == .seeOther)
+            let shown = try await portal.visit(path, browser: browser)
+            #expect(shown.text.contains("<span class=\"badge\">vip</span>"))
+            #expect(shown.text.contains("Called about &lt;billing&gt;") && shown.text.contains("Ada Admin ·"))
+            #expect(shown.text.contains("tag: vip") && shown.text.contains("account.note-added"))
+
+            let list = try await portal.visit("/accounts?q=vip", browser: browser)
+            #expect(list.text.contains("Rosie&#39;s Bakery") || list.text.contains("Rosie's Bakery"))
+            #expect(!list.text.contains("Harbour Gym"))
+            #expect(!(try await portal.visit("/accounts?tag=vip", browser: browser)).text.contains("Harbour Gym"))
+
+            let api = try await portal.api(as: ada)
+            #expect(try api.array(try await api.call(.GET, "\(path)/notes")).first?["body"] as? String == "Called about <billing>")
+            let tags = try await api.call(.POST, "\(path)/tags", json: #"{"tag":"Restaurant"}"#)
+            #expect(tags.status == .ok && tags.text.contains("restaurant") && tags.text.contains("vip"))
+            #expect(try await api.call(.DELETE, "\(path)/tags/vip").status == .noContent)
+            #expect(try await AccountLabels.tags(of: bakery, on: portal.db) == ["restaurant"])
+            #expect(try await api.call(.POST, "\(path)/notes", json: #"{"body":"Second"}"#).status == .created)
+
+            let viewerAPI = try await portal.api(as: try #require(try await Operator.query(on: portal.db).filter(\.$email == "vi@example.com").first()))
+            #expect(try await viewerAPI.call(.POST, "\(path)/tags", json: #"{"tag":"x"}"#).status == .forbidden)
+            #expect(try await viewerAPI.call(.GET, "\(path)/tags").status == .ok)
+        }
+    }
 }

@@ -35,6 +35,7 @@ import VaporTesting
             "operatorId": try op.requireID().uuidString.lowercased(),
             "token": token.value,
             "itemId": try kitItem.requireID().uuidString.lowercased(),
+            "tag": "vip",
         ])
     }
 
@@ -44,6 +45,8 @@ import VaporTesting
         switch (route.method, path) {
         case (.PUT, "/api/v1/operators/:operatorId/grants"): return #"{"grants":[{"role":"viewer","scope":"all"}]}"#
         case (.PUT, "/api/v1/accounts/:businessUid/assignments"): return #"{"operatorIds":[]}"#
+        case (.POST, "/api/v1/accounts/:businessUid/tags"): return #"{"tag":"vip"}"#
+        case (.POST, "/api/v1/accounts/:businessUid/notes"): return #"{"body":"A note"}"#
         case (.PATCH, _), (.PUT, _), (.POST, _): return path.hasPrefix("/api/") ? "{}" : nil
         default: return nil
         }

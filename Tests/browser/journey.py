@@ -15,7 +15,11 @@ Then, with a second browser for the invited operator:
   b. the admin blocks the invitee while the invitee is signed in: the invitee's
      next request lands on sign-in; the admin unblocks them again;
   c. the admin logs in as the invitee (banner on every page naming both people)
-     and signs out as them, back on the operator's page as themselves.
+     and signs out as them, back on the operator's page as themselves;
+  d. the admin creates three client accounts through the API (with a token made by
+     `portal token create`), finds them on the Accounts page (header counts, search,
+     "My Accounts" after assigning themself to one), locks it, sets its nickname (a bad
+     one shows the field's error) and reads the account's History, newest first.
 Codes sent by email are read from the development mailbox (/dev/mailbox).
 
 Every distinct page is checked with axe-core (no "serious"/"critical"
@@ -31,6 +35,7 @@ Needs: pip install -r Tests/browser/requirements.txt (selenium, axe, pyotp), /us
 import argparse
 import base64
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -81,6 +86,7 @@ CODE_HEADING = "Enter your code"
 RECOVERY_HEADING = "Save your recovery codes"
 RECOVERY_CONTINUE = "I have saved them \u2014 continue"
 BLOCKED_NOTICE = "The operator was blocked and signed out everywhere."
+SAVED_NOTICE = "Saved."
 UNBLOCKED_NOTICE = "The operator was unblocked."
 
 # How /dev/mailbox shows an emailed sign-in code: "123456 is your <Partner> sign-in code".
@@ -98,6 +104,16 @@ AXE_BUNDLES = (  # (package, path of axe.min.js inside it)
     ("axe_selenium_python", "node_modules/axe-core/axe.min.js"),
     ("axe_playwright_python", "axe.min.js"),
 )
+
+# The client accounts the admin creates through the API, by name, and their emails.
+CLIENT_ACCOUNTS = {
+    "Rosie's Bakery": "rosie@bakery.example.com",
+    "Harbour Gym": "front-desk@harbourgym.example.com",
+    "Northwind Traders": "orders@northwind.example.com",
+}
+BAKERY = "Rosie's Bakery"
+BAKERY_NICKNAME = "rosies"
+BAD_NICKNAME = "Not OK!"
 
 DESKTOP = (1280, 900)
 MOBILE = (375, 800)
@@ -172,17 +188,46 @@ class Portal:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(workdir) / "server.log"
         self.process = None
+        self.env = dict(os.environ,
+                        SQLITE_PATH=str(Path(self.workdir) / "portal.sqlite"),
+                        PUBLIC_URL=self.base,
+                        LOG_LEVEL="notice")
 
     def start(self):
-        env = dict(os.environ,
-                   SQLITE_PATH=str(Path(self.workdir) / "portal.sqlite"),
-                   PUBLIC_URL=self.base,
-                   LOG_LEVEL="notice")
         self.log_file = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [self.binary, "serve", "--hostname", "127.0.0.1", "--port", str(self.port)],
-            cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
+            cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
             stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def cli(self, *args, timeout=60):
+        """Runs `portal ARGS...` on the running portal's data (same directory and environment)."""
+        return subprocess.run([self.binary, *args], cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def api_token(self, email, name):
+        """A new API token acting as the operator `email` of the default partner."""
+        made = self.cli("token", "create", "--partner", "default", "--operator", email, "--name", name)
+        check(made.returncode == 0, f"`portal token create` exited with {made.returncode}: {made.stderr.strip()}")
+        lines = made.stdout.strip().splitlines()
+        check(lines and lines[-1].startswith("opk_"), f"`portal token create` printed no token: {made.stdout!r}")
+        return lines[-1]
+
+    def api_post(self, path, body, token):
+        """POSTs `body` as JSON to /api/v1`path`; returns (status, the parsed answer)."""
+        request = urllib.request.Request(
+            self.base + "/api/v1" + path, data=json.dumps(body).encode("utf-8"), method="POST",
+            headers={"Content-Type": "application/json", "Accept": "application/json",
+                     "Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, text = response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode("utf-8", "replace")
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
 
     def log(self):
         try:
@@ -340,6 +385,42 @@ def alert_text(driver):
 
 def top_bar(driver):
     return driver.find_element(By.CSS_SELECTOR, "header.topbar").text
+
+
+def xpath_literal(text):
+    """`text` as an XPath string literal, whatever quotes it holds (e.g. "Rosie's Bakery")."""
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    return "concat(" + ", \"'\", ".join(f"'{part}'" for part in text.split("'")) + ")"
+
+
+def listed_accounts(driver):
+    """The account names in the client accounts table, top to bottom ([] when none match)."""
+    return [a.text.strip() for a in driver.find_elements(By.CSS_SELECTOR, "main table tbody tr td:first-child a")]
+
+
+def header_counts(driver):
+    """The client accounts header, {"Active": "0", "New": "3", ...}, and each count's link."""
+    counts, links = {}, {}
+    for stat in driver.find_elements(By.CSS_SELECTOR, "main a.stat"):
+        label = stat.find_element(By.CSS_SELECTOR, ".label").text.strip()
+        counts[label] = stat.find_element(By.CSS_SELECTOR, ".value").text.strip()
+        links[label] = stat.get_attribute("href")
+    return counts, links
+
+
+def scroll_into_view(driver, element):
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+
+
+def card(driver, title):
+    """The card of the main column whose heading is `title`."""
+    found = driver.find_elements(
+        By.XPATH, f"//main//div[contains(concat(' ', @class, ' '), ' card ')][h2[normalize-space()={xpath_literal(title)}]]")
+    check(found, f"no card headed {title!r} on {path_of(driver)}")
+    return found[0]
 
 
 class Authenticator:
@@ -510,6 +591,8 @@ class Journey:
         self.admin_codes_seen = 0  # sign-in codes emailed to the admin so far
         self.admin_code = None  # the one the current sign-in waits for
         self.invitee_secret = None
+        self.account_uids = {}  # client account name -> Business UID, from the API's answers
+        self.bakery_path = None  # /accounts/{businessUid} of Rosie's Bakery
 
     def run(self):
         s = self.steps
@@ -568,6 +651,7 @@ class Journey:
         self.invitee_journey()
         self.block_journey()
         self.login_as_journey()
+        self.accounts_journey()
 
     def invitee_journey(self):
         """a. invite -> accept -> enrol an authenticator app -> sign in with its code."""
@@ -613,6 +697,28 @@ class Journey:
         self.audit("home while logged in as", "18-logged-in-as")
         s.run("every page shows the banner while logged in as the invitee", self.banner_on_every_page)
         s.run("\"Sign out as\" returns the admin to the operator's page as themselves", self.sign_out_as)
+
+    def accounts_journey(self):
+        """d. client accounts: the list, search, My Accounts, and the account's own page."""
+        s = self.steps
+        if not s.run("the admin is on their own home page, signed in as themselves", self.admin_back_home):
+            return self.not_run("the client accounts journey")
+        if not s.run("three client accounts are created through the API with a token from the CLI", self.create_accounts):
+            return self.not_run("the client accounts journey")
+        if not s.run("the Accounts link lists the three accounts, all counted as New", self.accounts_list):
+            return self.not_run("the client accounts journey")
+        self.audit("client accounts", "19-accounts")
+        s.run("searching \"bakery\" lists only Rosie's Bakery; clearing the search lists all three", self.search_accounts)
+        if not s.run("Rosie's Bakery opens its page with business information and the Account card", self.open_bakery):
+            return self.not_run("the client accounts journey")
+        s.run("assigning the admin under \"Operator assignments\" saves and stays ticked", self.assign_admin)
+        s.run("\"My Accounts\" lists only Rosie's Bakery", self.my_accounts)
+        s.run("\"Lock account\" shows the account locked", self.lock_bakery)
+        s.run("the nickname \"rosies\" is saved", self.save_nickname)
+        s.run("a bad nickname shows the field's error and keeps the account page", self.bad_nickname)
+        self.audit("account with a nickname error", "21-account-nickname-error")
+        s.run("History lists the nickname, the lock and the assignment, newest first", self.account_history)
+        self.audit("account", "20-account")
 
     def not_run(self, what):
         print(f"      (the rest of {what} was not run)")
@@ -1020,6 +1126,222 @@ class Journey:
         check(d.find_elements(By.CSS_SELECTOR, "header form[action='/sign-out']"), "no \"Sign out\" of the admin's own")
         d.get(self.portal.base + "/")
         check(heading(d) == f"Welcome, {ADMIN_NAME}", f"home says {heading(d)!r}")
+
+
+    # d. Client accounts.
+
+    def admin_back_home(self):
+        """Whatever the journeys before left behind: not logged in as anyone, and signed in."""
+        d = self.driver
+        d.get(self.portal.base + "/")
+        banners = d.find_elements(By.CSS_SELECTOR, ".impersonation-banner form[action='/sign-out-as'] button")
+        if banners:
+            click_and_wait_for_new_page(d, banners[0])
+            d.get(self.portal.base + "/")
+        if pathname(d) == "/sign-in":
+            self.admin_signs_in_again()
+        self.expect_home()
+
+    def create_accounts(self):
+        token = self.portal.api_token(ADMIN_EMAIL, "Browser journey")
+        for name, email in CLIENT_ACCOUNTS.items():
+            status, answer = self.portal.api_post("/accounts", {"name": name, "email": email}, token)
+            check(status == 201, f"POST /api/v1/accounts for {name!r} answered {status}: {answer}")
+            check(isinstance(answer, dict) and answer.get("name") == name and answer.get("businessUid"),
+                  f"the new account {name!r} came back as {answer}")
+            check(answer.get("locked") is False and answer.get("setupCompleted") is False,
+                  f"the new account {name!r} is not unlocked and in setup: {answer}")
+            self.account_uids[name] = answer["businessUid"]
+        check(len(set(self.account_uids.values())) == len(CLIENT_ACCOUNTS), f"Business UIDs repeat: {self.account_uids}")
+        self.bakery_path = f"/accounts/{self.account_uids[BAKERY]}"
+
+    def accounts_list(self):
+        d = self.driver
+        link = wait(d).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "nav a[href='/accounts']")))
+        check(link.text.strip() == "Accounts", f"the navigation link to /accounts reads {link.text!r}")
+        click_and_wait_for_new_page(d, link)
+        check(path_of(d) == "/accounts", f"expected /accounts but was on {path_of(d)}")
+        check(heading(d) == "Client accounts", f"heading was {heading(d)!r}")
+        names = listed_accounts(d)
+        check(names == sorted(CLIENT_ACCOUNTS), f"the list shows {names}, not {sorted(CLIENT_ACCOUNTS)} by name")
+        for name, uid in self.account_uids.items():
+            link = d.find_element(By.XPATH, f"//main//table//a[normalize-space()={xpath_literal(name)}]")
+            href = urllib.parse.urlparse(link.get_attribute("href")).path
+            check(href == f"/accounts/{uid}", f"{name!r} links to {href}, not /accounts/{uid}")
+            row = link.find_element(By.XPATH, "./ancestor::tr").text
+            check(uid in row and "In setup" in row, f"the row of {name!r} reads {row!r}")
+        counts, links = header_counts(d)
+        check(counts == {"Active": "0", "New": "3", "Inactive": "0"}, f"the header counts are {counts}")
+        for label, href in links.items():
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(href or "").query)
+            check(query.get("status") == [label.lower()], f"the {label} count links to {href}")
+        check(not d.find_elements(By.CSS_SELECTOR, "main a[rel='next']"), "a \"Next page\" link with only three accounts")
+
+    def filter_accounts(self):
+        click_and_wait_for_new_page(self.driver, submit_button(self.driver, "Filter"))
+
+    def search_accounts(self):
+        d = self.driver
+        d.get(self.portal.base + "/accounts")
+        fill(d, "q", "bakery")
+        self.filter_accounts()
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(d.current_url).query)
+        check(query.get("q") == ["bakery"], f"the search is not in the address: {path_of(d)}")
+        check(listed_accounts(d) == [BAKERY], f"searching \"bakery\" lists {listed_accounts(d)}")
+        kept = d.find_element(By.NAME, "q").get_attribute("value")
+        check(kept == "bakery", f"the search field shows {kept!r} after searching")
+        counts, _ = header_counts(d)
+        check(counts.get("New") == "1", f"the header counts are {counts} while searching \"bakery\"")
+        fill(d, "q", "")
+        self.filter_accounts()
+        check(listed_accounts(d) == sorted(CLIENT_ACCOUNTS), f"with the search cleared the list shows {listed_accounts(d)}")
+
+    def open_bakery_from_list(self):
+        d = self.driver
+        link = wait(d).until(EC.element_to_be_clickable(
+            (By.XPATH, f"//main//table//a[normalize-space()={xpath_literal(BAKERY)}]")))
+        click_and_wait_for_new_page(d, link)
+        check(pathname(d) == self.bakery_path, f"expected {self.bakery_path} but was on {path_of(d)}")
+        check(heading(d) == BAKERY, f"heading was {heading(d)!r}")
+
+    def open_bakery(self):
+        d = self.driver
+        if pathname(d) != "/accounts":
+            d.get(self.portal.base + "/accounts")
+        self.open_bakery_from_list()
+        info = card(d, "Business information").text
+        for expected in (CLIENT_ACCOUNTS[BAKERY], self.account_uids[BAKERY]):
+            check(expected in info, f"Business information does not show {expected!r}: {info!r}")
+        lock = self.control(d, "Lock account")
+        check(lock == ("Not locked", "Lock account"), f"the \"Lock account\" row reads {lock}")
+        assignments = card(d, "Account").find_elements(By.XPATH, ".//h3[normalize-space()='Operator assignments']")
+        check(assignments, "the Account card has no \"Operator assignments\"")
+
+    @staticmethod
+    def control(driver, label):
+        """(what the row says now, its button's text) for a row of the Account card's controls."""
+        rows = driver.find_elements(By.XPATH, f"//main//table[contains(@class, 'controls')]//tr[th[normalize-space()={xpath_literal(label)}]]")
+        check(rows, f"the Account card has no row {label!r}")
+        cells = rows[0].find_elements(By.TAG_NAME, "td")
+        buttons = rows[0].find_elements(By.TAG_NAME, "button")
+        return cells[0].text.strip(), buttons[0].text.strip() if buttons else None
+
+    def assignment_box(self, name):
+        d = self.driver
+        labels = d.find_elements(
+            By.XPATH, f"//main//form[contains(@action, '/assignments')]//label[normalize-space()={xpath_literal(name)}]")
+        check(labels, f"no operator {name!r} to tick under \"Operator assignments\"")
+        box = d.find_element(By.ID, labels[0].get_attribute("for"))
+        check(box.get_attribute("name") == "operators[]", f"the box of {name!r} is named {box.get_attribute('name')!r}")
+        return labels[0], box
+
+    def expect_saved(self):
+        d = self.driver
+        check(path_of(d) == self.bakery_path + "?done=saved", f"after saving, on {path_of(d)}")
+        check(notice_text(d) == SAVED_NOTICE, f"the notice said {notice_text(d)!r}")
+
+    def assign_admin(self):
+        d = self.driver
+        if pathname(d) != self.bakery_path:
+            d.get(self.portal.base + self.bakery_path)
+        label, box = self.assignment_box(ADMIN_NAME)
+        check(not box.is_selected(), f"{ADMIN_NAME} is already ticked on a new account")
+        label.click()
+        check(box.is_selected(), f"clicking {ADMIN_NAME!r} did not tick it")
+        click_and_wait_for_new_page(d, submit_button(d, "Save assignments"))
+        self.expect_saved()
+        ticked = [d.find_element(By.CSS_SELECTOR, f"label[for='{box.get_attribute('id')}']").text.strip()
+                  for box in d.find_elements(By.CSS_SELECTOR, "main input[name='operators[]']") if box.is_selected()]
+        check(ticked == [ADMIN_NAME], f"after saving, the ticked operators are {ticked}")
+
+    def my_accounts(self):
+        d = self.driver
+        d.get(self.portal.base + self.bakery_path)
+        back = wait(d).until(EC.element_to_be_clickable((By.XPATH, "//main//a[normalize-space()='All accounts']")))
+        click_and_wait_for_new_page(d, back)
+        check(path_of(d) == "/accounts", f"\"All accounts\" led to {path_of(d)}")
+        mine = d.find_element(By.ID, "mine")
+        check(not mine.is_selected(), "\"My Accounts\" is ticked before choosing it")
+        d.find_element(By.CSS_SELECTOR, "main label[for='mine']").click()
+        check(mine.is_selected(), "clicking \"My Accounts\" did not tick it")
+        self.filter_accounts()
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(d.current_url).query)
+        check(query.get("mine") == ["1"], f"\"My Accounts\" is not in the address: {path_of(d)}")
+        check(listed_accounts(d) == [BAKERY], f"\"My Accounts\" lists {listed_accounts(d)}")
+        check(d.find_element(By.ID, "mine").is_selected(), "\"My Accounts\" is not ticked on the filtered list")
+
+    def lock_bakery(self):
+        d = self.driver
+        if pathname(d) == "/accounts" and BAKERY in listed_accounts(d):
+            self.open_bakery_from_list()
+        else:
+            d.get(self.portal.base + self.bakery_path)
+        click_and_wait_for_new_page(d, self.action_button("Lock account"))
+        self.expect_saved()
+        value, button = self.control(d, "Lock account")
+        check(value.startswith("Locked"), f"the \"Lock account\" row reads {value!r}")
+        check(button == "Unlock account", f"the \"Lock account\" row offers {button!r}")
+        badges = [b.text for b in d.find_elements(By.CSS_SELECTOR, "main .page-header .badge")]
+        check("Locked" in badges, f"the page header shows {badges}")
+
+    def save_nickname(self):
+        d = self.driver
+        if pathname(d) != self.bakery_path:
+            d.get(self.portal.base + self.bakery_path)
+        fill(d, "nickname", BAKERY_NICKNAME)
+        click_and_wait_for_new_page(d, submit_button(d, "Save nickname"))
+        self.expect_saved()
+        shown = d.find_element(By.NAME, "nickname").get_attribute("value")
+        check(shown == BAKERY_NICKNAME, f"the nickname field shows {shown!r}")
+        check(self.business_nickname() == BAKERY_NICKNAME, f"Business information shows the nickname {self.business_nickname()!r}")
+
+    def business_nickname(self):
+        found = card(self.driver, "Business information").find_elements(By.XPATH, ".//dt[normalize-space()='Nickname']/following-sibling::dd[1]")
+        return found[0].text.strip() if found else None
+
+    def bad_nickname(self):
+        d = self.driver
+        if pathname(d) != self.bakery_path:
+            d.get(self.portal.base + self.bakery_path)
+        fill(d, "nickname", BAD_NICKNAME)
+        click_and_wait_for_new_page(d, submit_button(d, "Save nickname"))
+        check(pathname(d) == self.bakery_path + "/nickname", f"after a bad nickname, on {path_of(d)}")
+        check(heading(d) == BAKERY, f"heading was {heading(d)!r}")
+        field = d.find_element(By.NAME, "nickname")
+        check(field.get_attribute("value") == BAD_NICKNAME, f"the typed nickname was not kept: {field.get_attribute('value')!r}")
+        check(field.get_attribute("aria-invalid") == "true", "the nickname field is not marked invalid")
+        described = (field.get_attribute("aria-describedby") or "").split()
+        errors = [d.find_element(By.ID, ref) for ref in described if "error" in ref]
+        check(errors, f"the nickname field is not tied to an error (aria-describedby={described})")
+        message = errors[0].text.strip()
+        check("lowercase letters" in message, f"the error said {message!r}")
+        check(self.business_nickname() == BAKERY_NICKNAME, f"Business information now shows {self.business_nickname()!r}")
+        check(card(d, "History"), "the page lost its History")
+        scroll_into_view(d, field)  # the audit's screenshot then shows the field with its error
+
+    def account_history(self):
+        d = self.driver
+        d.get(self.portal.base + self.bakery_path)
+        rows = card(d, "History").find_elements(By.CSS_SELECTOR, "tbody tr")
+        scroll_into_view(d, card(d, "History"))
+        save_screenshot(d, self.screenshots, f"20b-account-history-{DESKTOP[0]}x{DESKTOP[1]}.png")
+        entries = []
+        for row in rows:
+            cells = row.find_elements(By.TAG_NAME, "td")
+            action = cells[2].find_element(By.TAG_NAME, "strong").text.strip()
+            details = " ".join(cells[2].text.strip().splitlines()[1:]).strip()  # the line under the action
+            entries.append((action, details, cells[1].text.strip()))
+        expected = [
+            ("account.nickname-changed", f"nickname: \u2014 \u2192 {BAKERY_NICKNAME}"),
+            ("account.lock", "locked: no \u2192 yes"),
+            ("account.assignments-changed", f"assigned: \u2014 \u2192 {ADMIN_NAME}"),
+        ]
+        seen = [(action, text) for action, text, _ in entries]
+        check(len(entries) == len(expected), f"History has {len(entries)} entries, not {len(expected)}: {seen}")
+        for (action, text, who), (want_action, want_line) in zip(entries, expected):
+            check(action == want_action and want_line in text,
+                  f"History, newest first, is {seen}; expected {want_action} with {want_line!r} in this place")
+            check(who == ADMIN_NAME, f"History names {who!r} for {action}, not {ADMIN_NAME}")
 
 
 def expect_enrol(driver):

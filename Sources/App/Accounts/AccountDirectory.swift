@@ -35,6 +35,8 @@ enum AccountDirectory {
         var template: Bool?
         var groupID: UUID?
         var mine = false
+        /// Accounts carrying this tag.
+        var tag: String?
         var sort = Sort.name
     }
 
@@ -135,6 +137,9 @@ enum AccountDirectory {
                 AND g.path LIKE root.path || '%')
                 """))
         }
+        if let tag = filter.tag.flatMap(AccountLabels.normalizeTag) {
+            parts.append(SQLQueryString("id IN (SELECT t.account_id FROM account_tags t WHERE t.partner_id = \(bind: actor.partnerID) AND t.tag = \(bind: tag))"))
+        }
         if filter.mine {
             parts.append(SQLQueryString("id IN (SELECT a.account_id FROM account_assignments a WHERE a.operator_id = \(bind: actor.operatorID))"))
         }
@@ -145,7 +150,8 @@ enum AccountDirectory {
             parts.append(SQLQueryString("""
                 (LOWER(name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(email) LIKE \(bind: pattern) ESCAPE '\\' \
                 OR LOWER(COALESCE(owner_name, '')) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(nickname, '')) LIKE \(bind: pattern) ESCAPE '\\' \
-                OR COALESCE(phone, '') LIKE \(bind: pattern) ESCAPE '\\' OR business_uid = \(bind: filter.search.trimmingCharacters(in: .whitespaces)))
+                OR COALESCE(phone, '') LIKE \(bind: pattern) ESCAPE '\\' OR business_uid = \(bind: filter.search.trimmingCharacters(in: .whitespaces)) \
+                OR id IN (SELECT t.account_id FROM account_tags t WHERE t.partner_id = \(bind: actor.partnerID) AND t.tag LIKE \(bind: pattern) ESCAPE '\\'))
                 """))
         }
         return parts

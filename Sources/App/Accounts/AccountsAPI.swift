@@ -35,6 +35,7 @@ extension APIService {
         filter.template = query.template
         filter.groupID = try query.group.map { try APIInput.uuid($0, field: "group") }
         filter.mine = query.mine ?? false
+        filter.tag = query.tag
         filter.sort = query.sort.flatMap { AccountDirectory.Sort(rawValue: $0.rawValue) } ?? .name
         let limit = query.limit ?? 50
         guard (1...100).contains(limit) else { throw PortalError.badRequest("limit: give 1 to 100.") }
@@ -111,6 +112,56 @@ extension APIService {
             .init(action: event.action, actorId: event.actorID?.uuidString.lowercased(), actorName: event.actorName,
                   onBehalfOf: event.impersonatorName, details: event.details, at: event.at)
         })))
+    }
+
+    func listAccountTags(_ input: Operations.ListAccountTags.Input) async throws -> Operations.ListAccountTags.Output {
+        let request = try APIContext.current()
+        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: try await request.actor(), on: request.db)
+        return .ok(.init(body: .json(try await AccountLabels.tags(of: account, on: request.db))))
+    }
+
+    func addAccountTag(_ input: Operations.AddAccountTag.Input) async throws -> Operations.AddAccountTag.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        let actor = try await request.actor()
+        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: actor, on: request.db)
+        do {
+            try await AccountLabels.addTag(body.tag, to: account, by: actor, context: request.auditContext, on: request.db)
+        } catch let errors as OperatorInput.Errors {
+            throw PortalError.badRequest(errors.summary)
+        }
+        return .ok(.init(body: .json(try await AccountLabels.tags(of: account, on: request.db))))
+    }
+
+    func removeAccountTag(_ input: Operations.RemoveAccountTag.Input) async throws -> Operations.RemoveAccountTag.Output {
+        let request = try APIContext.current()
+        let actor = try await request.actor()
+        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: actor, on: request.db)
+        try await AccountLabels.removeTag(input.path.tag, from: account, by: actor, context: request.auditContext, on: request.db)
+        return .noContent(.init())
+    }
+
+    func listAccountNotes(_ input: Operations.ListAccountNotes.Input) async throws -> Operations.ListAccountNotes.Output {
+        let request = try APIContext.current()
+        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: try await request.actor(), on: request.db)
+        return .ok(.init(body: .json(try await AccountLabels.notes(of: account, on: request.db).map(Self.note))))
+    }
+
+    func addAccountNote(_ input: Operations.AddAccountNote.Input) async throws -> Operations.AddAccountNote.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        let actor = try await request.actor()
+        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: actor, on: request.db)
+        do {
+            let note = try await AccountLabels.addNote(body.body, to: account, by: actor, context: request.auditContext, on: request.db)
+            return .created(.init(body: .json(try Self.note(note))))
+        } catch let errors as OperatorInput.Errors {
+            throw PortalError.badRequest(errors.summary)
+        }
+    }
+
+    static func note(_ note: AccountNote) throws -> Components.Schemas.Note {
+        .init(id: try note.requireID().uuidString.lowercased(), author: note.authorName, body: note.body, createdAt: note.createdAt)
     }
 
     static func account(_ account: Account) -> Components.Schemas.Account {

@@ -60,6 +60,38 @@ enum AccountsController {
         return saved(request, account)
     }
 
+    static func addTag(_ request: Request) async throws -> Response {
+        struct Form: Content { var tag: String? }
+        let (account, actor) = try await target(request)
+        let form = try request.content.decode(Form.self)
+        do {
+            try await AccountLabels.addTag(form.tag ?? "", to: account, by: actor, context: request.auditContext, on: request.db)
+        } catch let errors as OperatorInput.Errors {
+            return try await detail(request, account: account, actor: actor, errors: errors, typedTag: form.tag ?? "", status: .unprocessableEntity)
+        }
+        return saved(request, account)
+    }
+
+    static func removeTag(_ request: Request) async throws -> Response {
+        struct Form: Content { var tag: String? }
+        let (account, actor) = try await target(request)
+        let form = try request.content.decode(Form.self)
+        try await AccountLabels.removeTag(form.tag ?? "", from: account, by: actor, context: request.auditContext, on: request.db)
+        return saved(request, account)
+    }
+
+    static func addNote(_ request: Request) async throws -> Response {
+        struct Form: Content { var note: String? }
+        let (account, actor) = try await target(request)
+        let form = try request.content.decode(Form.self)
+        do {
+            _ = try await AccountLabels.addNote(form.note ?? "", to: account, by: actor, context: request.auditContext, on: request.db)
+        } catch let errors as OperatorInput.Errors {
+            return try await detail(request, account: account, actor: actor, errors: errors, typedNote: form.note ?? "", status: .unprocessableEntity)
+        }
+        return saved(request, account)
+    }
+
     private static func target(_ request: Request) async throws -> (Account, Actor) {
         let actor = try await request.actor()
         let account = try await AccountService.viewable(businessUID: request.parameters.get("businessUid") ?? "", by: actor, on: request.db)
@@ -71,13 +103,17 @@ enum AccountsController {
     }
 
     private static func detail(_ request: Request, account: Account, actor: Actor, notice: String? = nil, errors: OperatorInput.Errors = .init(),
-                               typedNickname: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+                               typedNickname: String? = nil, typedTag: String = "", typedNote: String = "",
+                               status: HTTPResponseStatus = .ok) async throws -> Response {
         let facts = try await AccountAdministration.facts(account, actor: actor, on: request.db)
         let asSecure = AccountFacts(id: facts.id, partnerID: facts.partnerID, groupLineage: facts.groupLineage, secure: true,
                                     locked: facts.locked, setupCompleted: facts.setupCompleted, assignedToActor: facts.assignedToActor)
         func state(_ permission: Permission, on target: AccountFacts? = nil) -> AccountsView.Control.State {
-            if case .deny(let reason) = AccessPolicy.decide(actor, permission, .account(target ?? facts)) { return .disabled(reason.message) }
-            return .enabled
+            guard case .deny(let reason) = AccessPolicy.decide(actor, permission, .account(target ?? facts)) else { return .enabled }
+            if reason == .secureAccount, target != nil, !facts.secure {
+                return .disabled("Marking an account secure needs a role with secure clearance (a Secure role).")
+            }
+            return .disabled(reason.message)
         }
         let uid = account.businessUID
         func control(_ on: AccountAdministration.Toggle, _ off: AccountAdministration.Toggle, isOn: Bool, label: String, onText: String, offText: String) -> AccountsView.Control {
@@ -113,6 +149,9 @@ enum AccountsController {
             assignmentState: state(.accountAssignmentsEdit),
             operators: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), name: op.name, assigned: assigned.contains($0)) } },
             history: historyAllowed ? history.map { .init(action: $0.action, actor: $0.actorName, onBehalfOf: $0.impersonatorName, details: $0.details, at: $0.at) } : nil,
+            tags: try await AccountLabels.tags(of: account, on: request.db), tagState: state(.accountTagsEdit), typedTag: typedTag,
+            notes: try await AccountLabels.notes(of: account, on: request.db).map { .init(author: $0.authorName, body: $0.body, at: $0.createdAt) },
+            noteState: state(.accountNotesEdit), typedNote: typedNote,
             notice: notice, errors: errors)
         return await request.page(account.name, status: status, current: .accounts, content: AccountsView.detail(model, csrfToken: request.csrfToken))
     }
@@ -130,6 +169,7 @@ enum AccountsController {
         filter.template = flag("template")
         filter.groupID = text("group").flatMap(UUID.init(uuidString:))
         filter.mine = text("mine") == "1"
+        filter.tag = text("tag").map { String($0.prefix(AccountLabels.maxTagLength)) }
         filter.sort = text("sort").flatMap(AccountDirectory.Sort.init(rawValue:)) ?? .name
         return filter
     }

@@ -30,6 +30,7 @@ enum AccountsView {
         flag("template", filter.template)
         if let group = filter.groupID { items.append(("group", group.uuidString.lowercased())) }
         if filter.mine { items.append(("mine", "1")) }
+        if let tag = filter.tag { items.append(("tag", tag)) }
         if filter.sort != .name { items.append(("sort", filter.sort.rawValue)) }
         if let after { items.append(("after", after.uuidString.lowercased())) }
         var allowed = CharacterSet.alphanumerics
@@ -120,6 +121,8 @@ enum AccountsView {
             .div(.class("field"), .label(.for("sort"), .text("Sort")),
                  .select(.id("sort"), .attribute(named: "name", value: "sort"),
                          .forEach(AccountDirectory.Sort.allCases) { Forms.option(value: $0.rawValue, label: $0.title, selected: $0 == filter.sort) })),
+            .div(.class("field"), .label(.for("tag"), .text("Tag")),
+                 .input(.id("tag"), .name("tag"), .type(.text), .value((filter.tag ?? "").attributeEscaped))),
             .div(.class("field checkbox"),
                  .input(.type(.checkbox), .id("mine"), .name("mine"), .value("1"), .checked(filter.mine)),
                  .label(.for("mine"), .text("My Accounts"))),
@@ -151,6 +154,12 @@ enum AccountsView {
         var operators: [AssignableOperator]
         /// Nil when the operator may not see the history.
         var history: [HistoryLine]?
+        var tags: [String]
+        var tagState: Control.State
+        var typedTag: String
+        var notes: [NoteLine]
+        var noteState: Control.State
+        var typedNote: String
         var notice: String?
         var errors: OperatorInput.Errors
     }
@@ -183,6 +192,12 @@ enum AccountsView {
         let id: String
         let name: String
         let assigned: Bool
+    }
+
+    struct NoteLine: Sendable, Equatable {
+        let author: String
+        let body: String
+        let at: Date
     }
 
     struct HistoryLine: Sendable, Equatable {
@@ -218,7 +233,9 @@ enum AccountsView {
                     line("Group", model.group),
                     line("Last activity", model.lastActivityAt.map { $0.formatted(date: .long, time: .shortened) }),
                     line("Send links", model.sendLinksEnabled ? "Enabled" : "Screened for 30 days after creation"),
-                 ])),
+                 ]),
+                 tagsSection(model, csrfToken: csrfToken),
+                 notesSection(model, csrfToken: csrfToken)),
             accountCard(model, csrfToken: csrfToken),
             .unwrap(model.history) { historyCard($0) }
         )
@@ -277,6 +294,59 @@ enum AccountsView {
                                    disabledButton("Change assignments", reason: why, id: "why-assignments"))
                  }
              }()
+        )
+    }
+
+    private static func tagsSection(_ model: DetailModel, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .h3(.text("Tags")),
+            .if(model.tags.isEmpty, .p(.class("hint"), .text("No tags yet."))),
+            .ul(.class("tags"), .forEach(model.tags) { tag in
+                .li(.span(.class("badge"), .text(tag)),
+                    .if(model.tagState == .enabled,
+                        .form(.method(.post), .action(SiteURL.accountAction(uid: model.businessUID, action: "remove-tag").path), .class("inline"),
+                              Forms.csrfField(csrfToken), .input(.type(.hidden), .name("tag"), .value(tag.attributeEscaped)),
+                              .button(.class("button link"), .type(.submit), .ariaLabel("Remove tag \(tag)".attributeEscaped), .text("Remove")))))
+            }),
+            {
+                switch model.tagState {
+                case .enabled:
+                    return .form(.class("inline-form"), .method(.post), .action(SiteURL.accountAction(uid: model.businessUID, action: "tags").path), .novalidate(),
+                                 Forms.csrfField(csrfToken),
+                                 Forms.field(.init(name: "tag", label: "New tag", value: model.typedTag, error: model.errors["tag"], autocomplete: "off")),
+                                 .button(.class("button secondary"), .type(.submit), .text("Add tag")))
+                case .disabled(let why):
+                    return disabledButton("Add tag", reason: why, id: "why-tags")
+                }
+            }()
+        )
+    }
+
+    private static func notesSection(_ model: DetailModel, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .h3(.text("Internal notes")),
+            {
+                switch model.noteState {
+                case .enabled:
+                    return .form(.method(.post), .action(SiteURL.accountAction(uid: model.businessUID, action: "notes").path), .novalidate(),
+                                 Forms.csrfField(csrfToken),
+                                 .div(.class("field"),
+                                      .label(.for("field-note"), .text("New note")),
+                                      .textarea(.id("field-note"), .name("note"), .attribute(named: "rows", value: "3"),
+                                                .attribute(named: "aria-invalid", value: model.errors["note"] == nil ? nil : "true"),
+                                                .attribute(named: "aria-describedby", value: model.errors["note"] == nil ? "field-note-hint" : "field-note-hint field-note-error"),
+                                                .text(model.typedNote)),
+                                      .div(.class("hint"), .id("field-note-hint"), .text("Seen by your team only, never by the client.")),
+                                      .unwrap(model.errors["note"]) { .div(.class("error"), .id("field-note-error"), .text($0)) }),
+                                 .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Add note"))))
+                case .disabled(let why):
+                    return disabledButton("Add note", reason: why, id: "why-notes")
+                }
+            }(),
+            .if(model.notes.isEmpty, .p(.class("hint"), .text("No notes yet."))),
+            .ul(.class("notes"), .forEach(model.notes) { note in
+                .li(.p(.text(note.body)), .small(.text("\(note.author) · \(note.at.formatted(date: .abbreviated, time: .shortened))")))
+            })
         )
     }
 

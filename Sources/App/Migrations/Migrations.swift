@@ -16,5 +16,6 @@ enum PortalMigrations {
         AddSecondFactorAndImpersonation(),
         CreatePartnerKit(),
         AddAccountDetails(),
+        CreateAccountTagsAndNotes(),
     ]
 }

@@ -1,0 +1,113 @@
+import Fluent
+import Foundation
+
+/// A label on an account, for searching and filtering ("vip", "restaurant").
+final class AccountTag: Model, @unchecked Sendable {
+    static let schema = "account_tags"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "partner_id") var partnerID: UUID
+    @Field(key: "account_id") var accountID: UUID
+    @Field(key: "tag") var tag: String
+
+    init() {}
+
+    init(partnerID: UUID, accountID: UUID, tag: String) {
+        self.partnerID = partnerID
+        self.accountID = accountID
+        self.tag = tag
+    }
+}
+
+/// An internal note on an account, shared by the partner's team; never shown to the client.
+final class AccountNote: Model, @unchecked Sendable {
+    static let schema = "account_notes"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "partner_id") var partnerID: UUID
+    @Field(key: "account_id") var accountID: UUID
+    @OptionalField(key: "author_id") var authorID: UUID?
+    /// Copied in, so the note still reads right after its author is removed.
+    @Field(key: "author_name") var authorName: String
+    @Field(key: "body") var body: String
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    init(partnerID: UUID, accountID: UUID, authorID: UUID?, authorName: String, body: String, createdAt: Date) {
+        self.partnerID = partnerID
+        self.accountID = accountID
+        self.authorID = authorID
+        self.authorName = authorName
+        self.body = body
+        self.createdAt = createdAt
+    }
+}
+
+/// Adding and removing tags, and writing notes, each decided by the policy and recorded.
+enum AccountLabels {
+    static let maxTagLength = 40
+    static let maxTagsPerAccount = 50
+    static let maxNoteLength = 4000
+
+    /// Lowercase, trimmed, inner spaces kept; letters, digits, spaces, "-" and "_".
+    static func normalizeTag(_ raw: String) -> String? {
+        let tag = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        guard (1...maxTagLength).contains(tag.unicodeScalars.count),
+              tag.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || " -_".unicodeScalars.contains($0) })
+        else { return nil }
+        return tag
+    }
+
+    static func tags(of account: Account, on db: any Database) async throws -> [String] {
+        try await AccountTag.query(on: db).filter(\.$partnerID == account.partnerID).filter(\.$accountID == account.requireID())
+            .sort(\.$tag).all().map(\.tag)
+    }
+
+    static func addTag(_ raw: String, to account: Account, by actor: Actor, context: AuditContext, on db: any Database) async throws {
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .accountTagsEdit, .account(try await AccountAdministration.facts(account, actor: actor, on: db))))
+        guard let tag = normalizeTag(raw) else {
+            throw OperatorInput.Errors(fields: ["tag": "Use 1 to \(maxTagLength) letters, digits, spaces, hyphens or underscores."])
+        }
+        let existing = try await tags(of: account, on: db)
+        guard !existing.contains(tag) else { return }
+        guard existing.count < maxTagsPerAccount else { throw OperatorInput.Errors(fields: ["tag": "An account has at most \(maxTagsPerAccount) tags."]) }
+        try await db.transaction { db in
+            try await AccountTag(partnerID: account.partnerID, accountID: account.requireID(), tag: tag).create(on: db)
+            try await Audit.record("account.tag-added", in: context, partnerID: account.partnerID, target: Audit.target(account), details: "tag: \(tag)", on: db)
+        }
+    }
+
+    static func removeTag(_ raw: String, from account: Account, by actor: Actor, context: AuditContext, on db: any Database) async throws {
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .accountTagsEdit, .account(try await AccountAdministration.facts(account, actor: actor, on: db))))
+        guard let tag = normalizeTag(raw) else { return }
+        try await db.transaction { db in
+            let removed = try await AccountTag.query(on: db).filter(\.$accountID == account.requireID()).filter(\.$tag == tag).count()
+            guard removed > 0 else { return }
+            try await AccountTag.query(on: db).filter(\.$accountID == account.requireID()).filter(\.$tag == tag).delete()
+            try await Audit.record("account.tag-removed", in: context, partnerID: account.partnerID, target: Audit.target(account), details: "tag: \(tag)", on: db)
+        }
+    }
+
+    static func notes(of account: Account, on db: any Database) async throws -> [AccountNote] {
+        try await AccountNote.query(on: db).filter(\.$partnerID == account.partnerID).filter(\.$accountID == account.requireID())
+            .sort(\.$createdAt, .descending).limit(200).all()
+    }
+
+    static func addNote(_ raw: String, to account: Account, by actor: Actor, context: AuditContext, now: Date = Date(),
+                        on db: any Database) async throws -> AccountNote {
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .accountNotesEdit, .account(try await AccountAdministration.facts(account, actor: actor, on: db))))
+        let body = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !body.isEmpty, body.unicodeScalars.count <= maxNoteLength else {
+            throw OperatorInput.Errors(fields: ["note": "Write 1 to \(maxNoteLength) characters."])
+        }
+        let note = AccountNote(partnerID: account.partnerID, accountID: try account.requireID(), authorID: context.actor.id,
+                               authorName: context.actor.name, body: body, createdAt: now)
+        try await db.transaction { db in
+            try await note.create(on: db)
+            try await Audit.record("account.note-added", in: context, partnerID: account.partnerID, target: Audit.target(account),
+                                   details: "note: " + String(body.prefix(200)), now: now, on: db)
+        }
+        return note
+    }
+}

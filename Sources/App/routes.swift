@@ -52,6 +52,8 @@ func routes(_ app: Application) throws {
     }
     signedIn.post(SiteURL.signOutAs.pathComponents, use: OperatorsController.signOutAs)
     signedIn.get(SiteURL.accounts.pathComponents, use: AccountsController.index)
+    signedIn.get(SiteURL.newAccount.pathComponents, use: AccountsController.new)
+    signedIn.post(SiteURL.accounts.pathComponents, use: AccountsController.create)
     signedIn.get(SiteURL.account(uid: "").pathComponents, use: AccountsController.show)
     for toggle in AccountAdministration.Toggle.allCases {
         signedIn.post(SiteURL.accountAction(uid: "", action: toggle.rawValue).pathComponents, use: AccountsController.toggle(toggle))

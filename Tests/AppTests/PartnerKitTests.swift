@@ -69,6 +69,16 @@ import VaporTesting
         }
     }
 
+    @Test func anyAddressTheSchemaAcceptsIsAccepted() async throws {
+        try await TestPortal.run { portal in
+            let admin = try await portal.api(as: try await portal.makeOperator())
+            // Found by schemathesis: mixed-case scheme, non-ASCII host, a backslash in the path.
+            let body = #"{"title": "\u00a2\u00ae\u009di\ud9e5\udf12k", "url": "HtTp://\ud83c\udffb\u00e2$\u010d\u0120/\udb3e\udea5q\\\u00a3"}"#
+            let response = try await admin.call(.POST, "/partner-kit", json: body)
+            #expect(response.status == .created, "\(response.text)")
+        }
+    }
+
     @Test func marketingCannotAddOrDeleteThroughTheAPIButAdminCan() async throws {
         try await TestPortal.run { portal in
             let admin = try await portal.api(as: try await portal.makeOperator())

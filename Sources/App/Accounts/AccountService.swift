@@ -8,11 +8,26 @@ enum AccountService {
         var email: String
         var groupID: UUID?
         var secure: Bool
+        var ownerName: String? = nil
+        var phone: String? = nil
+        /// Create from this template account: its plan, staff slots, tags and group.
+        var templateUID: String? = nil
     }
 
-    static func create(_ input: NewAccount, by actor: Actor, on db: any Database) async throws -> Account {
+    /// Creates an account, blank or from a template, with everything in one transaction.
+    /// Field problems come back together as `OperatorInput.Errors`.
+    static func create(_ input: NewAccount, by actor: Actor, context: AuditContext = .system, on db: any Database) async throws -> Account {
+        var template: Account? = nil
+        if let uid = input.templateUID, !uid.isEmpty {
+            try OperatorAdministration.require(AccessPolicy.decideAnywhere(actor, [.accountsCreateFromTemplate]))
+            guard let found = try await Account.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$businessUID == uid)
+                .filter(\.$isTemplate == true).first(),
+                  AccessPolicy.decide(actor, .accountView, .account(try await AccessLoader.facts(for: found, actor: actor, on: db))).isAllowed
+            else { throw PortalError.unknownReference("There is no template with this Business UID.") }
+            template = found
+        }
         var group: AccountGroup? = nil
-        if let groupID = input.groupID {
+        if let groupID = input.groupID ?? template?.groupID {
             guard let found = try await GroupService.find(groupID, partnerID: actor.partnerID, on: db) else {
                 throw PortalError.unknownReference("The group does not exist.")
             }
@@ -21,23 +36,49 @@ enum AccountService {
         let target: Target = try group.map { .group(try AccessLoader.facts(for: $0)) } ?? .partner(actor.partnerID)
         try OperatorAdministration.require(AccessPolicy.decide(actor, .accountsCreate, target))
 
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.unicodeScalars.count), input.name.unicodeScalars.count <= 200,
-              !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
-        else { throw PortalError.badRequest("name: use 1 to 200 characters, without control characters.") }
-        let email: String
+        var errors = OperatorInput.Errors()
+        var name = "", email = ""
+        switch OperatorInput.name(input.name) {
+        case .success(let value): name = value
+        case .failure(let message): errors.fields["name"] = message
+        }
         switch OperatorInput.email(input.email) {
         case .success(let value): email = value
-        case .failure(let message): throw PortalError.badRequest("email: \(message)")
+        case .failure(let message): errors.fields["email"] = message
         }
+        var ownerName: String? = nil
+        if let raw = input.ownerName, !raw.trimmingCharacters(in: .whitespaces).isEmpty {
+            switch OperatorInput.name(raw) {
+            case .success(let value): ownerName = value
+            case .failure(let message): errors.fields["ownerName"] = message
+            }
+        }
+        let phone = OperatorInput.phone(input.phone.flatMap { $0.isEmpty ? nil : $0 }, errors: &errors)
+        guard errors.isEmpty else { throw errors }
+
         let account = Account(partnerID: actor.partnerID, name: name, email: email, groupID: group?.id, secure: input.secure)
+        account.ownerName = ownerName
+        account.phone = phone
+        if let template {
+            account.plan = template.plan
+            account.staffSlots = template.staffSlots
+        }
         if input.secure {
             // Marking an account secure needs clearance, as does every act on a secure account.
             let facts = AccountFacts(id: try account.requireID(), partnerID: actor.partnerID, groupLineage: group?.lineage ?? [],
                                      secure: true, locked: false, setupCompleted: false, assignedToActor: false)
             try OperatorAdministration.require(AccessPolicy.decide(actor, .accountSecureSet, .account(facts)))
         }
-        try await account.create(on: db)
+        let origin = template.map { "from the template \($0.name) (\($0.businessUID))" } ?? "blank"
+        let templateTags = try await template.asyncFlatMap { try await AccountLabels.tags(of: $0, on: db) } ?? []
+        try await db.transaction { db in
+            try await account.create(on: db)
+            for tag in templateTags {
+                try await AccountTag(partnerID: actor.partnerID, accountID: account.requireID(), tag: tag).create(on: db)
+            }
+            try await Audit.record("account.created", in: context, partnerID: actor.partnerID, target: Audit.target(account),
+                                   details: origin, on: db)
+        }
         return account
     }
 

@@ -6,12 +6,16 @@ extension APIService {
     func createAccount(_ input: Operations.CreateAccount.Input) async throws -> Operations.CreateAccount.Output {
         let request = try APIContext.current()
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
-        try APIContext.refuseNulls(for: ["groupId", "secure"], in: request)
-        let account = try await AccountService.create(
-            .init(name: body.name, email: body.email, groupID: try body.groupId.map { try APIInput.uuid($0, field: "groupId") },
-                  secure: body.secure ?? false),
-            by: try await request.actor(), on: request.db)
-        return .created(.init(body: .json(Self.account(account))))
+        try APIContext.refuseNulls(for: ["groupId", "secure", "ownerName", "phone", "templateUid"], in: request)
+        do {
+            let account = try await AccountService.create(
+                .init(name: body.name, email: body.email, groupID: try body.groupId.map { try APIInput.uuid($0, field: "groupId") },
+                      secure: body.secure ?? false, ownerName: body.ownerName, phone: body.phone, templateUID: body.templateUid),
+                by: try await request.actor(), context: request.auditContext, on: request.db)
+            return .created(.init(body: .json(Self.account(account))))
+        } catch let errors as OperatorInput.Errors {
+            throw PortalError.badRequest(errors.summary)
+        }
     }
 
     func getAccount(_ input: Operations.GetAccount.Input) async throws -> Operations.GetAccount.Output {
@@ -26,6 +30,7 @@ extension APIService {
         try request.enforce(AccountsController.mayList(actor) ? .allow : .deny(.missingPermission(.accountView)), permission: .accountView)
         let query = input.query
         if (query.q?.unicodeScalars.count ?? 0) > AccountDirectory.maxSearchLength { throw PortalError.badRequest("q: use at most 200 characters.") }
+        if (query.tag?.unicodeScalars.count ?? 0) > AccountLabels.maxTagLength { throw PortalError.badRequest("tag: use at most 40 characters.") }
         var filter = AccountDirectory.Filter()
         filter.search = query.q ?? ""
         filter.status = query.status.flatMap { AccountDirectory.Status(rawValue: $0.rawValue) }

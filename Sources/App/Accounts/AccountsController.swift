@@ -20,8 +20,71 @@ enum AccountsController {
         let model = AccountsView.ListModel(
             filter: filter, counts: try await counts, rows: try await page.rows, next: try await page.next,
             isFirstPage: after == nil, groupNames: paths,
-            groupOptions: paths.sorted { $0.value < $1.value }.map { .init(id: $0.key.uuidString.lowercased(), label: $0.value) })
+            groupOptions: paths.sorted { $0.value < $1.value }.map { .init(id: $0.key.uuidString.lowercased(), label: $0.value) },
+            mayCreate: mayCreate(actor))
         return await request.page("Client accounts", current: .accounts, content: AccountsView.list(model))
+    }
+
+    struct NewForm: Content {
+        var name: String?
+        var email: String?
+        var ownerName: String?
+        var phone: String?
+        var group: String?
+        var template: String?
+        var secure: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, email, phone, group, template, secure
+            case ownerName = "owner_name"
+        }
+    }
+
+    static func mayCreate(_ actor: Actor) -> Bool {
+        actor.isActive && actor.grants.contains { $0.role.permissions.contains(.accountsCreate) }
+    }
+
+    static func new(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
+        try request.enforce(mayCreate(actor) ? .allow : .deny(.missingPermission(.accountsCreate)), permission: .accountsCreate)
+        return try await newForm(request, actor: actor, form: .init(template: try? request.query.get(String.self, at: "template")))
+    }
+
+    static func create(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
+        let form = try request.content.decode(NewForm.self)
+        do {
+            let account = try await AccountService.create(
+                .init(name: form.name ?? "", email: form.email ?? "", groupID: form.group.flatMap(UUID.init(uuidString:)), secure: form.secure == "1",
+                      ownerName: form.ownerName, phone: form.phone, templateUID: form.template.flatMap { $0.isEmpty ? nil : $0 }),
+                by: actor, context: request.auditContext, on: request.db)
+            return request.redirect(to: SiteURL.account(uid: account.businessUID).path + "?done=saved", redirectType: .normal)
+        } catch let errors as OperatorInput.Errors {
+            return try await newForm(request, actor: actor, form: form, errors: errors, status: .unprocessableEntity)
+        } catch let error as PortalError where [.conflict, .forbidden].contains(error.status) {
+            return try await newForm(request, actor: actor, form: form, message: error.detail, status: error.status)
+        }
+    }
+
+    private static func newForm(_ request: Request, actor: Actor, form: NewForm, errors: OperatorInput.Errors = .init(), message: String? = nil,
+                                status: HTTPResponseStatus = .ok) async throws -> Response {
+        let groups = try await GroupService.visible(to: actor, on: request.db)
+        let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
+        var templates: [AccountsView.Option] = []
+        if AccessPolicy.decideAnywhere(actor, [.accountsCreateFromTemplate]).isAllowed {
+            var filter = AccountDirectory.Filter()
+            filter.template = true
+            templates = try await AccountDirectory.page(filter, for: actor, limit: 100, on: request.db).rows
+                .map { .init(id: $0.businessUID, label: $0.name) }
+        }
+        let model = AccountsView.NewModel(
+            name: form.name ?? "", email: form.email ?? "", ownerName: form.ownerName ?? "", phone: form.phone ?? "",
+            group: form.group ?? "", template: form.template ?? "", secure: form.secure == "1",
+            groupOptions: groups.compactMap { group in group.id.map { .init(id: $0.uuidString.lowercased(), label: GroupService.displayPath(group, in: all).joined(separator: " › ")) } },
+            templateOptions: templates,
+            mayMarkSecure: actor.grants.contains { $0.role.secureClearance && $0.role.permissions.contains(.accountSecureSet) },
+            errors: errors, message: message)
+        return await request.page("New account", status: status, current: .accounts, content: AccountsView.new(model, csrfToken: request.csrfToken))
     }
 
     static func show(_ request: Request) async throws -> Response {

@@ -16,6 +16,7 @@ enum AccountsView {
         var isFirstPage: Bool
         var groupNames: [UUID: String]
         var groupOptions: [Option]
+        var mayCreate: Bool
     }
 
     /// The query string of `filter`, to link to another page or status of the same list.
@@ -43,7 +44,8 @@ enum AccountsView {
         let filter = model.filter
         return .group(
             .div(.class("page-header"),
-                 .div(.h1(.text("Client accounts")), .p(.text("Every account you may see, with what needs attention.")))),
+                 .div(.h1(.text("Client accounts")), .p(.text("Every account you may see, with what needs attention."))),
+                 .if(model.mayCreate, .a(.class("button primary"), .href(SiteURL.newAccount.path), .text("New account")))),
             .div(.class("grid"),
                  .forEach(AccountDirectory.Status.allCases) { status in
                      .a(.class("stat"), .href((SiteURL.accounts.path + query(filter, status: .some(status))).attributeEscaped),
@@ -127,6 +129,54 @@ enum AccountsView {
                  .input(.type(.checkbox), .id("mine"), .name("mine"), .value("1"), .checked(filter.mine)),
                  .label(.for("mine"), .text("My Accounts"))),
             .button(.class("button secondary"), .type(.submit), .text("Filter"))
+        )
+    }
+
+    struct NewModel: Sendable {
+        var name: String
+        var email: String
+        var ownerName: String
+        var phone: String
+        var group: String
+        var template: String
+        var secure: Bool
+        var groupOptions: [Option]
+        var templateOptions: [Option]
+        var mayMarkSecure: Bool
+        var errors: OperatorInput.Errors
+        var message: String?
+    }
+
+    static func new(_ model: NewModel, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text("New account")), .p(.text("Blank, or from a template: its plan, staff slots, tags and group are copied; never staff, activity, notes or history."))),
+                 .a(.class("button secondary"), .href(SiteURL.accounts.path), .text("All accounts"))),
+            .form(.class("card"), .method(.post), .action(SiteURL.accounts.path), .novalidate(),
+                  Forms.csrfField(csrfToken),
+                  Forms.errorSummary(model.message ?? (model.errors.isEmpty ? nil : "Correct the fields marked below.")),
+                  .if(!model.templateOptions.isEmpty,
+                      .div(.class("field"), .label(.for("field-template"), .text("Template")),
+                           .select(.id("field-template"), .attribute(named: "name", value: "template"),
+                                   Forms.option(value: "", label: "None: a blank account", selected: model.template.isEmpty),
+                                   .forEach(model.templateOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.template) }))),
+                  Forms.field(.init(name: "name", label: "Business name", value: model.name, error: model.errors["name"], autocomplete: "organization")),
+                  Forms.field(.init(name: "owner_name", label: "Owner's name (optional)", value: model.ownerName, error: model.errors["ownerName"],
+                                    autocomplete: "name", required: false)),
+                  Forms.field(.init(name: "email", label: "Owner's email", type: .email, value: model.email, error: model.errors["email"],
+                                    hint: "The owner signs in with this address.", autocomplete: "email")),
+                  Forms.field(.init(name: "phone", label: "Phone (optional)", type: .tel, value: model.phone, error: model.errors["phone"],
+                                    autocomplete: "tel", required: false)),
+                  .if(!model.groupOptions.isEmpty,
+                      .div(.class("field"), .label(.for("field-group"), .text("Group")),
+                           .select(.id("field-group"), .attribute(named: "name", value: "group"),
+                                   Forms.option(value: "", label: "No group (or the template's)", selected: model.group.isEmpty),
+                                   .forEach(model.groupOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.group) }))),
+                  .if(model.mayMarkSecure,
+                      .div(.class("field checkbox"),
+                           .input(.type(.checkbox), .id("field-secure"), .name("secure"), .value("1"), .checked(model.secure)),
+                           .label(.for("field-secure"), .text("Secure: only operators with a Secure role may act on it")))),
+                  .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Create account"))))
         )
     }
 

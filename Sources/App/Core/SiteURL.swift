@@ -8,6 +8,7 @@ enum SiteURL: Equatable, Sendable {
     case signOut
     case signInCode
     case accounts
+    case newAccount
     case account(uid: String)
     case accountAction(uid: String, action: String)
     case signInCodeResend
@@ -50,6 +51,7 @@ enum SiteURL: Equatable, Sendable {
         case .signOut: "/sign-out"
         case .signInCode: "/sign-in/code"
         case .accounts: "/accounts"
+        case .newAccount: "/accounts/new"
         case .account(let uid): "/accounts/\(uid)"
         case .accountAction(let uid, let action): "/accounts/\(uid)/\(action)"
         case .signInCodeResend: "/sign-in/code/resend"

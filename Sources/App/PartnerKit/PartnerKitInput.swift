@@ -109,8 +109,10 @@ enum PartnerKitInput {
     static func isLink(_ url: String) -> Bool {
         let scalars = Array(url.unicodeScalars)
         guard scalars.count <= maxURLLength else { return false }
-        let head = String(String.UnicodeScalarView(scalars.prefix(8).map(asciiLowercased)))
-        let schemeLength = head.hasPrefix("https://") ? 8 : head.hasPrefix("http://") ? 7 : 0
+        // Compared scalar by scalar: as Characters, "http://" followed by a combining mark or an
+        // emoji modifier would not start with "http://" (the mark joins the slash).
+        let head = scalars.prefix(8).map(asciiLowercased)
+        let schemeLength = head.starts(with: "https://".unicodeScalars) ? 8 : head.starts(with: "http://".unicodeScalars) ? 7 : 0
         guard schemeLength > 0 else { return false }
         let rest = scalars.dropFirst(schemeLength)
         func forbidden(_ scalar: Unicode.Scalar) -> Bool { scalar.value <= 0x20 || (0x7F...0x9F).contains(scalar.value) }

@@ -717,7 +717,7 @@ class Journey:
         s.run("the nickname \"rosies\" is saved", self.save_nickname)
         s.run("a bad nickname shows the field's error and keeps the account page", self.bad_nickname)
         self.audit("account with a nickname error", "21-account-nickname-error")
-        s.run("History lists the nickname, the lock and the assignment, newest first", self.account_history)
+        s.run("History lists the nickname, the lock, the assignment and the creation, newest first", self.account_history)
         self.audit("account", "20-account")
 
     def not_run(self, what):
@@ -1335,6 +1335,7 @@ class Journey:
             ("account.nickname-changed", f"nickname: \u2014 \u2192 {BAKERY_NICKNAME}"),
             ("account.lock", "locked: no \u2192 yes"),
             ("account.assignments-changed", f"assigned: \u2014 \u2192 {ADMIN_NAME}"),
+            ("account.created", "blank"),
         ]
         seen = [(action, text) for action, text, _ in entries]
         check(len(entries) == len(expected), f"History has {len(entries)} entries, not {len(expected)}: {seen}")

@@ -95,9 +95,7 @@ enum GroupService {
     }
 
     static func validateName(_ raw: String) throws -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(name.unicodeScalars.count), raw.unicodeScalars.count <= 100,
-              !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        guard let name = DisplayText.trimmed(raw), raw.unicodeScalars.count <= 100, !DisplayText.hasControl(raw)
         else { throw PortalError.badRequest("name: use 1 to 100 characters, without control characters.") }
         return name
     }

@@ -17,11 +17,10 @@ enum OperatorInput {
     }
 
     static func name(_ raw: String) -> Checked {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { return .failure("Enter a name.") }
+        if DisplayText.hasControl(raw) { return .failure("Remove the control characters.") }
+        guard let name = DisplayText.trimmed(raw) else { return .failure("Enter a name.") }
         // Counted in code points, as JSON Schema's maxLength counts them.
         if raw.unicodeScalars.count > 200 { return .failure("Use at most 200 characters.") }
-        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return .failure("Remove the control characters.") }
         return .success(name)
     }
 

@@ -78,7 +78,7 @@ enum PartnerKitInput {
 
     /// 1 to 200 code points without control characters, not only spaces; stored trimmed.
     private static func check(title raw: String, into invalid: inout Invalid) -> String {
-        let title = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = DisplayText.trimmed(raw) ?? ""
         if title.isEmpty {
             invalid.fields["title"] = "Enter a title."
         } else if raw.unicodeScalars.count > maxTitleLength {

@@ -62,8 +62,7 @@ enum RoleService {
     }
 
     private static func validate(_ input: Input, partnerID: UUID, excluding: UUID?, on db: any Database) async throws -> String {
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(name.unicodeScalars.count), !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        guard let name = DisplayText.trimmed(input.name), input.name.unicodeScalars.count <= 100, !DisplayText.hasControl(input.name) else {
             throw PortalError.badRequest("name: use 1 to 100 characters.")
         }
         guard input.description.unicodeScalars.count <= 500 else { throw PortalError.badRequest("description: use at most 500 characters.") }

@@ -27,6 +27,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(BenchCommands(), as: "bench")
     app.asyncCommands.use(MailCommands(), as: "mail")
     app.asyncCommands.use(TOTPCommands(), as: "totp")
+    app.asyncCommands.use(HistoryCommands(), as: "history")
 }
 
 private func configureDatabase(_ app: Application, storage: AppConfig.Storage) throws {

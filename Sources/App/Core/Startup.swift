@@ -22,6 +22,7 @@ public enum Startup {
                 app.logger.warning("No transport for \(channels.joined(separator: " and ")): those messages are kept in the development mailbox at /dev/mailbox, which anyone who can reach this server can read. Set SMTP_HOST and SMS_WEBHOOK_URL in production.")
             }
             app.lifecycle.use(DeliveryWorker(transports: transports, retryCap: config.deliveryRetryCap))
+            app.lifecycle.use(HistoryRetentionJob())
         }
     }
 

@@ -92,6 +92,12 @@ public struct AccountFacts: Sendable, Hashable {
     public let setupCompleted: Bool
     /// Whether the asking operator is among the account's assigned operators.
     public let assignedToActor: Bool
+
+    /// The same account once marked secure.
+    var markedSecure: AccountFacts {
+        AccountFacts(id: id, partnerID: partnerID, groupLineage: groupLineage, secure: true, locked: locked,
+                     setupCompleted: setupCompleted, assignedToActor: assignedToActor)
+    }
 }
 
 public struct GroupFacts: Sendable, Hashable {

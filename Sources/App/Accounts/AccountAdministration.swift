@@ -30,14 +30,14 @@ enum AccountAdministration {
         try await AccessLoader.facts(for: account, actor: actor, on: db)
     }
 
+    /// Whether `actor` may use `toggle` on the account. Making an account secure takes the
+    /// clearance the secure account will need.
+    static func decide(_ toggle: Toggle, by actor: Actor, on facts: AccountFacts) -> Decision {
+        AccessPolicy.decide(actor, toggle.permission, .account(toggle == .markSecure ? facts.markedSecure : facts))
+    }
+
     static func apply(_ toggle: Toggle, to account: Account, by actor: Actor, context: AuditContext, on db: any Database) async throws {
-        var facts = try await facts(account, actor: actor, on: db)
-        if toggle == .markSecure {
-            // Making an account secure takes the clearance its result needs.
-            facts = AccountFacts(id: facts.id, partnerID: facts.partnerID, groupLineage: facts.groupLineage, secure: true,
-                                 locked: facts.locked, setupCompleted: facts.setupCompleted, assignedToActor: facts.assignedToActor)
-        }
-        try OperatorAdministration.require(AccessPolicy.decide(actor, toggle.permission, .account(facts)))
+        try OperatorAdministration.require(decide(toggle, by: actor, on: try await facts(account, actor: actor, on: db)))
         let line: String
         switch toggle {
         case .lock, .unlock:

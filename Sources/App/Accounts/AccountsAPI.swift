@@ -27,7 +27,7 @@ extension APIService {
     func listAccounts(_ input: Operations.ListAccounts.Input) async throws -> Operations.ListAccounts.Output {
         let request = try APIContext.current()
         let actor = try await request.actor()
-        try request.enforce(AccountsController.mayList(actor) ? .allow : .deny(.missingPermission(.accountView)), permission: .accountView)
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountView]), permission: .accountView)
         let query = input.query
         if (query.q?.unicodeScalars.count ?? 0) > AccountDirectory.maxSearchLength { throw PortalError.badRequest("q: use at most 200 characters.") }
         if (query.tag?.unicodeScalars.count ?? 0) > AccountLabels.maxTagLength { throw PortalError.badRequest("tag: use at most 40 characters.") }
@@ -74,8 +74,8 @@ extension APIService {
         let nickname: String?? = APIContext.hasNull("nickname", in: request) ? .some(nil) : body.nickname.map { .some($0) }
         // Every change is checked before any is made.
         let facts = try await AccountAdministration.facts(account, actor: actor, on: request.db)
-        for toggle in toggles where toggle != .markSecure {
-            try request.enforce(AccessPolicy.decide(actor, toggle.permission, .account(facts)), permission: toggle.permission)
+        for toggle in toggles {
+            try request.enforce(AccountAdministration.decide(toggle, by: actor, on: facts), permission: toggle.permission)
         }
         if let nickname {
             try request.enforce(AccessPolicy.decide(actor, .accountNicknameEdit, .account(facts)), permission: .accountNicknameEdit)

@@ -3,14 +3,9 @@ import Vapor
 
 /// `/accounts` (the client accounts list) and `/accounts/:businessUid` (one account).
 enum AccountsController {
-    /// Whether the operator may see any account at all (and so the list).
-    static func mayList(_ actor: Actor) -> Bool {
-        actor.isActive && actor.grants.contains { $0.role.allPermissions.contains(.accountView) }
-    }
-
     static func index(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
-        try request.enforce(mayList(actor) ? .allow : .deny(.missingPermission(.accountView)), permission: .accountView)
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountView]), permission: .accountView)
         let filter = try Self.filter(from: request)
         let after = (try? request.query.get(String.self, at: "after")).flatMap(UUID.init(uuidString:))
         async let page = AccountDirectory.page(filter, for: actor, after: after, on: request.db)
@@ -21,7 +16,7 @@ enum AccountsController {
             filter: filter, counts: try await counts, rows: try await page.rows, next: try await page.next,
             isFirstPage: after == nil, groupNames: paths,
             groupOptions: paths.sorted { $0.value < $1.value }.map { .init(id: $0.key.uuidString.lowercased(), label: $0.value) },
-            mayCreate: mayCreate(actor))
+            mayCreate: AccessPolicy.decideAnywhere(actor, [.accountsCreate]).isAllowed)
         return await request.page("Client accounts", current: .accounts, content: AccountsView.list(model))
     }
 
@@ -40,13 +35,9 @@ enum AccountsController {
         }
     }
 
-    static func mayCreate(_ actor: Actor) -> Bool {
-        actor.isActive && actor.grants.contains { $0.role.permissions.contains(.accountsCreate) }
-    }
-
     static func new(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
-        try request.enforce(mayCreate(actor) ? .allow : .deny(.missingPermission(.accountsCreate)), permission: .accountsCreate)
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountsCreate]), permission: .accountsCreate)
         return try await newForm(request, actor: actor, form: .init(template: try? request.query.get(String.self, at: "template")))
     }
 
@@ -169,19 +160,18 @@ enum AccountsController {
                                typedNickname: String? = nil, typedTag: String = "", typedNote: String = "",
                                status: HTTPResponseStatus = .ok) async throws -> Response {
         let facts = try await AccountAdministration.facts(account, actor: actor, on: request.db)
-        let asSecure = AccountFacts(id: facts.id, partnerID: facts.partnerID, groupLineage: facts.groupLineage, secure: true,
-                                    locked: facts.locked, setupCompleted: facts.setupCompleted, assignedToActor: facts.assignedToActor)
-        func state(_ permission: Permission, on target: AccountFacts? = nil) -> AccountsView.Control.State {
-            guard case .deny(let reason) = AccessPolicy.decide(actor, permission, .account(target ?? facts)) else { return .enabled }
-            if reason == .secureAccount, target != nil, !facts.secure {
+        func state(_ decision: Decision, markingSecure: Bool = false) -> AccountsView.Control.State {
+            guard case .deny(let reason) = decision else { return .enabled }
+            if markingSecure, reason == .secureAccount {
                 return .disabled("Marking an account secure needs a role with secure clearance (a Secure role).")
             }
             return .disabled(reason.message)
         }
+        func state(_ permission: Permission) -> AccountsView.Control.State { state(AccessPolicy.decide(actor, permission, .account(facts))) }
         let uid = account.businessUID
         func control(_ on: AccountAdministration.Toggle, _ off: AccountAdministration.Toggle, isOn: Bool, label: String, onText: String, offText: String) -> AccountsView.Control {
             .init(label: label, value: isOn ? onText : offText, button: isOn ? off : on, path: SiteURL.accountAction(uid: uid, action: (isOn ? off : on).rawValue).path,
-                  state: state(on.permission, on: (isOn ? off : on) == .markSecure ? asSecure : nil))
+                  state: state(AccountAdministration.decide(isOn ? off : on, by: actor, on: facts), markingSecure: (isOn ? off : on) == .markSecure))
         }
         var controls: [AccountsView.Control] = [
             control(.lock, .unlock, isOn: account.locked, label: "Lock account", onText: "Locked: the owner and staff cannot sign in", offText: "Not locked"),

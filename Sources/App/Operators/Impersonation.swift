@@ -73,8 +73,8 @@ enum Impersonation {
     static func end(session: PortalSession, why: String, ip: String, now: Date = Date(), on db: any Database) async throws {
         guard let impersonatorID = session.impersonatorID else { return }
         let targetID = session.$operator.id
-        let target = try await Operator.find(targetID, on: db)
-        let impersonator = try await Operator.find(impersonatorID, on: db)
+        let target = try await Operator.query(on: db).filter(\.$id == targetID).filter(\.$partner.$id == session.partnerID).first()
+        let impersonator = try await Operator.query(on: db).filter(\.$id == impersonatorID).filter(\.$partner.$id == session.partnerID).first()
         try await db.transaction { db in
             session.$operator.id = impersonatorID
             session.impersonatorID = nil
@@ -90,8 +90,8 @@ enum Impersonation {
     /// Revokes an API token made by logging in as someone.
     static func endToken(_ tokenID: UUID, why: String, ip: String, now: Date = Date(), on db: any Database) async throws {
         guard let token = try await APIToken.find(tokenID, on: db), let impersonatorID = token.impersonatorID else { return }
-        let target = try await Operator.find(token.$operator.id, on: db)
-        let impersonator = try await Operator.find(impersonatorID, on: db)
+        let target = try await Operator.query(on: db).filter(\.$id == token.$operator.id).filter(\.$partner.$id == token.partnerID).first()
+        let impersonator = try await Operator.query(on: db).filter(\.$id == impersonatorID).filter(\.$partner.$id == token.partnerID).first()
         try await db.transaction { db in
             try await token.delete(on: db)
             try await recordEnd(target: target, targetID: token.$operator.id, impersonator: impersonator, partnerID: token.partnerID,

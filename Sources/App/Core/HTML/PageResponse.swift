@@ -29,7 +29,7 @@ enum Navigation {
     static func items(for request: Request, current: SiteURL?) async -> [LayoutModel.NavItem] {
         guard request.signedIn != nil, let actor = try? await request.actor() else { return [] }
         var items: [LayoutModel.NavItem] = [.init(title: "Home", url: SiteURL.home.path, isCurrent: current == .home)]
-        if AccountsController.mayList(actor) {
+        if AccessPolicy.decideAnywhere(actor, [.accountView]).isAllowed {
             items.append(.init(title: "Accounts", url: SiteURL.accounts.path, isCurrent: current == .accounts))
         }
         if RolesController.mayRead(actor) {

@@ -47,13 +47,13 @@ enum AccountService {
         case .failure(let message): errors.fields["email"] = message
         }
         var ownerName: String? = nil
-        if let raw = input.ownerName, !raw.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let raw = input.ownerName {
             switch OperatorInput.name(raw) {
             case .success(let value): ownerName = value
             case .failure(let message): errors.fields["ownerName"] = message
             }
         }
-        let phone = OperatorInput.phone(input.phone.flatMap { $0.isEmpty ? nil : $0 }, errors: &errors)
+        let phone = OperatorInput.phone(input.phone, errors: &errors)
         guard errors.isEmpty else { throw errors }
 
         let account = Account(partnerID: actor.partnerID, name: name, email: email, groupID: group?.id, secure: input.secure)

@@ -47,7 +47,7 @@ enum AccountsController {
         do {
             let account = try await AccountService.create(
                 .init(name: form.name ?? "", email: form.email ?? "", groupID: form.group.flatMap(UUID.init(uuidString:)), secure: form.secure == "1",
-                      ownerName: form.ownerName, phone: form.phone, templateUID: form.template.flatMap { $0.isEmpty ? nil : $0 }),
+                      ownerName: form.ownerName?.nilIfBlank, phone: form.phone?.nilIfBlank, templateUID: form.template.flatMap { $0.isEmpty ? nil : $0 }),
                 by: actor, context: request.auditContext, on: request.db)
             return request.redirect(to: SiteURL.account(uid: account.businessUID).path + "?done=saved", redirectType: .normal)
         } catch let errors as OperatorInput.Errors {

@@ -37,7 +37,3 @@ extension Request {
         set { storage[AnonymousCSRFKey.self] = newValue }
     }
 }
-
-extension String {
-    var nilIfEmpty: String? { isEmpty ? nil : self }
-}

@@ -31,3 +31,10 @@ enum DisplayText {
         return String(view)
     }
 }
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+
+    /// A form field left empty or holding only white space means "not given"; the API has no such rule.
+    var nilIfBlank: String? { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : self }
+}

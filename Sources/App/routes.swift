@@ -23,6 +23,9 @@ func routes(_ app: Application) throws {
     browser.get(SiteURL.setup(token: "").pathComponents, use: SetupController.show)
     browser.post(SiteURL.setup(token: "").pathComponents, use: SetupController.submit)
 
+    browser.get(SiteURL.accountUserSetup(token: "").pathComponents, use: AccountUserSetupController.show)
+    browser.post(SiteURL.accountUserSetup(token: "").pathComponents, use: AccountUserSetupController.submit)
+
     browser.get(SiteURL.devMailbox.pathComponents, use: MailboxController.index)
 
     let signedIn = browser.grouped(RequireSignedIn())
@@ -54,15 +57,28 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.accounts.pathComponents, use: AccountsController.index)
     signedIn.get(SiteURL.newAccount.pathComponents, use: AccountsController.new)
     signedIn.post(SiteURL.accounts.pathComponents, use: AccountsController.create)
-    signedIn.get(SiteURL.account(uid: "").pathComponents, use: AccountsController.show)
-    for toggle in AccountAdministration.Toggle.allCases {
-        signedIn.post(SiteURL.accountAction(uid: "", action: toggle.rawValue).pathComponents, use: AccountsController.toggle(toggle))
+    signedIn.get(SiteURL.accountsExport.pathComponents, use: AccountsController.export)
+    signedIn.post(SiteURL.accountsBulk.pathComponents, use: AccountsController.bulk)
+    for tab in AccountPageView.Tab.allCases {
+        signedIn.get(tab == .business ? SiteURL.account(uid: "").pathComponents : SiteURL.accountAction(uid: "", action: tab.rawValue).pathComponents,
+                     use: AccountPageController.show(tab))
     }
-    signedIn.post(SiteURL.accountAction(uid: "", action: "nickname").pathComponents, use: AccountsController.nickname)
-    signedIn.post(SiteURL.accountAction(uid: "", action: "assignments").pathComponents, use: AccountsController.assignments)
-    signedIn.post(SiteURL.accountAction(uid: "", action: "tags").pathComponents, use: AccountsController.addTag)
-    signedIn.post(SiteURL.accountAction(uid: "", action: "remove-tag").pathComponents, use: AccountsController.removeTag)
-    signedIn.post(SiteURL.accountAction(uid: "", action: "notes").pathComponents, use: AccountsController.addNote)
+    for toggle in AccountAdministration.Toggle.allCases {
+        signedIn.post(SiteURL.accountAction(uid: "", action: toggle.rawValue).pathComponents, use: AccountPageController.toggle(toggle))
+    }
+    let accountForms: [(String, @Sendable (Request) async throws -> Response)] = [
+        ("nickname", AccountPageController.nickname), ("assignments", AccountPageController.assignments),
+        ("group", AccountPageController.group), ("reset-password", AccountPageController.resetPassword),
+        ("details", AccountPageController.details), ("tags", AccountPageController.addTag), ("remove-tag", AccountPageController.removeTag),
+        ("notes", AccountPageController.addNote), ("locations", AccountPageController.addLocation),
+        ("remove-location", AccountPageController.removeLocation), ("subscription", AccountPageController.subscription),
+        ("staff", AccountPageController.addStaff), ("remove-staff", AccountPageController.removeStaff),
+    ]
+    for (action, handler) in accountForms {
+        signedIn.post(SiteURL.accountAction(uid: "", action: action).pathComponents, use: handler)
+    }
+    signedIn.get(SiteURL.audit.pathComponents, use: AuditLogController.index)
+    signedIn.get(SiteURL.auditExport.pathComponents, use: AuditLogController.export)
     signedIn.get(SiteURL.groups.pathComponents, use: GroupsController.index)
     signedIn.post(SiteURL.groups.pathComponents, use: GroupsController.create)
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)

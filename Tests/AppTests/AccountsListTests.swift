@@ -120,7 +120,14 @@ import Vapor
     @Test func keysetPagesCoverEveryAccountOnceInOrder() async throws {
         try await TestPortal.run { portal in
             let ada = try await portal.makeOperator()
-            for index in 0..<120 { try await account(portal, String(format: "Account %03d", (index * 37) % 120), age: Double(index) * 3600) }
+            let base = Date(timeIntervalSince1970: 1_800_000_000)
+            for index in 0..<120 {
+                let made = try await account(portal, String(format: "Account %03d", (index * 37) % 120), age: Double(index) * 3600)
+                // Many ties and many accounts without any activity, for the last-activity order.
+                try await portal.db.sql.update(Account.schema)
+                    .set("last_activity_at", to: index % 3 == 0 ? nil : base.addingTimeInterval(Double(index % 5) * 3600))
+                    .where("id", .equal, made.requireID()).run()
+            }
             let actor = try await AccessLoader.actor(for: ada, on: portal.db)
             for sort in AccountDirectory.Sort.allCases {
                 var filter = AccountDirectory.Filter()
@@ -139,6 +146,10 @@ import Vapor
                 case .name: #expect(seen.map(\.name) == seen.map(\.name).sorted())
                 case .newest: #expect(seen.compactMap(\.createdAt) == seen.compactMap(\.createdAt).sorted(by: >))
                 case .oldest: #expect(seen.compactMap(\.createdAt) == seen.compactMap(\.createdAt).sorted())
+                case .activity:
+                    let times = seen.map { $0.lastActivityAt?.timeIntervalSince1970 ?? -1 }
+                    #expect(times == times.sorted(by: >))
+                    #expect(seen.filter { $0.lastActivityAt == nil }.count == 40)
                 }
             }
             // The page links carry the filter and the position.

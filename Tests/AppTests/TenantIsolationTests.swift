@@ -64,7 +64,9 @@ import VaporTesting
             let csrf = try #require(home.csrfToken)
 
             // Deleting routes go last, so that our own objects exist for every other route.
-            func destroys(_ route: Route) -> Bool { route.method == .DELETE || ["delete", "remove"].contains(route.path.last?.description) }
+            func destroys(_ route: Route) -> Bool {
+                route.method == .DELETE || route.path.last.map { ["delete", "remove"].contains($0.description) || $0.description.hasPrefix("remove-") } == true
+            }
             let routes = portal.app.routes.all
                 .filter { route in route.path.contains { if case .parameter = $0 { true } else { false } } }
                 .sorted { !destroys($0) && destroys($1) }

@@ -98,6 +98,12 @@ public struct AccountFacts: Sendable, Hashable {
         AccountFacts(id: id, partnerID: partnerID, groupLineage: groupLineage, secure: true, locked: locked,
                      setupCompleted: setupCompleted, assignedToActor: assignedToActor)
     }
+
+    /// The same account once moved into a group with this lineage (empty: no group).
+    func moved(toLineage lineage: Set<UUID>) -> AccountFacts {
+        AccountFacts(id: id, partnerID: partnerID, groupLineage: lineage, secure: secure, locked: locked,
+                     setupCompleted: setupCompleted, assignedToActor: assignedToActor)
+    }
 }
 
 public struct GroupFacts: Sendable, Hashable {

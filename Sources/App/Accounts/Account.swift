@@ -27,6 +27,15 @@ final class Account: Model, @unchecked Sendable {
     @Field(key: "send_links_enabled") var sendLinksEnabled: Bool
     /// The latest booking, payment, onboarding step or site seen.
     @OptionalField(key: "last_activity_at") var lastActivityAt: Date?
+    @OptionalField(key: "address") var address: String?
+    /// Branding of the client's workspace and business page; copied from a template.
+    @OptionalField(key: "brand_color") var brandColor: String?
+    @OptionalField(key: "logo_url") var logoURL: String?
+    /// The codes of the partner's onboarding steps that apply, comma-separated; nil for all.
+    /// Copied from a template.
+    @OptionalField(key: "onboarding_steps") var onboardingSteps: String?
+    /// The template this account was created from.
+    @OptionalField(key: "template_source_id") var templateSourceID: UUID?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
 

@@ -63,6 +63,8 @@ enum AccountAdministration {
         }
         try await db.transaction { db in
             try await account.update(on: db)
+            // Locked out at once: the owner's and staff's sessions end with the lock.
+            if toggle == .lock { try await AccountUsers.endSessions(accountID: account.requireID(), on: db) }
             try await Audit.record(toggle.action, in: context, partnerID: account.partnerID, target: Audit.target(account), details: line, on: db)
         }
     }

@@ -15,13 +15,14 @@ enum AccountDirectory {
     }
 
     enum Sort: String, CaseIterable, Sendable {
-        case name, newest, oldest
+        case name, newest, oldest, activity
 
         var title: String {
             switch self {
             case .name: "Name"
             case .newest: "Newest first"
             case .oldest: "Oldest first"
+            case .activity: "Last activity"
             }
         }
     }
@@ -37,6 +38,10 @@ enum AccountDirectory {
         var mine = false
         /// Accounts carrying this tag.
         var tag: String?
+        /// Accounts on this plan; `noPlan` for those without one.
+        var plan: String?
+        /// Accounts assigned to this operator.
+        var operatorID: UUID?
         var sort = Sort.name
     }
 
@@ -53,6 +58,10 @@ enum AccountDirectory {
         let isTemplate: Bool
         let createdAt: Date?
         let lastActivityAt: Date?
+        var phone: String? = nil
+        var ownerName: String? = nil
+        var plan: String? = nil
+        var staffSlots = 1
     }
 
     struct Page: Sendable {
@@ -61,11 +70,12 @@ enum AccountDirectory {
         let next: UUID?
     }
 
+    static let noPlan = "-"
     static let window: TimeInterval = 30 * 86_400
     static let maxSearchLength = 200
 
     private static let columns = ["id", "business_uid", "name", "email", "nickname", "group_id", "secure", "locked",
-                                  "setup_completed", "template", "created_at", "last_activity_at"]
+                                  "setup_completed", "template", "created_at", "last_activity_at", "phone", "owner_name", "plan", "staff_slots"]
 
     /// One page in the filter's order, continuing after the account `after` (keyset: the
     /// position is that row's own sort values, so a deep page costs what the first does).
@@ -76,16 +86,48 @@ enum AccountDirectory {
         for condition in conditions(filter, for: actor, now: now, byteOrder: AccountVisibility.usesByteOrder(sql)) {
             query = query.where(condition)
         }
-        let (keys, direction) = orderKeys(filter.sort)
-        if let after {
-            // The position is read only from an account the operator may view.
-            let visible = AccountVisibility.condition(for: actor, pathRanges: AccountVisibility.usesByteOrder(sql))
-            let position = SQLQueryString("(SELECT \(unsafeRaw: keys.joined(separator: ", ")) FROM accounts WHERE id = \(bind: after) AND \(visible))")
-            query = query.where(SQLQueryString("(\(unsafeRaw: keys.joined(separator: ", "))) \(unsafeRaw: direction == .ascending ? ">" : "<") \(position)"))
-        }
-        for key in keys { query = query.orderBy(SQLIdentifier(key), direction) }
+        query = ordered(query, filter.sort, after: after, for: actor, sql: sql)
         let rows = try await query.limit(limit + 1).all().map(decode)
         return Page(rows: Array(rows.prefix(limit)), next: rows.count > limit ? rows[limit - 1].id : nil)
+    }
+
+    static let csvHeader = ["Business UID", "Name", "Email", "Phone", "Owner", "Nickname", "Group", "Plan", "Staff slots", "Tags",
+                            "Status", "Locked", "Setup", "Secure", "Template", "Created", "Last activity"]
+
+    /// Every account of the filter as CSV, in the filter's order, handed to `write` a batch at
+    /// a time (keyset pages again), so memory stays the same whatever the number of accounts.
+    static func exportCSV(_ filter: Filter, for actor: Actor, batchSize: Int = 1000, now: Date = Date(), on db: any Database,
+                          write: (String) async throws -> Void) async throws {
+        let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
+        let groupPaths = Dictionary(uniqueKeysWithValues: groups.compactMap { group in
+            group.id.map { ($0, GroupService.displayPath(group, in: groups).joined(separator: " › ")) }
+        })
+        let iso = ISO8601DateFormatter()
+        try await write(CSV.line(csvHeader))
+        var after: UUID? = nil
+        repeat {
+            let page = try await page(filter, for: actor, after: after, limit: batchSize, now: now, on: db)
+            let tags = try await AccountLabels.tags(of: page.rows.map(\.id), partnerID: actor.partnerID, on: db)
+            var chunk = ""
+            for row in page.rows {
+                let status = status(of: row, now: now)
+                chunk += CSV.line([
+                    row.businessUID, row.name, row.email, row.phone ?? "", row.ownerName ?? "", row.nickname ?? "",
+                    row.groupID.flatMap { groupPaths[$0] } ?? "", row.plan ?? "", String(row.staffSlots), (tags[row.id] ?? []).joined(separator: "; "),
+                    status.rawValue, row.locked ? "yes" : "no", row.setupCompleted ? "completed" : "in setup", row.secure ? "yes" : "no",
+                    row.isTemplate ? "yes" : "no", row.createdAt.map(iso.string(from:)) ?? "", row.lastActivityAt.map(iso.string(from:)) ?? "",
+                ])
+            }
+            try await write(chunk)
+            after = page.next
+        } while after != nil
+    }
+
+    static func status(of row: Row, now: Date = Date()) -> Status {
+        let newSince = now.addingTimeInterval(-window)
+        if let created = row.createdAt, created >= newSince { return .new }
+        if let last = row.lastActivityAt, last >= newSince { return .active }
+        return .inactive
     }
 
     /// The header: visible accounts by status, under the same filter except its status.
@@ -112,9 +154,33 @@ enum AccountDirectory {
     private static func orderKeys(_ sort: Sort) -> ([String], SQLDirection) {
         switch sort {
         case .name: (["name", "id"], .ascending)
-        case .newest: (["created_at", "id"], .descending)
+        case .newest, .activity: (["created_at", "id"], .descending)
         case .oldest: (["created_at", "id"], .ascending)
         }
+    }
+
+    /// Orders the query by `sort` and, with `after`, keeps what comes after that account. The
+    /// position is read only from an account the operator may view. Last activity puts
+    /// accounts that never had any at the end.
+    private static func ordered(_ query: SQLSelectBuilder, _ sort: Sort, after: UUID?, for actor: Actor, sql: any SQLDatabase) -> SQLSelectBuilder {
+        let visible = AccountVisibility.condition(for: actor, pathRanges: AccountVisibility.usesByteOrder(sql))
+        if sort == .activity {
+            if let after {
+                let at = SQLQueryString("(SELECT last_activity_at FROM accounts WHERE id = \(bind: after) AND \(visible))")
+                query.where(SQLQueryString("""
+                    (CASE WHEN \(at) IS NULL THEN (last_activity_at IS NULL AND id < \(bind: after)) \
+                    ELSE (last_activity_at IS NULL OR last_activity_at < \(at) OR (last_activity_at = \(at) AND id < \(bind: after))) END)
+                    """))
+            }
+            return query.orderBy(SQLQueryString("last_activity_at DESC NULLS LAST")).orderBy("id", .descending)
+        }
+        let (keys, direction) = orderKeys(sort)
+        if let after {
+            let position = SQLQueryString("(SELECT \(unsafeRaw: keys.joined(separator: ", ")) FROM accounts WHERE id = \(bind: after) AND \(visible))")
+            query.where(SQLQueryString("(\(unsafeRaw: keys.joined(separator: ", "))) \(unsafeRaw: direction == .ascending ? ">" : "<") \(position)"))
+        }
+        for key in keys { query.orderBy(SQLIdentifier(key), direction) }
+        return query
     }
 
     static func conditions(_ filter: Filter, for actor: Actor, now: Date, byteOrder: Bool) -> [any SQLExpression] {
@@ -140,6 +206,15 @@ enum AccountDirectory {
         if let tag = filter.tag.flatMap(AccountLabels.normalizeTag) {
             parts.append(SQLQueryString("id IN (SELECT t.account_id FROM account_tags t WHERE t.partner_id = \(bind: actor.partnerID) AND t.tag = \(bind: tag))"))
         }
+        if let plan = filter.plan {
+            parts.append(plan == noPlan ? SQLQueryString("plan IS NULL") : SQLQueryString("plan = \(bind: plan)"))
+        }
+        if let operatorID = filter.operatorID {
+            parts.append(SQLQueryString("""
+                id IN (SELECT a.account_id FROM account_assignments a WHERE a.operator_id = \(bind: operatorID) \
+                AND a.partner_id = \(bind: actor.partnerID))
+                """))
+        }
         if filter.mine {
             parts.append(SQLQueryString("id IN (SELECT a.account_id FROM account_assignments a WHERE a.operator_id = \(bind: actor.operatorID))"))
         }
@@ -163,6 +238,8 @@ enum AccountDirectory {
             nickname: try row.decode(column: "nickname", as: String?.self), groupID: try row.decode(column: "group_id", as: UUID?.self),
             secure: try row.decode(column: "secure", as: Bool.self), locked: try row.decode(column: "locked", as: Bool.self),
             setupCompleted: try row.decode(column: "setup_completed", as: Bool.self), isTemplate: try row.decode(column: "template", as: Bool.self),
-            createdAt: try row.decode(column: "created_at", as: Date?.self), lastActivityAt: try row.decode(column: "last_activity_at", as: Date?.self))
+            createdAt: try row.decode(column: "created_at", as: Date?.self), lastActivityAt: try row.decode(column: "last_activity_at", as: Date?.self),
+            phone: try row.decode(column: "phone", as: String?.self), ownerName: try row.decode(column: "owner_name", as: String?.self),
+            plan: try row.decode(column: "plan", as: String?.self), staffSlots: try row.decode(column: "staff_slots", as: Int.self))
     }
 }

@@ -64,6 +64,16 @@ enum AccountLabels {
             .sort(\.$tag).all().map(\.tag)
     }
 
+    /// The tags of several accounts at once, sorted, by account.
+    static func tags(of accountIDs: [UUID], partnerID: UUID, on db: any Database) async throws -> [UUID: [String]] {
+        guard !accountIDs.isEmpty else { return [:] }
+        var tags: [UUID: [String]] = [:]
+        for tag in try await AccountTag.query(on: db).filter(\.$partnerID == partnerID).filter(\.$accountID ~~ accountIDs).sort(\.$tag).all() {
+            tags[tag.accountID, default: []].append(tag.tag)
+        }
+        return tags
+    }
+
     static func addTag(_ raw: String, to account: Account, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .accountTagsEdit, .account(try await AccountAdministration.facts(account, actor: actor, on: db))))
         guard let tag = normalizeTag(raw) else {

@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
 
-/// Client accounts: enough for the access model here; the full account pages build on it.
+/// Creating client accounts, and finding one the operator may view.
 enum AccountService {
     struct NewAccount: Sendable {
         var name: String
@@ -10,13 +10,16 @@ enum AccountService {
         var secure: Bool
         var ownerName: String? = nil
         var phone: String? = nil
-        /// Create from this template account: its plan, staff slots, tags and group.
+        /// Create from this template account: its plan, staff slots, tags, group, onboarding
+        /// steps and branding; never its staff, activity, notes or history.
         var templateUID: String? = nil
     }
 
-    /// Creates an account, blank or from a template, with everything in one transaction.
-    /// Field problems come back together as `OperatorInput.Errors`.
-    static func create(_ input: NewAccount, by actor: Actor, context: AuditContext = .system, on db: any Database) async throws -> Account {
+    /// Creates an account, blank or from a template, and its owner, who is emailed an invite
+    /// (a link under `baseURL`), with everything in one transaction. Field problems come back
+    /// together as `OperatorInput.Errors`.
+    static func create(_ input: NewAccount, by actor: Actor, context: AuditContext = .system, partner: Partner, baseURL: String,
+                       now: Date = Date(), on db: any Database) async throws -> Account {
         var template: Account? = nil
         if let uid = input.templateUID, !uid.isEmpty {
             try OperatorAdministration.require(AccessPolicy.decideAnywhere(actor, [.accountsCreateFromTemplate]))
@@ -62,6 +65,10 @@ enum AccountService {
         if let template {
             account.plan = template.plan
             account.staffSlots = template.staffSlots
+            account.onboardingSteps = template.onboardingSteps
+            account.brandColor = template.brandColor
+            account.logoURL = template.logoURL
+            account.templateSourceID = template.id
         }
         if input.secure {
             // Marking an account secure needs clearance, as does every act on a secure account.
@@ -76,6 +83,8 @@ enum AccountService {
             for tag in templateTags {
                 try await AccountTag(partnerID: actor.partnerID, accountID: account.requireID(), tag: tag).create(on: db)
             }
+            try await AccountUsers.createOwner(of: account, name: account.ownerName ?? account.name, inviter: context.actor.name,
+                                               partner: partner, baseURL: baseURL, now: now, on: db)
             try await Audit.record("account.created", in: context, partnerID: actor.partnerID, target: Audit.target(account),
                                    details: origin, on: db)
         }

@@ -11,7 +11,7 @@ extension APIService {
             let account = try await AccountService.create(
                 .init(name: body.name, email: body.email, groupID: try body.groupId.map { try APIInput.uuid($0, field: "groupId") },
                       secure: body.secure ?? false, ownerName: body.ownerName, phone: body.phone, templateUID: body.templateUid),
-                by: try await request.actor(), context: request.auditContext, on: request.db)
+                by: try await request.actor(), context: request.auditContext, partner: try request.partner, baseURL: request.baseURL, on: request.db)
             return .created(.init(body: .json(Self.account(account))))
         } catch let errors as OperatorInput.Errors {
             throw PortalError.badRequest(errors.summary)

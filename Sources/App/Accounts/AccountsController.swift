@@ -1,7 +1,7 @@
 import Fluent
 import Vapor
 
-/// `/accounts` (the client accounts list) and `/accounts/:businessUid` (one account).
+/// `/accounts` (the client accounts list) and `/accounts/new`; one account's page is `AccountPageController`.
 enum AccountsController {
     static func index(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
@@ -12,12 +12,98 @@ enum AccountsController {
         async let counts = AccountDirectory.counts(filter, for: actor, on: request.db)
         let groups = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
         let paths = Dictionary(uniqueKeysWithValues: groups.compactMap { group in group.id.map { ($0, GroupService.displayPath(group, in: groups).joined(separator: " › ")) } })
+        let operators = try await Operator.query(on: request.db).filter(\.$partner.$id == actor.partnerID).filter(\.$status != .blocked)
+            .sort(\.$name).all()
         let model = AccountsView.ListModel(
             filter: filter, counts: try await counts, rows: try await page.rows, next: try await page.next,
             isFirstPage: after == nil, groupNames: paths,
             groupOptions: paths.sorted { $0.value < $1.value }.map { .init(id: $0.key.uuidString.lowercased(), label: $0.value) },
-            mayCreate: AccessPolicy.decideAnywhere(actor, [.accountsCreate]).isAllowed)
-        return await request.page("Client accounts", current: .accounts, content: AccountsView.list(model))
+            planOptions: try await PlanCatalogue.plans(partnerID: actor.partnerID, on: request.db).map(\.name),
+            operatorOptions: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), label: op.name) } },
+            mayCreate: AccessPolicy.decideAnywhere(actor, [.accountsCreate]).isAllowed,
+            mayExport: AccessPolicy.decideAnywhere(actor, [.accountsExport]).isAllowed,
+            mayTag: AccessPolicy.decideAnywhere(actor, [.accountTagsEdit]).isAllowed,
+            mayAssign: AccessPolicy.decideAnywhere(actor, [.accountAssignmentsEdit]).isAllowed,
+            notice: try? request.query.get(String.self, at: "done"))
+        return await request.page("Client accounts", current: .accounts, content: AccountsView.list(model, csrfToken: request.csrfToken))
+    }
+
+    /// `GET /accounts/export.csv`: the whole filtered list, streamed in keyset batches.
+    static func export(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountsExport]), permission: .accountsExport)
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountView]), permission: .accountView)
+        let filter = try Self.filter(from: request)
+        let db = request.db, logger = request.logger
+        let response = Response(status: .ok, body: .init(managedAsyncStream: { writer in
+            do {
+                try await AccountDirectory.exportCSV(filter, for: actor, on: db) { chunk in
+                    try await writer.writeBuffer(ByteBuffer(string: chunk))
+                }
+            } catch {
+                logger.error("account export stopped", metadata: ["error": "\(String(reflecting: error))"])
+                throw error
+            }
+        }))
+        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"accounts.csv\"")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        try await Audit.record("accounts.exported", in: request.auditContext, partnerID: actor.partnerID, target: ("partner", nil, "accounts"),
+                               details: AccountsView.query(filter), on: request.db)
+        return response
+    }
+
+    /// `POST /accounts/bulk`: tag or assign the selected accounts. Each is decided on its own;
+    /// the ones the operator may not change are left alone and counted.
+    static func bulk(_ request: Request) async throws -> Response {
+        struct Form: Content {
+            var accounts: [String]?
+            var action: String?
+            var tag: String?
+            var `operator`: String?
+        }
+        let actor = try await request.actor()
+        let form = try request.content.decode(Form.self)
+        let uids = Array(Set(form.accounts ?? []).prefix(500))
+        guard !uids.isEmpty else { return request.redirect(to: SiteURL.accounts.path + "?done=" + "Select one or more accounts first.".urlQueryEscaped) }
+        var changed = 0, refused = 0
+        let accounts = try await Account.query(on: request.db).filter(\.$partnerID == actor.partnerID).filter(\.$businessUID ~~ uids).all()
+        switch form.action {
+        case "tag":
+            guard AccountLabels.normalizeTag(form.tag ?? "") != nil else {
+                throw PortalError.badRequest("Use 1 to \(AccountLabels.maxTagLength) letters, digits, spaces, hyphens or underscores for the tag.")
+            }
+            for account in accounts {
+                do {
+                    try await AccountLabels.addTag(form.tag ?? "", to: account, by: actor, context: request.auditContext, on: request.db)
+                    changed += 1
+                } catch let error as PortalError where [.forbidden, .notFound].contains(error.status) {
+                    refused += 1
+                    request.logger.notice("access denied", metadata: ["operator": "\(actor.operatorID)", "permission": "account.tags.edit", "account": "\(account.businessUID)"])
+                }
+            }
+        case "assign":
+            guard let operatorID = form.operator.flatMap(UUID.init(uuidString:)),
+                  try await Operator.query(on: request.db).filter(\.$partner.$id == actor.partnerID).filter(\.$id == operatorID).count() == 1
+            else { throw PortalError.badRequest("Choose an operator from the list.") }
+            for account in accounts {
+                do {
+                    let current = Set(try await AccountAssignment.query(on: request.db).filter(\.$accountID == account.requireID()).all().map(\.operatorID))
+                    try await AccountAdministration.assign(current.union([operatorID]), to: account, by: actor, context: request.auditContext, on: request.db)
+                    changed += 1
+                } catch let error as PortalError where [.forbidden, .notFound].contains(error.status) {
+                    refused += 1
+                    request.logger.notice("access denied", metadata: ["operator": "\(actor.operatorID)", "permission": "account.assignments.edit", "account": "\(account.businessUID)"])
+                }
+            }
+        default:
+            throw PortalError.badRequest("Choose what to do with the selected accounts.")
+        }
+        refused += uids.count - accounts.count
+        var notice = "\(changed) \(changed == 1 ? "account" : "accounts") changed."
+        if refused > 0 { notice += " \(refused) you may not change \(refused == 1 ? "was" : "were") left alone." }
+        let back = AccountsView.query(try Self.filter(from: request))
+        return request.redirect(to: SiteURL.accounts.path + (back.isEmpty ? "?" : back + "&") + "done=" + notice.urlQueryEscaped, redirectType: .normal)
     }
 
     struct NewForm: Content {
@@ -48,7 +134,7 @@ enum AccountsController {
             let account = try await AccountService.create(
                 .init(name: form.name ?? "", email: form.email ?? "", groupID: form.group.flatMap(UUID.init(uuidString:)), secure: form.secure == "1",
                       ownerName: form.ownerName?.nilIfBlank, phone: form.phone?.nilIfBlank, templateUID: form.template.flatMap { $0.isEmpty ? nil : $0 }),
-                by: actor, context: request.auditContext, on: request.db)
+                by: actor, context: request.auditContext, partner: try request.partner, baseURL: request.baseURL, on: request.db)
             return request.redirect(to: SiteURL.account(uid: account.businessUID).path + "?done=saved", redirectType: .normal)
         } catch let errors as OperatorInput.Errors {
             return try await newForm(request, actor: actor, form: form, errors: errors, status: .unprocessableEntity)
@@ -78,137 +164,6 @@ enum AccountsController {
         return await request.page("New account", status: status, current: .accounts, content: AccountsView.new(model, csrfToken: request.csrfToken))
     }
 
-    static func show(_ request: Request) async throws -> Response {
-        let actor = try await request.actor()
-        let account = try await AccountService.viewable(businessUID: request.parameters.get("businessUid") ?? "", by: actor, on: request.db)
-        return try await detail(request, account: account, actor: actor,
-                                notice: (try? request.query.get(String.self, at: "done")) == "saved" ? "Saved." : nil)
-    }
-
-    static func toggle(_ toggle: AccountAdministration.Toggle) -> @Sendable (Request) async throws -> Response {
-        { request in
-            let (account, actor) = try await target(request)
-            try await AccountAdministration.apply(toggle, to: account, by: actor, context: request.auditContext, on: request.db)
-            return saved(request, account)
-        }
-    }
-
-    static func nickname(_ request: Request) async throws -> Response {
-        struct Form: Content { var nickname: String? }
-        let (account, actor) = try await target(request)
-        let form = try request.content.decode(Form.self)
-        do {
-            try await AccountAdministration.setNickname(form.nickname ?? "", on: account, by: actor, context: request.auditContext, on: request.db)
-        } catch let errors as OperatorInput.Errors {
-            return try await detail(request, account: account, actor: actor, errors: errors, typedNickname: form.nickname ?? "", status: .unprocessableEntity)
-        }
-        return saved(request, account)
-    }
-
-    static func assignments(_ request: Request) async throws -> Response {
-        struct Form: Content { var operators: [String]? }
-        let (account, actor) = try await target(request)
-        let form = try request.content.decode(Form.self)
-        let ids = Set((form.operators ?? []).compactMap(UUID.init(uuidString:)))
-        try await AccountAdministration.assign(ids, to: account, by: actor, context: request.auditContext, on: request.db)
-        return saved(request, account)
-    }
-
-    static func addTag(_ request: Request) async throws -> Response {
-        struct Form: Content { var tag: String? }
-        let (account, actor) = try await target(request)
-        let form = try request.content.decode(Form.self)
-        do {
-            try await AccountLabels.addTag(form.tag ?? "", to: account, by: actor, context: request.auditContext, on: request.db)
-        } catch let errors as OperatorInput.Errors {
-            return try await detail(request, account: account, actor: actor, errors: errors, typedTag: form.tag ?? "", status: .unprocessableEntity)
-        }
-        return saved(request, account)
-    }
-
-    static func removeTag(_ request: Request) async throws -> Response {
-        struct Form: Content { var tag: String? }
-        let (account, actor) = try await target(request)
-        let form = try request.content.decode(Form.self)
-        try await AccountLabels.removeTag(form.tag ?? "", from: account, by: actor, context: request.auditContext, on: request.db)
-        return saved(request, account)
-    }
-
-    static func addNote(_ request: Request) async throws -> Response {
-        struct Form: Content { var note: String? }
-        let (account, actor) = try await target(request)
-        let form = try request.content.decode(Form.self)
-        do {
-            _ = try await AccountLabels.addNote(form.note ?? "", to: account, by: actor, context: request.auditContext, on: request.db)
-        } catch let errors as OperatorInput.Errors {
-            return try await detail(request, account: account, actor: actor, errors: errors, typedNote: form.note ?? "", status: .unprocessableEntity)
-        }
-        return saved(request, account)
-    }
-
-    private static func target(_ request: Request) async throws -> (Account, Actor) {
-        let actor = try await request.actor()
-        let account = try await AccountService.viewable(businessUID: request.parameters.get("businessUid") ?? "", by: actor, on: request.db)
-        return (account, actor)
-    }
-
-    private static func saved(_ request: Request, _ account: Account) -> Response {
-        request.redirect(to: SiteURL.account(uid: account.businessUID).path + "?done=saved", redirectType: .normal)
-    }
-
-    private static func detail(_ request: Request, account: Account, actor: Actor, notice: String? = nil, errors: OperatorInput.Errors = .init(),
-                               typedNickname: String? = nil, typedTag: String = "", typedNote: String = "",
-                               status: HTTPResponseStatus = .ok) async throws -> Response {
-        let facts = try await AccountAdministration.facts(account, actor: actor, on: request.db)
-        func state(_ decision: Decision, markingSecure: Bool = false) -> AccountsView.Control.State {
-            guard case .deny(let reason) = decision else { return .enabled }
-            if markingSecure, reason == .secureAccount {
-                return .disabled("Marking an account secure needs a role with secure clearance (a Secure role).")
-            }
-            return .disabled(reason.message)
-        }
-        func state(_ permission: Permission) -> AccountsView.Control.State { state(AccessPolicy.decide(actor, permission, .account(facts))) }
-        let uid = account.businessUID
-        func control(_ on: AccountAdministration.Toggle, _ off: AccountAdministration.Toggle, isOn: Bool, label: String, onText: String, offText: String) -> AccountsView.Control {
-            .init(label: label, value: isOn ? onText : offText, button: isOn ? off : on, path: SiteURL.accountAction(uid: uid, action: (isOn ? off : on).rawValue).path,
-                  state: state(AccountAdministration.decide(isOn ? off : on, by: actor, on: facts), markingSecure: (isOn ? off : on) == .markSecure))
-        }
-        var controls: [AccountsView.Control] = [
-            control(.lock, .unlock, isOn: account.locked, label: "Lock account", onText: "Locked: the owner and staff cannot sign in", offText: "Not locked"),
-            control(.enableSendLinks, .disableSendLinks, isOn: account.sendLinksEnabled, label: "Send links",
-                    onText: "Enabled: links are not screened",
-                    offText: account.createdAt.map { "Screened until \($0.addingTimeInterval(30 * 86_400).formatted(date: .long, time: .omitted))" } ?? "Screened"),
-            control(.markSecure, .unmarkSecure, isOn: account.secure, label: "Secure", onText: "Secure: only operators with a Secure role act on it", offText: "Not secure"),
-            control(.setTemplate, .unsetTemplate, isOn: account.isTemplate, label: "Template", onText: "A template for new accounts", offText: "Not a template"),
-        ]
-        if !account.setupCompleted {
-            controls.append(.init(label: "Setup", value: "In setup", button: .completeSetup,
-                                  path: SiteURL.accountAction(uid: uid, action: AccountAdministration.Toggle.completeSetup.rawValue).path,
-                                  state: state(.accountSetupComplete)))
-        }
-        let operators = try await Operator.query(on: request.db).filter(\.$partner.$id == actor.partnerID).sort(\.$name).all()
-        let assigned = Set(try await AccountAssignment.query(on: request.db).filter(\.$accountID == account.requireID()).all().map(\.operatorID))
-        let historyAllowed = AccessPolicy.decide(actor, .accountHistoryView, .account(facts)).isAllowed
-        let history = historyAllowed ? try await AccountAdministration.history(of: account, by: actor, on: request.db) : []
-        let group = try await account.groupID.asyncFlatMap { try await GroupService.find($0, partnerID: actor.partnerID, on: request.db) }
-        let groups = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
-        let model = AccountsView.DetailModel(
-            name: account.name, businessUID: account.businessUID, email: account.email, phone: account.phone, ownerName: account.ownerName,
-            nickname: account.nickname, plan: account.plan, staffSlots: account.staffSlots, createdAt: account.createdAt,
-            group: group.map { GroupService.displayPath($0, in: groups).joined(separator: " › ") },
-            secure: account.secure, locked: account.locked, setupCompleted: account.setupCompleted, isTemplate: account.isTemplate,
-            sendLinksEnabled: account.sendLinksEnabled, lastActivityAt: account.lastActivityAt,
-            controls: controls, nicknameState: state(.accountNicknameEdit), typedNickname: typedNickname ?? account.nickname ?? "",
-            assignmentState: state(.accountAssignmentsEdit),
-            operators: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), name: op.name, assigned: assigned.contains($0)) } },
-            history: historyAllowed ? history.map { .init(action: $0.action, actor: $0.actorName, onBehalfOf: $0.impersonatorName, details: $0.details, at: $0.at) } : nil,
-            tags: try await AccountLabels.tags(of: account, on: request.db), tagState: state(.accountTagsEdit), typedTag: typedTag,
-            notes: try await AccountLabels.notes(of: account, on: request.db).map { .init(author: $0.authorName, body: $0.body, at: $0.createdAt) },
-            noteState: state(.accountNotesEdit), typedNote: typedNote,
-            notice: notice, errors: errors)
-        return await request.page(account.name, status: status, current: .accounts, content: AccountsView.detail(model, csrfToken: request.csrfToken))
-    }
-
     /// The list's filter from the query string; unknown values are ignored, as in a URL typed by hand.
     static func filter(from request: Request) throws -> AccountDirectory.Filter {
         func text(_ key: String) -> String? { (try? request.query.get(String.self, at: key)).flatMap { $0.isEmpty ? nil : $0 } }
@@ -223,8 +178,18 @@ enum AccountsController {
         filter.groupID = text("group").flatMap(UUID.init(uuidString:))
         filter.mine = text("mine") == "1"
         filter.tag = text("tag").map { String($0.prefix(AccountLabels.maxTagLength)) }
+        filter.plan = text("plan").map { String($0.prefix(100)) }
+        filter.operatorID = text("operator").flatMap(UUID.init(uuidString:))
         filter.sort = text("sort").flatMap(AccountDirectory.Sort.init(rawValue:)) ?? .name
         return filter
+    }
+}
+
+extension String {
+    var urlQueryEscaped: String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 }
 

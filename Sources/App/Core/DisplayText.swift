@@ -30,6 +30,15 @@ enum DisplayText {
         view.append(contentsOf: scalars[start..<end])
         return String(view)
     }
+
+    /// Checked text for a field: no control characters, something visible, at most
+    /// `maxLength` code points (as JSON Schema's maxLength counts them).
+    static func read(_ raw: String, maxLength: Int, empty: String = "Enter some text.") -> OperatorInput.Checked {
+        if hasControl(raw) { return .failure("Remove the control characters.") }
+        guard let text = trimmed(raw) else { return .failure(empty) }
+        if raw.unicodeScalars.count > maxLength { return .failure("Use at most \(maxLength) characters.") }
+        return .success(text)
+    }
 }
 
 extension String {

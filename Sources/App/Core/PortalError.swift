@@ -49,6 +49,11 @@ struct PortalError: AbortError, Equatable {
         PortalError(status: .conflict, title: "Unknown reference", detail: detail)
     }
 
+    /// Well-formed, but refused in the resource's present state.
+    static func conflict(_ detail: String, title: String = "Conflict") -> PortalError {
+        PortalError(status: .conflict, title: title, detail: detail)
+    }
+
     static func methodNotAllowed(allowed: [HTTPMethod]) -> PortalError {
         let list = allowed.map(\.rawValue).joined(separator: ", ")
         return PortalError(status: .methodNotAllowed, title: "Method not allowed",

@@ -43,6 +43,11 @@ enum SiteURL: Equatable, Sendable {
     case partnerKitFiles
     case partnerKitFile(id: String)
     case deletePartnerKitItem(id: String)
+    case accountUserSetup(token: String)
+    case accountsExport
+    case accountsBulk
+    case audit
+    case auditExport
 
     var path: String {
         switch self {
@@ -86,6 +91,11 @@ enum SiteURL: Equatable, Sendable {
         case .partnerKitFiles: "/partner-kit/files"
         case .partnerKitFile(let id): "/partner-kit/\(id)/file"
         case .deletePartnerKitItem(let id): "/partner-kit/\(id)/delete"
+        case .accountUserSetup(let token): "/app/setup/\(token)"
+        case .accountsExport: "/accounts/export.csv"
+        case .accountsBulk: "/accounts/bulk"
+        case .audit: "/audit"
+        case .auditExport: "/audit/export.csv"
         }
     }
 
@@ -94,6 +104,7 @@ enum SiteURL: Equatable, Sendable {
         switch self {
         case .home: []
         case .setup: ["setup", ":token"]
+        case .accountUserSetup: ["app", "setup", ":token"]
         case .newRole: ["roles", "new"]
         case .role: ["roles", ":roleId"]
         case .editRole: ["roles", ":roleId", "edit"]

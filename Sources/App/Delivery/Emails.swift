@@ -25,6 +25,32 @@ enum Emails {
             """)
     }
 
+    static func accountUserInvite(partner: String, business: String, inviter: String, link: String) -> Email {
+        Email(subject: "Your \(business) account is ready", body: """
+            Hello,
+
+            \(inviter) at \(partner) set up an account for \(business) and invited you to it.
+
+            Choose your password here (the link works once and expires in 7 days):
+            \(link)
+
+            If you did not expect this invitation, you can ignore this email.
+            """)
+    }
+
+    static func accountUserReset(partner: String, business: String, link: String) -> Email {
+        Email(subject: "Reset your \(business) password", body: """
+            Hello,
+
+            \(partner) reset the password of your \(business) account.
+
+            Choose a new password here (the link works once and expires in 24 hours):
+            \(link)
+
+            Your current password keeps working until you choose a new one.
+            """)
+    }
+
     static func passwordReset(partner: String, link: String) -> Email {
         Email(subject: "Reset your \(portal(partner)) password", body: """
             Hello,

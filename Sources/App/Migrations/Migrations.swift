@@ -17,5 +17,6 @@ enum PortalMigrations {
         CreatePartnerKit(),
         AddAccountDetails(),
         CreateAccountTagsAndNotes(),
+        CreateAccountWorkspaceRecords(),
     ]
 }

@@ -81,12 +81,7 @@ enum RoleService {
 
     /// The roles matrix as CSV: one row per permission, one column per role.
     static func matrixCSV(_ roles: [RoleDefinition]) -> String {
-        func field(_ value: String) -> String {
-            let needsQuotes = value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            // A leading =, +, - or @ would be read as a formula by spreadsheets.
-            let safe = ["=", "+", "-", "@"].contains(where: value.hasPrefix) ? "'" + value : value
-            return needsQuotes ? "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : safe
-        }
+        let field = CSV.field
         var lines = [(["permission", "description"] + roles.map(\.name)).map(field).joined(separator: ",")]
         lines.append((["secure clearance", ""] + roles.map { $0.secureClearance ? "yes" : "" }).map(field).joined(separator: ","))
         for permission in Permission.allCases {

@@ -44,6 +44,9 @@ enum Navigation {
         if PartnerKitService.mayView(actor).isAllowed {
             items.append(.init(title: "Partner kit", url: SiteURL.partnerKit.path, isCurrent: current == .partnerKit))
         }
+        if AccessPolicy.decideAnywhere(actor, [.auditView]).isAllowed {
+            items.append(.init(title: "Audit log", url: SiteURL.audit.path, isCurrent: current == .audit))
+        }
         return items
     }
 }

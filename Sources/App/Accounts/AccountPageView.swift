@@ -1,0 +1,512 @@
+import Foundation
+import Plot
+
+/// The account page (seed 001 §3): a header, a tab bar, and one tab at a time. A tab the
+/// operator may not see is not linked; a control they may not use is shown disabled, with
+/// the reason.
+enum AccountPageView {
+    enum Tab: String, CaseIterable, Sendable {
+        case business = "", activity, subscription, staff, history, account
+
+        var title: String {
+            switch self {
+            case .business: "Business information"
+            case .activity: "Activity"
+            case .subscription: "Subscription"
+            case .staff: "Staff"
+            case .history: "History"
+            case .account: "Account"
+            }
+        }
+
+        func path(uid: String) -> String {
+            self == .business ? SiteURL.account(uid: uid).path : SiteURL.accountAction(uid: uid, action: rawValue).path
+        }
+    }
+
+    enum State: Sendable, Equatable { case enabled, disabled(String) }
+
+    struct Header: Sendable {
+        var row: AccountDirectory.Row
+        var tabs: [Tab]
+        var current: Tab
+        var notice: String?
+        var message: String?
+    }
+
+    /// What was typed into the forms of the tab, and what was wrong with it.
+    struct Form: Sendable {
+        var values: [String: String] = [:]
+        var errors = OperatorInput.Errors()
+
+        subscript(_ name: String) -> String { values[name] ?? "" }
+    }
+
+    static func page(_ header: Header, body: Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+        let uid = header.row.businessUID
+        return .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text(header.row.name)),
+                      .p(AccountsView.badges(header.row))),
+                 .a(.class("button secondary"), .href(SiteURL.accounts.path), .text("All accounts"))),
+            .element(named: "nav", nodes: [
+                .class("tabs"), .ariaLabel("Account"),
+                .forEach(header.tabs) { tab in
+                    .a(.href(tab.path(uid: uid).attributeEscaped), .text(tab.title),
+                       .attribute(named: "aria-current", value: tab == header.current ? "page" : nil))
+                },
+            ]),
+            .unwrap(header.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0)) },
+            .unwrap(header.message) { .div(.class("banner error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            body
+        )
+    }
+
+    static func disabledButton(_ text: String, reason: String, id: String) -> Node<HTML.BodyContext> {
+        .div(.class("disabled-action"),
+             .button(.class("button secondary"), .type(.button), .attribute(named: "disabled", value: "disabled"),
+                     .attribute(named: "aria-describedby", value: id), .text(text)),
+             .span(.class("hint"), .id(id), .text(reason)))
+    }
+
+    /// A form for `state`: the form itself when allowed, else a disabled button with the reason.
+    private static func guarded(_ state: State, _ buttonText: String, id: String, _ form: () -> Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+        switch state {
+        case .enabled: form()
+        case .disabled(let why): disabledButton(buttonText, reason: why, id: "why-\(id)")
+        }
+    }
+
+    private static func action(_ uid: String, _ name: String) -> String { SiteURL.accountAction(uid: uid, action: name).path }
+
+    private static func definitions(_ lines: [(String, String?)]) -> Node<HTML.BodyContext> {
+        .element(named: "dl", nodes: lines.map { line in .group(.element(named: "dt", text: line.0), .element(named: "dd", text: line.1 ?? "—")) })
+    }
+
+    private static func date(_ date: Date?) -> String? { date.map { $0.formatted(date: .long, time: .shortened) } }
+
+    private static func textarea(_ name: String, label: String, value: String, error: String?, hint: String? = nil, rows: Int = 3) -> Node<HTML.FormContext> {
+        let id = "field-\(name)"
+        let describedBy = [hint.map { _ in "\(id)-hint" }, error.map { _ in "\(id)-error" }].compactMap { $0 }
+        return .div(.class("field"),
+                    .label(.for(id), .text(label)),
+                    .textarea(.id(id), .name(name), .attribute(named: "rows", value: String(rows)),
+                              .attribute(named: "aria-invalid", value: error == nil ? nil : "true"),
+                              .attribute(named: "aria-describedby", value: describedBy.isEmpty ? nil : describedBy.joined(separator: " ")),
+                              .text(value)),
+                    .unwrap(hint) { .div(.class("hint"), .id("\(id)-hint"), .text($0)) },
+                    .unwrap(error) { .div(.class("error"), .id("\(id)-error"), .text($0)) })
+    }
+
+    private static func submit(_ text: String) -> Node<HTML.FormContext> {
+        .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text(text)))
+    }
+
+    // MARK: - Business information
+
+    struct Business: Sendable {
+        var email: String
+        var phone: String?
+        var ownerName: String?
+        var address: String?
+        var plan: String?
+        var group: String?
+        var template: String?
+        var editState: State
+        var tags: [String]
+        var tagState: State
+        var notes: [NoteLine]
+        var noteState: State
+        var locations: [LocationLine]
+    }
+
+    struct NoteLine: Sendable, Equatable {
+        let author: String
+        let body: String
+        let at: Date
+    }
+
+    struct LocationLine: Sendable, Equatable {
+        let id: String
+        let name: String
+        let address: String
+    }
+
+    static func business(_ row: AccountDirectory.Row, _ model: Business, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+        let uid = row.businessUID
+        return .group(
+            .div(.class("card"),
+                 .h2(.text("Contact and subscription")),
+                 definitions([("Owner", model.ownerName), ("Email", model.email), ("Phone", model.phone), ("Address", model.address),
+                              ("Business UID", uid), ("Created", date(row.createdAt)), ("Plan", model.plan), ("Group", model.group),
+                              ("Created from template", model.template)]),
+                 guarded(model.editState, "Edit details", id: "details") {
+                     .element(named: "details", nodes: [
+                        .if(!form.errors.isEmpty && form.values["form"] == "details", .attribute(named: "open", value: "open")),
+                        .element(named: "summary", text: "Edit details"),
+                        .form(.method(.post), .action(action(uid, "details")), .novalidate(), Forms.csrfField(csrfToken),
+                              .input(.type(.hidden), .name("form"), .value("details")),
+                              Forms.field(.init(name: "name", label: "Business name", value: form.values["name"] ?? row.name, error: form.errors["name"], autocomplete: "organization")),
+                              Forms.field(.init(name: "email", label: "Email", type: .email, value: form.values["email"] ?? model.email, error: form.errors["email"],
+                                                hint: "The owner signs in with this address.", autocomplete: "email")),
+                              Forms.field(.init(name: "owner_name", label: "Owner", value: form.values["owner_name"] ?? model.ownerName ?? "", error: form.errors["ownerName"],
+                                                autocomplete: "name", required: false)),
+                              Forms.field(.init(name: "phone", label: "Phone", type: .tel, value: form.values["phone"] ?? model.phone ?? "", error: form.errors["phone"],
+                                                autocomplete: "tel", required: false)),
+                              textarea("address", label: "Address", value: form.values["address"] ?? model.address ?? "", error: form.errors["address"], rows: 2),
+                              submit("Save details")),
+                     ])
+                 }),
+            .div(.class("card"), tags(uid, model, form: form, csrfToken: csrfToken)),
+            .div(.class("card"), notes(uid, model, form: form, csrfToken: csrfToken)),
+            .div(.class("card"), locations(uid, model, form: form, csrfToken: csrfToken))
+        )
+    }
+
+    private static func tags(_ uid: String, _ model: Business, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .h2(.text("Tags")),
+            .if(model.tags.isEmpty, .p(.class("hint"), .text("No tags yet."))),
+            .ul(.class("tags"), .forEach(model.tags) { tag in
+                .li(.span(.class("badge"), .text(tag)),
+                    .if(model.tagState == .enabled,
+                        .form(.method(.post), .action(action(uid, "remove-tag")), .class("inline"),
+                              Forms.csrfField(csrfToken), .input(.type(.hidden), .name("tag"), .value(tag.attributeEscaped)),
+                              .button(.class("button link"), .type(.submit), .ariaLabel("Remove tag \(tag)".attributeEscaped), .text("Remove")))))
+            }),
+            guarded(model.tagState, "Add tag", id: "tags") {
+                .form(.class("inline-form"), .method(.post), .action(action(uid, "tags")), .novalidate(), Forms.csrfField(csrfToken),
+                      Forms.field(.init(name: "tag", label: "New tag", value: form["tag"], error: form.errors["tag"], autocomplete: "off")),
+                      .button(.class("button secondary"), .type(.submit), .text("Add tag")))
+            })
+    }
+
+    private static func notes(_ uid: String, _ model: Business, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .h2(.text("Internal notes")),
+            guarded(model.noteState, "Add note", id: "notes") {
+                .form(.method(.post), .action(action(uid, "notes")), .novalidate(), Forms.csrfField(csrfToken),
+                      textarea("note", label: "New note", value: form["note"], error: form.errors["note"], hint: "Seen by your team only, never by the client."),
+                      submit("Add note"))
+            },
+            .if(model.notes.isEmpty, .p(.class("hint"), .text("No notes yet."))),
+            .ul(.class("notes"), .forEach(model.notes) { note in
+                .li(.p(.text(note.body)), .small(.text("\(note.author) · \(note.at.formatted(date: .abbreviated, time: .shortened))")))
+            }))
+    }
+
+    private static func locations(_ uid: String, _ model: Business, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .h2(.text("Locations")),
+            .p(.class("hint"), .text("Everyone on the account sees all of its locations.")),
+            .if(model.locations.isEmpty, .p(.class("hint"), .text("No locations yet."))),
+            .ul(.class("notes"), .forEach(model.locations) { location in
+                .li(.strong(.text(location.name)), .br(), .text(location.address),
+                    .if(model.editState == .enabled,
+                        .form(.method(.post), .action(action(uid, "remove-location")), .class("inline"), Forms.csrfField(csrfToken),
+                              .input(.type(.hidden), .name("location"), .value(location.id)),
+                              .button(.class("button link"), .type(.submit), .ariaLabel("Remove location \(location.name)".attributeEscaped), .text("Remove")))))
+            }),
+            guarded(model.editState, "Add location", id: "locations") {
+                .form(.method(.post), .action(action(uid, "locations")), .novalidate(), Forms.csrfField(csrfToken),
+                      Forms.field(.init(name: "location_name", label: "Location name", value: form["location_name"], error: form.errors["locationName"], autocomplete: "off")),
+                      textarea("location_address", label: "Location address", value: form["location_address"], error: form.errors["locationAddress"], rows: 2),
+                      submit("Add location"))
+            })
+    }
+
+    // MARK: - Activity
+
+    struct Activity: Sendable {
+        var summary: AccountActivity.Summary
+        var steps: [PlanCatalogue.Step]
+        var setupCompleted: Bool
+        var completeSetupState: State
+    }
+
+    static func activity(_ row: AccountDirectory.Row, _ model: Activity, csrfToken: String) -> Node<HTML.BodyContext> {
+        let summary = model.summary
+        let done = model.steps.filter { summary.stepsDone[$0.code] != nil }.count
+        return .group(
+            .div(.class("card"),
+                 .h2(.text("The last 3 months")),
+                 .p(.text("\(summary.bookings) bookings and \(summary.payments) payments accepted"),
+                    .text(summary.paymentTotals.isEmpty ? "." : ", worth " + summary.paymentTotals.map { AccountActivity.money($0.amountMinor, $0.currency) }
+                        .joined(separator: " and ") + ".")),
+                 .raw(ActivityChart.svg(summary.weeks)),
+                 .element(named: "details", nodes: [
+                    .element(named: "summary", text: "The figures by week"),
+                    .div(.class("table-wrap"), .table(
+                        .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Week of")),
+                                   .th(.attribute(named: "scope", value: "col"), .text("Bookings")),
+                                   .th(.attribute(named: "scope", value: "col"), .text("Payments")))),
+                        .tbody(.forEach(summary.weeks) { week in
+                            .tr(.td(.text(week.start.formatted(date: .abbreviated, time: .omitted))), .td(.text(String(week.bookings))),
+                                .td(.text(String(week.payments))))
+                        }))),
+                 ])),
+            .div(.class("card"),
+                 .h2(.text("Onboarding")),
+                 model.setupCompleted
+                    ? .group(
+                        .p(.text("\(done) of \(model.steps.count) onboarding steps done.")),
+                        .ul(.class("checklist"), .forEach(model.steps) { step in
+                            let at = summary.stepsDone[step.code]
+                            return .li(.class(at == nil ? "todo" : "done"),
+                                       .span(.class("visually-hidden"), .text(at == nil ? "Not done: " : "Done: ")),
+                                       .text(step.title),
+                                       .unwrap(at) { .small(.text(" · \($0.formatted(date: .abbreviated, time: .omitted))")) })
+                        }))
+                    : .group(
+                        .p(.span(.class("badge warning"), .text("In setup")),
+                           .text(" The client has not finished the onboarding wizard (\(done) of \(model.steps.count) steps done).")),
+                        guarded(model.completeSetupState, "Mark setup as complete", id: "complete-setup") {
+                            .form(.method(.post), .action(action(row.businessUID, AccountAdministration.Toggle.completeSetup.rawValue)), Forms.csrfField(csrfToken),
+                                  .button(.class("button secondary"), .type(.submit), .text("Mark setup as complete")))
+                        })),
+            .div(.class("card"),
+                 .h2(.text("Sites")),
+                 .p(.class("hint"), .text("The web sites the account's widgets were added to.")),
+                 .if(summary.sites.isEmpty, .p(.text("No widget has been seen on a site yet."))),
+                 .if(!summary.sites.isEmpty,
+                     .div(.class("table-wrap"), .table(
+                        .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Site")),
+                                   .th(.attribute(named: "scope", value: "col"), .text("First seen")),
+                                   .th(.attribute(named: "scope", value: "col"), .text("Last seen")))),
+                        .tbody(.forEach(summary.sites) { site in
+                            .tr(.td(.text(site.host)), .td(.text(site.firstSeenAt.formatted(date: .abbreviated, time: .omitted))),
+                                .td(.text(site.lastSeenAt.formatted(date: .abbreviated, time: .omitted))))
+                        })))))
+        )
+    }
+
+    // MARK: - Subscription
+
+    struct Subscription: Sendable {
+        var plan: String?
+        var staffSlots: Int
+        var staffCount: Int
+        var plans: [PlanCatalogue.Plan]
+        var state: State
+    }
+
+    static func subscription(_ row: AccountDirectory.Row, _ model: Subscription, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+        let chosen = form.values["plan"] ?? model.plan ?? ""
+        return .div(.class("card"),
+            .h2(.text("Subscription")),
+            definitions([("Plan", model.plan), ("Staff", "\(model.staffCount) of \(model.staffSlots) staff slots in use")]),
+            .if(model.staffCount >= model.staffSlots && model.staffSlots > 0,
+                .p(.class("hint"), .text("Every staff slot is in use: the owner cannot add staff until slots are added."))),
+            guarded(model.state, "Change subscription", id: "subscription") {
+                .form(.method(.post), .action(action(row.businessUID, "subscription")), .novalidate(), Forms.csrfField(csrfToken),
+                      .div(.class("field"),
+                           .label(.for("field-plan"), .text("Plan")),
+                           .select(.id("field-plan"), .attribute(named: "name", value: "plan"),
+                                   .attribute(named: "aria-describedby", value: form.errors["plan"] == nil ? nil : "field-plan-error"),
+                                   .if(model.plan == nil, Forms.option(value: "", label: "No plan", selected: chosen.isEmpty)),
+                                   .forEach(model.plans) { plan in
+                                       Forms.option(value: plan.name, label: "\(plan.name) (\(plan.staffSlots) staff slots)", selected: plan.name == chosen)
+                                   }),
+                           .unwrap(form.errors["plan"]) { .div(.class("error"), .id("field-plan-error"), .text($0)) }),
+                      Forms.field(.init(name: "staff_slots", label: "Staff slots", type: .number, value: form.values["staff_slots"] ?? String(model.staffSlots),
+                                        error: form.errors["staffSlots"], hint: "How many staff members the owner may add.", autocomplete: "off")),
+                      submit("Save subscription"))
+            })
+    }
+
+    // MARK: - Staff
+
+    struct Staff: Sendable {
+        var users: [UserLine]
+        var staffSlots: Int
+        var state: State
+    }
+
+    struct UserLine: Sendable, Equatable {
+        let id: String
+        let name: String
+        let email: String
+        let isOwner: Bool
+        let status: String
+    }
+
+    static func staff(_ row: AccountDirectory.Row, _ model: Staff, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+        let staffCount = model.users.filter { !$0.isOwner }.count
+        return .div(.class("card"),
+            .h2(.text("Staff")),
+            .p(.class("hint"), .text("Everyone here signs in with their own password. The owner is reached at the account's email. \(staffCount) of \(model.staffSlots) staff slots in use.")),
+            .if(model.users.isEmpty, .p(.text("This account has no users yet."))),
+            .if(!model.users.isEmpty,
+                .div(.class("table-wrap"), .table(
+                    .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Name")), .th(.attribute(named: "scope", value: "col"), .text("Email")),
+                               .th(.attribute(named: "scope", value: "col"), .text("Role")), .th(.attribute(named: "scope", value: "col"), .text("Status")),
+                               .th(.attribute(named: "scope", value: "col"), .span(.class("visually-hidden"), .text("Actions"))))),
+                    .tbody(.forEach(model.users) { user in
+                        .tr(.td(.text(user.name)), .td(.text(user.email)), .td(.text(user.isOwner ? "Owner" : "Staff")), .td(.text(user.status)),
+                            .td(.if(!user.isOwner && model.state == .enabled,
+                                    .form(.method(.post), .action(action(row.businessUID, "remove-staff")), .class("inline"), Forms.csrfField(csrfToken),
+                                          .input(.type(.hidden), .name("user"), .value(user.id)),
+                                          .button(.class("button link"), .type(.submit), .ariaLabel("Remove \(user.name)".attributeEscaped), .text("Remove"))))))
+                    })))),
+            .h3(.text("Add a staff member")),
+            guarded(model.state, "Add staff member", id: "staff") {
+                .form(.method(.post), .action(action(row.businessUID, "staff")), .novalidate(), Forms.csrfField(csrfToken),
+                      Forms.field(.init(name: "staff_name", label: "Name", value: form["staff_name"], error: form.errors["name"], autocomplete: "off")),
+                      Forms.field(.init(name: "staff_email", label: "Email", type: .email, value: form["staff_email"], error: form.errors["email"],
+                                        hint: "They are emailed a link to choose a password.", autocomplete: "off")),
+                      submit("Invite staff member"))
+            })
+    }
+
+    // MARK: - History
+
+    struct HistoryLine: Sendable, Equatable {
+        let action: String
+        let actor: String
+        let onBehalfOf: String?
+        let details: String
+        let at: Date
+    }
+
+    static func history(_ lines: [HistoryLine], retentionDays: Int) -> Node<HTML.BodyContext> {
+        .div(.class("card"),
+             .h2(.text("History")),
+             .p(.class("hint"), .text("What operators did on this account, newest first. Entries are kept for \(retentionDays) days.")),
+             .if(lines.isEmpty, .p(.class("hint"), .text("No operator has changed this account yet."))),
+             .if(!lines.isEmpty,
+                 .div(.class("table-wrap"), .table(
+                    .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("When")), .th(.attribute(named: "scope", value: "col"), .text("Who")),
+                               .th(.attribute(named: "scope", value: "col"), .text("What")))),
+                    .tbody(.forEach(lines) { line in
+                        .tr(.td(.text(line.at.formatted(date: .abbreviated, time: .shortened))),
+                            .td(.text(line.actor), .unwrap(line.onBehalfOf) { .small(.text(" (\($0) logged in as them)")) }),
+                            .td(.strong(.text(line.action)), .br(), .text(line.details)))
+                    })))))
+    }
+
+    // MARK: - Account
+
+    /// A switch of the Account tab: what it is now, and the button that changes it.
+    struct Control: Sendable {
+        let label: String
+        let value: String
+        let button: AccountAdministration.Toggle
+        let state: State
+
+        var buttonText: String {
+            switch button {
+            case .lock: "Lock account"
+            case .unlock: "Unlock account"
+            case .enableSendLinks: "Enable send links"
+            case .disableSendLinks: "Screen links again"
+            case .markSecure: "Mark as secure"
+            case .unmarkSecure: "Remove secure"
+            case .setTemplate: "Set as template"
+            case .unsetTemplate: "Stop being a template"
+            case .completeSetup: "Mark setup as complete"
+            }
+        }
+    }
+
+    struct AssignableOperator: Sendable, Equatable {
+        let id: String
+        let name: String
+        let assigned: Bool
+    }
+
+    struct AccountControls: Sendable {
+        var controls: [Control]
+        var nickname: String?
+        var nicknameState: State
+        var operators: [AssignableOperator]
+        var assignmentState: State
+        var groupID: String?
+        var groups: [AccountsView.Option]
+        var moveState: State
+        var resetState: State
+        var ownerEmail: String?
+        /// Shown once, right after a reset.
+        var resetResult: AccountUsers.ResetResult?
+    }
+
+    static func account(_ row: AccountDirectory.Row, _ model: AccountControls, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+        let uid = row.businessUID
+        return .group(
+            .div(.class("card"),
+                 .h2(.text("Account")),
+                 .table(.class("controls"), .tbody(.forEach(model.controls) { control in
+                     .tr(.th(.attribute(named: "scope", value: "row"), .text(control.label)),
+                         .td(.text(control.value)),
+                         .td(guarded(control.state, control.buttonText, id: control.button.rawValue) {
+                             .form(.method(.post), .action(action(uid, control.button.rawValue)), Forms.csrfField(csrfToken),
+                                   .button(.class("button secondary"), .type(.submit), .text(control.buttonText)))
+                         }))
+                 }))),
+            .div(.class("card"),
+                 .h2(.text("Nickname")),
+                 .p(.class("hint"), .text("The business page address, /b/nickname, and the account's external ID. Unique among your accounts.")),
+                 guarded(model.nicknameState, "Change nickname", id: "nickname") {
+                     .form(.method(.post), .action(action(uid, "nickname")), .novalidate(), Forms.csrfField(csrfToken),
+                           Forms.field(.init(name: "nickname", label: "Nickname", value: form.values["nickname"] ?? model.nickname ?? "", error: form.errors["nickname"],
+                                             hint: "Lowercase letters, digits and hyphens. Leave empty to remove it.", autocomplete: "off", required: false)),
+                           submit("Save nickname"))
+                 },
+                 .if(model.nicknameState != .enabled, .p(.text(model.nickname ?? "No nickname")))),
+            .div(.class("card"),
+                 .h2(.text("Operator assignments")),
+                 .p(.class("hint"), .text("Assigned operators find the account under My Accounts.")),
+                 guarded(model.assignmentState, "Change assignments", id: "assignments") {
+                     .form(.method(.post), .action(action(uid, "assignments")), Forms.csrfField(csrfToken),
+                           .fieldset(.class("permissions"),
+                                     .element(named: "legend", text: "Assigned operators"),
+                                     .forEach(model.operators) { op in
+                                         .div(.class("checkbox"),
+                                              .input(.type(.checkbox), .id("assign-\(op.id)"), .name("operators[]"), .value(op.id), .checked(op.assigned)),
+                                              .label(.for("assign-\(op.id)"), .text(op.name)))
+                                     }),
+                           submit("Save assignments"))
+                 },
+                 .if(model.assignmentState != .enabled,
+                     .p(.text(model.operators.filter(\.assigned).map(\.name).joined(separator: ", ").nilIfEmpty ?? "Nobody is assigned.")))),
+            .div(.class("card"),
+                 .h2(.text("Group")),
+                 guarded(model.moveState, "Move to another group", id: "group") {
+                     .form(.method(.post), .action(action(uid, "group")), Forms.csrfField(csrfToken),
+                           .div(.class("field"),
+                                .label(.for("field-group"), .text("Group")),
+                                .select(.id("field-group"), .attribute(named: "name", value: "group"),
+                                        .attribute(named: "aria-describedby", value: form.errors["group"] == nil ? nil : "field-group-error"),
+                                        Forms.option(value: "", label: "No group", selected: model.groupID == nil),
+                                        .forEach(model.groups) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.groupID) }),
+                                .unwrap(form.errors["group"]) { .div(.class("error"), .id("field-group-error"), .text($0)) }),
+                           submit("Move account"))
+                 }),
+            .div(.class("card"),
+                 .h2(.text("Reset the owner's password")),
+                 .unwrap(model.resetResult) { result in
+                     switch result {
+                     case .link(let link):
+                         return .div(.class("banner info"), .attribute(named: "role", value: "status"),
+                                     .p(.text("The link below was emailed to \(model.ownerEmail ?? "the owner"). It works once and expires in 24 hours; it is not shown again.")),
+                                     .p(.element(named: "code", nodes: [.id("reset-link"), .text(link)])))
+                     case .temporary(let password):
+                         return .div(.class("banner info"), .attribute(named: "role", value: "status"),
+                                     .p(.text("Give the owner this temporary password. They must choose a new one when they sign in; it is not shown again.")),
+                                     .p(.element(named: "code", nodes: [.id("temporary-password"), .text(password)])))
+                     }
+                 },
+                 .p(.class("hint"), .text("Either way the owner's sessions end at once.")),
+                 guarded(model.resetState, "Reset password", id: "reset-password") {
+                     .form(.method(.post), .action(action(uid, "reset-password")), Forms.csrfField(csrfToken),
+                           .fieldset(.element(named: "legend", text: "How the owner gets back in"),
+                                     .div(.class("checkbox"),
+                                          .input(.type(.radio), .id("reset-link-choice"), .name("method"), .value("link"), .checked(true)),
+                                          .label(.for("reset-link-choice"), .text("A single-use link, emailed to the owner and shown here once"))),
+                                     .div(.class("checkbox"),
+                                          .input(.type(.radio), .id("reset-temporary-choice"), .name("method"), .value("temporary")),
+                                          .label(.for("reset-temporary-choice"), .text("A temporary password, to be changed at the next sign-in")))),
+                           submit("Reset password"))
+                 })
+        )
+    }
+}

@@ -1,0 +1,70 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// The partner-wide audit log: every entry of the partner, newest first, filtered by
+/// operator, account, action and date range, in keyset pages (or all of it, for CSV).
+enum AuditLog {
+    struct Filter: Sendable, Equatable {
+        /// Entries by this operator, or by someone logged in as them.
+        var operatorID: UUID?
+        /// Entries on this account.
+        var accountID: UUID?
+        /// An action ("account.locked") or a family of them ("account").
+        var action: String?
+        var from: Date?
+        /// Up to and including this moment.
+        var to: Date?
+    }
+
+    struct Page: Sendable {
+        let entries: [AuditEvent]
+        let next: UUID?
+    }
+
+    static let maxActionLength = 100
+
+    static func page(_ filter: Filter, partnerID: UUID, after: UUID? = nil, limit: Int = 50, on db: any Database) async throws -> Page {
+        var query = AuditEvent.query(on: db).filter(\.$partnerID == partnerID)
+        if let id = filter.operatorID {
+            query = query.group(.or) { $0.filter(\.$actorID == id).filter(\.$impersonatorID == id) }
+        }
+        if let id = filter.accountID {
+            query = query.filter(\.$targetType == "account").filter(\.$targetID == id.uuidString.lowercased())
+        }
+        if let action = filter.action?.trimmingCharacters(in: .whitespaces), !action.isEmpty {
+            query = query.group(.or) { $0.filter(\.$action == action).filter(\.$action, .custom("LIKE"), Self.likePrefix(action) + ".%") }
+        }
+        if let from = filter.from { query = query.filter(\.$at >= from) }
+        if let to = filter.to { query = query.filter(\.$at <= to) }
+        if let after, let position = try await AuditEvent.query(on: db).filter(\.$id == after).filter(\.$partnerID == partnerID).first() {
+            let at = position.at, id = try position.requireID()
+            query = query.group(.or) { $0.filter(\.$at < at).group(.and) { $0.filter(\.$at == at).filter(\.$id < id) } }
+        }
+        let rows = try await query.sort(\.$at, .descending).sort(\.$id, .descending).limit(limit + 1).all()
+        return Page(entries: Array(rows.prefix(limit)), next: rows.count > limit ? rows[limit - 1].id : nil)
+    }
+
+    /// `text` with LIKE's wildcards taken literally (the action alphabet has neither, but a
+    /// typed filter may).
+    private static func likePrefix(_ text: String) -> String {
+        text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "")
+    }
+
+    static let csvHeader = ["When", "Who", "On behalf of", "Action", "Target type", "Target", "Target id", "Details", "IP"]
+
+    /// Every entry of the filter as CSV, a batch at a time.
+    static func exportCSV(_ filter: Filter, partnerID: UUID, batchSize: Int = 1000, on db: any Database, write: (String) async throws -> Void) async throws {
+        let iso = ISO8601DateFormatter()
+        try await write(CSV.line(csvHeader))
+        var after: UUID? = nil
+        repeat {
+            let page = try await page(filter, partnerID: partnerID, after: after, limit: batchSize, on: db)
+            try await write(page.entries.map { entry in
+                CSV.line([iso.string(from: entry.at), entry.actorName, entry.impersonatorName ?? "", entry.action, entry.targetType,
+                          entry.targetLabel, entry.targetID ?? "", entry.details, entry.ip])
+            }.joined())
+            after = page.next
+        } while after != nil
+    }
+}

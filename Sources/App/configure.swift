@@ -28,6 +28,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(MailCommands(), as: "mail")
     app.asyncCommands.use(TOTPCommands(), as: "totp")
     app.asyncCommands.use(HistoryCommands(), as: "history")
+    app.asyncCommands.use(DemoCommands(), as: "demo")
 }
 
 private func configureDatabase(_ app: Application, storage: AppConfig.Storage) throws {

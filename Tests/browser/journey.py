@@ -699,7 +699,7 @@ class Journey:
         s.run("\"Sign out as\" returns the admin to the operator's page as themselves", self.sign_out_as)
 
     def accounts_journey(self):
-        """d. client accounts: the list, search, My Accounts, and the account's own page."""
+        """d. client accounts: the list, search, My Accounts, every tab of an account, and the audit log."""
         s = self.steps
         if not s.run("the admin is on their own home page, signed in as themselves", self.admin_back_home):
             return self.not_run("the client accounts journey")
@@ -707,18 +707,36 @@ class Journey:
             return self.not_run("the client accounts journey")
         if not s.run("the Accounts link lists the three accounts, all counted as New", self.accounts_list):
             return self.not_run("the client accounts journey")
+        s.run("the list offers Plan and Assigned-to filters, sorting by last activity, CSV export and the bulk bar",
+              self.accounts_list_tools)
         self.audit("client accounts", "19-accounts")
         s.run("searching \"bakery\" lists only Rosie's Bakery; clearing the search lists all three", self.search_accounts)
-        if not s.run("Rosie's Bakery opens its page with business information and the Account card", self.open_bakery):
+        if not s.run("Rosie's Bakery opens on its Business information tab, one of six tabs", self.open_bakery):
             return self.not_run("the client accounts journey")
-        s.run("assigning the admin under \"Operator assignments\" saves and stays ticked", self.assign_admin)
+        s.run("the Account tab assigns the admin under \"Operator assignments\"; it stays ticked", self.assign_admin)
         s.run("\"My Accounts\" lists only Rosie's Bakery", self.my_accounts)
-        s.run("\"Lock account\" shows the account locked", self.lock_bakery)
-        s.run("the nickname \"rosies\" is saved", self.save_nickname)
-        s.run("a bad nickname shows the field's error and keeps the account page", self.bad_nickname)
-        self.audit("account with a nickname error", "21-account-nickname-error")
-        s.run("History lists the nickname, the lock, the assignment and the creation, newest first", self.account_history)
-        self.audit("account", "20-account")
+        s.run("Rosie's Bakery opens from \"My Accounts\"", self.open_bakery_from_my_accounts)
+        s.run(f"the tag \"{BAKERY_TAG}\" is added on the Business information tab", self.add_tag)
+        s.run("an internal note is added on the Business information tab", self.add_note)
+        self.audit("account's Business information tab", "20-account-business")
+        s.run("\"Lock account\" on the Account tab shows the account locked", self.lock_bakery)
+        s.run("a bad nickname answers 422 with the field's error on the Account tab", self.bad_nickname)
+        self.audit("account's Account tab with a nickname error", "21-account-nickname-error")
+        s.run(f"the nickname \"{BAKERY_NICKNAME}\" is saved", self.save_nickname)
+        self.audit("account's Account tab", "22-account-account")
+        s.run("the History tab lists the nickname, lock, note, tag, assignment and creation, newest first", self.account_history)
+        self.audit("account's History tab", "23-account-history")
+        s.run("the Activity tab draws the chart and shows the account in setup", self.activity_tab)
+        self.audit("account's Activity tab", "24-account-activity")
+        s.run("\"Mark setup as complete\" replaces the badge with the onboarding checklist", self.complete_setup)
+        s.run("the Subscription tab offers the catalogue's plans and saves one", self.subscription_tab)
+        self.audit("account's Subscription tab", "25-account-subscription")
+        s.run("the Staff tab lists the owner created with the account, invited by email", self.staff_owner)
+        s.run("inviting a staff member lists them as invited, using one staff slot", self.invite_staff)
+        self.audit("account's Staff tab", "26-account-staff")
+        s.run("the Audit log lists the lock of Rosie's Bakery, linked to the account", self.audit_log)
+        self.audit("audit log", "27-audit-log")
+        s.run("filtering the Audit log by account nickname and action lists only the lock; its CSV too", self.audit_log_filter)
 
     def not_run(self, what):
         print(f"      (the rest of {what} was not run)")

@@ -17,9 +17,14 @@ Then, with a second browser for the invited operator:
   c. the admin logs in as the invitee (banner on every page naming both people)
      and signs out as them, back on the operator's page as themselves;
   d. the admin creates three client accounts through the API (with a token made by
-     `portal token create`), finds them on the Accounts page (header counts, search,
-     "My Accounts" after assigning themself to one), locks it, sets its nickname (a bad
-     one shows the field's error) and reads the account's History, newest first.
+     `portal token create`), finds them on the Accounts page (header counts, search, the
+     new filters, CSV export and bulk bar, "My Accounts" after assigning themself to one),
+     and opens one, whose page is in six tabs: adds a tag and a note (Business
+     information), locks it and sets its nickname, a bad one first answering 422 with the
+     field's error (Account), and reads all of it in History, newest first; then sees the
+     chart and marks setup complete (Activity), chooses a plan (Subscription), finds the
+     owner invited with the account and invites a staff member (Staff), and finds the
+     lock in the Audit log, filtered and exported as CSV.
 Codes sent by email are read from the development mailbox (/dev/mailbox).
 
 Every distinct page is checked with axe-core (no "serious"/"critical"
@@ -112,8 +117,23 @@ CLIENT_ACCOUNTS = {
     "Northwind Traders": "orders@northwind.example.com",
 }
 BAKERY = "Rosie's Bakery"
+BAKERY_OWNER = "Rosie Marsh"  # the owner's name, given to the API; the other accounts' owners are named after them
 BAKERY_NICKNAME = "rosies"
 BAD_NICKNAME = "Not OK!"
+BAKERY_TAG = "vip"
+BAKERY_NOTE = "Prefers a call before 10am; ask for Rosie."
+BAKERY_PLAN, BAKERY_STAFF_SLOTS = "Standard", 5
+STAFF_NAME, STAFF_EMAIL = "Tom Baker", "tom@bakery.example.com"
+
+# The tabs of an account's page, in order: title -> the path after /accounts/{businessUid}.
+ACCOUNT_TABS = {
+    "Business information": "",
+    "Activity": "/activity",
+    "Subscription": "/subscription",
+    "Staff": "/staff",
+    "History": "/history",
+    "Account": "/account",
+}
 
 DESKTOP = (1280, 900)
 MOBILE = (375, 800)
@@ -398,7 +418,23 @@ def xpath_literal(text):
 
 def listed_accounts(driver):
     """The account names in the client accounts table, top to bottom ([] when none match)."""
-    return [a.text.strip() for a in driver.find_elements(By.CSS_SELECTOR, "main table tbody tr td:first-child a")]
+    return [a.text.strip() for a in driver.find_elements(By.CSS_SELECTOR, "main table tbody tr td a[href^='/accounts/']")]
+
+
+def response_status(driver):
+    """The HTTP status of the page the browser shows (of its last navigation, a POST included)."""
+    return driver.execute_script(
+        "const entry = performance.getEntriesByType('navigation')[0]; return entry ? entry.responseStatus : null")
+
+
+def table_rows(element):
+    """The text of each cell of each body row of the table(s) inside `element`."""
+    return [[cell.text.strip() for cell in row.find_elements(By.TAG_NAME, "td")]
+            for row in element.find_elements(By.CSS_SELECTOR, "tbody tr")]
+
+
+def option_labels(driver, select_id):
+    return [option.text.strip() for option in Select(driver.find_element(By.ID, select_id)).options]
 
 
 def header_counts(driver):
@@ -1163,7 +1199,10 @@ class Journey:
     def create_accounts(self):
         token = self.portal.api_token(ADMIN_EMAIL, "Browser journey")
         for name, email in CLIENT_ACCOUNTS.items():
-            status, answer = self.portal.api_post("/accounts", {"name": name, "email": email}, token)
+            body = {"name": name, "email": email}
+            if name == BAKERY:
+                body["ownerName"] = BAKERY_OWNER
+            status, answer = self.portal.api_post("/accounts", body, token)
             check(status == 201, f"POST /api/v1/accounts for {name!r} answered {status}: {answer}")
             check(isinstance(answer, dict) and answer.get("name") == name and answer.get("businessUid"),
                   f"the new account {name!r} came back as {answer}")
@@ -1195,6 +1234,31 @@ class Journey:
             check(query.get("status") == [label.lower()], f"the {label} count links to {href}")
         check(not d.find_elements(By.CSS_SELECTOR, "main a[rel='next']"), "a \"Next page\" link with only three accounts")
 
+    def accounts_list_tools(self):
+        d = self.driver
+        if path_of(d) != "/accounts":
+            d.get(self.portal.base + "/accounts")
+        plans = option_labels(d, "plan")
+        for plan in ("Starter", "Standard", "Premium"):
+            check(plan in plans, f"the Plan filter offers {plans}, not {plan!r}")
+        check(ADMIN_NAME in option_labels(d, "operator"),
+              f"the \"Assigned to\" filter offers {option_labels(d, 'operator')}, not {ADMIN_NAME!r}")
+        check("Last activity" in option_labels(d, "sort"), f"the Sort choices are {option_labels(d, 'sort')}")
+        exports = d.find_elements(By.XPATH, "//main//a[normalize-space()='Export CSV']")
+        check(exports, "no \"Export CSV\" link on the accounts list")
+        href = urllib.parse.urlparse(exports[0].get_attribute("href")).path
+        check(href == "/accounts/export.csv", f"\"Export CSV\" links to {href}")
+        bulk = d.find_elements(By.CSS_SELECTOR, "main form#bulk")
+        check(bulk, "no <form id=\"bulk\"> around the accounts table")
+        boxes = bulk[0].find_elements(By.CSS_SELECTOR, "tbody input[type=checkbox][name='accounts[]']")
+        check(sorted(box.get_attribute("value") for box in boxes) == sorted(self.account_uids.values()),
+              f"the rows' accounts[] checkboxes hold {[box.get_attribute('value') for box in boxes]}")
+        for name in ("action", "tag", "operator"):
+            check(bulk[0].find_elements(By.NAME, name), f"the bulk bar has no field {name!r}")
+        actions = [o.get_attribute("value") for o in Select(bulk[0].find_element(By.NAME, "action")).options]
+        check(actions == ["tag", "assign"], f"the bulk actions are {actions}, not tag and assign")
+        check(bulk[0].find_elements(By.XPATH, ".//button[@type='submit'][normalize-space()='Apply']"), "no \"Apply\" button in the bulk bar")
+
     def filter_accounts(self):
         click_and_wait_for_new_page(self.driver, submit_button(self.driver, "Filter"))
 
@@ -1221,19 +1285,47 @@ class Journey:
         click_and_wait_for_new_page(d, link)
         check(pathname(d) == self.bakery_path, f"expected {self.bakery_path} but was on {path_of(d)}")
         check(heading(d) == BAKERY, f"heading was {heading(d)!r}")
+        self.expect_tab("Business information")
 
     def open_bakery(self):
         d = self.driver
         if pathname(d) != "/accounts":
             d.get(self.portal.base + "/accounts")
         self.open_bakery_from_list()
-        info = card(d, "Business information").text
-        for expected in (CLIENT_ACCOUNTS[BAKERY], self.account_uids[BAKERY]):
-            check(expected in info, f"Business information does not show {expected!r}: {info!r}")
-        lock = self.control(d, "Lock account")
-        check(lock == ("Not locked", "Lock account"), f"the \"Lock account\" row reads {lock}")
-        assignments = card(d, "Account").find_elements(By.XPATH, ".//h3[normalize-space()='Operator assignments']")
-        check(assignments, "the Account card has no \"Operator assignments\"")
+        for term, expected in (("Owner", BAKERY_OWNER), ("Email", CLIENT_ACCOUNTS[BAKERY]),
+                               ("Business UID", self.account_uids[BAKERY]), ("Plan", "\u2014")):
+            shown = self.definition("Contact and subscription", term)
+            check(shown == expected, f"\"Contact and subscription\" shows the {term} {shown!r}, not {expected!r}")
+        summaries = [e.text.strip() for e in card(d, "Contact and subscription").find_elements(By.CSS_SELECTOR, "details > summary")]
+        check(summaries == ["Edit details"], f"\"Contact and subscription\" folds away {summaries}, not \"Edit details\"")
+        for title in ("Tags", "Internal notes", "Locations"):
+            card(d, title)
+
+    # The account's tabs.
+
+    def expect_tab(self, title):
+        """On the bakery's tab `title`: the six tabs are linked, and only `title` is current."""
+        d = self.driver
+        navs = d.find_elements(By.CSS_SELECTOR, "main nav.tabs[aria-label='Account']")
+        check(navs, f"no <nav class=\"tabs\" aria-label=\"Account\"> on {path_of(d)}")
+        links = navs[0].find_elements(By.TAG_NAME, "a")
+        shown = [(a.text.strip(), urllib.parse.urlparse(a.get_attribute("href")).path) for a in links]
+        wanted = [(name, self.bakery_path + suffix) for name, suffix in ACCOUNT_TABS.items()]
+        check(shown == wanted, f"the tabs are {shown}, not {wanted}")
+        current = [a.text.strip() for a in links if a.get_attribute("aria-current") == "page"]
+        check(current == [title], f"the current tab is {current}, not [{title!r}]")
+
+    def open_tab(self, title):
+        """Clicks the bakery's tab `title` (opening the bakery first when elsewhere)."""
+        d = self.driver
+        if not pathname(d).startswith(self.bakery_path):
+            d.get(self.portal.base + self.bakery_path)
+        link = wait(d).until(EC.element_to_be_clickable(
+            (By.XPATH, f"//main//nav[@aria-label='Account']//a[normalize-space()={xpath_literal(title)}]")))
+        click_and_wait_for_new_page(d, link)
+        check(path_of(d) == self.bakery_path + ACCOUNT_TABS[title], f"the {title} tab opened {path_of(d)}")
+        check(heading(d) == BAKERY, f"heading was {heading(d)!r}")
+        self.expect_tab(title)
 
     @staticmethod
     def control(driver, label):
@@ -1253,28 +1345,33 @@ class Journey:
         check(box.get_attribute("name") == "operators[]", f"the box of {name!r} is named {box.get_attribute('name')!r}")
         return labels[0], box
 
-    def expect_saved(self):
+    def expect_saved(self, tab):
+        """A form of tab `tab` was saved: back on that tab with "Saved."."""
         d = self.driver
-        check(path_of(d) == self.bakery_path + "?done=saved", f"after saving, on {path_of(d)}")
+        wanted = self.bakery_path + ACCOUNT_TABS[tab] + "?done=saved"
+        check(path_of(d) == wanted, f"after saving, on {path_of(d)}, not {wanted}")
         check(notice_text(d) == SAVED_NOTICE, f"the notice said {notice_text(d)!r}")
+        self.expect_tab(tab)
 
     def assign_admin(self):
         d = self.driver
-        if pathname(d) != self.bakery_path:
-            d.get(self.portal.base + self.bakery_path)
+        self.open_tab("Account")
+        lock = self.control(d, "Lock account")
+        check(lock == ("Not locked", "Lock account"), f"the \"Lock account\" row reads {lock}")
         label, box = self.assignment_box(ADMIN_NAME)
         check(not box.is_selected(), f"{ADMIN_NAME} is already ticked on a new account")
         label.click()
         check(box.is_selected(), f"clicking {ADMIN_NAME!r} did not tick it")
         click_and_wait_for_new_page(d, submit_button(d, "Save assignments"))
-        self.expect_saved()
+        self.expect_saved("Account")
         ticked = [d.find_element(By.CSS_SELECTOR, f"label[for='{box.get_attribute('id')}']").text.strip()
                   for box in d.find_elements(By.CSS_SELECTOR, "main input[name='operators[]']") if box.is_selected()]
         check(ticked == [ADMIN_NAME], f"after saving, the ticked operators are {ticked}")
 
     def my_accounts(self):
         d = self.driver
-        d.get(self.portal.base + self.bakery_path)
+        if not pathname(d).startswith(self.bakery_path):
+            d.get(self.portal.base + self.bakery_path)
         back = wait(d).until(EC.element_to_be_clickable((By.XPATH, "//main//a[normalize-space()='All accounts']")))
         click_and_wait_for_new_page(d, back)
         check(path_of(d) == "/accounts", f"\"All accounts\" led to {path_of(d)}")
@@ -1288,44 +1385,68 @@ class Journey:
         check(listed_accounts(d) == [BAKERY], f"\"My Accounts\" lists {listed_accounts(d)}")
         check(d.find_element(By.ID, "mine").is_selected(), "\"My Accounts\" is not ticked on the filtered list")
 
+    def open_bakery_from_my_accounts(self):
+        d = self.driver
+        if pathname(d) != "/accounts" or BAKERY not in listed_accounts(d):
+            d.get(self.portal.base + "/accounts?mine=1")
+        self.open_bakery_from_list()
+
+    def add_tag(self):
+        d = self.driver
+        if pathname(d) != self.bakery_path:
+            self.open_tab("Business information")
+        check(BAKERY_TAG not in self.tags(), f"the new account already has the tags {self.tags()}")
+        fill(d, "tag", BAKERY_TAG)
+        click_and_wait_for_new_page(d, submit_button(d, "Add tag"))
+        self.expect_saved("Business information")
+        check(self.tags() == [BAKERY_TAG], f"the Tags card shows {self.tags()}, not [{BAKERY_TAG!r}]")
+        removes = card(d, "Tags").find_elements(By.XPATH, f".//button[normalize-space()='Remove'][@aria-label='Remove tag {BAKERY_TAG}']")
+        check(removes, f"no \"Remove\" button labelled \"Remove tag {BAKERY_TAG}\" next to the tag")
+
+    def tags(self):
+        return [badge.text.strip() for badge in card(self.driver, "Tags").find_elements(By.CSS_SELECTOR, "span.badge")]
+
+    def add_note(self):
+        d = self.driver
+        if pathname(d) != self.bakery_path:
+            self.open_tab("Business information")
+        fill(d, "note", BAKERY_NOTE)
+        click_and_wait_for_new_page(d, submit_button(d, "Add note"))
+        self.expect_saved("Business information")
+        notes = [li.text for li in card(d, "Internal notes").find_elements(By.CSS_SELECTOR, "ul.notes li")]
+        check(len(notes) == 1 and BAKERY_NOTE in notes[0] and ADMIN_NAME in notes[0],
+              f"Internal notes shows {notes}, not the note by {ADMIN_NAME}")
+        kept = d.find_element(By.NAME, "note").get_attribute("value")
+        check(kept == "", f"the note field still holds {kept!r} after adding it")
+        check(self.tags() == [BAKERY_TAG], f"after adding a note, the Tags card shows {self.tags()}")
+
     def lock_bakery(self):
         d = self.driver
-        if pathname(d) == "/accounts" and BAKERY in listed_accounts(d):
-            self.open_bakery_from_list()
-        else:
-            d.get(self.portal.base + self.bakery_path)
+        self.open_tab("Account")
         click_and_wait_for_new_page(d, self.action_button("Lock account"))
-        self.expect_saved()
+        self.expect_saved("Account")
         value, button = self.control(d, "Lock account")
         check(value.startswith("Locked"), f"the \"Lock account\" row reads {value!r}")
         check(button == "Unlock account", f"the \"Lock account\" row offers {button!r}")
         badges = [b.text for b in d.find_elements(By.CSS_SELECTOR, "main .page-header .badge")]
         check("Locked" in badges, f"the page header shows {badges}")
 
-    def save_nickname(self):
-        d = self.driver
-        if pathname(d) != self.bakery_path:
-            d.get(self.portal.base + self.bakery_path)
-        fill(d, "nickname", BAKERY_NICKNAME)
-        click_and_wait_for_new_page(d, submit_button(d, "Save nickname"))
-        self.expect_saved()
-        shown = d.find_element(By.NAME, "nickname").get_attribute("value")
-        check(shown == BAKERY_NICKNAME, f"the nickname field shows {shown!r}")
-        check(self.business_nickname() == BAKERY_NICKNAME, f"Business information shows the nickname {self.business_nickname()!r}")
-
-    def business_nickname(self):
-        found = card(self.driver, "Business information").find_elements(By.XPATH, ".//dt[normalize-space()='Nickname']/following-sibling::dd[1]")
-        return found[0].text.strip() if found else None
+    def nickname_field(self):
+        return wait(self.driver).until(EC.visibility_of_element_located((By.NAME, "nickname")))
 
     def bad_nickname(self):
         d = self.driver
-        if pathname(d) != self.bakery_path:
-            d.get(self.portal.base + self.bakery_path)
+        if pathname(d) != self.bakery_path + "/account":
+            self.open_tab("Account")
         fill(d, "nickname", BAD_NICKNAME)
         click_and_wait_for_new_page(d, submit_button(d, "Save nickname"))
-        check(pathname(d) == self.bakery_path + "/nickname", f"after a bad nickname, on {path_of(d)}")
+        check(path_of(d) == self.bakery_path + "/nickname", f"after a bad nickname, on {path_of(d)}")
+        status = response_status(d)
+        check(status == 422, f"a bad nickname answered {status}, not 422")
         check(heading(d) == BAKERY, f"heading was {heading(d)!r}")
-        field = d.find_element(By.NAME, "nickname")
+        self.expect_tab("Account")
+        check(not d.find_elements(By.CSS_SELECTOR, "main [role=status]"), "a bad nickname shows a notice as if saved")
+        field = self.nickname_field()
         check(field.get_attribute("value") == BAD_NICKNAME, f"the typed nickname was not kept: {field.get_attribute('value')!r}")
         check(field.get_attribute("aria-invalid") == "true", "the nickname field is not marked invalid")
         described = (field.get_attribute("aria-describedby") or "").split()
@@ -1333,18 +1454,32 @@ class Journey:
         check(errors, f"the nickname field is not tied to an error (aria-describedby={described})")
         message = errors[0].text.strip()
         check("lowercase letters" in message, f"the error said {message!r}")
-        check(self.business_nickname() == BAKERY_NICKNAME, f"Business information now shows {self.business_nickname()!r}")
-        check(card(d, "History"), "the page lost its History")
+        check(errors[0].is_displayed(), "the nickname's error is not visible")
+        value, _ = self.control(d, "Lock account")
+        check(value.startswith("Locked"), f"with the error, the \"Lock account\" row reads {value!r}")
         scroll_into_view(d, field)  # the audit's screenshot then shows the field with its error
+
+    def save_nickname(self):
+        d = self.driver
+        if not pathname(d).startswith(self.bakery_path):
+            self.open_tab("Account")
+        fill(d, "nickname", BAKERY_NICKNAME)
+        click_and_wait_for_new_page(d, submit_button(d, "Save nickname"))
+        self.expect_saved("Account")
+        field = self.nickname_field()
+        check(field.get_attribute("value") == BAKERY_NICKNAME, f"the nickname field shows {field.get_attribute('value')!r}")
+        check(field.get_attribute("aria-invalid") != "true", "the nickname field is still marked invalid")
+        check(not d.find_elements(By.CSS_SELECTOR, "main .field .error"), "an error is still shown after saving")
 
     def account_history(self):
         d = self.driver
-        d.get(self.portal.base + self.bakery_path)
-        rows = card(d, "History").find_elements(By.CSS_SELECTOR, "tbody tr")
-        scroll_into_view(d, card(d, "History"))
-        save_screenshot(d, self.screenshots, f"20b-account-history-{DESKTOP[0]}x{DESKTOP[1]}.png")
+        self.open_tab("History")
+        history = card(d, "History")
+        check(d.find_element(By.CSS_SELECTOR, "main h2").text.strip() == "History", "the History tab is not headed \"History\"")
+        columns = [th.get_attribute("textContent").strip() for th in history.find_elements(By.CSS_SELECTOR, "thead th")]
+        check(columns == ["When", "Who", "What"], f"the History table's columns are {columns}")
         entries = []
-        for row in rows:
+        for row in history.find_elements(By.CSS_SELECTOR, "tbody tr"):
             cells = row.find_elements(By.TAG_NAME, "td")
             action = cells[2].find_element(By.TAG_NAME, "strong").text.strip()
             details = " ".join(cells[2].text.strip().splitlines()[1:]).strip()  # the line under the action
@@ -1352,6 +1487,8 @@ class Journey:
         expected = [
             ("account.nickname-changed", f"nickname: \u2014 \u2192 {BAKERY_NICKNAME}"),
             ("account.lock", "locked: no \u2192 yes"),
+            ("account.note-added", f"note: {BAKERY_NOTE}"),
+            ("account.tag-added", f"tag: {BAKERY_TAG}"),
             ("account.assignments-changed", f"assigned: \u2014 \u2192 {ADMIN_NAME}"),
             ("account.created", "blank"),
         ]
@@ -1361,6 +1498,168 @@ class Journey:
             check(action == want_action and want_line in text,
                   f"History, newest first, is {seen}; expected {want_action} with {want_line!r} in this place")
             check(who == ADMIN_NAME, f"History names {who!r} for {action}, not {ADMIN_NAME}")
+
+    def activity_tab(self):
+        d = self.driver
+        self.open_tab("Activity")
+        months = card(d, "The last 3 months")
+        charts = months.find_elements(By.CSS_SELECTOR, "svg.chart")
+        check(charts, "no <svg class=\"chart\"> in \"The last 3 months\"")
+        chart = charts[0]
+        check(chart.is_displayed() and chart.size["width"] > 200 and chart.size["height"] > 50,
+              f"the chart is not shown at a readable size: {chart.size}")
+        check(chart.get_attribute("role") == "img", f"the chart's role is {chart.get_attribute('role')!r}, not img")
+        name = d.execute_script(
+            "return (arguments[0].getAttribute('aria-labelledby') || '').split(/\\s+/)"
+            ".map(id => document.getElementById(id)).filter(Boolean).map(e => e.textContent.trim()).join(' ')", chart)
+        check(name.strip(), "the chart has no accessible name (aria-labelledby pointing at its title)")
+        weeks = months.find_elements(By.CSS_SELECTOR, "details tbody tr")
+        bars = chart.find_elements(By.CSS_SELECTOR, "rect.bookings")
+        check(weeks and len(bars) == len(weeks), f"the chart has {len(bars)} weeks of bookings, the table {len(weeks)}")
+        summaries = [e.get_attribute("textContent").strip() for e in months.find_elements(By.CSS_SELECTOR, "details > summary")]
+        check(summaries == ["The figures by week"], f"\"The last 3 months\" folds away {summaries}")
+        onboarding = card(d, "Onboarding")
+        badges = [b.text.strip() for b in onboarding.find_elements(By.CSS_SELECTOR, ".badge")]
+        check(badges == ["In setup"], f"Onboarding shows the badges {badges}, not \"In setup\"")
+        check(onboarding.find_elements(By.XPATH, ".//button[@type='submit'][normalize-space()='Mark setup as complete']"),
+              "Onboarding offers no \"Mark setup as complete\" button")
+        card(d, "Sites")
+
+    def complete_setup(self):
+        d = self.driver
+        if pathname(d) != self.bakery_path + "/activity":
+            self.open_tab("Activity")
+        click_and_wait_for_new_page(d, submit_button(d, "Mark setup as complete"))
+        self.expect_saved("Activity")
+        onboarding = card(d, "Onboarding")
+        check(not onboarding.find_elements(By.CSS_SELECTOR, ".badge"), "Onboarding still shows the \"In setup\" badge")
+        steps = onboarding.find_elements(By.CSS_SELECTOR, "ul.checklist li")
+        check(steps, "Onboarding shows no checklist once set up")
+        check(f"of {len(steps)} onboarding steps done" in onboarding.text, f"Onboarding says {onboarding.text!r}")
+        badges = [b.text for b in d.find_elements(By.CSS_SELECTOR, "main .page-header .badge")]
+        check("In setup" not in badges, f"the page header still shows {badges}")
+
+    def definition(self, title, term):
+        """The text of the <dd> after the <dt> `term` in the card `title`."""
+        found = card(self.driver, title).find_elements(By.XPATH, f".//dt[normalize-space()={xpath_literal(term)}]/following-sibling::dd[1]")
+        check(found, f"the {title!r} card shows no {term!r}")
+        return found[0].text.strip()
+
+    def subscription_tab(self):
+        d = self.driver
+        self.open_tab("Subscription")
+        staff = self.definition("Subscription", "Staff")
+        check(re.fullmatch(r"0 of \d+ staff slots in use", staff), f"with no staff yet, Subscription's Staff reads {staff!r}")
+        plans = [o.text.strip() for o in Select(d.find_element(By.NAME, "plan")).options]
+        check([p.split(" (")[0] for p in plans if p != "No plan"] == ["Starter", "Standard", "Premium"],
+              f"the plans offered are {plans}")
+        Select(d.find_element(By.NAME, "plan")).select_by_value(BAKERY_PLAN)
+        fill(d, "staff_slots", str(BAKERY_STAFF_SLOTS))
+        click_and_wait_for_new_page(d, submit_button(d, "Save subscription"))
+        self.expect_saved("Subscription")
+        check(self.definition("Subscription", "Plan") == BAKERY_PLAN,
+              f"after saving, the plan is {self.definition('Subscription', 'Plan')!r}")
+        wanted = f"0 of {BAKERY_STAFF_SLOTS} staff slots in use"
+        check(self.definition("Subscription", "Staff") == wanted,
+              f"after saving, Staff reads {self.definition('Subscription', 'Staff')!r}, not {wanted!r}")
+        chosen = Select(d.find_element(By.NAME, "plan")).first_selected_option.get_attribute("value")
+        check(chosen == BAKERY_PLAN, f"after saving, the plan field shows {chosen!r}")
+
+    def staff_people(self):
+        """{email: (name, role, status)} of the Staff tab's table."""
+        return {cells[1]: (cells[0], cells[2], cells[3]) for cells in table_rows(card(self.driver, "Staff")) if len(cells) >= 4}
+
+    def staff_owner(self):
+        d = self.driver
+        self.open_tab("Staff")
+        people = self.staff_people()
+        email = CLIENT_ACCOUNTS[BAKERY]
+        check(people == {email: (BAKERY_OWNER, "Owner", "Invited")},
+              f"the Staff tab lists {people}, not only the owner {BAKERY_OWNER} <{email}>, invited")
+        check(not card(d, "Staff").find_elements(By.XPATH, f".//button[@aria-label='Remove {BAKERY_OWNER}']"),
+              "the owner can be removed from the Staff tab")
+        with urllib.request.urlopen(self.portal.base + "/dev/mailbox", timeout=5) as response:
+            mailbox = response.read().decode("utf-8", "replace")
+        invite = re.compile(r"<h2>Your [^<]* account is ready</h2>\s*<p class=\"hint\">Email to " + re.escape(email) + r"\s")
+        check(invite.search(mailbox), f"/dev/mailbox holds no \"account is ready\" invitation to {email}")
+
+    def invite_staff(self):
+        d = self.driver
+        if not pathname(d).startswith(self.bakery_path + "/staff"):
+            self.open_tab("Staff")
+        fill(d, "staff_name", STAFF_NAME)
+        fill(d, "staff_email", STAFF_EMAIL)
+        click_and_wait_for_new_page(d, submit_button(d, "Invite staff member"))
+        self.expect_saved("Staff")
+        people = self.staff_people()
+        check(people.get(STAFF_EMAIL) == (STAFF_NAME, "Staff", "Invited"),
+              f"the Staff tab lists {people}, without {STAFF_NAME} as invited staff")
+        hint = card(d, "Staff").find_element(By.CSS_SELECTOR, "p.hint").text
+        check(f"1 of {BAKERY_STAFF_SLOTS} staff slots in use" in hint, f"the Staff tab says {hint!r}")
+        check(card(d, "Staff").find_elements(By.XPATH, f".//button[@aria-label='Remove {STAFF_NAME}']"),
+              f"no \"Remove\" button for {STAFF_NAME}")
+
+    def audit_entries(self):
+        """(action, who, on, its link's path, details) of each row of the Audit log, top to bottom."""
+        entries = []
+        for row in self.driver.find_elements(By.CSS_SELECTOR, "main table tbody tr"):
+            cells = row.find_elements(By.TAG_NAME, "td")
+            links = cells[3].find_elements(By.TAG_NAME, "a")
+            on_path = urllib.parse.urlparse(links[0].get_attribute("href")).path if links else None
+            entries.append((cells[2].text.strip(), cells[1].text.strip(), cells[3].text.strip(), on_path, cells[4].text.strip()))
+        return entries
+
+    def audit_log(self):
+        d = self.driver
+        link = wait(d).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "header nav a[href='/audit']")))
+        check(link.text.strip() == "Audit log", f"the navigation link to /audit reads {link.text!r}")
+        click_and_wait_for_new_page(d, link)
+        check(path_of(d) == "/audit", f"expected /audit but was on {path_of(d)}")
+        check(heading(d) == "Audit log", f"heading was {heading(d)!r}")
+        for name in ("operator", "account", "action", "from", "to"):
+            check(d.find_elements(By.CSS_SELECTOR, f"main form [name='{name}']"), f"the Audit log has no filter {name!r}")
+        exports = d.find_elements(By.XPATH, "//main//a[normalize-space()='Export CSV']")
+        check(exports and urllib.parse.urlparse(exports[0].get_attribute("href")).path == "/audit/export.csv",
+              "no \"Export CSV\" link to /audit/export.csv")
+        entries = self.audit_entries()
+        locks = [e for e in entries if e[0] == "account.lock"]
+        check(len(locks) == 1, f"the Audit log lists {len(locks)} account.lock entries: {[e[0] for e in entries]}")
+        _, who, on, on_path, details = locks[0]
+        check(who == ADMIN_NAME, f"the lock is by {who!r}, not {ADMIN_NAME}")
+        check(on == BAKERY and on_path == self.bakery_path, f"the lock is on {on!r}, linking to {on_path}, not {self.bakery_path}")
+        check("locked: no \u2192 yes" in details, f"the lock's details read {details!r}")
+        actions = [e[0] for e in entries]
+        check(actions.index("account.nickname-changed") < actions.index("account.lock") < actions.index("account.tag-added"),
+              f"the Audit log is not newest first: {actions}")
+
+    def audit_log_filter(self):
+        d = self.driver
+        if pathname(d) != "/audit":
+            d.get(self.portal.base + "/audit")
+        fill(d, "account", BAKERY_NICKNAME)
+        fill(d, "action", "account.lock")
+        click_and_wait_for_new_page(d, submit_button(d, "Filter"))
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(d.current_url).query)
+        check(query.get("account") == [BAKERY_NICKNAME] and query.get("action") == ["account.lock"],
+              f"the filter is not in the address: {path_of(d)}")
+        entries = self.audit_entries()
+        check([e[0] for e in entries] == ["account.lock"], f"filtered by {BAKERY_NICKNAME} and account.lock, the log lists {entries}")
+        export = d.find_element(By.XPATH, "//main//a[normalize-space()='Export CSV']").get_attribute("href")
+        status, text = self.fetch_signed_in(export)
+        check(status == 200, f"the filtered Export CSV answered {status}")
+        lines = text.strip().splitlines()
+        check(len(lines) == 2 and lines[0].startswith("When,Who") and "account.lock" in lines[1] and BAKERY in lines[1],
+              f"the filtered Export CSV holds {lines}")
+
+    def fetch_signed_in(self, url):
+        """GETs `url` with the admin's browser cookies; (status, text)."""
+        cookies = "; ".join(f"{c['name']}={c['value']}" for c in self.driver.get_cookies())
+        request = urllib.request.Request(url, headers={"Cookie": cookies})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
 
 
 def expect_enrol(driver):

@@ -93,7 +93,7 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         let details = AccountEditing.Details(name: form.name ?? "", email: form.email ?? "", phone: .some(form.phone?.nilIfBlank),
-                                             ownerName: .some(form.ownerName?.nilIfBlank), address: .some(form.address?.nilIfBlank))
+                                             ownerName: .some(form.ownerName?.nilIfBlank), address: .some(form.address?.joinedLines.nilIfBlank))
         let typed = ["form": "details", "name": form.name ?? "", "email": form.email ?? "", "owner_name": form.ownerName ?? "",
                      "phone": form.phone ?? "", "address": form.address ?? ""]
         return try await attempt(request, .business, account, actor, typed: typed) {
@@ -136,7 +136,7 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         return try await attempt(request, .business, account, actor, typed: ["location_name": form.name ?? "", "location_address": form.address ?? ""]) {
-            _ = try await AccountEditing.addLocation(name: form.name ?? "", address: form.address ?? "", to: account, by: actor,
+            _ = try await AccountEditing.addLocation(name: form.name ?? "", address: (form.address ?? "").joinedLines, to: account, by: actor,
                                                      context: request.auditContext, on: request.db)
         }
     }

@@ -41,6 +41,8 @@ extension APIService {
         filter.groupID = try query.group.map { try APIInput.uuid($0, field: "group") }
         filter.mine = query.mine ?? false
         filter.tag = query.tag
+        filter.plan = query.plan
+        filter.operatorID = try query.operatorId.map { try APIInput.uuid($0, field: "operatorId") }
         filter.sort = query.sort.flatMap { AccountDirectory.Sort(rawValue: $0.rawValue) } ?? .name
         let limit = query.limit ?? 50
         guard (1...100).contains(limit) else { throw PortalError.badRequest("limit: give 1 to 100.") }
@@ -175,6 +177,6 @@ extension APIService {
               setupCompleted: account.setupCompleted, createdAt: account.createdAt,
               nickname: account.nickname, phone: account.phone, ownerName: account.ownerName, plan: account.plan,
               staffSlots: account.staffSlots, template: account.isTemplate, sendLinksEnabled: account.sendLinksEnabled,
-              lastActivityAt: account.lastActivityAt)
+              lastActivityAt: account.lastActivityAt, address: account.address)
     }
 }

@@ -46,4 +46,10 @@ extension String {
 
     /// A form field left empty or holding only white space means "not given"; the API has no such rule.
     var nilIfBlank: String? { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : self }
+
+    /// The lines of a text area joined with ", " (an address typed over several lines).
+    var joinedLines: String {
+        split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: ", ")
+    }
 }

@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -244,7 +245,7 @@ def cmd_list(args):
         walk_ms.append((time.perf_counter() - started) * 1000)
         walk.append(len(row_uids(page)))
         path = next_link(page)
-    urls = [("first page", first), ("search", search), ("last page", last)]
+    urls = [("first-page", first), ("search", search), ("last-page", last)]
     print(f"URLs (Host: {args.host}; signed in as an operator whose role covers every account):")
     for label, url in urls:
         page, _ = check_list_page(client, url)
@@ -389,7 +390,6 @@ def cmd_freshness(args):
 
     # 2. Create an account through the New account form: "New" grows by one at once.
     page, before = snapshot("/accounts")
-    form_page, _ = check_list_page(client, "/accounts") if False else (None, None)
     status, headers, body = client.get("/accounts/new")
     token = csrf_token(body.decode("utf-8", "replace")) or token
     stamp = int(time.time() * 1000) % 10_000_000
@@ -562,9 +562,12 @@ def explain(args, statement):
 def cmd_raw(args):
     """Raw timings of each captured request's SQL, next to the portal's latency for the URL."""
     latency = json.load(open(args.latency))["results"] if args.latency else {}
-    tool = "sqlite3 shell, .timer on (real)" if args.dialect == "sqlite" else "psql, \\timing on"
+    if args.dialect == "sqlite":
+        tool, binds = "sqlite3 shell, .timer on (real)", "UUIDs as X'…' blobs, dates as REAL seconds since 1970, booleans as 0/1"
+    else:
+        tool, binds = "psql, \\timing on", "typed literals"
     print(f"Each statement of the request run {args.runs} times in the {tool}; median and max ms. The SQL comes from the portal's "
-          f"debug log, binds substituted ({'UUIDs as X\'…\' blobs, dates as REAL seconds since 1970, booleans as 0/1' if args.dialect == 'sqlite' else 'typed literals'}).")
+          f"debug log, binds substituted ({binds}).")
     plans = []
     for label in args.labels:
         statements = json.load(open(os.path.join(args.dir, f"{label}.json")))
@@ -587,6 +590,36 @@ def cmd_raw(args):
         seen.add(statement)
         print(f"\n  [{label}] {statement}")
         print("    " + explain(args, statement).replace("\n", "\n    "))
+
+
+def cmd_summary(args):
+    def load(name):
+        path = os.path.join(args.dir, name)
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    for db in args.databases:
+        print(f"{db}:")
+        for name in sorted(os.listdir(args.dir)):
+            if name.startswith(f"{db}-seed-"):
+                seed = load(name)
+                slug = name[len(f"{db}-seed-"):-len(".json")]
+                own = seed["seed_seconds"]
+                print(f"  seed {seed['accounts']:>7,} accounts ({slug}): {own if own is not None else '?'} s by its own count, "
+                      f"{seed['wall_seconds']} s for the whole command, peak {seed['rss_kib'] / 1024:.0f} MiB")
+        listing = load(f"{db}-list.json")
+        if listing:
+            for label, result in listing["results"].items():
+                latency, wrk = result["latency"], result.get("wrk", {})
+                p95_note = "" if db != "sqlite" else ("  (p95 target met)" if latency["p95"] < 20 else f"  (p95 target MISSED by {latency['p95'] - 20:.1f} ms)")
+                rps = wrk.get("rps") or 0
+                rps_note = "" if db != "sqlite" else ("  (req/s target met)" if rps >= 500 else f"  (req/s target MISSED: {rps / 500 * 100:.0f}% of 500)")
+                print(f"  {label:<11} p50 {latency['p50']:7.2f} ms  p95 {latency['p95']:7.2f} ms{p95_note}   {rps:7.1f} req/s at 32 connections{rps_note}")
+        for which in ("small", "large"):
+            export = load(f"{db}-export-{which}.json")
+            if export:
+                print(f"  export {export['rows']:>7,} rows: {export['seconds']:.2f} s, {export['bytes'] / 1048576:.1f} MiB; portal RSS "
+                      f"{export['rss_before_kib'] / 1024:.1f} -> peak {export['peak_kib'] / 1024:.1f} MiB "
+                      f"(+{(export['peak_kib'] - export['rss_before_kib']) / 1024:.1f} MiB)")
 
 
 def main():
@@ -649,12 +682,19 @@ def main():
     p.add_argument("--dir", required=True)
     p.add_argument("--labels", nargs="+", required=True)
     p.add_argument("--db", help="SQLite file")
-    p.add_argument("--psql", nargs="+", help="psql command and connection arguments")
+    p.add_argument("--psql", help="psql command line, e.g. 'psql -h 127.0.0.1 -p 55433 -U postgres bench'")
     p.add_argument("--runs", type=int, default=21)
     p.add_argument("--latency", help="JSON written by `list`, to compare")
     p.set_defaults(func=cmd_raw)
 
+    p = sub.add_parser("summary")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--databases", nargs="+", required=True)
+    p.set_defaults(func=cmd_summary)
+
     args = parser.parse_args()
+    if getattr(args, "psql", None):
+        args.psql = shlex.split(args.psql)
     args.func(args)
 
 

@@ -10,7 +10,7 @@ enum AuditLog {
         var operatorID: UUID?
         /// Entries on this account.
         var accountID: UUID?
-        /// An action ("account.locked") or a family of them ("account").
+        /// An action ("account.lock") or a family of them ("account").
         var action: String?
         var from: Date?
         /// Up to and including this moment.

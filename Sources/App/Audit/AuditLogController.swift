@@ -115,7 +115,7 @@ enum AuditLogView {
                   Forms.field(.init(name: "account", label: "Account", value: model.typed["account"] ?? "", error: model.errors["account"],
                                     hint: "Business UID or nickname", autocomplete: "off", required: false)),
                   Forms.field(.init(name: "action", label: "Action", value: model.typed["action"] ?? "", error: model.errors["action"],
-                                    hint: "Like account.locked, or account for all of them", autocomplete: "off", required: false)),
+                                    hint: "Like account.lock, or account for all of them", autocomplete: "off", required: false)),
                   Forms.field(.init(name: "from", label: "From", type: .date, value: model.typed["from"] ?? "", error: model.errors["from"], required: false)),
                   Forms.field(.init(name: "to", label: "To", type: .date, value: model.typed["to"] ?? "", error: model.errors["to"], required: false)),
                   .button(.class("button secondary"), .type(.submit), .text("Filter"))),

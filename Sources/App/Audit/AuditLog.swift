@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQL
 import Foundation
 import SQLKit
 
@@ -37,9 +38,10 @@ enum AuditLog {
         }
         if let from = filter.from { query = query.filter(\.$at >= from) }
         if let to = filter.to { query = query.filter(\.$at <= to) }
-        if let after, let position = try await AuditEvent.query(on: db).filter(\.$id == after).filter(\.$partnerID == partnerID).first() {
-            let at = position.at, id = try position.requireID()
-            query = query.group(.or) { $0.filter(\.$at < at).group(.and) { $0.filter(\.$at == at).filter(\.$id < id) } }
+        if let after, try await AuditEvent.query(on: db).filter(\.$id == after).filter(\.$partnerID == partnerID).count() == 1 {
+            // The position's time is read in SQL, never round-tripped through a Date, so equal times stay equal.
+            let at = SQLQueryString("(SELECT p.at FROM audit_events p WHERE p.id = \(bind: after))")
+            query = query.filter(.sql(SQLQueryString("(at < \(at) OR (at = \(at) AND id < \(bind: after)))")))
         }
         let rows = try await query.sort(\.$at, .descending).sort(\.$id, .descending).limit(limit + 1).all()
         return Page(entries: Array(rows.prefix(limit)), next: rows.count > limit ? rows[limit - 1].id : nil)

@@ -175,7 +175,7 @@ def time_requests(client, path, count, warmup):
 
 
 def run_wrk(port, host, cookie, path, connections, threads, seconds):
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s",
                "-H", f"Host: {host}", "-H", f"Cookie: {cookie}", "-H", "Accept: text/html", f"http://127.0.0.1:{port}{path}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     figures = {"raw": output}
@@ -450,31 +450,37 @@ DATE_TEXT = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ([+-
 INT_TEXT = re.compile(r"^-?\d{1,18}$")
 
 
-def literal(value, dialect):
-    """The SQL literal for a bind as the log prints it (`"\\(value)"` of the Swift value)."""
+def literal(value, dialect, uuid_storage="text"):
+    """The SQL literal for a bind as the log prints it (`"\\(value)"` of the Swift value).
+    SQLite: UUIDs as the database stores them (text as the encoder sends it, upper-case, or
+    16-byte blobs), dates as REAL seconds since 1970 (SQLiteNIO's encoding), booleans as 0/1.
+    PostgreSQL: quoted literals, typed where the type cannot be inferred."""
     def quoted(text):
         return "'" + text.replace("'", "''") + "'"
     if UUID_TEXT.match(value):
-        return f"X'{value.replace('-', '').upper()}'" if dialect == "sqlite" else f"'{value.lower()}'::uuid"
+        if dialect == "postgres":
+            return f"'{value.lower()}'::uuid"
+        return f"X'{value.replace('-', '').upper()}'" if uuid_storage == "blob" else quoted(value)
     date = DATE_TEXT.match(value)
     if date:
+        if dialect == "postgres":
+            return f"'{date.group(1)} {date.group(2)}{date.group(3)}'::timestamptz"
         moment = datetime.datetime.strptime(f"{date.group(1)} {date.group(2).split('.')[0]} {date.group(3)}", "%Y-%m-%d %H:%M:%S %z")
-        # SQLiteNIO stores a Date as a REAL, seconds since 1970.
-        return repr(float(moment.timestamp())) if dialect == "sqlite" else f"'{date.group(1)} {date.group(2)}{date.group(3)}'::timestamptz"
+        return repr(float(moment.timestamp()))
     if value in ("true", "false"):
         return ("1" if value == "true" else "0") if dialect == "sqlite" else value
-    if INT_TEXT.match(value):
+    if INT_TEXT.match(value) and dialect == "sqlite":
         return value
     return quoted(value)
 
 
-def substitute(sql, binds, dialect):
+def substitute(sql, binds, dialect, uuid_storage="text"):
     pattern = re.compile(r"\?(\d+)|\?(?!\d)") if dialect == "sqlite" else re.compile(r"\$(\d+)")
     counter = iter(range(len(binds)))
 
     def replace(match):
         index = int(match.group(1)) - 1 if match.group(1) else next(counter)
-        return literal(binds[index], dialect)
+        return literal(binds[index], dialect, uuid_storage)
     return pattern.sub(replace, sql)
 
 
@@ -500,7 +506,7 @@ def cmd_sql(args):
     queries = log_queries(args.log)
     wanted = dict(line.split() for line in open(args.requests) if line.strip())
     for label, request_id in wanted.items():
-        statements = [{"sql": sql, "binds": binds, "runnable": substitute(sql, binds, args.dialect)}
+        statements = [{"sql": sql, "binds": binds, "runnable": substitute(sql, binds, args.dialect, args.uuid_storage)}
                       for rid, sql, binds in queries if rid == request_id]
         if not statements:
             sys.exit(f"no SQL logged for request {request_id} ({label}) in {args.log}")
@@ -515,26 +521,35 @@ def short(sql, width=92):
 
 def classify(sql):
     lowered = sql.lower()
-    if "count(" in lowered and "from \"accounts\"" in lowered.replace("`", '"') or lowered.startswith("select count(*)"):
-        return "counts"
-    if "from \"accounts\"" in lowered.replace("`", '"') or "from accounts" in lowered:
-        return "page"
-    return "other"
+    if 'from "accounts"' not in lowered:
+        return "other"
+    return "counts" if "count(*)" in lowered else "page"
 
 
 def run_sqlite(db, statements, runs):
-    """Runs each statement `runs` times in one sqlite3 shell with .timer on; returns real times (ms)."""
+    """Runs each statement `runs` times in one sqlite3 shell with .timer on. Returns, per
+    statement, (real ms, CPU ms) of each run: the shell prints real time to the millisecond
+    only, user and system CPU time to the microsecond."""
     script = [".timer on", ".mode list", ".headers off"]
     for statement in statements:
         for _ in range(runs):
             script.append(statement.rstrip().rstrip(";") + ";")
     output = subprocess.run(["sqlite3", "-readonly", db], input="\n".join(script) + "\n", capture_output=True, text=True)
-    if output.returncode != 0 and "Error" in output.stderr:
+    if output.returncode != 0 or output.stderr.strip():
         sys.exit(f"sqlite3 failed: {output.stderr[:1000]}")
-    times = [float(t) * 1000 for t in re.findall(r"Run Time: real ([\d.]+)", output.stdout)]
-    if len(times) != len(statements) * runs:
-        sys.exit(f"sqlite3: expected {len(statements) * runs} timings, got {len(times)}. stderr: {output.stderr[:1000]}")
+    found = re.findall(r"Run Time: real ([\d.]+) user ([\d.]+) sys ([\d.]+)", output.stdout)
+    if len(found) != len(statements) * runs:
+        sys.exit(f"sqlite3: expected {len(statements) * runs} timings, got {len(found)}. stderr: {output.stderr[:1000]}")
+    times = [(float(real) * 1000, (float(user) + float(system)) * 1000) for real, user, system in found]
     return [times[i * runs:(i + 1) * runs] for i in range(len(statements))]
+
+
+def row_count(args, statement):
+    """How many rows the statement returns (a check that the substituted binds match rows)."""
+    wrapped = f"SELECT COUNT(*) FROM ({statement.rstrip().rstrip(';')}) AS counted"
+    command = (["sqlite3", "-readonly", args.db, wrapped] if args.dialect == "sqlite" else args.psql + ["-X", "-At", "-c", wrapped])
+    output = subprocess.run(command, capture_output=True, text=True)
+    return output.stdout.strip() if output.returncode == 0 else "error: " + output.stderr.strip()[:200]
 
 
 def run_psql(psql, statements, runs):
@@ -545,7 +560,7 @@ def run_psql(psql, statements, runs):
     output = subprocess.run(psql + ["-X", "-v", "ON_ERROR_STOP=1"], input="\n".join(script) + "\n", capture_output=True, text=True)
     if output.returncode != 0:
         sys.exit(f"psql failed: {output.stderr[:1000]}")
-    times = [float(t) for t in re.findall(r"Time: ([\d.]+) ms", output.stdout)]
+    times = [(float(t), None) for t in re.findall(r"Time: ([\d.]+) ms", output.stdout)]
     if len(times) != len(statements) * runs:
         sys.exit(f"psql: expected {len(statements) * runs} timings, got {len(times)}. stderr: {output.stderr[:1000]}")
     return [times[i * runs:(i + 1) * runs] for i in range(len(statements))]
@@ -563,32 +578,43 @@ def cmd_raw(args):
     """Raw timings of each captured request's SQL, next to the portal's latency for the URL."""
     latency = json.load(open(args.latency))["results"] if args.latency else {}
     if args.dialect == "sqlite":
-        tool, binds = "sqlite3 shell, .timer on (real)", "UUIDs as X'…' blobs, dates as REAL seconds since 1970, booleans as 0/1"
+        print(f"Each statement of the request run {args.runs} times in one sqlite3 shell with .timer on (after the portal has stopped);\n"
+              f"median of 'real' (the shell prints it to the millisecond only) and of CPU time (user + sys, to the microsecond).\n"
+              f"SQL from the portal's debug log, binds substituted (UUIDs as the database stores them ({args.uuid_storage}), "
+              f"dates as REAL seconds since 1970, booleans as 0/1).")
+        header = f"    {'real ms':>8} {'cpu ms':>8} {'rows':>6}  statement"
     else:
-        tool, binds = "psql, \\timing on", "typed literals"
-    print(f"Each statement of the request run {args.runs} times in the {tool}; median and max ms. The SQL comes from the portal's "
-          f"debug log, binds substituted ({binds}).")
+        print(f"Each statement of the request run {args.runs} times in one psql session with \\timing on (after the portal has stopped);\n"
+              f"median of the client-side time. SQL from the portal's debug log, binds substituted as typed literals.")
+        header = f"    {'ms':>8} {'':>8} {'rows':>6}  statement"
     plans = []
+    summary = []
     for label in args.labels:
         statements = json.load(open(os.path.join(args.dir, f"{label}.json")))
         runnable = [s["runnable"] for s in statements]
         timings = (run_sqlite(args.db, runnable, args.runs) if args.dialect == "sqlite" else run_psql(args.psql, runnable, args.runs))
-        total = sum(statistics.median(t) for t in timings)
+        medians = [(statistics.median(r for r, _ in t), statistics.median(c for _, c in t) if t[0][1] is not None else None) for t in timings]
+        total = sum(m[0] for m in medians)
+        total_cpu = sum(m[1] for m in medians) if medians[0][1] is not None else None
         portal = latency.get(label, {}).get("latency", {}).get("p50")
-        print(f"\n  {label}: {len(runnable)} statements, sum of medians {total:.2f} ms"
-              + (f"; the portal's p50 for the whole request: {portal:.2f} ms (framework, rendering and HTTP: ~{portal - total:.2f} ms)" if portal else ""))
-        for statement, times in zip(runnable, timings):
-            print(f"    {statistics.median(times):8.2f} {max(times):8.2f}  {short(statement)}")
-        for statement in runnable:
-            if classify(statement) in ("page", "counts") and "accounts" in statement:
-                plans.append((label, statement))
-    print("\n  Query plans of the accounts statements (page and counts):")
+        cpu_text = f" (CPU {total_cpu:.2f} ms)" if total_cpu is not None else ""
+        print(f"\n  {label}: {len(runnable)} statements, sum of medians {total:.2f} ms{cpu_text}"
+              + (f"; the portal's p50 for the whole request: {portal:.2f} ms, so ~{portal - total:.2f} ms outside the database "
+                 f"(framework, decoding, rendering, HTTP)" if portal else ""))
+        print(header)
+        for statement, (real, cpu) in zip(runnable, medians):
+            cpu_column = f"{cpu:8.2f}" if cpu is not None else " " * 8
+            print(f"    {real:8.2f} {cpu_column} {row_count(args, statement):>6}  {short(statement)}")
+            if classify(statement) != "other":
+                plans.append((label, classify(statement), statement, real))
+        summary.append((label, total, portal))
+    print("\n  Query plans of the accounts statements (the page and the header counts):")
     seen = set()
-    for label, statement in plans:
+    for label, kind, statement, real in plans:
         if statement in seen:
             continue
         seen.add(statement)
-        print(f"\n  [{label}] {statement}")
+        print(f"\n  [{label}, {kind}, median {real:.2f} ms] {statement}")
         print("    " + explain(args, statement).replace("\n", "\n    "))
 
 
@@ -674,6 +700,7 @@ def main():
     p.add_argument("--dialect", choices=["sqlite", "postgres"], required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--requests", required=True, help="file of 'label request-id' lines")
+    p.add_argument("--uuid-storage", choices=["text", "blob"], default="text", help="how SQLite stores UUIDs (typeof(id))")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_sql)
 
@@ -685,6 +712,7 @@ def main():
     p.add_argument("--psql", help="psql command line, e.g. 'psql -h 127.0.0.1 -p 55433 -U postgres bench'")
     p.add_argument("--runs", type=int, default=21)
     p.add_argument("--latency", help="JSON written by `list`, to compare")
+    p.add_argument("--uuid-storage", choices=["text", "blob"], default="text")
     p.set_defaults(func=cmd_raw)
 
     p = sub.add_parser("summary")

@@ -92,7 +92,8 @@ func routes(_ app: Application) throws {
 
     let api = tenant.grouped(APIMiddleware())
     api.get(["api", "v1", "openapi.yaml"], use: OpenAPIDocument.serve)
-    try APIService().registerHandlers(on: VaporTransport(routesBuilder: api), serverURL: URL(string: SiteURL.apiPrefix)!)
+    try APIService().registerHandlers(on: VaporTransport(routesBuilder: api), serverURL: URL(string: SiteURL.apiPrefix)!,
+                                      configuration: .init(dateTranscoder: RFC3339DateTranscoder()))
     // The generated routes take MAX_BODY_BYTES, except the upload, whose body is a whole file.
     for route in app.routes.all where route.method == .POST && route.path == ["api", "v1", "partner-kit", "files"] {
         route.bodyLimit = .partnerKitFile

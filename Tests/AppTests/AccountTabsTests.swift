@@ -303,4 +303,27 @@ import Vapor
             #expect(try await api.call(.GET, "/accounts/by-nickname/nobody").status == .notFound)
         }
     }
+
+    /// Found by schemathesis: the generated decoders do not check patterns, lengths of query
+    /// values, or a required property that may be null.
+    @Test func theAPIRefusesWhatItsSchemaRefuses() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            let browser = try await portal.signIn()
+            let account = try await newAccount(portal, browser: browser)
+            let api = try await portal.api(as: ada)
+            let uid = account.businessUID
+            #expect(try await api.call(.PUT, "/accounts/\(uid)/group", json: "{}").status == .badRequest)
+            #expect(try await api.call(.PUT, "/accounts/\(uid)/group", json: #"{"groupId":null}"#).status == .ok)
+            let noCurrency = #"{"payments":[{"id":"p","at":"2026-01-01T00:00:00Z","amountMinor":1,"currency":""}]}"#
+            #expect(try await api.call(.POST, "/accounts/\(uid)/activity", json: noCurrency).status == .badRequest)
+            let controlID = #"{"bookings":[{"id":"a\u0001","at":"2026-01-01T00:00:00Z"}]}"#
+            #expect(try await api.call(.POST, "/accounts/\(uid)/activity", json: controlID).status == .badRequest)
+            let oddDate = #"{"bookings":[{"id":"b","at":"2000-01-01T19:15:10.0-17:43"}]}"#
+            #expect(try await api.call(.POST, "/accounts/\(uid)/activity", json: oddDate).status == .ok)
+            #expect(try await api.call(.GET, "/accounts?plan=\(String(repeating: "0", count: 101))").status == .badRequest)
+            #expect(try await api.call(.GET, "/audit?action=\(String(repeating: "0", count: 101))").status == .badRequest)
+            #expect(try await api.call(.GET, "/audit?to=2000-01-01T19%3A15%3A10.0-17%3A43").status == .ok)
+        }
+    }
 }

@@ -53,6 +53,9 @@ extension APIService {
     func moveAccount(_ input: Operations.MoveAccount.Input) async throws -> Operations.MoveAccount.Output {
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
         let (request, actor, account) = try await target(input.path.businessUid)
+        guard body.groupId != nil || APIContext.hasNull("groupId", in: request) else {
+            throw PortalError.badRequest("groupId is required: a group's id, or null for no group.")
+        }
         let groupID = try body.groupId.map { try APIInput.uuid($0, field: "groupId") }
         try await AccountEditing.move(account, to: groupID, by: actor, context: request.auditContext, on: request.db)
         return .ok(.init(body: .json(Self.account(account))))
@@ -87,6 +90,27 @@ extension APIService {
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
         let (request, actor, account) = try await target(input.path.businessUid)
         try APIContext.refuseNulls(for: ["bookings", "payments", "onboardingSteps", "sites"], in: request)
+        func checkID(_ id: String, _ field: String) throws {
+            guard (1...100).contains(id.unicodeScalars.count), !DisplayText.hasControl(id) else {
+                throw PortalError.badRequest("\(field): an id has 1 to 100 characters and no control characters.")
+            }
+        }
+        for booking in body.bookings ?? [] { try checkID(booking.id, "bookings") }
+        for payment in body.payments ?? [] {
+            try checkID(payment.id, "payments")
+            guard payment.currency.unicodeScalars.count == 3, payment.currency.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
+                throw PortalError.badRequest("payments: currency is a three-letter ISO 4217 code in capitals, like EUR.")
+            }
+            guard abs(payment.amountMinor) <= 1_000_000_000_000 else { throw PortalError.badRequest("payments: amountMinor is at most 10^12 either way.") }
+        }
+        for step in body.onboardingSteps ?? [] where !(1...64).contains(step.step.count)
+            || !step.step.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
+            throw PortalError.badRequest("onboardingSteps: a step is 1 to 64 lowercase letters, digits and hyphens.")
+        }
+        for (name, count, limit) in [("bookings", body.bookings?.count ?? 0, 1000), ("payments", body.payments?.count ?? 0, 1000),
+                                     ("onboardingSteps", body.onboardingSteps?.count ?? 0, 100), ("sites", body.sites?.count ?? 0, 1000)] where count > limit {
+            throw PortalError.badRequest("\(name): at most \(limit) items.")
+        }
         var batch = AccountActivity.Batch()
         batch.bookings = (body.bookings ?? []).map { .init(id: $0.id, at: $0.at) }
         batch.payments = (body.payments ?? []).map { .init(id: $0.id, at: $0.at, amountMinor: $0.amountMinor, currency: $0.currency) }
@@ -160,6 +184,8 @@ extension APIService {
         let query = input.query
         var filter = AuditLog.Filter()
         filter.operatorID = try query.operatorId.map { try APIInput.uuid($0, field: "operatorId") }
+        if (query.action?.unicodeScalars.count ?? 0) > AuditLog.maxActionLength { throw PortalError.badRequest("action: use at most 100 characters.") }
+        if (query.account?.unicodeScalars.count ?? 0) > 64 { throw PortalError.badRequest("account: use at most 64 characters.") }
         filter.action = query.action
         filter.from = query.from
         filter.to = query.to

@@ -31,6 +31,7 @@ extension APIService {
         let query = input.query
         if (query.q?.unicodeScalars.count ?? 0) > AccountDirectory.maxSearchLength { throw PortalError.badRequest("q: use at most 200 characters.") }
         if (query.tag?.unicodeScalars.count ?? 0) > AccountLabels.maxTagLength { throw PortalError.badRequest("tag: use at most 40 characters.") }
+        if (query.plan?.unicodeScalars.count ?? 0) > 100 { throw PortalError.badRequest("plan: use at most 100 characters.") }
         var filter = AccountDirectory.Filter()
         filter.search = query.q ?? ""
         filter.status = query.status.flatMap { AccountDirectory.Status(rawValue: $0.rawValue) }

@@ -324,6 +324,9 @@ import Vapor
             #expect(try await api.call(.GET, "/accounts?plan=\(String(repeating: "0", count: 101))").status == .badRequest)
             #expect(try await api.call(.GET, "/audit?action=\(String(repeating: "0", count: 101))").status == .badRequest)
             #expect(try await api.call(.GET, "/audit?to=2000-01-01T19%3A15%3A10.0-17%3A43").status == .ok)
+            // The owner's email may not be a staff member's: a conflict (409), not a malformed field.
+            #expect(try await api.call(.POST, "/accounts/\(uid)/staff", json: #"{"name":"Sam","email":"sam@rosie.example"}"#).status == .created)
+            #expect(try await api.call(.PATCH, "/accounts/\(uid)/details", json: #"{"email":"sam@rosie.example"}"#).status == .conflict)
         }
     }
 }

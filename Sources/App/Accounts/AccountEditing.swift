@@ -64,7 +64,8 @@ enum AccountEditing {
         let owner = try await AccountUsers.owner(of: account, on: db)
         if email != account.email, let owner,
            try await AccountUser.query(on: db).filter(\.$accountID == account.requireID()).filter(\.$email == email).filter(\.$id != owner.requireID()).count() > 0 {
-            throw OperatorInput.Errors(fields: ["email": "A staff member of this account already uses \(email)."])
+            // Well-formed, but taken in the account's present state: a conflict, not a field error.
+            throw PortalError.conflict("A staff member of this account already uses \(email).", title: "Email in use")
         }
         account.name = name
         account.email = email

@@ -161,6 +161,68 @@ def latency_figures(samples_ms):
     }
 
 
+class CpuMeter:
+    """Cores used while it runs: by the portal, by the PostgreSQL server (the postmaster and its
+    children) when given, by this script and its children (wrk), and by the rest of the machine
+    (other work on it skews the figures; shown so that it can be seen)."""
+    TICKS = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid, db_pid=None):
+        self.pid, self.db_pid = pid, db_pid
+
+    @staticmethod
+    def _machine():
+        values = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        return sum(values[:8]) - idle
+
+    @staticmethod
+    def _stat(pid):
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        # state ppid ... utime(11) stime(12) cutime(13) cstime(14), counted from the field after the name
+        return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+
+    def _database(self):
+        """The postmaster's own and reaped children's time, plus its living children's time."""
+        if not self.db_pid:
+            return 0
+        _, own, reaped = self._stat(self.db_pid)
+        total = own + reaped
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    ppid, used, _ = self._stat(entry)
+                except (OSError, IndexError, ValueError):
+                    continue
+                if ppid == self.db_pid:
+                    total += used
+        return total
+
+    def _sample(self):
+        children = os.times()
+        return (time.monotonic(), self._machine(), self._stat(self.pid)[1], self._database(),
+                children.children_user + children.children_system + children.user + children.system)
+
+    def __enter__(self):
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *exc):
+        end = self._sample()
+        wall = end[0] - self.start[0]
+        self.machine = (end[1] - self.start[1]) / self.TICKS / wall
+        self.portal = (end[2] - self.start[2]) / self.TICKS / wall
+        self.database = (end[3] - self.start[3]) / self.TICKS / wall
+        self.tools = (end[4] - self.start[4]) / wall
+        self.other = max(0.0, self.machine - self.portal - self.database - self.tools)
+        return False
+
+    def text(self):
+        database = f", postgres {self.database:.2f}" if self.db_pid else ""
+        return (f"cores busy {self.machine:.2f} of {os.cpu_count()}: portal {self.portal:.2f}{database}, "
+                f"client {self.tools:.2f}, other {self.other:.2f}")
+
+
 def time_requests(client, path, count, warmup):
     for _ in range(warmup):
         client.get(path)
@@ -216,7 +278,12 @@ def cmd_capture(args):
     client = Client(args.port, args.host, args.cookie)
     for item in args.path:
         label, _, path = item.partition("=")
-        _, headers = check_list_page(client, path)
+        if "export.csv" in path:
+            status, headers, _ = client.get(path, stream=lambda chunk: None)
+            if status != 200:
+                sys.exit(f"GET {path} answered {status}")
+        else:
+            _, headers = check_list_page(client, path)
         print(label, headers.get("X-Request-ID", ""))
 
 
@@ -236,7 +303,6 @@ def cmd_list(args):
             break
         path, followed = link, followed + 1
     last = path
-    last_rows = len(row_uids(page))
     # Walk the whole search, first page to last, timing each page (the deep pages of a filter).
     walk, path, walk_ms = [], search, []
     while path:
@@ -261,18 +327,26 @@ def cmd_list(args):
           f"client-side over loopback (the request log has no duration):")
     print(f"  {'URL':<11} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8} {'min ms':>8} {'max ms':>8}   target p95 < {args.target_p95:g} ms")
     results = {}
+    meters = []
     for label, url in urls:
-        figures = latency_figures(time_requests(client, url, args.requests, args.warmup))
+        with CpuMeter(args.pid, args.db_pid) as meter:
+            figures = latency_figures(time_requests(client, url, args.requests, args.warmup))
+        meters.append((label, meter))
         results[label] = {"latency": figures}
         verdict = "met" if figures["p95"] < args.target_p95 else f"MISSED by {figures['p95'] - args.target_p95:.1f} ms ({figures['p95'] / args.target_p95:.1f}x)"
         print(f"  {label:<11} {figures['p50']:8.2f} {figures['p95']:8.2f} {figures['p99']:8.2f} {figures['mean']:8.2f} {figures['min']:8.2f} "
               f"{figures['max']:8.2f}   {verdict}")
     client.close()
+    for label, meter in meters:
+        print(f"  ({label}: {meter.text()})")
 
     print(f"\nThroughput, wrk -t{args.wrk_threads} -c{args.connections} -d{args.seconds}s (wrk shares the {os.cpu_count()} cores with the portal):")
     print(f"  {'URL':<11} {'req/s':>8} {'requests':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'bytes/resp':>10} {'non-2xx':>8}  errors   target >= {args.target_rps:g} req/s")
+    meters = []
     for label, url in urls:
-        figures = run_wrk(args.port, args.host, args.cookie, url, args.connections, args.wrk_threads, args.seconds)
+        with CpuMeter(args.pid, args.db_pid) as meter:
+            figures = run_wrk(args.port, args.host, args.cookie, url, args.connections, args.wrk_threads, args.seconds)
+        meters.append((label, meter))
         results[label]["wrk"] = {k: v for k, v in figures.items() if k != "raw"}
         rps = figures["rps"] or 0
         verdict = "met" if rps >= args.target_rps else f"MISSED: {rps / args.target_rps * 100:.0f}% of target"
@@ -280,6 +354,8 @@ def cmd_list(args):
             return f"{value:8.1f}" if value is not None else "       ?"
         print(f"  {label:<11} {rps:8.1f} {figures['requests'] or 0:9,} {ms(figures['p50'])} {ms(figures['p90'])} {ms(figures['p99'])} "
               f"{figures.get('bytes_per_request', 0):10,.0f} {figures['non2xx']:8}  {figures['errors']:<8} {verdict}")
+    for label, meter in meters:
+        print(f"  ({label}: {meter.text()})")
     # The session must still be valid: a redirect to /sign-in would count as a 3xx and go unnoticed.
     check_list_page(Client(args.port, args.host, args.cookie), first)
     if args.json:
@@ -521,9 +597,12 @@ def short(sql, width=92):
 
 def classify(sql):
     lowered = sql.lower()
+    if 'from "account_tags"' in lowered and " in (" in lowered:
+        return "tags"
     if 'from "accounts"' not in lowered:
         return "other"
     return "counts" if "count(*)" in lowered else "page"
+
 
 
 def run_sqlite(db, statements, runs):
@@ -571,7 +650,8 @@ def explain(args, statement):
         output = subprocess.run(["sqlite3", "-readonly", args.db], input=f"EXPLAIN QUERY PLAN {statement};\n", capture_output=True, text=True)
     else:
         output = subprocess.run(args.psql + ["-X", "-c", f"EXPLAIN (ANALYZE, BUFFERS) {statement}"], capture_output=True, text=True)
-    return (output.stdout + output.stderr).rstrip()
+    lines = (output.stdout + output.stderr).rstrip().splitlines()
+    return "\n".join(line.rstrip()[:240] + ("…" if len(line.rstrip()) > 240 else "") for line in lines)
 
 
 def cmd_raw(args):
@@ -588,18 +668,32 @@ def cmd_raw(args):
               f"median of the client-side time. SQL from the portal's debug log, binds substituted as typed literals.")
         header = f"    {'ms':>8} {'':>8} {'rows':>6}  statement"
     plans = []
-    summary = []
     for label in args.labels:
         statements = json.load(open(os.path.join(args.dir, f"{label}.json")))
-        runnable = [s["runnable"] for s in statements]
+        # Reads only: the audit entry of the export and the session's sliding deadline are writes.
+        runnable = [s["runnable"] for s in statements if s["runnable"].lstrip().upper().startswith("SELECT")]
+        if label == "export":
+            # One batch of the stream (the second, which continues after a cursor), and what precedes the batches.
+            batches = [i for i, statement in enumerate(runnable) if classify(statement) == "page"]
+            start, end = (batches[1], batches[2] if len(batches) > 2 else len(runnable)) if len(batches) > 1 else (0, len(runnable))
+            before = [statement for statement in runnable[:batches[0]]] if batches else []
+            print(f"\n  export: {len(batches)} batches of the stream ({len(runnable)} statements); below, the statements before the first "
+                  f"batch and those of the second batch")
+            runnable = before + runnable[start:end]
         timings = (run_sqlite(args.db, runnable, args.runs) if args.dialect == "sqlite" else run_psql(args.psql, runnable, args.runs))
         medians = [(statistics.median(r for r, _ in t), statistics.median(c for _, c in t) if t[0][1] is not None else None) for t in timings]
         total = sum(m[0] for m in medians)
         total_cpu = sum(m[1] for m in medians) if medians[0][1] is not None else None
         portal = latency.get(label, {}).get("latency", {}).get("p50")
         cpu_text = f" (CPU {total_cpu:.2f} ms)" if total_cpu is not None else ""
+        # The page and the counts run at the same time (async let) on two connections: at best
+        # the request waits for the longer of the two only.
+        kinds = [classify(statement) for statement in runnable]
+        concurrent = [m[0] for m, k in zip(medians, kinds) if k in ("page", "counts")]
+        overlapped = total - sum(concurrent) + max(concurrent, default=0)
         print(f"\n  {label}: {len(runnable)} statements, sum of medians {total:.2f} ms{cpu_text}"
-              + (f"; the portal's p50 for the whole request: {portal:.2f} ms, so ~{portal - total:.2f} ms outside the database "
+              + (f", {overlapped:.2f} ms if the page and the counts overlap fully; the portal's p50 for the whole request: "
+                 f"{portal:.2f} ms, so {max(portal - total, 0):.0f} to {portal - overlapped:.0f} ms outside the database "
                  f"(framework, decoding, rendering, HTTP)" if portal else ""))
         print(header)
         for statement, (real, cpu) in zip(runnable, medians):
@@ -607,14 +701,13 @@ def cmd_raw(args):
             print(f"    {real:8.2f} {cpu_column} {row_count(args, statement):>6}  {short(statement)}")
             if classify(statement) != "other":
                 plans.append((label, classify(statement), statement, real))
-        summary.append((label, total, portal))
-    print("\n  Query plans of the accounts statements (the page and the header counts):")
+    print("\n  Query plans of the accounts statements (the page, the header counts, the export's tags):")
     seen = set()
     for label, kind, statement, real in plans:
         if statement in seen:
             continue
         seen.add(statement)
-        print(f"\n  [{label}, {kind}, median {real:.2f} ms] {statement}")
+        print(f"\n  [{label}, {kind}, median {real:.2f} ms] {short(statement, 1500)}")
         print("    " + explain(args, statement).replace("\n", "\n    "))
 
 
@@ -674,6 +767,8 @@ def main():
     p.add_argument("--first", required=True)
     p.add_argument("--search", required=True)
     p.add_argument("--near-end", required=True)
+    p.add_argument("--pid", type=int, required=True, help="the portal's process id, for its CPU time")
+    p.add_argument("--db-pid", type=int, help="the PostgreSQL postmaster's process id, for its CPU time")
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--connections", type=int, default=32)

@@ -74,7 +74,7 @@ enum AccountUsers {
             user.mustChangePassword = false
             try await user.update(on: db)
             try await AccountUserSession.query(on: db).filter(\.$accountUserID == user.requireID()).delete()
-            if let account = try await Account.find(user.accountID, on: db) {
+            if let account = try await Account.query(on: db).filter(\.$id == user.accountID).filter(\.$partnerID == user.partnerID).first() {
                 try await Audit.record(record.purpose == .invite ? "account.user-invite-accepted" : "account.user-password-reset",
                                        by: AuditActor(id: nil, name: user.name), partnerID: user.partnerID, target: Audit.target(account),
                                        details: "\(user.role.rawValue): \(user.email)", ip: ip, now: now, on: db)

@@ -186,10 +186,10 @@ enum AccountsController {
 }
 
 extension String {
+    /// Percent-encoded for a query value: only RFC 3986's unreserved ASCII characters stay
+    /// (Foundation's `alphanumerics` would let non-ASCII letters through).
     var urlQueryEscaped: String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? ""
     }
 }
 

@@ -43,9 +43,7 @@ enum AccountsView {
         if let op = filter.operatorID { items.append(("operator", op.uuidString.lowercased())) }
         if filter.sort != .name { items.append(("sort", filter.sort.rawValue)) }
         if let after { items.append(("after", after.uuidString.lowercased())) }
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let encoded = items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
+        let encoded = items.map { "\($0.0)=\($0.1.urlQueryEscaped)" }
         return encoded.isEmpty ? "" : "?" + encoded.joined(separator: "&")
     }
 

@@ -82,6 +82,7 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.groups.pathComponents, use: GroupsController.index)
     signedIn.post(SiteURL.groups.pathComponents, use: GroupsController.create)
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)
+    signedIn.get(SiteURL.moveGroup(id: "").pathComponents, use: GroupsController.moveForm)
     signedIn.post(SiteURL.moveGroup(id: "").pathComponents, use: GroupsController.move)
     signedIn.post(SiteURL.deleteGroup(id: "").pathComponents, use: GroupsController.delete)
     signedIn.get(SiteURL.partnerKit.pathComponents, use: PartnerKitController.index)

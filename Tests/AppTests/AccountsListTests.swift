@@ -63,6 +63,52 @@ import Vapor
         }
     }
 
+    /// The search index (migration 015) follows every change: new accounts, edits of each
+    /// searched field, tags added and removed, and deleted accounts.
+    @Test func theSearchFollowsEditsTagsAndDeletions() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            let actor = try await AccessLoader.actor(for: ada, on: portal.db)
+            func search(_ text: String) async throws -> [String] {
+                var filter = AccountDirectory.Filter()
+                filter.search = text
+                return try await AccountDirectory.page(filter, for: actor, on: portal.db).rows.map(\.name)
+            }
+            let shop = try await account(portal, "Corner Shop")
+            try await account(portal, "Café Olé \"Quoted\"")
+            #expect(try await search("corner") == ["Corner Shop"])
+            #expect(try await search("Olé") == ["Café Olé \"Quoted\""])
+            #expect(try await search("\"quoted\"") == ["Café Olé \"Quoted\""])   // quotes are matched, not query syntax
+            #expect(try await search("OR") == ["Corner Shop"])                // two characters: read without the index
+            #expect(try await search("NEAR(") == [])
+
+            shop.name = "Hilltop Deli"
+            shop.email = "orders@hilltop.example"
+            shop.ownerName = "Grace Hopper"
+            shop.nickname = "hilltop"
+            shop.phone = "+1 555 0199"
+            try await shop.update(on: portal.db)
+            #expect(try await search("corner").isEmpty)
+            for needle in ["deli", "orders@hill", "hopper", "hilltop", "555 0199"] {
+                #expect(try await search(needle) == ["Hilltop Deli"], "\(needle)")
+            }
+
+            let partnerID = try portal.partner.requireID()
+            let tag = AccountTag(partnerID: partnerID, accountID: try shop.requireID(), tag: "wholesale")
+            try await tag.create(on: portal.db)
+            try await AccountTag(partnerID: partnerID, accountID: try shop.requireID(), tag: "late opening").create(on: portal.db)
+            #expect(try await search("holesal") == ["Hilltop Deli"])
+            #expect(try await search("sale\nlate").isEmpty)                   // never across two tags
+            try await tag.delete(on: portal.db)
+            #expect(try await search("holesal").isEmpty)
+            #expect(try await search("late open") == ["Hilltop Deli"])
+
+            try await shop.delete(on: portal.db)
+            #expect(try await search("hilltop").isEmpty)
+            #expect(try await search("olé") == ["Café Olé \"Quoted\""])
+        }
+    }
+
     @Test func filtersNarrowTheListAndMyAccountsIsTheOperatorsOwn() async throws {
         try await TestPortal.run { portal in
             let ada = try await portal.makeOperator(role: "admin-secure")

@@ -27,7 +27,7 @@ enum AccountDirectory {
         }
     }
 
-    struct Filter: Sendable, Equatable {
+    struct Filter: Sendable, Hashable {
         var search = ""
         var status: Status?
         var locked: Bool?
@@ -83,7 +83,7 @@ enum AccountDirectory {
                      on db: any Database) async throws -> Page {
         let sql = try db.sql
         var query = sql.select().columns(columns.map { SQLIdentifier($0) }).from(Account.schema)
-        for condition in conditions(filter, for: actor, now: now, byteOrder: AccountVisibility.usesByteOrder(sql)) {
+        for condition in conditions(filter, for: actor, now: now, dialect: sql.dialect.name) {
             query = query.where(condition)
         }
         query = ordered(query, filter.sort, after: after, for: actor, sql: sql)
@@ -98,10 +98,7 @@ enum AccountDirectory {
     /// a time (keyset pages again), so memory stays the same whatever the number of accounts.
     static func exportCSV(_ filter: Filter, for actor: Actor, batchSize: Int = 1000, now: Date = Date(), on db: any Database,
                           write: (String) async throws -> Void) async throws {
-        let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
-        let groupPaths = Dictionary(uniqueKeysWithValues: groups.compactMap { group in
-            group.id.map { ($0, GroupService.displayPath(group, in: groups).joined(separator: " › ")) }
-        })
+        let groupPaths = GroupPaths(try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all())
         let iso = ISO8601DateFormatter()
         try await write(CSV.line(csvHeader))
         var after: UUID? = nil
@@ -113,7 +110,7 @@ enum AccountDirectory {
                 let status = status(of: row, now: now)
                 chunk += CSV.line([
                     row.businessUID, row.name, row.email, row.phone ?? "", row.ownerName ?? "", row.nickname ?? "",
-                    row.groupID.flatMap { groupPaths[$0] } ?? "", row.plan ?? "", String(row.staffSlots), (tags[row.id] ?? []).joined(separator: "; "),
+                    groupPaths.label(of: row.groupID) ?? "", row.plan ?? "", String(row.staffSlots), (tags[row.id] ?? []).joined(separator: "; "),
                     status.rawValue, row.locked ? "yes" : "no", row.setupCompleted ? "completed" : "in setup", row.secure ? "yes" : "no",
                     row.isTemplate ? "yes" : "no", row.createdAt.map(iso.string(from:)) ?? "", row.lastActivityAt.map(iso.string(from:)) ?? "",
                 ])
@@ -141,7 +138,7 @@ enum AccountDirectory {
             .column(SQLQueryString("SUM(CASE WHEN created_at >= \(bind: newSince) THEN 1 ELSE 0 END)"), as: "new")
             .column(SQLQueryString("SUM(CASE WHEN created_at < \(bind: newSince) AND last_activity_at >= \(bind: newSince) THEN 1 ELSE 0 END)"), as: "active")
             .from(Account.schema)
-        for condition in conditions(unfiltered, for: actor, now: now, byteOrder: AccountVisibility.usesByteOrder(sql)) {
+        for condition in conditions(unfiltered, for: actor, now: now, dialect: sql.dialect.name) {
             query = query.where(condition)
         }
         guard let row = try await query.first() else { return [:] }
@@ -183,8 +180,8 @@ enum AccountDirectory {
         return query
     }
 
-    static func conditions(_ filter: Filter, for actor: Actor, now: Date, byteOrder: Bool) -> [any SQLExpression] {
-        var parts: [any SQLExpression] = [AccountVisibility.condition(for: actor, pathRanges: byteOrder)]
+    static func conditions(_ filter: Filter, for actor: Actor, now: Date, dialect: String) -> [any SQLExpression] {
+        var parts: [any SQLExpression] = [AccountVisibility.condition(for: actor, pathRanges: dialect == "sqlite")]
         let newSince = now.addingTimeInterval(-window)
         switch filter.status {
         case .new?: parts.append(SQLQueryString("created_at >= \(bind: newSince)"))
@@ -218,18 +215,40 @@ enum AccountDirectory {
         if filter.mine {
             parts.append(SQLQueryString("id IN (SELECT a.account_id FROM account_assignments a WHERE a.operator_id = \(bind: actor.operatorID))"))
         }
-        let needle = filter.search.trimmingCharacters(in: .whitespaces).lowercased()
-        if !needle.isEmpty {
-            let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
-            parts.append(SQLQueryString("""
-                (LOWER(name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(email) LIKE \(bind: pattern) ESCAPE '\\' \
-                OR LOWER(COALESCE(owner_name, '')) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(nickname, '')) LIKE \(bind: pattern) ESCAPE '\\' \
-                OR COALESCE(phone, '') LIKE \(bind: pattern) ESCAPE '\\' OR business_uid = \(bind: filter.search.trimmingCharacters(in: .whitespaces)) \
-                OR id IN (SELECT t.account_id FROM account_tags t WHERE t.partner_id = \(bind: actor.partnerID) AND t.tag LIKE \(bind: pattern) ESCAPE '\\'))
-                """))
-        }
+        if let search = searchCondition(filter.search, partnerID: actor.partnerID, dialect: dialect) { parts.append(search) }
         return parts
+    }
+
+    /// "Contains" over name, email, owner, nickname, phone and tags (case-insensitive), or the
+    /// exact Business UID. Three characters or more use the trigram index of migration 015
+    /// (SQLite's FTS5 table; PostgreSQL's pg_trgm index on the same text); shorter ones read
+    /// the rows.
+    private static func searchCondition(_ raw: String, partnerID: UUID, dialect: String) -> (any SQLExpression)? {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        let needle = trimmed.lowercased()
+        guard !needle.isEmpty else { return nil }
+        if dialect == "sqlite", needle.unicodeScalars.count >= 3 {
+            // An FTS5 phrase: the needle's trigrams in a row, in any one column.
+            let phrase = "\"" + needle.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            return SQLQueryString("""
+                (id IN (SELECT k.account_id FROM account_search s JOIN account_search_keys k ON k.id = s.rowid \
+                WHERE account_search MATCH \(bind: phrase)) OR business_uid = \(bind: trimmed))
+                """)
+        }
+        let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let tags = SQLQueryString("id IN (SELECT t.account_id FROM account_tags t WHERE t.partner_id = \(bind: partnerID) AND t.tag LIKE \(bind: pattern) ESCAPE '\\')")
+        if dialect == "postgresql" {
+            return SQLQueryString("""
+                (\(unsafeRaw: AddAccountSearchIndex.postgresSearchText) LIKE \(bind: pattern) ESCAPE '\\' \
+                OR business_uid = \(bind: trimmed) OR \(tags))
+                """)
+        }
+        return SQLQueryString("""
+            (LOWER(name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(email) LIKE \(bind: pattern) ESCAPE '\\' \
+            OR LOWER(COALESCE(owner_name, '')) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(nickname, '')) LIKE \(bind: pattern) ESCAPE '\\' \
+            OR COALESCE(phone, '') LIKE \(bind: pattern) ESCAPE '\\' OR business_uid = \(bind: trimmed) OR \(tags))
+            """)
     }
 
     private static func decode(_ row: any SQLRow) throws -> Row {

@@ -129,10 +129,8 @@ enum AccountEditing {
             target = group
         }
         try OperatorAdministration.require(AccessPolicy.decide(actor, .accountEdit, .account(facts.moved(toLineage: target?.lineage ?? []))))
-        func label(_ id: UUID?) -> String {
-            guard let id, let group = groups.first(where: { $0.id == id }) else { return "no group" }
-            return GroupService.displayPath(group, in: groups).joined(separator: " › ")
-        }
+        let paths = GroupPaths(groups)
+        func label(_ id: UUID?) -> String { paths.label(of: id) ?? "no group" }
         let line = "group: \(label(account.groupID)) → \(label(groupID))"
         account.groupID = groupID
         try await db.transaction { db in

@@ -241,10 +241,8 @@ enum AccountPageController {
         }
         let row = AccountDirectory.Row(account)
         let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
-        func path(_ id: UUID?) -> String? {
-            guard let id, let group = groups.first(where: { $0.id == id }) else { return nil }
-            return GroupService.displayPath(group, in: groups).joined(separator: " › ")
-        }
+        let paths = GroupPaths(groups)
+        func path(_ id: UUID?) -> String? { paths.label(of: id) }
         let body: Node<HTML.BodyContext>
         switch tab {
         case .business:

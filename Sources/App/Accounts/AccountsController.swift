@@ -9,15 +9,17 @@ enum AccountsController {
         let filter = try Self.filter(from: request)
         let after = (try? request.query.get(String.self, at: "after")).flatMap(UUID.init(uuidString:))
         async let page = AccountDirectory.page(filter, for: actor, after: after, on: request.db)
-        async let counts = AccountDirectory.counts(filter, for: actor, on: request.db)
-        let groups = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
-        let paths = Dictionary(uniqueKeysWithValues: groups.compactMap { group in group.id.map { ($0, GroupService.displayPath(group, in: groups).joined(separator: " › ")) } })
+        let db = request.db
+        async let counts = request.application.headerCounts.counts(.init(actor: actor, filter: filter)) {
+            try await AccountDirectory.counts(filter, for: actor, on: db)
+        }
+        let paths = GroupPaths(try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all())
         let operators = try await Operator.query(on: request.db).filter(\.$partner.$id == actor.partnerID).filter(\.$status != .blocked)
             .sort(\.$name).all()
         let model = AccountsView.ListModel(
             filter: filter, counts: try await counts, rows: try await page.rows, next: try await page.next,
-            isFirstPage: after == nil, groupNames: paths,
-            groupOptions: paths.sorted { $0.value < $1.value }.map { .init(id: $0.key.uuidString.lowercased(), label: $0.value) },
+            isFirstPage: after == nil, groupPaths: paths,
+            groupOptions: paths.options.map { .init(id: $0.id.uuidString.lowercased(), label: $0.label) },
             planOptions: try await PlanCatalogue.plans(partnerID: actor.partnerID, on: request.db).map(\.name),
             operatorOptions: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), label: op.name) } },
             mayCreate: AccessPolicy.decideAnywhere(actor, [.accountsCreate]).isAllowed,
@@ -145,8 +147,9 @@ enum AccountsController {
 
     private static func newForm(_ request: Request, actor: Actor, form: NewForm, errors: OperatorInput.Errors = .init(), message: String? = nil,
                                 status: HTTPResponseStatus = .ok) async throws -> Response {
-        let groups = try await GroupService.visible(to: actor, on: request.db)
         let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
+        let paths = GroupPaths(all)
+        let groups = try GroupService.visible(to: actor, among: all, paths: paths)
         var templates: [AccountsView.Option] = []
         if AccessPolicy.decideAnywhere(actor, [.accountsCreateFromTemplate]).isAllowed {
             var filter = AccountDirectory.Filter()
@@ -157,7 +160,7 @@ enum AccountsController {
         let model = AccountsView.NewModel(
             name: form.name ?? "", email: form.email ?? "", ownerName: form.ownerName ?? "", phone: form.phone ?? "",
             group: form.group ?? "", template: form.template ?? "", secure: form.secure == "1",
-            groupOptions: groups.compactMap { group in group.id.map { .init(id: $0.uuidString.lowercased(), label: GroupService.displayPath(group, in: all).joined(separator: " › ")) } },
+            groupOptions: groups.compactMap { group in group.id.map { .init(id: $0.uuidString.lowercased(), label: paths.label(of: $0) ?? group.name) } },
             templateOptions: templates,
             mayMarkSecure: actor.grants.contains { $0.role.secureClearance && $0.role.permissions.contains(.accountSecureSet) },
             errors: errors, message: message)

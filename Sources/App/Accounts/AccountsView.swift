@@ -14,7 +14,7 @@ enum AccountsView {
         var rows: [AccountDirectory.Row]
         var next: UUID?
         var isFirstPage: Bool
-        var groupNames: [UUID: String]
+        var groupPaths: GroupPaths
         var groupOptions: [Option]
         var planOptions: [String]
         var operatorOptions: [Option]
@@ -99,10 +99,10 @@ enum AccountsView {
                      .div(.class("table-wrap"), .table(
                         .thead(.tr(.th(.attribute(named: "scope", value: "col"), .span(.class("visually-hidden"), .text("Select"))),
                                    header("Account"), header("Business UID"), header("Group"), header("State"), header("Created"), header("Last activity"))),
-                        .tbody(.forEach(model.rows) { tableRow($0, groupNames: model.groupNames) }))))
+                        .tbody(.forEach(model.rows) { tableRow($0, groupPaths: model.groupPaths) }))))
     }
 
-    private static func tableRow(_ row: AccountDirectory.Row, groupNames: [UUID: String]) -> Node<HTML.TableContext> {
+    private static func tableRow(_ row: AccountDirectory.Row, groupPaths: GroupPaths) -> Node<HTML.TableContext> {
         let checkbox: Node<HTML.BodyContext> = .input(.type(.checkbox), .name("accounts[]"), .value(row.businessUID.attributeEscaped),
                                                       .id("select-\(row.businessUID)".attributeEscaped), .attribute(named: "aria-label", value: "Select \(row.name)".attributeEscaped))
         let name: Node<HTML.BodyContext> = .group(.a(.href(SiteURL.account(uid: row.businessUID).path.attributeEscaped), .strong(.text(row.name))),
@@ -110,7 +110,7 @@ enum AccountsView {
         let created = row.createdAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "—"
         let active = row.lastActivityAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "Never"
         return .tr(.td(checkbox), .td(name), .td(.element(named: "code", text: row.businessUID)),
-                   .td(.text(row.groupID.flatMap { groupNames[$0] } ?? "—")), .td(badges(row)), .td(.text(created)), .td(.text(active)))
+                   .td(.text(groupPaths.label(of: row.groupID) ?? "—")), .td(badges(row)), .td(.text(created)), .td(.text(active)))
     }
 
     static func badges(_ row: AccountDirectory.Row) -> Node<HTML.BodyContext> {

@@ -23,6 +23,7 @@ public enum Startup {
             }
             app.lifecycle.use(DeliveryWorker(transports: transports, retryCap: config.deliveryRetryCap))
             app.lifecycle.use(HistoryRetentionJob())
+            app.lifecycle.use(PlannerStatisticsJob())
         }
     }
 

@@ -46,6 +46,8 @@ struct DemoSeedCommand: AsyncCommand {
             let line: String = "\u{1B}[2K\rAccounts: \(done.formatted()) of \(total.formatted()) (\(percent)%)"
             console.output(line.consoleText(), newLine: done == total)
         }
+        // The planner's statistics describe the tables as they were before the load.
+        try await PlannerStatistics.analyze(on: db)
         let seconds = Date().timeIntervalSince(started)
         let report: String = """
             Added \(summary.accounts.formatted()) accounts in \(String(format: "%.1f", seconds)) s: \(summary.groups) groups, \(summary.operators) operators, \

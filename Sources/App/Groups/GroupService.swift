@@ -11,15 +11,16 @@ enum GroupService {
     /// The groups the actor's grants reach, ordered as a tree (by path).
     static func visible(to actor: Actor, on db: any Database) async throws -> [AccountGroup] {
         let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
-        return try groups
-            .filter { AccessPolicy.decide(actor, .portalLogin, .group(try AccessLoader.facts(for: $0))).isAllowed }
-            .sorted { displayPath($0, in: groups).map { $0.lowercased() }.lexicographicallyPrecedes(displayPath($1, in: groups).map { $0.lowercased() }) }
+        return try visible(to: actor, among: groups, paths: GroupPaths(groups))
     }
 
-    /// Names from the root down ("Main › Sub").
-    static func displayPath(_ group: AccountGroup, in all: [AccountGroup]) -> [String] {
-        let byID = Dictionary(uniqueKeysWithValues: all.compactMap { group in group.id.map { ($0, group) } })
-        return group.path.split(separator: "/").compactMap { UUID(uuidString: String($0)).flatMap { byID[$0]?.name } }
+    /// The groups of `all` the actor's grants reach, ordered as a tree by their names.
+    static func visible(to actor: Actor, among all: [AccountGroup], paths: GroupPaths) throws -> [AccountGroup] {
+        try all
+            .filter { AccessPolicy.decide(actor, .portalLogin, .group(try AccessLoader.facts(for: $0))).isAllowed }
+            .map { (group: $0, key: paths.sortKey(of: $0.id)) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .map(\.group)
     }
 
     static func create(name raw: String, parentID: UUID?, by actor: Actor, on db: any Database) async throws -> AccountGroup {
@@ -78,16 +79,54 @@ enum GroupService {
         try await group.delete(on: db)
     }
 
-    /// Nil when the group can be deleted; otherwise what keeps it.
+    /// Nil when the group can be deleted; otherwise what keeps it. (The Groups page asks this
+    /// of every group at once with `blockers`.)
     static func whyNotDeletable(_ group: AccountGroup, on db: any Database) async throws -> String? {
         let id = try group.requireID()
-        let children = try await AccountGroup.query(on: db).filter(\.$parentID == id).count()
-        if children > 0 { return "“\(group.name)” has \(children) subgroup\(children == 1 ? "" : "s"). Move or delete them first." }
-        let accounts = try await Account.query(on: db).filter(\.$groupID == id).count()
-        if accounts > 0 { return "“\(group.name)” holds \(accounts) account\(accounts == 1 ? "" : "s"). Move them first." }
-        let grants = try await Grant.query(on: db).filter(\.$scope == .group).filter(\.$scopeID == id).count()
-        if grants > 0 { return "\(grants) operator grant\(grants == 1 ? "" : "s") apply to “\(group.name)”. Change them first." }
+        let children = try await AccountGroup.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$parentID == id).count()
+        if children > 0 { return Blocker.subgroups(children).reason(groupName: group.name) }
+        let accounts = try await Account.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$groupID == id).count()
+        if accounts > 0 { return Blocker.accounts(accounts).reason(groupName: group.name) }
+        let grants = try await Grant.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$scope == .group).filter(\.$scopeID == id).count()
+        if grants > 0 { return Blocker.grants(grants).reason(groupName: group.name) }
         return nil
+    }
+
+    /// What keeps a group from being deleted, for every group of the partner that has something.
+    enum Blocker: Sendable, Equatable {
+        case subgroups(Int), accounts(Int), grants(Int)
+
+        func reason(groupName name: String) -> String {
+            switch self {
+            case .subgroups(let n): "“\(name)” has \(n) subgroup\(n == 1 ? "" : "s"). Move or delete them first."
+            case .accounts(let n): "“\(name)” holds \(n) account\(n == 1 ? "" : "s"). Move them first."
+            case .grants(let n): "\(n) operator grant\(n == 1 ? "" : "s") apply to “\(name)”. Change them first."
+            }
+        }
+    }
+
+    /// `whyNotDeletable` for all the partner's groups in three grouped queries.
+    /// `accountCounts`: accounts directly in each group, as the caller already has them.
+    static func blockers(partnerID: UUID, accountCounts: [UUID: Int], on db: any Database) async throws -> [UUID: Blocker] {
+        func grouped(_ sql: SQLQueryString) async throws -> [UUID: Int] {
+            var counts: [UUID: Int] = [:]
+            for row in try await db.sql.raw(sql).all() {
+                counts[try row.decode(column: "key", as: UUID.self)] = try row.decode(column: "n", as: Int.self)
+            }
+            return counts
+        }
+        let children = try await grouped("""
+            SELECT parent_id AS key, COUNT(*) AS n FROM groups WHERE partner_id = \(bind: partnerID) AND parent_id IS NOT NULL GROUP BY parent_id
+            """)
+        let grants = try await grouped("""
+            SELECT scope_id AS key, COUNT(*) AS n FROM grants WHERE partner_id = \(bind: partnerID) AND scope = \(bind: Grant.ScopeKind.group.rawValue) \
+            AND scope_id IS NOT NULL GROUP BY scope_id
+            """)
+        var blockers: [UUID: Blocker] = [:]
+        for (id, n) in grants where n > 0 { blockers[id] = .grants(n) }
+        for (id, n) in accountCounts where n > 0 { blockers[id] = .accounts(n) }
+        for (id, n) in children where n > 0 { blockers[id] = .subgroups(n) }
+        return blockers
     }
 
     private static func target(_ group: AccountGroup?, partnerID: UUID) throws -> Target {
@@ -113,5 +152,39 @@ extension Optional {
     func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async throws -> T? {
         guard let self else { return nil }
         return try await transform(self)
+    }
+}
+
+/// The names of a partner's groups from the root down ("Main › Sub"), worked out once for a
+/// list of groups: a page that labels many groups builds one of these, never a path per label.
+struct GroupPaths: Sendable {
+    private let components: [UUID: [String]]
+    private let labels: [UUID: String]
+
+    init(_ groups: [AccountGroup]) {
+        var names: [UUID: String] = [:]
+        var paths: [UUID: String] = [:]
+        for group in groups {
+            guard let id = group.id else { continue }
+            names[id] = group.name
+            paths[id] = group.path
+        }
+        var components: [UUID: [String]] = [:]
+        for (id, path) in paths {
+            components[id] = path.split(separator: "/").compactMap { UUID(uuidString: String($0)).flatMap { names[$0] } }
+        }
+        self.components = components
+        labels = components.mapValues { $0.joined(separator: " › ") }
+    }
+
+    /// "Main › Sub", or nil for no group or one not in the list.
+    func label(of id: UUID?) -> String? { id.flatMap { labels[$0] } }
+
+    /// Orders groups as a tree: by each level's name, case-insensitively.
+    func sortKey(of id: UUID?) -> [String] { id.flatMap { components[$0] }?.map { $0.lowercased() } ?? [] }
+
+    /// Every group of the list as (id, label), ordered by label.
+    var options: [(id: UUID, label: String)] {
+        labels.map { (id: $0.key, label: $0.value) }.sorted { ($0.label, $0.id.uuidString) < ($1.label, $1.id.uuidString) }
     }
 }

@@ -80,32 +80,53 @@ enum GroupsController {
         let actor = try await request.actor()
         guard mayOpen(actor) else { throw PortalError.denied(.missingPermission(.groupsManage)) }
         let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
-        let visible = try await GroupService.visible(to: actor, on: request.db)
+        let paths = GroupPaths(all)
+        let visible = try GroupService.visible(to: actor, among: all, paths: paths)
         let counts = try await accountCounts(partnerID: actor.partnerID, on: request.db)
+        let blockers = try await GroupService.blockers(partnerID: actor.partnerID, accountCounts: counts, on: request.db)
         let manageable = try visible.filter { AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: $0))).isAllowed }
+        let manageableIDs = Set(manageable.compactMap(\.id))
         let mayManageTop = AccessPolicy.decide(actor, .groupsManage, .partner(actor.partnerID)).isAllowed
         let depthOffset = visible.map { $0.lineage.count }.min() ?? 1
 
-        var rows: [GroupsView.Model.Row] = []
-        for group in visible {
+        // Accounts below each group: every group's direct count added to each group of its path.
+        var totals: [UUID: Int] = [:]
+        for group in all {
+            guard let id = group.id, let direct = counts[id], direct > 0 else { continue }
+            for ancestor in group.lineage { totals[ancestor, default: 0] += direct }
+        }
+        let rows = try visible.map { group -> GroupsView.Model.Row in
             let id = try group.requireID()
-            let subtree = all.filter { $0.path.hasPrefix(group.path) }
-            let total = subtree.compactMap(\.id).reduce(0) { $0 + (counts[$1] ?? 0) }
-            let mayManage = manageable.contains { $0.id == id }
-            rows.append(.init(
+            let mayManage = manageableIDs.contains(id)
+            return GroupsView.Model.Row(
                 id: id.uuidString.lowercased(), name: group.name, depth: group.lineage.count - depthOffset,
-                directAccounts: counts[id] ?? 0, totalAccounts: total, mayManage: mayManage,
-                whyNotDeletable: mayManage ? try await GroupService.whyNotDeletable(group, on: request.db) : nil,
-                moveTargets: manageable.filter { !$0.path.hasPrefix(group.path) && $0.id != group.parentID }
-                    .map { .init(id: $0.id?.uuidString.lowercased() ?? "", label: GroupService.displayPath($0, in: all).joined(separator: " › ")) },
-                mayMoveToTop: mayManageTop && group.parentID != nil
-            ))
+                directAccounts: counts[id] ?? 0, totalAccounts: totals[id] ?? 0, mayManage: mayManage,
+                whyNotDeletable: mayManage ? blockers[id].map { $0.reason(groupName: group.name) } : nil)
         }
         let model = GroupsView.Model(
             rows: rows,
-            parentOptions: manageable.map { .init(id: $0.id?.uuidString.lowercased() ?? "", label: GroupService.displayPath($0, in: all).joined(separator: " › ")) },
+            parentOptions: manageable.compactMap { group in group.id.map { .init(id: $0.uuidString.lowercased(), label: paths.label(of: $0) ?? group.name) } },
             mayCreateTop: mayManageTop, notice: notice, error: error)
         return await request.page("Groups", status: status, current: .groups, content: GroupsView.render(model, csrfToken: request.csrfToken))
+    }
+
+    /// `GET /groups/:groupId/move`: where the group may go (groups the operator manages,
+    /// outside its own subtree), on a page of its own so the tree stays small.
+    static func moveForm(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
+        let group = try await pathGroup(request)
+        try request.enforce(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))), permission: .groupsManage)
+        let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
+        let paths = GroupPaths(all)
+        let targets = try GroupService.visible(to: actor, among: all, paths: paths).filter { candidate in
+            guard !candidate.path.hasPrefix(group.path), candidate.id != group.parentID else { return false }
+            return AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: candidate))).isAllowed
+        }
+        let model = GroupsView.MoveModel(
+            id: try group.requireID().uuidString.lowercased(), label: paths.label(of: group.id) ?? group.name,
+            targets: targets.compactMap { target in target.id.map { .init(id: $0.uuidString.lowercased(), label: paths.label(of: $0) ?? target.name) } },
+            mayMoveToTop: group.parentID != nil && AccessPolicy.decide(actor, .groupsManage, .partner(actor.partnerID)).isAllowed)
+        return await request.page("Move a group", current: .groups, content: GroupsView.move(model, csrfToken: request.csrfToken))
     }
 
     /// Accounts directly in each group, counted by the database.

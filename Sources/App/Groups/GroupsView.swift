@@ -16,14 +16,20 @@ enum GroupsView {
             let totalAccounts: Int
             let mayManage: Bool
             let whyNotDeletable: String?
-            let moveTargets: [Option]
-            let mayMoveToTop: Bool
         }
         var rows: [Row]
         var parentOptions: [Option]
         var mayCreateTop: Bool
         var notice: Notice?
         var error: String?
+    }
+
+    /// The page that moves one group.
+    struct MoveModel: Sendable {
+        let id: String
+        let label: String
+        let targets: [Model.Option]
+        let mayMoveToTop: Bool
     }
 
     static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
@@ -74,14 +80,8 @@ enum GroupsView {
                           .label(.for("rename-\(row.id)"), .text("New name")),
                           .input(.id("rename-\(row.id)"), .name("name"), .type(.text), .value(row.name.attributeEscaped), .required(true)),
                           .button(.class("button secondary"), .type(.submit), .text("Rename"))),
-                    .if(!row.moveTargets.isEmpty || row.mayMoveToTop,
-                        .form(.class("inline-form"), .method(.post), .action(SiteURL.moveGroup(id: row.id).path),
-                              Forms.csrfField(csrfToken),
-                              .label(.for("move-\(row.id)"), .text("Move into")),
-                              .select(.id("move-\(row.id)"), .attribute(named: "name", value: "parent"),
-                                      .if(row.mayMoveToTop, Forms.option(value: "", label: "Top level")),
-                                      .forEach(row.moveTargets) { option in Forms.option(value: option.id, label: option.label) }),
-                              .button(.class("button secondary"), .type(.submit), .text("Move")))),
+                    .a(.class("button secondary"), .href(SiteURL.moveGroup(id: row.id).path), .text("Move…"),
+                       .attribute(named: "aria-label", value: "Move \(row.name)")),
                     .form(.class("inline-form"), .method(.post), .action(SiteURL.deleteGroup(id: row.id).path),
                           Forms.csrfField(csrfToken),
                           .button(.class("button danger"), .type(.submit),
@@ -91,6 +91,25 @@ enum GroupsView {
                           .unwrap(row.whyNotDeletable) { .span(.class("hint"), .id("why-\(row.id)"), .text($0)) }),
                 ]))
             )
+        )
+    }
+
+    static func move(_ model: MoveModel, csrfToken: String) -> Node<HTML.BodyContext> {
+        .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text("Move “\(model.label)”")),
+                      .p(.text("The group moves with its subgroups and their accounts. Operators granted a group above the new place reach it from then on.")))),
+            .if(model.targets.isEmpty && !model.mayMoveToTop,
+                .div(.class("card empty"), .p(.text("There is no other group you manage to move it into."))),
+                else: .form(
+                    .class("card inline-form"), .method(.post), .action(SiteURL.moveGroup(id: model.id).path),
+                    Forms.csrfField(csrfToken),
+                    .div(.class("field"), .label(.for("move-parent"), .text("Move into")),
+                         .select(.id("move-parent"), .attribute(named: "name", value: "parent"),
+                                 .if(model.mayMoveToTop, Forms.option(value: "", label: "Top level")),
+                                 .forEach(model.targets) { option in Forms.option(value: option.id, label: option.label) })),
+                    .button(.class("button primary"), .type(.submit), .text("Move group")))),
+            .p(.a(.href(SiteURL.groups.path), .text("Back to the groups")))
         )
     }
 }

@@ -18,5 +18,6 @@ enum PortalMigrations {
         AddAccountDetails(),
         CreateAccountTagsAndNotes(),
         CreateAccountWorkspaceRecords(),
+        AddAccountSearchIndex(),
     ]
 }

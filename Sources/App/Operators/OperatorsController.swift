@@ -180,9 +180,10 @@ enum OperatorsController {
 
     private static func scopeOptions(actor: Actor, on db: any Database) async throws -> [OperatorsView.Option] {
         let all = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
-        let groups = try await GroupService.visible(to: actor, on: db)
+        let paths = GroupPaths(all)
+        let groups = try GroupService.visible(to: actor, among: all, paths: paths)
         return [.init(id: "all", label: "All accounts"), .init(id: "assigned", label: "Assigned accounts")]
-            + groups.map { .init(id: "group:" + ($0.id?.uuidString.lowercased() ?? ""), label: "Group: " + GroupService.displayPath($0, in: all).joined(separator: " › ")) }
+            + groups.map { .init(id: "group:" + ($0.id?.uuidString.lowercased() ?? ""), label: "Group: " + (paths.label(of: $0.id) ?? $0.name)) }
     }
 
     private static func roleOptions(actor: Actor, on db: any Database) async throws -> [OperatorsView.Option] {

@@ -18,8 +18,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(PortalErrorMiddleware())
-    app.headerCounts = HeaderCounts()
-    app.middleware.use(HeaderCountsInvalidation())
+    app.headerCounts = HeaderCounts.makeCache()
+    app.groupPaths = PartnerCache { $0 }
+    app.middleware.use(PartnerCacheInvalidation())
 
     try routes(app)
 

@@ -103,13 +103,39 @@ import Vapor
             #expect(tree.text.contains("disabled")) // Main has a subgroup: its delete is disabled, with the reason
             #expect(tree.text.contains("has 1 subgroup"))
 
+            #expect(try await portal.submit("/groups", ["csrf_token": csrf, "name": "Other", "parent": ""], browser: browser).status == .seeOther)
+            let other = try #require(try await AccountGroup.query(on: portal.db).filter(\.$name == "Other").first())
+            #expect(tree.text.contains("href=\"/groups/\(subID)/move\""))
+            // Main can go into Other, never into itself or its own subgroup.
+            let moveMain = try await portal.visit("/groups/\(mainID)/move", browser: browser)
+            #expect(moveMain.status == .ok)
+            #expect(moveMain.text.contains("value=\"\(try other.requireID().uuidString.lowercased())\""))
+            #expect(!moveMain.text.contains("value=\"\(mainID)\"") && !moveMain.text.contains("value=\"\(subID)\""))
+            #expect(!moveMain.text.contains("Top level"))                       // already at the top
+            let moveSub = try await portal.visit("/groups/\(subID)/move", browser: browser)
+            #expect(moveSub.text.contains("Top level") && moveSub.text.contains("Main › Sub"))
+            #expect(try await portal.visit("/groups/\(UUID().uuidString.lowercased())/move", browser: browser).status == .notFound)
+
             #expect(try await portal.submit("/groups/\(subID)/rename", ["csrf_token": csrf, "name": "Subgroup"], browser: browser).status == .seeOther)
             #expect(try await portal.submit("/groups/\(subID)/move", ["csrf_token": csrf, "parent": ""], browser: browser).status == .seeOther)
             let moved = try #require(try await AccountGroup.find(sub.id, on: portal.db))
             #expect(moved.name == "Subgroup")
             #expect(moved.parentID == nil)
             #expect(try await portal.submit("/groups/\(mainID)/delete", ["csrf_token": csrf], browser: browser).status == .seeOther)
-            #expect(try await AccountGroup.query(on: portal.db).count() == 1)
+            #expect(try await AccountGroup.query(on: portal.db).count() == 2)
+        }
+    }
+
+    /// A viewer whose grant reaches groups sees the tree but cannot open a group's move page.
+    @Test func movingAGroupNeedsTheRightToManageIt() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator(email: "ada@example.com")
+            try await portal.makeOperator(email: "vic@example.com", role: "viewer")
+            let group = AccountGroup(partnerID: try portal.partner.requireID(), parent: nil, name: "Main")
+            try await group.create(on: portal.db)
+            let viewer = try await portal.signIn(email: "vic@example.com")
+            #expect(try await portal.visit("/groups", browser: viewer).status == .ok)
+            #expect(try await portal.visit("/groups/\(try group.requireID().uuidString.lowercased())/move", browser: viewer).status == .forbidden)
         }
     }
 }

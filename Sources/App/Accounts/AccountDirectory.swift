@@ -98,7 +98,7 @@ enum AccountDirectory {
     /// a time (keyset pages again), so memory stays the same whatever the number of accounts.
     static func exportCSV(_ filter: Filter, for actor: Actor, batchSize: Int = 1000, now: Date = Date(), on db: any Database,
                           write: (String) async throws -> Void) async throws {
-        let groupPaths = GroupPaths(try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all())
+        let groupPaths = try await GroupPaths.load(partnerID: actor.partnerID, on: db)
         let iso = ISO8601DateFormatter()
         try await write(CSV.line(csvHeader))
         var after: UUID? = nil

@@ -10,18 +10,22 @@ enum AccountsController {
         let after = (try? request.query.get(String.self, at: "after")).flatMap(UUID.init(uuidString:))
         async let page = AccountDirectory.page(filter, for: actor, after: after, on: request.db)
         let db = request.db
-        async let counts = request.application.headerCounts.counts(.init(actor: actor, filter: filter)) {
+        async let counts = request.application.headerCounts.value(.init(actor: actor, filter: filter)) {
             try await AccountDirectory.counts(filter, for: actor, on: db)
         }
-        let paths = GroupPaths(try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all())
-        let operators = try await Operator.query(on: request.db).filter(\.$partner.$id == actor.partnerID).filter(\.$status != .blocked)
-            .sort(\.$name).all()
+        let paths = try await request.application.groupPaths.value(actor.partnerID) {
+            try await GroupPaths.load(partnerID: actor.partnerID, on: db)
+        }
+        let operators = try await request.db.sql.select().column("id").column("name").from(Operator.schema)
+            .where("partner_id", .equal, actor.partnerID).where("status", .notEqual, Operator.Status.blocked.rawValue)
+            .orderBy("name").all()
+            .map { (id: try $0.decode(column: "id", as: UUID.self), name: try $0.decode(column: "name", as: String.self)) }
         let model = AccountsView.ListModel(
             filter: filter, counts: try await counts, rows: try await page.rows, next: try await page.next,
             isFirstPage: after == nil, groupPaths: paths,
-            groupOptions: paths.options.map { .init(id: $0.id.uuidString.lowercased(), label: $0.label) },
+            groupOptions: paths.options.map { .init(id: $0.id, label: $0.label) },
             planOptions: try await PlanCatalogue.plans(partnerID: actor.partnerID, on: request.db).map(\.name),
-            operatorOptions: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), label: op.name) } },
+            operatorOptions: operators.map { .init(id: $0.id.uuidString.lowercased(), label: $0.name) },
             mayCreate: AccessPolicy.decideAnywhere(actor, [.accountsCreate]).isAllowed,
             mayExport: AccessPolicy.decideAnywhere(actor, [.accountsExport]).isAllowed,
             mayTag: AccessPolicy.decideAnywhere(actor, [.accountTagsEdit]).isAllowed,

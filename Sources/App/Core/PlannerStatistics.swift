@@ -14,11 +14,12 @@ enum PlannerStatistics {
     }
 
     /// The periodic check on SQLite: analyzes the tables that never were, or whose size has
-    /// changed a lot since (`PRAGMA optimize`), reading a bounded sample of each index.
+    /// changed a lot since (`PRAGMA optimize`). Each table is read whole: a sample
+    /// (`analysis_limit`) misjudged how many accounts a partner has and sent the first page
+    /// through a sort of every active account.
     static func optimize(on db: any Database) async throws {
         let sql = try db.sql
         guard sql.dialect.name == "sqlite" else { return }
-        try await sql.raw("PRAGMA analysis_limit = 2000").run()
         try await sql.raw("PRAGMA optimize = 0x10002").run()
     }
 }

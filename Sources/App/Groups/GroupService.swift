@@ -158,23 +158,53 @@ extension Optional {
 /// The names of a partner's groups from the root down ("Main › Sub"), worked out once for a
 /// list of groups: a page that labels many groups builds one of these, never a path per label.
 struct GroupPaths: Sendable {
+    struct Option: Sendable, Equatable {
+        /// The group's id as text (lower case), as forms and links carry it.
+        let id: String
+        let label: String
+    }
+
     private let components: [UUID: [String]]
     private let labels: [UUID: String]
+    /// Every group as (id, label), ordered by label.
+    let options: [Option]
 
     init(_ groups: [AccountGroup]) {
-        var names: [UUID: String] = [:]
-        var paths: [UUID: String] = [:]
-        for group in groups {
-            guard let id = group.id else { continue }
-            names[id] = group.name
-            paths[id] = group.path
+        self.init(rows: groups.compactMap { group in group.id.map { (id: $0, name: group.name, path: group.path) } })
+    }
+
+    /// `path` is "/root/…/self/" with lower-case ids, so a group's own id as text is the last
+    /// part of its path: no id is parsed or formatted here.
+    init(rows: [(id: UUID, name: String, path: String)]) {
+        var names: [Substring: String] = [:]
+        for row in rows {
+            if let own = row.path.split(separator: "/").last { names[own] = row.name }
         }
         var components: [UUID: [String]] = [:]
-        for (id, path) in paths {
-            components[id] = path.split(separator: "/").compactMap { UUID(uuidString: String($0)).flatMap { names[$0] } }
+        var labels: [UUID: String] = [:]
+        var options: [Option] = []
+        options.reserveCapacity(rows.count)
+        for row in rows {
+            let parts = row.path.split(separator: "/")
+            let path = parts.compactMap { names[$0] }
+            let label = path.joined(separator: " › ")
+            components[row.id] = path
+            labels[row.id] = label
+            options.append(Option(id: parts.last.map(String.init) ?? row.id.uuidString.lowercased(), label: label))
         }
         self.components = components
-        labels = components.mapValues { $0.joined(separator: " › ") }
+        self.labels = labels
+        self.options = options.sorted { $0.label != $1.label ? $0.label < $1.label : $0.id < $1.id }
+    }
+
+    /// The partner's groups read as three columns, without building models.
+    static func load(partnerID: UUID, on db: any Database) async throws -> GroupPaths {
+        let rows = try await db.sql.select().column("id").column("name").column("path").from(AccountGroup.schema)
+            .where("partner_id", .equal, partnerID).all()
+        return GroupPaths(rows: try rows.map { row in
+            (id: try row.decode(column: "id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
+             path: try row.decode(column: "path", as: String.self))
+        })
     }
 
     /// "Main › Sub", or nil for no group or one not in the list.
@@ -182,9 +212,4 @@ struct GroupPaths: Sendable {
 
     /// Orders groups as a tree: by each level's name, case-insensitively.
     func sortKey(of id: UUID?) -> [String] { id.flatMap { components[$0] }?.map { $0.lowercased() } ?? [] }
-
-    /// Every group of the list as (id, label), ordered by label.
-    var options: [(id: UUID, label: String)] {
-        labels.map { (id: $0.key, label: $0.value) }.sorted { ($0.label, $0.id.uuidString) < ($1.label, $1.id.uuidString) }
-    }
 }

@@ -1,0 +1,137 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Values read from a partner's data, kept for a few seconds: the accounts list's header
+/// counts (counting reads every visible account) and its group labels. The list is the page
+/// operators open most; these need only be exact to within a few seconds.
+///
+/// - A change made through this instance (any successful POST, PUT, PATCH or DELETE on the
+///   partner's domain, in the UI or the API) drops the partner's values at once, so the next
+///   page shows it.
+/// - A change made elsewhere (another instance, a command) shows within `lifetime`, and so
+///   does an account turning from new to active as time passes.
+final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct Entry {
+        let value: Value
+        let generation: UInt64
+        let expires: Date
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        /// Bumped by every change to a partner's data; entries of an older one are stale.
+        var generations: [UUID: UInt64] = [:]
+    }
+
+    let lifetime: TimeInterval
+    /// Entries kept at most; past this, expired ones go, then all of them.
+    let capacity: Int
+    private let partnerOf: @Sendable (Key) -> UUID
+    private let state = NIOLockedValueBox(State())
+
+    init(lifetime: TimeInterval = 5, capacity: Int = 10_000, partner: @escaping @Sendable (Key) -> UUID) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+        partnerOf = partner
+    }
+
+    /// The value for `key`, from the cache when fresh, otherwise from `read`.
+    func value(_ key: Key, now: Date = Date(), read: () async throws -> Value) async throws -> Value {
+        let partnerID = partnerOf(key)
+        let (cached, generation) = state.withLockedValue { state -> (Value?, UInt64) in
+            let generation = state.generations[partnerID, default: 0]
+            guard let entry = state.entries[key], entry.generation == generation, entry.expires > now else { return (nil, generation) }
+            return (entry.value, generation)
+        }
+        if let cached { return cached }
+        let value = try await read()
+        state.withLockedValue { state in
+            // A change while reading makes this value stale already: keep it out.
+            guard state.generations[partnerID, default: 0] == generation else { return }
+            if state.entries.count >= capacity {
+                state.entries = state.entries.filter { $0.value.expires > now }
+                if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            }
+            state.entries[key] = Entry(value: value, generation: generation, expires: now.addingTimeInterval(lifetime))
+        }
+        return value
+    }
+
+    /// Something of the partner's changed: its values are read again.
+    func invalidate(partnerID: UUID) {
+        state.withLockedValue { state in
+            state.generations[partnerID, default: 0] &+= 1
+            state.entries = state.entries.filter { partnerOf($0.key) != partnerID }
+        }
+    }
+
+    var entryCount: Int { state.withLockedValue { $0.entries.count } }
+}
+
+/// The accounts list's header counts, per operator and filter.
+enum HeaderCounts {
+    typealias Counts = [AccountDirectory.Status: Int]
+    typealias Cache = PartnerCache<Key, Counts>
+
+    static func makeCache() -> Cache { Cache { $0.partnerID } }
+
+    struct Key: Hashable, Sendable {
+        let partnerID: UUID
+        let operatorID: UUID
+        /// Everything that decides which accounts the operator sees.
+        let isActive: Bool
+        let hasAssignments: Bool
+        let grants: [ActorGrant]
+        /// The list's filter without its status and order, which do not change the counts.
+        let filter: AccountDirectory.Filter
+
+        init(actor: Actor, filter: AccountDirectory.Filter) {
+            partnerID = actor.partnerID
+            operatorID = actor.operatorID
+            isActive = actor.isActive
+            hasAssignments = actor.hasAssignments
+            grants = actor.grants
+            var unordered = filter
+            unordered.status = nil
+            unordered.sort = .name
+            self.filter = unordered
+        }
+    }
+}
+
+extension Application {
+    private struct HeaderCountsKey: StorageKey { typealias Value = HeaderCounts.Cache }
+    private struct GroupPathsKey: StorageKey { typealias Value = PartnerCache<UUID, GroupPaths> }
+
+    /// Set up by `configure`, before the application serves.
+    var headerCounts: HeaderCounts.Cache {
+        get {
+            guard let cache = storage[HeaderCountsKey.self] else { fatalError("configure(_:config:) sets up the partner caches") }
+            return cache
+        }
+        set { storage[HeaderCountsKey.self] = newValue }
+    }
+
+    /// Each partner's group labels, by partner id. Set up by `configure`.
+    var groupPaths: PartnerCache<UUID, GroupPaths> {
+        get {
+            guard let cache = storage[GroupPathsKey.self] else { fatalError("configure(_:config:) sets up the partner caches") }
+            return cache
+        }
+        set { storage[GroupPathsKey.self] = newValue }
+    }
+}
+
+/// Drops the partner's cached values after every successful change on its domain.
+struct PartnerCacheInvalidation: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        if ![.GET, .HEAD, .OPTIONS].contains(request.method), response.status.code < 400,
+           let partnerID = request.partnerIfResolved?.id {
+            request.application.headerCounts.invalidate(partnerID: partnerID)
+            request.application.groupPaths.invalidate(partnerID: partnerID)
+        }
+        return response
+    }
+}

@@ -1,0 +1,117 @@
+@testable import App
+import Fluent
+import Foundation
+import Testing
+import Vapor
+
+@Suite struct PartnerCacheTests {
+    private func actor(partnerID: UUID = UUID(), role: String = "admin") throws -> Actor {
+        let definition = RoleDefinition(builtIn: try #require(BuiltInRole.named(role)))
+        return Actor(operatorID: UUID(), partnerID: partnerID, isActive: true, grants: [ActorGrant(role: definition, scope: .all)], hasAssignments: false)
+    }
+
+    /// Counts the calls of `count`, answering `value` each time.
+    private final class Counter: @unchecked Sendable {
+        var calls = 0
+        func count(_ value: Int) -> HeaderCounts.Counts {
+            calls += 1
+            return [.new: value, .active: 0, .inactive: 0]
+        }
+    }
+
+    @Test func countsAreKeptForTheirLifetimeThenCountedAgain() async throws {
+        let cache = HeaderCounts.makeCache()
+        let counter = Counter()
+        let key = HeaderCounts.Key(actor: try actor(), filter: .init())
+        let start = Date()
+        #expect(try await cache.value(key, now: start) { counter.count(1) }[.new] == 1)
+        #expect(try await cache.value(key, now: start.addingTimeInterval(cache.lifetime - 0.1)) { counter.count(2) }[.new] == 1)
+        #expect(counter.calls == 1)
+        #expect(try await cache.value(key, now: start.addingTimeInterval(cache.lifetime)) { counter.count(3) }[.new] == 3)
+        #expect(counter.calls == 2)
+    }
+
+    @Test func statusAndOrderShareAnEntryButOtherFiltersAndOperatorsDoNot() async throws {
+        let cache = HeaderCounts.makeCache()
+        let counter = Counter()
+        let ada = try actor()
+        var active = AccountDirectory.Filter()
+        active.status = .active
+        active.sort = .newest
+        _ = try await cache.value(.init(actor: ada, filter: .init())) { counter.count(1) }
+        _ = try await cache.value(.init(actor: ada, filter: active)) { counter.count(1) }
+        #expect(counter.calls == 1)
+        var search = AccountDirectory.Filter()
+        search.search = "bakery"
+        _ = try await cache.value(.init(actor: ada, filter: search)) { counter.count(1) }
+        #expect(counter.calls == 2)
+        // Another operator of the same partner, and the same operator with another grant, count on their own.
+        _ = try await cache.value(.init(actor: try actor(partnerID: ada.partnerID), filter: .init())) { counter.count(1) }
+        let viewer = Actor(operatorID: ada.operatorID, partnerID: ada.partnerID, isActive: true,
+                           grants: [ActorGrant(role: RoleDefinition(builtIn: try #require(BuiltInRole.named("viewer"))), scope: .all)], hasAssignments: false)
+        _ = try await cache.value(.init(actor: viewer, filter: .init())) { counter.count(1) }
+        #expect(counter.calls == 4)
+    }
+
+    @Test func aChangeDropsThePartnersCountsOnlyAndACountRacingItIsNotKept() async throws {
+        let cache = HeaderCounts.makeCache()
+        let counter = Counter()
+        let ada = try actor(), bob = try actor()
+        let adaKey = HeaderCounts.Key(actor: ada, filter: .init()), bobKey = HeaderCounts.Key(actor: bob, filter: .init())
+        _ = try await cache.value(adaKey) { counter.count(1) }
+        _ = try await cache.value(bobKey) { counter.count(1) }
+        cache.invalidate(partnerID: ada.partnerID)
+        #expect(try await cache.value(adaKey) { counter.count(2) }[.new] == 2)
+        #expect(try await cache.value(bobKey) { counter.count(2) }[.new] == 1)
+        // A change lands while the count runs: that count is answered but not kept.
+        let raced = try await cache.value(adaKey, now: Date().addingTimeInterval(cache.lifetime + 1)) { () -> HeaderCounts.Counts in
+            cache.invalidate(partnerID: ada.partnerID)
+            return counter.count(3)
+        }
+        #expect(raced[.new] == 3)
+        #expect(try await cache.value(adaKey, now: Date().addingTimeInterval(cache.lifetime + 1)) { counter.count(4) }[.new] == 4)
+    }
+
+    @Test func theCacheHoldsAtMostItsCapacity() async throws {
+        let cache = HeaderCounts.makeCache()
+        let ada = try actor()
+        for index in 0..<(cache.capacity + 10) {
+            var filter = AccountDirectory.Filter()
+            filter.search = "term \(index)"
+            _ = try await cache.value(.init(actor: ada, filter: filter)) { [.new: index] }
+        }
+        #expect(cache.entryCount <= cache.capacity)
+    }
+
+    /// Through the pages: an account created in the UI shows in the list's counts at once,
+    /// although the counts were just cached; and every answer carries the server's time.
+    @Test func theListShowsAChangeAtOnceAndAnswersCarryServerTiming() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator()
+            let browser = try await portal.signIn()
+            func newCount() async throws -> String? {
+                let page = try await portal.visit("/accounts", browser: browser)
+                #expect(page.headers.first(name: "Server-Timing")?.hasPrefix("app;dur=") == true)
+                let pattern = /<div class="label">New<\/div><div class="value">(\d+)<\/div>/
+                return page.text.firstMatch(of: pattern).map { String($0.1) }
+            }
+            #expect(try await newCount() == "0")
+            #expect(portal.app.headerCounts.entryCount == 1)
+            let form = try await portal.visit("/accounts/new", browser: browser)
+            let made = try await portal.submit("/accounts", ["name": "Corner Shop", "email": "shop@example.com", "csrf_token": form.csrfToken ?? ""],
+                                               browser: browser)
+            #expect(made.status == .seeOther)
+            #expect(try await newCount() == "1")
+
+            // The group labels of the list are kept too, and a rename shows at once.
+            let groupsPage = try await portal.visit("/groups", browser: browser)
+            #expect(try await portal.submit("/groups", ["csrf_token": groupsPage.csrfToken ?? "", "name": "North", "parent": ""], browser: browser).status == .seeOther)
+            #expect(try await portal.visit("/accounts", browser: browser).text.contains(">North</option>"))
+            let north = try #require(try await AccountGroup.query(on: portal.db).filter(\.$name == "North").first())
+            #expect(try await portal.submit("/groups/\(try north.requireID().uuidString.lowercased())/rename",
+                                            ["csrf_token": groupsPage.csrfToken ?? "", "name": "Northern"], browser: browser).status == .seeOther)
+            let renamed = try await portal.visit("/accounts", browser: browser)
+            #expect(renamed.text.contains(">Northern</option>") && !renamed.text.contains(">North</option>"))
+        }
+    }
+}

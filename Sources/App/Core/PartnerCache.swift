@@ -69,37 +69,6 @@ final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     var entryCount: Int { state.withLockedValue { $0.entries.count } }
 }
 
-/// The accounts list's header counts, per operator and filter.
-enum HeaderCounts {
-    typealias Counts = [AccountDirectory.Status: Int]
-    typealias Cache = PartnerCache<Key, Counts>
-
-    static func makeCache() -> Cache { Cache { $0.partnerID } }
-
-    struct Key: Hashable, Sendable {
-        let partnerID: UUID
-        let operatorID: UUID
-        /// Everything that decides which accounts the operator sees.
-        let isActive: Bool
-        let hasAssignments: Bool
-        let grants: [ActorGrant]
-        /// The list's filter without its status and order, which do not change the counts.
-        let filter: AccountDirectory.Filter
-
-        init(actor: Actor, filter: AccountDirectory.Filter) {
-            partnerID = actor.partnerID
-            operatorID = actor.operatorID
-            isActive = actor.isActive
-            hasAssignments = actor.hasAssignments
-            grants = actor.grants
-            var unordered = filter
-            unordered.status = nil
-            unordered.sort = .name
-            self.filter = unordered
-        }
-    }
-}
-
 extension Application {
     private struct HeaderCountsKey: StorageKey { typealias Value = HeaderCounts.Cache }
     private struct GroupPathsKey: StorageKey { typealias Value = PartnerCache<UUID, GroupPaths> }

@@ -7,6 +7,11 @@ import Vapor
 /// the same function; tests pass an in-memory configuration.
 public func configure(_ app: Application, config: AppConfig) async throws {
     app.portalConfig = config
+    // A missing or unreadable key stops start-up here rather than failing the first sign-in.
+    _ = try app.secrets()
+    // Every line passes LogSanitizer (tokens in paths redacted, control characters escaped);
+    // request loggers are copies of this one.
+    app.logger = PortalLogging.configure(app.logger, format: config.logFormat)
     app.logger.logLevel = config.logLevel
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
@@ -17,6 +22,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware = Middlewares()
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(RequestLogMiddleware())
+    app.middleware.use(TransportSecurityMiddleware())
     app.middleware.use(PortalErrorMiddleware())
     app.headerCounts = HeaderCounts.makeCache()
     app.groupPaths = PartnerCache { $0 }
@@ -67,7 +73,8 @@ struct SQLiteTuning: LifecycleHandler {
 /// One log line per request once it is answered: method, path, status and the time the
 /// server took, which it also sends as `Server-Timing: app;dur=…` (milliseconds) so that a
 /// browser's network panel or a benchmark can read the server's share. For a streamed body
-/// the time runs until the response starts.
+/// the time runs until the response starts. The path is the client's and may hold a link
+/// token or a `%0a`: the logger's `SanitizingLogHandler` redacts and escapes it.
 struct RequestLogMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let started = ContinuousClock.now

@@ -26,10 +26,10 @@ func routes(_ app: Application) throws {
     browser.get(SiteURL.accountUserSetup(token: "").pathComponents, use: AccountUserSetupController.show)
     browser.post(SiteURL.accountUserSetup(token: "").pathComponents, use: AccountUserSetupController.submit)
 
-    browser.get(SiteURL.devMailbox.pathComponents, use: MailboxController.index)
 
     let signedIn = browser.grouped(RequireSignedIn())
     signedIn.get(SiteURL.home.pathComponents, use: HomeController.show)
+    signedIn.get(SiteURL.devMailbox.pathComponents, use: MailboxController.index)
     signedIn.get(SiteURL.roles.pathComponents, use: RolesController.index)
     signedIn.post(SiteURL.roles.pathComponents, use: RolesController.create)
     signedIn.get(SiteURL.rolesMatrixCSV.pathComponents, use: RolesController.csv)
@@ -48,9 +48,9 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.newOperator.pathComponents, use: OperatorsController.new)
     signedIn.get(SiteURL.operatorDetail(id: "").pathComponents, use: OperatorsController.show)
     signedIn.post(SiteURL.operatorDetail(id: "").pathComponents, use: OperatorsController.update)
-    signedIn.post(SiteURL.operatorAction(id: "", action: "grants").pathComponents, use: OperatorsController.updateGrants)
-    signedIn.post(SiteURL.operatorAction(id: "", action: "notifications").pathComponents, use: OperatorsController.updateNotifications)
-    for action in OperatorsController.actions {
+    signedIn.post(SiteURL.operatorAction(id: "", action: .grants).pathComponents, use: OperatorsController.updateGrants)
+    signedIn.post(SiteURL.operatorAction(id: "", action: .notifications).pathComponents, use: OperatorsController.updateNotifications)
+    for action in OperatorsController.buttonActions {
         signedIn.post(SiteURL.operatorAction(id: "", action: action).pathComponents, use: OperatorsController.action(action))
     }
     signedIn.post(SiteURL.signOutAs.pathComponents, use: OperatorsController.signOutAs)

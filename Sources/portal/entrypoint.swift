@@ -13,12 +13,12 @@ enum Entrypoint {
         } catch {
             fail("\(error)")
         }
-        let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"]?.lowercased() ?? "") ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // Logging starts before the configuration is read; a wrong value here falls back to
+        // the default and is then reported by AppConfig, which stops start-up.
+        let processEnvironment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: processEnvironment["LOG_LEVEL"]?.lowercased() ?? "") ?? .info
+        let format = AppConfig.LogFormat(rawValue: processEnvironment["LOG_FORMAT"]?.lowercased() ?? "") ?? .text
+        PortalLogging.bootstrap(level: level, format: format)
 
         let app: Application
         do {

@@ -74,14 +74,14 @@ import Testing
             let manager = try await portal.makeOperator(email: "sam@example.com", name: "Sam Manager", role: "system-manager")
             let adaActor = try await AccessLoader.actor(for: ada, on: portal.db)
 
-            // Ada, the only admin, cannot demote or block herself.
+            // Ada, the only admin, cannot demote herself, and nobody blocks or removes themselves.
             await #expect(throws: PortalError.lastAdmin(name: "Ada Admin", action: "demoted")) {
                 try await OperatorAdministration.replaceGrants(of: ada, with: [.init(role: "support", scope: .all)], by: adaActor, context: .system, on: portal.db)
             }
-            await #expect(throws: PortalError.lastAdmin(name: "Ada Admin", action: "blocked")) {
+            await #expect(throws: PortalError.denied(.selfTarget)) {
                 try await OperatorAdministration.block(ada, by: adaActor, context: .system, on: portal.db)
             }
-            await #expect(throws: PortalError.lastAdmin(name: "Ada Admin", action: "removed")) {
+            await #expect(throws: PortalError.denied(.selfTarget)) {
                 try await OperatorAdministration.remove(ada, by: adaActor, context: .system, on: portal.db)
             }
             #expect(try await Grant.query(on: portal.db).filter(\.$operator.$id == ada.requireID()).first()?.role == "admin")
@@ -91,10 +91,18 @@ import Testing
             try await OperatorAdministration.replaceGrants(of: ada, with: [.init(role: "support", scope: .all)], by: adaActor, context: .system, on: portal.db)
             #expect(try await Grant.query(on: portal.db).filter(\.$operator.$id == ada.requireID()).first()?.role == "support")
 
-            // A blocked admin does not count as the partner's admin.
-            let samActor = try await AccessLoader.actor(for: manager, on: portal.db)
+            // The last admin is kept even against someone allowed to block admins: a custom
+            // role with every right (not the built-in Admin) cannot block Sam.
+            let keeper = try await portal.makeOperator(email: "kim@example.com", name: "Kim Keeper", role: "system-manager")
+            let role = try await RoleService.create(.init(name: "Keeper", description: "Blocks operators",
+                                                          permissions: Set(Permission.allCases), secureClearance: false),
+                                                    by: adaActor, on: portal.db)
+            try await keeper.$grants.load(on: portal.db)
+            try await OperatorAdministration.replaceGrants(of: keeper, with: [.init(role: try role.requireID().uuidString.lowercased(), scope: .all)],
+                                                           by: adaActor, context: .system, on: portal.db)
+            let keeperActor = try await AccessLoader.actor(for: keeper, on: portal.db)
             await #expect(throws: PortalError.lastAdmin(name: "Sam Manager", action: "blocked")) {
-                try await OperatorAdministration.block(manager, by: samActor, context: .system, on: portal.db)
+                try await OperatorAdministration.block(manager, by: keeperActor, context: .system, on: portal.db)
             }
         }
     }

@@ -160,7 +160,7 @@ import VaporTesting
         try await TestPortal.run { portal in
             let ada = try await portal.makeOperator()
             let sam = try await portal.makeOperator(email: "sam@example.com", name: "Sam Support", role: "support", secondFactor: .totp)
-            _ = try await RecoveryCode.regenerate(for: sam.requireID(), on: portal.db)
+            _ = try await RecoveryCode.regenerate(for: sam.requireID(), secrets: portal.app.secrets(), on: portal.db)
             let samsAPI = try await portal.api(as: sam)
             let api = try await portal.api(as: ada)
             let samID = try sam.requireID().uuidString.lowercased()

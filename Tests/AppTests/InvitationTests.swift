@@ -30,7 +30,7 @@ import Testing
             let browser = Browser()
             let form = try await portal.visit(path, browser: browser)
             #expect(form.text.contains("Choose your password"))
-            let done = try await portal.submit(path, ["password": "sam's long passphrase", "password_confirmation": "sam's long passphrase",
+            let done = try await portal.submit(path, ["password": "a quiet long passphrase", "password_confirmation": "a quiet long passphrase",
                                                       "csrf_token": form.csrfToken ?? ""], browser: browser)
             #expect(done.status == .seeOther)
             #expect(try await Operator.find(invited.id, on: portal.db)?.status == .active)

@@ -38,16 +38,57 @@ import Testing
         try await TestPortal.run { portal in
             try await Outbox.enqueue(partnerID: try portal.partner.requireID(), channel: .email, to: "new@example.com",
                                      subject: "You are invited", body: "Open https://portal.test/setup/abc to start.", on: portal.db)
+            try await portal.makeOperator()
+            let admin = try await portal.signIn()
             // Shown at once, before the worker has marked it held.
-            #expect(try await portal.send(.GET, "/dev/mailbox").text.contains("You are invited"))
+            #expect(try await portal.send(.GET, "/dev/mailbox", cookies: admin).text.contains("You are invited"))
             _ = try await DeliveryWorker.runOnce(db: portal.db, transports: .none, worker: "w", now: Date(), logger: portal.app.logger)
-            let page = try await portal.send(.GET, "/dev/mailbox")
+            let page = try await portal.send(.GET, "/dev/mailbox", cookies: admin)
             #expect(page.status == .ok)
             #expect(page.text.contains("You are invited"))
             #expect(page.text.contains("<a href=\"https://portal.test/setup/abc\">https://portal.test/setup/abc</a>"))
             // Another partner's host sees none of it.
             _ = try await portal.makePartner(slug: "globex", name: "Globex", domains: ["globex.example"])
             #expect(!(try await portal.send(.GET, "/dev/mailbox", host: "globex.example")).text.contains("You are invited"))
+        }
+    }
+
+    /// Finding 2 of issue 10: the mailbox holds invite links and sign-in codes, so only an
+    /// operator who manages the partner's settings reads it, and only for channels that
+    /// have no transport.
+    @Test func theDevelopmentMailboxIsOnlyForSettingsManagersWhileATransportIsMissing() async throws {
+        try await TestPortal.run { portal in
+            try await Outbox.enqueue(partnerID: try portal.partner.requireID(), channel: .email, to: "new@example.com",
+                                     subject: "You are invited", body: "Open https://portal.test/setup/abc to start.", on: portal.db)
+            let anonymous = try await portal.send(.GET, "/dev/mailbox")
+            #expect(anonymous.status == .seeOther)
+            #expect(!anonymous.text.contains("setup/abc"))
+            try await portal.makeOperator()
+            try await portal.makeOperator(email: "vi@example.com", name: "Vi Viewer", role: "viewer")
+            let viewer = try await portal.signIn(email: "vi@example.com")
+            let refused = try await portal.send(.GET, "/dev/mailbox", cookies: viewer)
+            #expect(refused.status == .forbidden)
+            #expect(!refused.text.contains("setup/abc"))
+            let admin = try await portal.signIn()
+            #expect(try await portal.send(.GET, "/dev/mailbox", cookies: admin).text.contains("setup/abc"))
+        }
+    }
+
+    @Test func aChannelWithATransportShowsNothingAndWithBothTheMailboxIsGone() async throws {
+        let smtp = SMTPTransport.Settings(host: "127.0.0.1", port: 1, security: .none, username: nil, password: nil, from: "portal@example.com")
+        try await TestPortal.run(adjust: { $0.smtp = smtp }) { portal in
+            try await Outbox.enqueue(partnerID: try portal.partner.requireID(), channel: .email, to: "new@example.com",
+                                     subject: "You are invited", body: "Open https://portal.test/setup/abc to start.", on: portal.db)
+            try await portal.makeOperator()
+            let admin = try await portal.signIn()
+            let page = try await portal.send(.GET, "/dev/mailbox", cookies: admin)
+            #expect(page.status == .ok)
+            #expect(!page.text.contains("setup/abc"))
+        }
+        try await TestPortal.run(adjust: { $0.smtp = smtp; $0.smsWebhook = .init(url: "http://127.0.0.1:1/sms", token: "t") }) { portal in
+            try await portal.makeOperator()
+            let admin = try await portal.signIn()
+            #expect(try await portal.send(.GET, "/dev/mailbox", cookies: admin).status == .notFound)
         }
     }
 }

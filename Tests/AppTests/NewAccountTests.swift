@@ -22,7 +22,7 @@ import Vapor
             #expect(made.status == .seeOther)
             let account = try #require(try await Account.query(on: portal.db).first())
             #expect(account.email == "rosie@example.com" && account.ownerName == "Rosalind" && !account.isTemplate)
-            #expect(made.headers.first(name: .location) == "/accounts/\(account.businessUID)?done=saved")
+            #expect(made.headers.first(name: .location) == "/accounts/\(account.businessUID)")
             #expect(try await AuditEvent.query(on: portal.db).filter(\.$action == "account.created").first()?.details == "blank")
         }
     }

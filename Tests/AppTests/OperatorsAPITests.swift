@@ -65,8 +65,10 @@ import Vapor
             let admin = try await portal.makeOperator()
             let api = try await portal.api(as: admin)
             let id = try admin.requireID()
-            #expect(try await api.call(.POST, "/operators/\(id)/block").status == .conflict)
-            #expect(try await api.call(.DELETE, "/operators/\(id)").status == .conflict)
+            // Yourself: refused as such, on the API as on the page (finding 5).
+            #expect(try await api.call(.POST, "/operators/\(id)/block").status == .forbidden)
+            #expect(try await api.call(.DELETE, "/operators/\(id)").status == .forbidden)
+            #expect(try await Operator.find(id, on: portal.db)?.status == .active)
         }
     }
 

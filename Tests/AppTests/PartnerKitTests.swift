@@ -48,7 +48,7 @@ import VaporTesting
             #expect(item.kind == .link)
             #expect(item.url == "https://brand.example.com/guide")
             #expect(item.createdBy == "Ada Admin")
-            let listed = try await portal.visit("/partner-kit?done=added", browser: admin)
+            let listed = try await portal.visit("/partner-kit", browser: admin)
             #expect(listed.text.contains("Brand guidelines"))
             #expect(listed.text.contains("Colours &amp; logos"))
             #expect(listed.text.contains("href=\"https://brand.example.com/guide\""))

@@ -11,7 +11,8 @@ import Testing
             let page = try await portal.visit("/profile", browser: browser)
             #expect(page.status == .ok)
             let csrf = try #require(page.csrfToken)
-            let saved = try await portal.submit("/profile", ["csrf_token": csrf, "name": "Ada Lovelace", "phone": "+44 20 7946 0958", "time_zone": "Europe/London"], browser: browser)
+            let saved = try await portal.submit("/profile", ["csrf_token": csrf, "name": "Ada Lovelace", "phone": "+44 20 7946 0958", "time_zone": "Europe/London",
+                                                               "phone_password": "correct horse battery"], browser: browser)
             #expect(saved.status == .seeOther)
             let reloaded = try #require(try await Operator.find(ada.id, on: portal.db))
             #expect(reloaded.name == "Ada Lovelace")

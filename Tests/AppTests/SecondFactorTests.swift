@@ -130,7 +130,7 @@ import VaporTesting
     @Test func recoveryCodesSignInOnceEach() async throws {
         try await TestPortal.run { portal in
             let tom = try await portal.makeOperator(email: "tom@example.com", name: "Tom", secondFactor: .totp)
-            let codes = try await RecoveryCode.regenerate(for: tom.requireID(), on: portal.db)
+            let codes = try await RecoveryCode.regenerate(for: tom.requireID(), secrets: portal.app.secrets(), on: portal.db)
             #expect(codes.count == 10 && Set(codes).count == 10)
             #expect(try await RecoveryCode.query(on: portal.db).all().allSatisfy { !codes.contains($0.codeDigest) })
             let browser = Browser()
@@ -172,7 +172,10 @@ import VaporTesting
             #expect(codes.count == 10)
             #expect(browser.session != nil)
             let stored = try #require(try await Operator.find(sam.id, on: portal.db))
-            #expect(stored.secondFactor == .totp && stored.totpSecret == String(shown))
+            // Stored sealed, not as shown (see SecretsAtRestTests).
+            #expect(stored.secondFactor == .totp && stored.totpSecret != String(shown))
+            let sealed = try #require(stored.totpSecret)
+            #expect(try TOTPSecret.reveal(sealed, with: portal.app.secrets()) == String(shown))
             #expect(try await portal.visit("/", browser: browser).status == .ok)
         }
     }
@@ -197,11 +200,18 @@ import VaporTesting
             stored = try #require(try await Operator.find(sam.id, on: portal.db))
             #expect(stored.phone == "+44 20 7946 0958" && stored.phoneVerifiedAt != nil && stored.secondFactor == .sms)
 
-            // A changed number is no longer verified: the next sign-in enrols again.
+            // The number their codes go to is not moved silently: reset their second factor first.
             let ada = try await portal.makeOperator()
             try await stored.$grants.load(on: portal.db)
-            try await OperatorAdministration.edit(stored, .init(phone: .some("+44 20 7946 0111")),
-                                                  by: AccessLoader.actor(for: ada, on: portal.db), context: .system, on: portal.db)
+            let adaActor = try await AccessLoader.actor(for: ada, on: portal.db)
+            await #expect(throws: PortalError.self) {
+                try await OperatorAdministration.edit(stored, .init(phone: .some("+44 20 7946 0111")), by: adaActor, context: .system, on: portal.db)
+            }
+            stored = try #require(try await Operator.query(on: portal.db).filter(\.$id == sam.requireID()).with(\.$grants).first())
+            #expect(stored.phone == "+44 20 7946 0958" && stored.secondFactor == .sms)
+            try await OperatorAdministration.resetSecondFactor(of: stored, by: adaActor, context: .system, partner: portal.partner, on: portal.db)
+            // A changed number is no longer verified: the next sign-in enrols again.
+            try await OperatorAdministration.edit(stored, .init(phone: .some("+44 20 7946 0111")), by: adaActor, context: .system, on: portal.db)
             stored = try #require(try await Operator.find(sam.id, on: portal.db))
             #expect(stored.phoneVerifiedAt == nil && stored.secondFactor == nil)
             #expect(try await password(portal, email: "sam@example.com").headers.first(name: .location) == "/sign-in/enrol")
@@ -266,7 +276,8 @@ import VaporTesting
             let enrol = try await portal.visit("/sign-in/enrol", browser: browser)
             _ = try await portal.submit("/sign-in/enrol", ["method": "totp", "csrf_token": enrol.csrfToken ?? ""], browser: browser)
             let challenge = try #require(try await SignInChallenge.query(on: portal.db).first())
-            let secret = try #require(challenge.pendingSecret.flatMap(Base32.decode))
+            let pending = try #require(challenge.pendingSecret)
+            let secret = try #require(Base32.decode(try TOTPSecret.reveal(pending, with: portal.app.secrets())))
             let done = try await portal.submit("/sign-in/code", ["code": TOTP(secret: secret).code(at: Date()), "csrf_token": enrol.csrfToken ?? ""], browser: browser)
             #expect(done.text.contains("Save your recovery codes"))
             #expect(try await Operator.find(ada.id, on: portal.db)?.secondFactor == .totp)

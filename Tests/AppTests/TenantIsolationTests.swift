@@ -30,6 +30,7 @@ import VaporTesting
         let role = CustomRole(partnerID: partnerID, name: "Custom", description: "", permissions: [.accountView], secureClearance: false)
         try await role.create(on: portal.db)
         let op = try await portal.makeOperator(email: email, name: "Someone", role: "viewer", partner: partner)
+        let apiToken = try await APITokens.create(name: "theirs", operator: op, now: Date(), on: portal.db)
         let token = try await SetupLinks.issueFirstAdmin(partnerID: partnerID, now: Date(), on: portal.db)
         let kitItem = PartnerKitItem(partnerID: partnerID, title: "Brochure", summary: "", kind: .file, fileName: "brochure.pdf",
                                      contentType: "application/pdf", byteSize: 3, createdAt: Date(), createdBy: "Someone")
@@ -46,6 +47,7 @@ import VaporTesting
             "nickname": "shop-\(partner.slug)",
             "userId": try staff.requireID().uuidString.lowercased(),
             "locationId": try location.requireID().uuidString.lowercased(),
+            "tokenId": try apiToken.token.requireID().uuidString.lowercased(),
         ])
     }
 

@@ -1,11 +1,10 @@
 @testable import App
 import Foundation
-import Plot
 import Testing
 
 /// Pages render from plain models, without a request or a database.
 @Suite struct ViewTests {
-    private func page(_ content: Node<HTML.BodyContext>, layout: LayoutModel = .mock) -> String {
+    private func page(_ content: Markup, layout: LayoutModel = .mock) -> String {
         Layout.page(title: "Test", layout: layout, nonce: "n0nce", content: content).render()
     }
 

@@ -77,7 +77,8 @@ struct APIMiddleware: AsyncMiddleware {
             .first()
         guard let token = found,
             token.partnerID == partner.id,
-            token.expiresAt.map({ $0 > now }) ?? true,
+            // A token without an expiry is refused: every token is made with one (migration 017 gave old ones 90 days).
+            token.expiresAt.map({ $0 > now }) ?? false,
             token.operator.status == .active
         else {
             request.logger.notice("API token refused", metadata: ["partner": "\(partner.slug)"])

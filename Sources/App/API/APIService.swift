@@ -24,23 +24,23 @@ struct APIService: APIProtocol {
             .filter(\.$id == signedIn.operatorID).filter(\.$partner.$id == signedIn.partnerID)
             .with(\.$grants).first()
         else { throw PortalError.unauthorized() }
-        if let rawName = update.name {
-            switch OperatorInput.name(rawName) {
-            case .success(let name): op.name = name
-            case .failure(let message): throw PortalError.badRequest("name: \(message)")
-            }
-        }
+        let actor = try await request.actor()
         if let notifications = update.notifications {
             guard Set(notifications.categories).count == notifications.categories.count else {
                 throw PortalError.badRequest("notifications.categories: list each category once.")
             }
-            op.notificationPreferences = NotificationPreferences(
-                frequency: NotificationPreferences.Frequency(rawValue: notifications.frequency.rawValue) ?? .daily,
-                categories: Set(notifications.categories.compactMap { NotificationPreferences.Category(rawValue: $0.rawValue) }))
+            try await OperatorAdministration.setNotifications(
+                of: op, to: NotificationPreferences(form: notifications.frequency.rawValue, categories: notifications.categories.map(\.rawValue)),
+                by: actor, context: request.auditContext, on: request.db)
         }
-        try await op.update(on: request.db)
+        do {
+            try await OperatorAdministration.edit(op, .init(name: update.name, email: nil, phone: nil), by: actor,
+                                                  context: request.auditContext, on: request.db)
+        } catch let errors as OperatorInput.Errors {
+            throw PortalError.badRequest(errors.summary)
+        }
         let refreshed = try SignedIn(operator: op, credential: signedIn.credential)
-        return .ok(.init(body: .json(try await Self.me(refreshed, actor: try await request.actor(), partner: request.partner, op: op, on: request.db))))
+        return .ok(.init(body: .json(try await Self.me(refreshed, actor: actor, partner: request.partner, op: op, on: request.db))))
     }
 
     static func me(_ signedIn: SignedIn, actor: Actor, partner: Partner, op: Operator, on db: any Database) async throws -> Components.Schemas.Me {

@@ -29,3 +29,70 @@ final class APIToken: Model, @unchecked Sendable {
         self.expiresAt = expiresAt
     }
 }
+
+/// Making, listing and revoking API tokens. A token is stored only as its digest; its value
+/// is shown once, when it is made. Every token expires: 90 days unless asked otherwise, at
+/// most the partner's `maxTokenDays`.
+enum APITokens {
+    static let defaultDays = 90
+    static let maxNameLength = 100
+
+    /// The default lifetime on a partner whose maximum may be shorter.
+    static func defaultDays(on partner: Partner) -> Int { min(defaultDays, partner.maxTokenDays) }
+
+    /// A name of 1 to 100 visible characters, trimmed.
+    static func validName(_ raw: String) throws -> String {
+        guard let name = DisplayText.trimmed(raw), raw.unicodeScalars.count <= maxNameLength, !DisplayText.hasControl(raw)
+        else { throw PortalError.badRequest("name: use 1 to \(maxNameLength) visible characters, without control characters.") }
+        return name
+    }
+
+    static func validDays(_ days: Int?, on partner: Partner) throws -> Int {
+        let days = days ?? defaultDays(on: partner)
+        guard (1...partner.maxTokenDays).contains(days) else {
+            throw PortalError.badRequest("expiresInDays: give 1 to \(partner.maxTokenDays) (this portal's longest token lifetime).")
+        }
+        return days
+    }
+
+    struct Created: Sendable {
+        let token: APIToken
+        let secret: SecretToken
+
+        /// The token as the client sends it.
+        var value: String { secret.value }
+    }
+
+    /// A new token for `op`, valid `days` days from `now` (checked by the caller against the partner's maximum).
+    static func create(name: String, operator op: Operator, days: Int = defaultDays, now: Date, on db: any Database) async throws -> Created {
+        let secret = SecretToken.generate(prefix: APIToken.prefix)
+        let token = APIToken(partnerID: op.$partner.id, operatorID: try op.requireID(), name: name, tokenDigest: secret.digest, now: now,
+                             expiresAt: now.addingTimeInterval(TimeInterval(days) * 86_400))
+        try await token.create(on: db)
+        return Created(token: token, secret: secret)
+    }
+
+    /// The operator's own tokens, newest first; a login-as token is a session, not listed.
+    static func list(operatorID: UUID, partnerID: UUID, on db: any Database) async throws -> [APIToken] {
+        try await APIToken.query(on: db).filter(\.$partnerID == partnerID).filter(\.$operator.$id == operatorID)
+            .filter(\.$impersonatorID == nil).sort(\.$createdAt, .descending).sort(\.$id).all()
+    }
+
+    /// Revokes one of the operator's own tokens at once. False when there is no such token
+    /// of theirs on this partner (another operator's token is answered as absent).
+    static func revoke(_ id: UUID, operatorID: UUID, partnerID: UUID, on db: any Database) async throws -> Bool {
+        let query = APIToken.query(on: db).filter(\.$id == id).filter(\.$partnerID == partnerID)
+            .filter(\.$operator.$id == operatorID).filter(\.$impersonatorID == nil)
+        guard try await query.count() == 1 else { return false }
+        try await query.delete()
+        return true
+    }
+
+    /// Every token acting as the operator, or made by them logging in as someone, stops at
+    /// once: called when they are blocked and whenever their password changes.
+    static func revokeAll(operatorID: UUID, partnerID: UUID, on db: any Database) async throws {
+        try await APIToken.query(on: db).filter(\.$partnerID == partnerID)
+            .group(.or) { $0.filter(\.$operator.$id == operatorID).filter(\.$impersonatorID == operatorID) }
+            .delete()
+    }
+}

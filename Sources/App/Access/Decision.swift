@@ -21,6 +21,16 @@ public enum DenyReason: Equatable, Sendable {
     case selfTarget
     case targetBlocked
     case escalation
+    case ownSecondFactor
+    case alreadyImpersonating
+    case notInvited
+    case notActive
+    case notBlocked
+    case noSecondFactor
+    case lastAdmin
+    case ownContactThroughProfile
+    case currentPasswordNeeded
+    case mailboxClosed
 
     public var message: String {
         switch self {
@@ -35,6 +45,16 @@ public enum DenyReason: Equatable, Sendable {
         case .selfTarget: "You cannot do this to yourself."
         case .targetBlocked: "This operator is blocked."
         case .escalation: "You cannot grant or act beyond your own permissions and scope."
+        case .ownSecondFactor: "Change your own two-step sign-in on your profile."
+        case .alreadyImpersonating: "You are already logged in as someone else. Sign out as them first."
+        case .notInvited: "Only for operators who have not accepted their invite."
+        case .notActive: "Only for active operators."
+        case .notBlocked: "This operator is not blocked."
+        case .noSecondFactor: "They have not set up two-step sign-in yet."
+        case .lastAdmin: "This is the last active admin over all accounts. Make another operator an admin first."
+        case .ownContactThroughProfile: "Change your own email or phone on your profile, where you confirm it with your password."
+        case .currentPasswordNeeded: "Enter your current password to change your email or phone."
+        case .mailboxClosed: "The development mailbox is closed: only operators who manage settings can read it, and only while no transport is configured."
         }
     }
 

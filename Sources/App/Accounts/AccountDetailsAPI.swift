@@ -174,6 +174,8 @@ extension APIService {
     func listPlans(_ input: Operations.ListPlans.Input) async throws -> Operations.ListPlans.Output {
         let request = try APIContext.current()
         let actor = try await request.actor()
+        // The partner's plans are for those who see or create accounts.
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountView, .accountsCreate]), permission: .accountView)
         return .ok(.init(body: .json(try await PlanCatalogue.plans(partnerID: actor.partnerID, on: request.db).map { .init(name: $0.name, staffSlots: $0.staffSlots) })))
     }
 
@@ -198,7 +200,7 @@ extension APIService {
             filter.accountID = account.id
         }
         let after = try query.cursor.map { try APIInput.uuid($0, field: "cursor") }
-        let page = try await AuditLog.page(filter, partnerID: actor.partnerID, after: after, limit: limit, on: request.db)
+        let page = try await AuditLog.page(filter, for: actor, after: after, limit: limit, on: request.db)
         return .ok(.init(body: .json(.init(items: try page.entries.map { entry in
             .init(id: try entry.requireID().uuidString.lowercased(), action: entry.action, actorId: entry.actorID?.uuidString.lowercased(),
                   actorName: entry.actorName, onBehalfOf: entry.impersonatorName, targetType: entry.targetType, targetId: entry.targetID,

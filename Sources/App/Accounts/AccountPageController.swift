@@ -1,5 +1,4 @@
 import Fluent
-import Plot
 import Vapor
 
 /// `/accounts/:businessUid` and its tabs, and every form on them. A form that fails shows
@@ -11,7 +10,7 @@ enum AccountPageController {
     static func show(_ tab: Tab) -> @Sendable (Request) async throws -> Response {
         { request in
             let (account, actor) = try await target(request)
-            let notice = (try? request.query.get(String.self, at: "done")) == "saved" ? "Saved." : nil
+            let notice = await request.takeNotice()
             return try await render(request, tab, account: account, actor: actor, notice: notice)
         }
     }
@@ -22,7 +21,7 @@ enum AccountPageController {
         { request in
             let (account, actor) = try await target(request)
             try await AccountAdministration.apply(toggle, to: account, by: actor, context: request.auditContext, on: request.db)
-            return saved(request, account, toggle == .completeSetup ? .activity : .account)
+            return try await saved(request, account, toggle == .completeSetup ? .activity : .account)
         }
     }
 
@@ -41,7 +40,7 @@ enum AccountPageController {
         let form = try request.content.decode(Form.self)
         let ids = Set((form.operators ?? []).compactMap(UUID.init(uuidString:)))
         try await AccountAdministration.assign(ids, to: account, by: actor, context: request.auditContext, on: request.db)
-        return saved(request, account, .account)
+        return try await saved(request, account, .account)
     }
 
     static func group(_ request: Request) async throws -> Response {
@@ -115,7 +114,7 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         try await AccountLabels.removeTag(form.tag ?? "", from: account, by: actor, context: request.auditContext, on: request.db)
-        return saved(request, account, .business)
+        return try await saved(request, account, .business)
     }
 
     static func addNote(_ request: Request) async throws -> Response {
@@ -147,7 +146,7 @@ enum AccountPageController {
         let form = try request.content.decode(Form.self)
         guard let id = form.location.flatMap(UUID.init(uuidString:)) else { throw PortalError.notFound("This account has no location with this id.") }
         try await AccountEditing.removeLocation(id, from: account, by: actor, context: request.auditContext, on: request.db)
-        return saved(request, account, .business)
+        return try await saved(request, account, .business)
     }
 
     // MARK: Subscription and Staff tabs
@@ -193,7 +192,7 @@ enum AccountPageController {
         let form = try request.content.decode(Form.self)
         guard let id = form.user.flatMap(UUID.init(uuidString:)) else { throw PortalError.notFound("No staff member of this account has this id.") }
         try await AccountUsers.removeStaff(id, from: account, by: actor, context: request.auditContext, on: request.db)
-        return saved(request, account, .staff)
+        return try await saved(request, account, .staff)
     }
 
     // MARK: - Rendering
@@ -204,8 +203,8 @@ enum AccountPageController {
         return (account, actor)
     }
 
-    private static func saved(_ request: Request, _ account: Account, _ tab: Tab) -> Response {
-        request.redirect(to: tab.path(uid: account.businessUID) + "?done=saved", redirectType: .normal)
+    private static func saved(_ request: Request, _ account: Account, _ tab: Tab) async throws -> Response {
+        try await request.redirect(to: tab.path(uid: account.businessUID), notice: "Saved.")
     }
 
     /// Runs `change`; field errors and refusals of the account's present state show the tab again.
@@ -218,7 +217,7 @@ enum AccountPageController {
         } catch let error as PortalError where error.status == .conflict {
             return try await render(request, tab, account: account, actor: actor, form: .init(values: typed), message: error.detail, status: .conflict)
         }
-        return saved(request, account, tab)
+        return try await saved(request, account, tab)
     }
 
     static func render(_ request: Request, _ tab: Tab, account: Account, actor: Actor, form: AccountPageView.Form = .init(),
@@ -243,7 +242,7 @@ enum AccountPageController {
         let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(groups)
         func path(_ id: UUID?) -> String? { paths.label(of: id) }
-        let body: Node<HTML.BodyContext>
+        let body: Markup
         switch tab {
         case .business:
             let template = try await account.templateSourceID.asyncFlatMap { id in

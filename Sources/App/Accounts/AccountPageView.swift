@@ -1,5 +1,4 @@
 import Foundation
-import Plot
 
 /// The account page (seed 001 §3): a header, a tab bar, and one tab at a time. A tab the
 /// operator may not see is not linked; a control they may not use is shown disabled, with
@@ -19,9 +18,11 @@ enum AccountPageView {
             }
         }
 
-        func path(uid: String) -> String {
-            self == .business ? SiteURL.account(uid: uid).path : SiteURL.accountAction(uid: uid, action: rawValue).path
+        func url(uid: String) -> SiteURL {
+            self == .business ? SiteURL.account(uid: uid) : SiteURL.accountAction(uid: uid, action: rawValue)
         }
+
+        func path(uid: String) -> String { url(uid: uid).path }
     }
 
     enum State: Sendable, Equatable { case enabled, disabled(String) }
@@ -42,63 +43,63 @@ enum AccountPageView {
         subscript(_ name: String) -> String { values[name] ?? "" }
     }
 
-    static func page(_ header: Header, body: Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+    static func page(_ header: Header, body: Markup) -> Markup {
         let uid = header.row.businessUID
         return .group(
             .div(.class("page-header"),
                  .div(.h1(.text(header.row.name)),
                       .p(AccountsView.badges(header.row))),
-                 .a(.class("button secondary"), .href(SiteURL.accounts.path), .text("All accounts"))),
-            .element(named: "nav", nodes: [
+                 .a(.class("button secondary"), .href(SiteURL.accounts), .text("All accounts"))),
+            .element("nav", [
                 .class("tabs"), .ariaLabel("Account"),
                 .forEach(header.tabs) { tab in
-                    .a(.href(tab.path(uid: uid).attributeEscaped), .text(tab.title),
-                       .attribute(named: "aria-current", value: tab == header.current ? "page" : nil))
+                    .a(.href(tab.url(uid: uid)), .text(tab.title),
+                       .attr("aria-current", tab == header.current ? "page" : nil))
                 },
             ]),
-            .unwrap(header.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0)) },
-            .unwrap(header.message) { .div(.class("banner error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .unwrap(header.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
+            .unwrap(header.message) { .div(.class("banner error"), .attr("role", "alert"), .text($0)) },
             body
         )
     }
 
-    static func disabledButton(_ text: String, reason: String, id: String) -> Node<HTML.BodyContext> {
+    static func disabledButton(_ text: String, reason: String, id: String) -> Markup {
         .div(.class("disabled-action"),
-             .button(.class("button secondary"), .type(.button), .attribute(named: "disabled", value: "disabled"),
-                     .attribute(named: "aria-describedby", value: id), .text(text)),
+             .button(.class("button secondary"), .type(.button), .attr("disabled", "disabled"),
+                     .attr("aria-describedby", id), .text(text)),
              .span(.class("hint"), .id(id), .text(reason)))
     }
 
     /// A form for `state`: the form itself when allowed, else a disabled button with the reason.
-    private static func guarded(_ state: State, _ buttonText: String, id: String, _ form: () -> Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+    private static func guarded(_ state: State, _ buttonText: String, id: String, _ form: () -> Markup) -> Markup {
         switch state {
         case .enabled: form()
         case .disabled(let why): disabledButton(buttonText, reason: why, id: "why-\(id)")
         }
     }
 
-    private static func action(_ uid: String, _ name: String) -> String { SiteURL.accountAction(uid: uid, action: name).path }
+    private static func action(_ uid: String, _ name: String) -> SiteURL { SiteURL.accountAction(uid: uid, action: name) }
 
-    private static func definitions(_ lines: [(String, String?)]) -> Node<HTML.BodyContext> {
-        .element(named: "dl", nodes: lines.map { line in .group(.element(named: "dt", text: line.0), .element(named: "dd", text: line.1 ?? "—")) })
+    private static func definitions(_ lines: [(String, String?)]) -> Markup {
+        .element("dl", lines.map { line in .group(.dt(text: line.0), .dd(text: line.1 ?? "—")) })
     }
 
     private static func date(_ date: Date?) -> String? { date.map { $0.formatted(date: .long, time: .shortened) } }
 
-    private static func textarea(_ name: String, label: String, value: String, error: String?, hint: String? = nil, rows: Int = 3) -> Node<HTML.FormContext> {
+    private static func textarea(_ name: String, label: String, value: String, error: String?, hint: String? = nil, rows: Int = 3) -> Markup {
         let id = "field-\(name)"
         let describedBy = [hint.map { _ in "\(id)-hint" }, error.map { _ in "\(id)-error" }].compactMap { $0 }
         return .div(.class("field"),
                     .label(.for(id), .text(label)),
-                    .textarea(.id(id), .name(name), .attribute(named: "rows", value: String(rows)),
-                              .attribute(named: "aria-invalid", value: error == nil ? nil : "true"),
-                              .attribute(named: "aria-describedby", value: describedBy.isEmpty ? nil : describedBy.joined(separator: " ")),
+                    .textarea(.id(id), .name(name), .attr("rows", String(rows)),
+                              .attr("aria-invalid", error == nil ? nil : "true"),
+                              .attr("aria-describedby", describedBy.isEmpty ? nil : describedBy.joined(separator: " ")),
                               .text(value)),
                     .unwrap(hint) { .div(.class("hint"), .id("\(id)-hint"), .text($0)) },
                     .unwrap(error) { .div(.class("error"), .id("\(id)-error"), .text($0)) })
     }
 
-    private static func submit(_ text: String) -> Node<HTML.FormContext> {
+    private static func submit(_ text: String) -> Markup {
         .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text(text)))
     }
 
@@ -132,7 +133,7 @@ enum AccountPageView {
         let address: String
     }
 
-    static func business(_ row: AccountDirectory.Row, _ model: Business, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func business(_ row: AccountDirectory.Row, _ model: Business, form: Form, csrfToken: String) -> Markup {
         let uid = row.businessUID
         return .group(
             .div(.class("card"),
@@ -141,9 +142,9 @@ enum AccountPageView {
                               ("Business UID", uid), ("Created", date(row.createdAt)), ("Plan", model.plan), ("Group", model.group),
                               ("Created from template", model.template)]),
                  guarded(model.editState, "Edit details", id: "details") {
-                     .element(named: "details", nodes: [
-                        .if(!form.errors.isEmpty && form.values["form"] == "details", .attribute(named: "open", value: "open")),
-                        .element(named: "summary", text: "Edit details"),
+                     .element("details", [
+                        .if(!form.errors.isEmpty && form.values["form"] == "details", .attr("open", "open")),
+                        .summary(text: "Edit details"),
                         .form(.method(.post), .action(action(uid, "details")), .novalidate(), Forms.csrfField(csrfToken),
                               .input(.type(.hidden), .name("form"), .value("details")),
                               Forms.field(.init(name: "name", label: "Business name", value: form.values["name"] ?? row.name, error: form.errors["name"], autocomplete: "organization")),
@@ -163,7 +164,7 @@ enum AccountPageView {
         )
     }
 
-    private static func tags(_ uid: String, _ model: Business, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func tags(_ uid: String, _ model: Business, form: Form, csrfToken: String) -> Markup {
         .group(
             .h2(.text("Tags")),
             .if(model.tags.isEmpty, .p(.class("hint"), .text("No tags yet."))),
@@ -171,8 +172,8 @@ enum AccountPageView {
                 .li(.span(.class("badge"), .text(tag)),
                     .if(model.tagState == .enabled,
                         .form(.method(.post), .action(action(uid, "remove-tag")), .class("inline"),
-                              Forms.csrfField(csrfToken), .input(.type(.hidden), .name("tag"), .value(tag.attributeEscaped)),
-                              .button(.class("button link"), .type(.submit), .ariaLabel("Remove tag \(tag)".attributeEscaped), .text("Remove")))))
+                              Forms.csrfField(csrfToken), .input(.type(.hidden), .name("tag"), .value(tag)),
+                              .button(.class("button link"), .type(.submit), .ariaLabel("Remove tag \(tag)"), .text("Remove")))))
             }),
             guarded(model.tagState, "Add tag", id: "tags") {
                 .form(.class("inline-form"), .method(.post), .action(action(uid, "tags")), .novalidate(), Forms.csrfField(csrfToken),
@@ -181,7 +182,7 @@ enum AccountPageView {
             })
     }
 
-    private static func notes(_ uid: String, _ model: Business, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func notes(_ uid: String, _ model: Business, form: Form, csrfToken: String) -> Markup {
         .group(
             .h2(.text("Internal notes")),
             guarded(model.noteState, "Add note", id: "notes") {
@@ -195,7 +196,7 @@ enum AccountPageView {
             }))
     }
 
-    private static func locations(_ uid: String, _ model: Business, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func locations(_ uid: String, _ model: Business, form: Form, csrfToken: String) -> Markup {
         .group(
             .h2(.text("Locations")),
             .p(.class("hint"), .text("Everyone on the account sees all of its locations.")),
@@ -205,7 +206,7 @@ enum AccountPageView {
                     .if(model.editState == .enabled,
                         .form(.method(.post), .action(action(uid, "remove-location")), .class("inline"), Forms.csrfField(csrfToken),
                               .input(.type(.hidden), .name("location"), .value(location.id)),
-                              .button(.class("button link"), .type(.submit), .ariaLabel("Remove location \(location.name)".attributeEscaped), .text("Remove")))))
+                              .button(.class("button link"), .type(.submit), .ariaLabel("Remove location \(location.name)"), .text("Remove")))))
             }),
             guarded(model.editState, "Add location", id: "locations") {
                 .form(.method(.post), .action(action(uid, "locations")), .novalidate(), Forms.csrfField(csrfToken),
@@ -224,7 +225,7 @@ enum AccountPageView {
         var completeSetupState: State
     }
 
-    static func activity(_ row: AccountDirectory.Row, _ model: Activity, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func activity(_ row: AccountDirectory.Row, _ model: Activity, csrfToken: String) -> Markup {
         let summary = model.summary
         let done = model.steps.filter { summary.stepsDone[$0.code] != nil }.count
         return .group(
@@ -233,13 +234,13 @@ enum AccountPageView {
                  .p(.text("\(summary.bookings) bookings and \(summary.payments) payments accepted"),
                     .text(summary.paymentTotals.isEmpty ? "." : ", worth " + summary.paymentTotals.map { AccountActivity.money($0.amountMinor, $0.currency) }
                         .joined(separator: " and ") + ".")),
-                 .raw(ActivityChart.svg(summary.weeks)),
-                 .element(named: "details", nodes: [
-                    .element(named: "summary", text: "The figures by week"),
+                 ActivityChart.chart(summary.weeks),
+                 .element("details", [
+                    .summary(text: "The figures by week"),
                     .div(.class("table-wrap"), .table(
-                        .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Week of")),
-                                   .th(.attribute(named: "scope", value: "col"), .text("Bookings")),
-                                   .th(.attribute(named: "scope", value: "col"), .text("Payments")))),
+                        .thead(.tr(.th(.attr("scope", "col"), .text("Week of")),
+                                   .th(.attr("scope", "col"), .text("Bookings")),
+                                   .th(.attr("scope", "col"), .text("Payments")))),
                         .tbody(.forEach(summary.weeks) { week in
                             .tr(.td(.text(week.start.formatted(date: .abbreviated, time: .omitted))), .td(.text(String(week.bookings))),
                                 .td(.text(String(week.payments))))
@@ -270,9 +271,9 @@ enum AccountPageView {
                  .if(summary.sites.isEmpty, .p(.text("No widget has been seen on a site yet."))),
                  .if(!summary.sites.isEmpty,
                      .div(.class("table-wrap"), .table(
-                        .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Site")),
-                                   .th(.attribute(named: "scope", value: "col"), .text("First seen")),
-                                   .th(.attribute(named: "scope", value: "col"), .text("Last seen")))),
+                        .thead(.tr(.th(.attr("scope", "col"), .text("Site")),
+                                   .th(.attr("scope", "col"), .text("First seen")),
+                                   .th(.attr("scope", "col"), .text("Last seen")))),
                         .tbody(.forEach(summary.sites) { site in
                             .tr(.td(.text(site.host)), .td(.text(site.firstSeenAt.formatted(date: .abbreviated, time: .omitted))),
                                 .td(.text(site.lastSeenAt.formatted(date: .abbreviated, time: .omitted))))
@@ -290,7 +291,7 @@ enum AccountPageView {
         var state: State
     }
 
-    static func subscription(_ row: AccountDirectory.Row, _ model: Subscription, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func subscription(_ row: AccountDirectory.Row, _ model: Subscription, form: Form, csrfToken: String) -> Markup {
         let chosen = form.values["plan"] ?? model.plan ?? ""
         return .div(.class("card"),
             .h2(.text("Subscription")),
@@ -301,8 +302,8 @@ enum AccountPageView {
                 .form(.method(.post), .action(action(row.businessUID, "subscription")), .novalidate(), Forms.csrfField(csrfToken),
                       .div(.class("field"),
                            .label(.for("field-plan"), .text("Plan")),
-                           .select(.id("field-plan"), .attribute(named: "name", value: "plan"),
-                                   .attribute(named: "aria-describedby", value: form.errors["plan"] == nil ? nil : "field-plan-error"),
+                           .select(.id("field-plan"), .attr("name", "plan"),
+                                   .attr("aria-describedby", form.errors["plan"] == nil ? nil : "field-plan-error"),
                                    .if(model.plan == nil, Forms.option(value: "", label: "No plan", selected: chosen.isEmpty)),
                                    .forEach(model.plans) { plan in
                                        Forms.option(value: plan.name, label: "\(plan.name) (\(plan.staffSlots) staff slots)", selected: plan.name == chosen)
@@ -330,7 +331,7 @@ enum AccountPageView {
         let status: String
     }
 
-    static func staff(_ row: AccountDirectory.Row, _ model: Staff, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func staff(_ row: AccountDirectory.Row, _ model: Staff, form: Form, csrfToken: String) -> Markup {
         let staffCount = model.users.filter { !$0.isOwner }.count
         return .div(.class("card"),
             .h2(.text("Staff")),
@@ -338,15 +339,15 @@ enum AccountPageView {
             .if(model.users.isEmpty, .p(.text("This account has no users yet."))),
             .if(!model.users.isEmpty,
                 .div(.class("table-wrap"), .table(
-                    .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Name")), .th(.attribute(named: "scope", value: "col"), .text("Email")),
-                               .th(.attribute(named: "scope", value: "col"), .text("Role")), .th(.attribute(named: "scope", value: "col"), .text("Status")),
-                               .th(.attribute(named: "scope", value: "col"), .span(.class("visually-hidden"), .text("Actions"))))),
+                    .thead(.tr(.th(.attr("scope", "col"), .text("Name")), .th(.attr("scope", "col"), .text("Email")),
+                               .th(.attr("scope", "col"), .text("Role")), .th(.attr("scope", "col"), .text("Status")),
+                               .th(.attr("scope", "col"), .span(.class("visually-hidden"), .text("Actions"))))),
                     .tbody(.forEach(model.users) { user in
                         .tr(.td(.text(user.name)), .td(.text(user.email)), .td(.text(user.isOwner ? "Owner" : "Staff")), .td(.text(user.status)),
                             .td(.if(!user.isOwner && model.state == .enabled,
                                     .form(.method(.post), .action(action(row.businessUID, "remove-staff")), .class("inline"), Forms.csrfField(csrfToken),
                                           .input(.type(.hidden), .name("user"), .value(user.id)),
-                                          .button(.class("button link"), .type(.submit), .ariaLabel("Remove \(user.name)".attributeEscaped), .text("Remove"))))))
+                                          .button(.class("button link"), .type(.submit), .ariaLabel("Remove \(user.name)"), .text("Remove"))))))
                     })))),
             .h3(.text("Add a staff member")),
             guarded(model.state, "Add staff member", id: "staff") {
@@ -368,15 +369,15 @@ enum AccountPageView {
         let at: Date
     }
 
-    static func history(_ lines: [HistoryLine], retentionDays: Int) -> Node<HTML.BodyContext> {
+    static func history(_ lines: [HistoryLine], retentionDays: Int) -> Markup {
         .div(.class("card"),
              .h2(.text("History")),
              .p(.class("hint"), .text("What operators did on this account, newest first. Entries are kept for \(retentionDays) days.")),
              .if(lines.isEmpty, .p(.class("hint"), .text("No operator has changed this account yet."))),
              .if(!lines.isEmpty,
                  .div(.class("table-wrap"), .table(
-                    .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("When")), .th(.attribute(named: "scope", value: "col"), .text("Who")),
-                               .th(.attribute(named: "scope", value: "col"), .text("What")))),
+                    .thead(.tr(.th(.attr("scope", "col"), .text("When")), .th(.attr("scope", "col"), .text("Who")),
+                               .th(.attr("scope", "col"), .text("What")))),
                     .tbody(.forEach(lines) { line in
                         .tr(.td(.text(line.at.formatted(date: .abbreviated, time: .shortened))),
                             .td(.text(line.actor), .unwrap(line.onBehalfOf) { .small(.text(" (\($0) logged in as them)")) }),
@@ -429,13 +430,13 @@ enum AccountPageView {
         var resetResult: AccountUsers.ResetResult?
     }
 
-    static func account(_ row: AccountDirectory.Row, _ model: AccountControls, form: Form, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func account(_ row: AccountDirectory.Row, _ model: AccountControls, form: Form, csrfToken: String) -> Markup {
         let uid = row.businessUID
         return .group(
             .div(.class("card"),
                  .h2(.text("Account")),
                  .table(.class("controls"), .tbody(.forEach(model.controls) { control in
-                     .tr(.th(.attribute(named: "scope", value: "row"), .text(control.label)),
+                     .tr(.th(.attr("scope", "row"), .text(control.label)),
                          .td(.text(control.value)),
                          .td(guarded(control.state, control.buttonText, id: control.button.rawValue) {
                              .form(.method(.post), .action(action(uid, control.button.rawValue)), Forms.csrfField(csrfToken),
@@ -458,7 +459,7 @@ enum AccountPageView {
                  guarded(model.assignmentState, "Change assignments", id: "assignments") {
                      .form(.method(.post), .action(action(uid, "assignments")), Forms.csrfField(csrfToken),
                            .fieldset(.class("permissions"),
-                                     .element(named: "legend", text: "Assigned operators"),
+                                     .legend(text: "Assigned operators"),
                                      .forEach(model.operators) { op in
                                          .div(.class("checkbox"),
                                               .input(.type(.checkbox), .id("assign-\(op.id)"), .name("operators[]"), .value(op.id), .checked(op.assigned)),
@@ -474,8 +475,8 @@ enum AccountPageView {
                      .form(.method(.post), .action(action(uid, "group")), Forms.csrfField(csrfToken),
                            .div(.class("field"),
                                 .label(.for("field-group"), .text("Group")),
-                                .select(.id("field-group"), .attribute(named: "name", value: "group"),
-                                        .attribute(named: "aria-describedby", value: form.errors["group"] == nil ? nil : "field-group-error"),
+                                .select(.id("field-group"), .attr("name", "group"),
+                                        .attr("aria-describedby", form.errors["group"] == nil ? nil : "field-group-error"),
                                         Forms.option(value: "", label: "No group", selected: model.groupID == nil),
                                         .forEach(model.groups) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.groupID) }),
                                 .unwrap(form.errors["group"]) { .div(.class("error"), .id("field-group-error"), .text($0)) }),
@@ -486,19 +487,19 @@ enum AccountPageView {
                  .unwrap(model.resetResult) { result in
                      switch result {
                      case .link(let link):
-                         return .div(.class("banner info"), .attribute(named: "role", value: "status"),
+                         return .div(.class("banner info"), .attr("role", "status"),
                                      .p(.text("The link below was emailed to \(model.ownerEmail ?? "the owner"). It works once and expires in 24 hours; it is not shown again.")),
-                                     .p(.element(named: "code", nodes: [.id("reset-link"), .text(link)])))
+                                     .p(.code(.id("reset-link"), .text(link))))
                      case .temporary(let password):
-                         return .div(.class("banner info"), .attribute(named: "role", value: "status"),
+                         return .div(.class("banner info"), .attr("role", "status"),
                                      .p(.text("Give the owner this temporary password. They must choose a new one when they sign in; it is not shown again.")),
-                                     .p(.element(named: "code", nodes: [.id("temporary-password"), .text(password)])))
+                                     .p(.code(.id("temporary-password"), .text(password))))
                      }
                  },
                  .p(.class("hint"), .text("Either way the owner's sessions end at once.")),
                  guarded(model.resetState, "Reset password", id: "reset-password") {
                      .form(.method(.post), .action(action(uid, "reset-password")), Forms.csrfField(csrfToken),
-                           .fieldset(.element(named: "legend", text: "How the owner gets back in"),
+                           .fieldset(.legend(text: "How the owner gets back in"),
                                      .div(.class("checkbox"),
                                           .input(.type(.radio), .id("reset-link-choice"), .name("method"), .value("link"), .checked(true)),
                                           .label(.for("reset-link-choice"), .text("A single-use link, emailed to the owner and shown here once"))),

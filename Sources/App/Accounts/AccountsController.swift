@@ -30,7 +30,7 @@ enum AccountsController {
             mayExport: AccessPolicy.decideAnywhere(actor, [.accountsExport]).isAllowed,
             mayTag: AccessPolicy.decideAnywhere(actor, [.accountTagsEdit]).isAllowed,
             mayAssign: AccessPolicy.decideAnywhere(actor, [.accountAssignmentsEdit]).isAllowed,
-            notice: try? request.query.get(String.self, at: "done"))
+            notice: await request.takeNotice())
         return await request.page("Client accounts", current: .accounts, content: AccountsView.list(model, csrfToken: request.csrfToken))
     }
 
@@ -69,9 +69,10 @@ enum AccountsController {
             var `operator`: String?
         }
         let actor = try await request.actor()
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountTagsEdit, .accountAssignmentsEdit]), permission: .accountTagsEdit)
         let form = try request.content.decode(Form.self)
         let uids = Array(Set(form.accounts ?? []).prefix(500))
-        guard !uids.isEmpty else { return request.redirect(to: SiteURL.accounts.path + "?done=" + "Select one or more accounts first.".urlQueryEscaped) }
+        guard !uids.isEmpty else { return try await request.redirect(to: SiteURL.accounts.path, notice: "Select one or more accounts first.") }
         var changed = 0, refused = 0
         let accounts = try await Account.query(on: request.db).filter(\.$partnerID == actor.partnerID).filter(\.$businessUID ~~ uids).all()
         switch form.action {
@@ -109,7 +110,7 @@ enum AccountsController {
         var notice = "\(changed) \(changed == 1 ? "account" : "accounts") changed."
         if refused > 0 { notice += " \(refused) you may not change \(refused == 1 ? "was" : "were") left alone." }
         let back = AccountsView.query(try Self.filter(from: request))
-        return request.redirect(to: SiteURL.accounts.path + (back.isEmpty ? "?" : back + "&") + "done=" + notice.urlQueryEscaped, redirectType: .normal)
+        return try await request.redirect(to: SiteURL.accounts.path + (back.isEmpty ? "" : "?" + back), notice: notice)
     }
 
     struct NewForm: Content {
@@ -141,7 +142,7 @@ enum AccountsController {
                 .init(name: form.name ?? "", email: form.email ?? "", groupID: form.group.flatMap(UUID.init(uuidString:)), secure: form.secure == "1",
                       ownerName: form.ownerName?.nilIfBlank, phone: form.phone?.nilIfBlank, templateUID: form.template.flatMap { $0.isEmpty ? nil : $0 }),
                 by: actor, context: request.auditContext, partner: try request.partner, baseURL: request.baseURL, on: request.db)
-            return request.redirect(to: SiteURL.account(uid: account.businessUID).path + "?done=saved", redirectType: .normal)
+            return try await request.redirect(to: SiteURL.account(uid: account.businessUID).path, notice: "saved")
         } catch let errors as OperatorInput.Errors {
             return try await newForm(request, actor: actor, form: form, errors: errors, status: .unprocessableEntity)
         } catch let error as PortalError where [.conflict, .forbidden].contains(error.status) {

@@ -1,5 +1,4 @@
 import Foundation
-import Plot
 
 /// The client accounts list and the new-account form.
 enum AccountsView {
@@ -47,35 +46,35 @@ enum AccountsView {
         return encoded.isEmpty ? "" : "?" + encoded.joined(separator: "&")
     }
 
-    private static func bulkBar(_ model: ListModel) -> Node<HTML.FormContext> {
+    private static func bulkBar(_ model: ListModel) -> Markup {
         .if(model.mayTag || model.mayAssign,
             .div(.class("bulk-bar"),
                  .div(.class("field"), .label(.for("bulk-action"), .text("With the selected accounts")),
-                      .select(.id("bulk-action"), .attribute(named: "name", value: "action"),
+                      .select(.id("bulk-action"), .attr("name", "action"),
                               .if(model.mayTag, Forms.option(value: "tag", label: "Add the tag")),
                               .if(model.mayAssign, Forms.option(value: "assign", label: "Assign the operator")))),
                  .if(model.mayTag, .div(.class("field"), .label(.for("bulk-tag"), .text("Tag")),
-                                        .input(.id("bulk-tag"), .name("tag"), .type(.text), .attribute(named: "autocomplete", value: "off")))),
+                                        .input(.id("bulk-tag"), .name("tag"), .type(.text), .attr("autocomplete", "off")))),
                  .if(model.mayAssign, .div(.class("field"), .label(.for("bulk-operator"), .text("Operator")),
-                                           .select(.id("bulk-operator"), .attribute(named: "name", value: "operator"),
+                                           .select(.id("bulk-operator"), .attr("name", "operator"),
                                                    .forEach(model.operatorOptions) { Forms.option(value: $0.id, label: $0.label) }))),
                  .button(.class("button secondary"), .type(.submit), .text("Apply"))))
     }
 
-    static func list(_ model: ListModel, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func list(_ model: ListModel, csrfToken: String) -> Markup {
         let filter = model.filter
         return .group(
             .div(.class("page-header"),
                  .div(.h1(.text("Client accounts")), .p(.text("Every account you may see, with what needs attention."))),
                  .div(.class("actions"),
-                      .if(model.mayExport, .a(.class("button secondary"), .href((SiteURL.accountsExport.path + query(filter)).attributeEscaped),
-                                              .attribute(named: "download", value: "accounts.csv"), .text("Export CSV"))),
-                      .if(model.mayCreate, .a(.class("button primary"), .href(SiteURL.newAccount.path), .text("New account"))))),
-            .unwrap(model.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0)) },
+                      .if(model.mayExport, .a(.class("button secondary"), .href(.site(.accountsExport, query: query(filter))),
+                                              .attr("download", "accounts.csv"), .text("Export CSV"))),
+                      .if(model.mayCreate, .a(.class("button primary"), .href(SiteURL.newAccount), .text("New account"))))),
+            .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
             .div(.class("grid"),
                  .forEach(AccountDirectory.Status.allCases) { status in
-                     .a(.class("stat"), .href((SiteURL.accounts.path + query(filter, status: .some(status))).attributeEscaped),
-                        .if(filter.status == status, .attribute(named: "aria-current", value: "true")),
+                     .a(.class("stat"), .href(.site(.accounts, query: query(filter, status: .some(status)))),
+                        .if(filter.status == status, .attr("aria-current", "true")),
                         .div(.class("label"), .text(status.title)),
                         .div(.class("value"), .text(String(model.counts[status] ?? 0))))
                  }),
@@ -84,36 +83,36 @@ enum AccountsView {
                 .div(.class("card empty"), .h2(.text("No accounts match")), .p(.text("Change the search or the filters."))),
                 else: rowsForm(model, csrfToken: csrfToken)),
             .div(.class("pager"),
-                 .if(!model.isFirstPage, .a(.class("button secondary"), .href((SiteURL.accounts.path + query(filter)).attributeEscaped), .text("First page"))),
+                 .if(!model.isFirstPage, .a(.class("button secondary"), .href(.site(.accounts, query: query(filter))), .text("First page"))),
                  .unwrap(model.next) { next in
-                     .a(.class("button secondary"), .attribute(named: "rel", value: "next"),
-                        .href((SiteURL.accounts.path + query(filter, after: next)).attributeEscaped), .text("Next page"))
+                     .a(.class("button secondary"), .attr("rel", "next"),
+                        .href(.site(.accounts, query: query(filter, after: next))), .text("Next page"))
                  })
         )
     }
 
-    private static func rowsForm(_ model: ListModel, csrfToken: String) -> Node<HTML.BodyContext> {
-        func header(_ text: String) -> Node<HTML.TableRowContext> { .th(.attribute(named: "scope", value: "col"), .text(text)) }
-        return .form(.id("bulk"), .method(.post), .action((SiteURL.accountsBulk.path + query(model.filter)).attributeEscaped), Forms.csrfField(csrfToken),
+    private static func rowsForm(_ model: ListModel, csrfToken: String) -> Markup {
+        func header(_ text: String) -> Markup { .th(.attr("scope", "col"), .text(text)) }
+        return .form(.id("bulk"), .method(.post), .action(.site(.accountsBulk, query: query(model.filter))), Forms.csrfField(csrfToken),
                      bulkBar(model),
                      .div(.class("table-wrap"), .table(
-                        .thead(.tr(.th(.attribute(named: "scope", value: "col"), .span(.class("visually-hidden"), .text("Select"))),
+                        .thead(.tr(.th(.attr("scope", "col"), .span(.class("visually-hidden"), .text("Select"))),
                                    header("Account"), header("Business UID"), header("Group"), header("State"), header("Created"), header("Last activity"))),
                         .tbody(.forEach(model.rows) { tableRow($0, groupPaths: model.groupPaths) }))))
     }
 
-    private static func tableRow(_ row: AccountDirectory.Row, groupPaths: GroupPaths) -> Node<HTML.TableContext> {
-        let checkbox: Node<HTML.BodyContext> = .input(.type(.checkbox), .name("accounts[]"), .value(row.businessUID.attributeEscaped),
-                                                      .id("select-\(row.businessUID)".attributeEscaped), .attribute(named: "aria-label", value: "Select \(row.name)".attributeEscaped))
-        let name: Node<HTML.BodyContext> = .group(.a(.href(SiteURL.account(uid: row.businessUID).path.attributeEscaped), .strong(.text(row.name))),
+    private static func tableRow(_ row: AccountDirectory.Row, groupPaths: GroupPaths) -> Markup {
+        let checkbox: Markup = .input(.type(.checkbox), .name("accounts[]"), .value(row.businessUID),
+                                                      .id("select-\(row.businessUID)"), .attr("aria-label", "Select \(row.name)"))
+        let name: Markup = .group(.a(.href(SiteURL.account(uid: row.businessUID)), .strong(.text(row.name))),
                                                   .br(), .small(.text(row.email)))
         let created = row.createdAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "—"
         let active = row.lastActivityAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "Never"
-        return .tr(.td(checkbox), .td(name), .td(.element(named: "code", text: row.businessUID)),
+        return .tr(.td(checkbox), .td(name), .td(.code(text: row.businessUID)),
                    .td(.text(groupPaths.label(of: row.groupID) ?? "—")), .td(badges(row)), .td(.text(created)), .td(.text(active)))
     }
 
-    static func badges(_ row: AccountDirectory.Row) -> Node<HTML.BodyContext> {
+    static func badges(_ row: AccountDirectory.Row) -> Markup {
         .group(
             .if(row.locked, .span(.class("badge danger"), .text("Locked"))),
             .if(!row.setupCompleted, .span(.class("badge warning"), .text("In setup"))),
@@ -123,22 +122,22 @@ enum AccountsView {
         )
     }
 
-    private static func filterForm(_ model: ListModel) -> Node<HTML.BodyContext> {
+    private static func filterForm(_ model: ListModel) -> Markup {
         let filter = model.filter
-        func choice(_ name: String, _ label: String, _ value: Bool?, yes: String, no: String) -> Node<HTML.FormContext> {
+        func choice(_ name: String, _ label: String, _ value: Bool?, yes: String, no: String) -> Markup {
             .div(.class("field"), .label(.for(name), .text(label)),
-                 .select(.id(name), .attribute(named: "name", value: name),
+                 .select(.id(name), .attr("name", name),
                          Forms.option(value: "", label: "Any", selected: value == nil),
                          Forms.option(value: "yes", label: yes, selected: value == true),
                          Forms.option(value: "no", label: no, selected: value == false)))
         }
         return .form(
-            .class("card inline-form filters"), .method(.get), .action(SiteURL.accounts.path),
+            .class("card inline-form filters"), .method(.get), .action(SiteURL.accounts),
             .div(.class("field"), .label(.for("q"), .text("Search")),
-                 .input(.id("q"), .name("q"), .type(.search), .value(filter.search.attributeEscaped),
+                 .input(.id("q"), .name("q"), .type(.search), .value(filter.search),
                         .placeholder("Name, email, phone, UID, nickname, owner, tag"))),
             .div(.class("field"), .label(.for("status"), .text("Status")),
-                 .select(.id("status"), .attribute(named: "name", value: "status"),
+                 .select(.id("status"), .attr("name", "status"),
                          Forms.option(value: "", label: "Any", selected: filter.status == nil),
                          .forEach(AccountDirectory.Status.allCases) { Forms.option(value: $0.rawValue, label: $0.title, selected: $0 == filter.status) })),
             choice("locked", "Locked", filter.locked, yes: "Locked", no: "Not locked"),
@@ -147,25 +146,25 @@ enum AccountsView {
             choice("template", "Template", filter.template, yes: "Templates", no: "Not templates"),
             .if(!model.groupOptions.isEmpty,
                 .div(.class("field"), .label(.for("group"), .text("Group")),
-                     .select(.id("group"), .attribute(named: "name", value: "group"),
+                     .select(.id("group"), .attr("name", "group"),
                              Forms.option(value: "", label: "Any", selected: filter.groupID == nil),
                              .forEach(model.groupOptions) { option in
                                  Forms.option(value: option.id, label: option.label, selected: option.id == filter.groupID?.uuidString.lowercased())
                              }))),
             .div(.class("field"), .label(.for("plan"), .text("Plan")),
-                 .select(.id("plan"), .attribute(named: "name", value: "plan"),
+                 .select(.id("plan"), .attr("name", "plan"),
                          Forms.option(value: "", label: "Any", selected: filter.plan == nil),
                          .forEach(model.planOptions) { Forms.option(value: $0, label: $0, selected: $0 == filter.plan) },
                          Forms.option(value: AccountDirectory.noPlan, label: "No plan", selected: filter.plan == AccountDirectory.noPlan))),
             .div(.class("field"), .label(.for("operator"), .text("Assigned to")),
-                 .select(.id("operator"), .attribute(named: "name", value: "operator"),
+                 .select(.id("operator"), .attr("name", "operator"),
                          Forms.option(value: "", label: "Anyone", selected: filter.operatorID == nil),
                          .forEach(model.operatorOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == filter.operatorID?.uuidString.lowercased()) })),
             .div(.class("field"), .label(.for("sort"), .text("Sort")),
-                 .select(.id("sort"), .attribute(named: "name", value: "sort"),
+                 .select(.id("sort"), .attr("name", "sort"),
                          .forEach(AccountDirectory.Sort.allCases) { Forms.option(value: $0.rawValue, label: $0.title, selected: $0 == filter.sort) })),
             .div(.class("field"), .label(.for("tag"), .text("Tag")),
-                 .input(.id("tag"), .name("tag"), .type(.text), .value((filter.tag ?? "").attributeEscaped))),
+                 .input(.id("tag"), .name("tag"), .type(.text), .value((filter.tag ?? "")))),
             .div(.class("field checkbox"),
                  .input(.type(.checkbox), .id("mine"), .name("mine"), .value("1"), .checked(filter.mine)),
                  .label(.for("mine"), .text("My Accounts"))),
@@ -188,17 +187,17 @@ enum AccountsView {
         var message: String?
     }
 
-    static func new(_ model: NewModel, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func new(_ model: NewModel, csrfToken: String) -> Markup {
         .group(
             .div(.class("page-header"),
                  .div(.h1(.text("New account")), .p(.text("Blank, or from a template: its plan, staff slots, tags and group are copied; never staff, activity, notes or history."))),
-                 .a(.class("button secondary"), .href(SiteURL.accounts.path), .text("All accounts"))),
-            .form(.class("card"), .method(.post), .action(SiteURL.accounts.path), .novalidate(),
+                 .a(.class("button secondary"), .href(SiteURL.accounts), .text("All accounts"))),
+            .form(.class("card"), .method(.post), .action(SiteURL.accounts), .novalidate(),
                   Forms.csrfField(csrfToken),
                   Forms.errorSummary(model.message ?? (model.errors.isEmpty ? nil : "Correct the fields marked below.")),
                   .if(!model.templateOptions.isEmpty,
                       .div(.class("field"), .label(.for("field-template"), .text("Template")),
-                           .select(.id("field-template"), .attribute(named: "name", value: "template"),
+                           .select(.id("field-template"), .attr("name", "template"),
                                    Forms.option(value: "", label: "None: a blank account", selected: model.template.isEmpty),
                                    .forEach(model.templateOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.template) }))),
                   Forms.field(.init(name: "name", label: "Business name", value: model.name, error: model.errors["name"], autocomplete: "organization")),
@@ -210,7 +209,7 @@ enum AccountsView {
                                     autocomplete: "tel", required: false)),
                   .if(!model.groupOptions.isEmpty,
                       .div(.class("field"), .label(.for("field-group"), .text("Group")),
-                           .select(.id("field-group"), .attribute(named: "name", value: "group"),
+                           .select(.id("field-group"), .attr("name", "group"),
                                    Forms.option(value: "", label: "No group (or the template's)", selected: model.group.isEmpty),
                                    .forEach(model.groupOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.group) }))),
                   .if(model.mayMarkSecure,

@@ -22,6 +22,10 @@ final class AuditEvent: Model, @unchecked Sendable {
     /// The operator really acting while logged in as the actor, if any.
     @OptionalField(key: "impersonator_id") var impersonatorID: UUID?
     @OptionalField(key: "impersonator_name") var impersonatorName: String?
+    /// The account or operator the entry is about, as typed ids (set from `targetType` and
+    /// `targetID`): what `AuditVisibility` filters on. Neither: a partner-level entry.
+    @OptionalField(key: "subject_account_id") var subjectAccountID: UUID?
+    @OptionalField(key: "subject_operator_id") var subjectOperatorID: UUID?
 
     init() {}
 
@@ -39,6 +43,9 @@ final class AuditEvent: Model, @unchecked Sendable {
         self.at = at
         self.impersonatorID = impersonator?.id
         self.impersonatorName = impersonator?.name
+        let subject = targetID.flatMap(UUID.init(uuidString:))
+        self.subjectAccountID = targetType == "account" ? subject : nil
+        self.subjectOperatorID = targetType == "operator" ? subject : nil
     }
 }
 
@@ -86,6 +93,19 @@ enum Audit {
                              targetType: target.type, targetID: target.id, targetLabel: target.label,
                              details: String(details.prefix(4000)), ip: ip, at: now,
                              impersonator: actor.impersonator).create(on: db)
+    }
+
+    /// `context` when the caller has one (a request's); otherwise the actor named from the
+    /// database, without an address, so that a change made without a request still says who.
+    static func context(_ context: AuditContext?, for actor: Actor, on db: any Database) async throws -> AuditContext {
+        if let context { return context }
+        let name = try await Operator.find(actor.operatorID, on: db)?.name ?? "Unknown operator"
+        return AuditContext(actor: AuditActor(id: actor.operatorID, name: name), ip: "")
+    }
+
+    /// "field: before → after", or nothing when the value did not change.
+    static func change(_ field: String, _ before: String, _ after: String) -> String? {
+        before == after ? nil : "\(field): \(before) → \(after)"
     }
 
     static func target(_ op: Operator) -> (type: String, id: String?, label: String) {

@@ -3,7 +3,8 @@ import FluentSQL
 import Foundation
 import SQLKit
 
-/// The partner-wide audit log: every entry of the partner, newest first, filtered by
+/// The partner-wide audit log: the entries of the partner that the reader may see
+/// (`AuditVisibility`: scope and secure clearance, in SQL), newest first, filtered by
 /// operator, account, action and date range, in keyset pages (or all of it, for CSV).
 enum AuditLog {
     struct Filter: Sendable, Equatable {
@@ -25,13 +26,14 @@ enum AuditLog {
 
     static let maxActionLength = 100
 
-    static func page(_ filter: Filter, partnerID: UUID, after: UUID? = nil, limit: Int = 50, on db: any Database) async throws -> Page {
-        var query = AuditEvent.query(on: db).filter(\.$partnerID == partnerID)
+    static func page(_ filter: Filter, for actor: Actor, after: UUID? = nil, limit: Int = 50, on db: any Database) async throws -> Page {
+        let partnerID = actor.partnerID
+        var query = AuditEvent.query(on: db).filter(\.$partnerID == partnerID).filter(.sql(AuditVisibility.condition(for: actor)))
         if let id = filter.operatorID {
             query = query.group(.or) { $0.filter(\.$actorID == id).filter(\.$impersonatorID == id) }
         }
         if let id = filter.accountID {
-            query = query.filter(\.$targetType == "account").filter(\.$targetID == id.uuidString.lowercased())
+            query = query.filter(\.$subjectAccountID == id)
         }
         if let action = filter.action?.trimmingCharacters(in: .whitespaces), !action.isEmpty {
             query = query.group(.or) { $0.filter(\.$action == action).filter(\.$action, .custom("LIKE"), Self.likePrefix(action) + ".%") }
@@ -56,12 +58,12 @@ enum AuditLog {
     static let csvHeader = ["When", "Who", "On behalf of", "Action", "Target type", "Target", "Target id", "Details", "IP"]
 
     /// Every entry of the filter as CSV, a batch at a time.
-    static func exportCSV(_ filter: Filter, partnerID: UUID, batchSize: Int = 1000, on db: any Database, write: (String) async throws -> Void) async throws {
+    static func exportCSV(_ filter: Filter, for actor: Actor, batchSize: Int = 1000, on db: any Database, write: (String) async throws -> Void) async throws {
         let iso = ISO8601DateFormatter()
         try await write(CSV.line(csvHeader))
         var after: UUID? = nil
         repeat {
-            let page = try await page(filter, partnerID: partnerID, after: after, limit: batchSize, on: db)
+            let page = try await page(filter, for: actor, after: after, limit: batchSize, on: db)
             try await write(page.entries.map { entry in
                 CSV.line([iso.string(from: entry.at), entry.actorName, entry.impersonatorName ?? "", entry.action, entry.targetType,
                           entry.targetLabel, entry.targetID ?? "", entry.details, entry.ip])

@@ -14,19 +14,29 @@ struct SessionAuthenticator: AsyncMiddleware {
         }
         let partner = try request.partner
         let now = Date()
-        let valid = try await SessionStore.resume(token: token, partner: partner, now: now, ip: request.clientIP, on: request.db)
-        if let valid {
-            request.signedIn = valid
-            if let impersonator = valid.impersonator {
-                request.logger[metadataKey: "impersonator"] = "\(impersonator.id)"
+        // Whatever renews the session's token during this request (login-as starting or
+        // ending, here or in a handler) leaves the new token here for the response's cookie.
+        let renewal = SessionRenewal()
+        return try await SessionRenewal.$current.withValue(renewal) {
+            let valid = try await SessionStore.resume(token: token, partner: partner, now: now, ip: request.clientIP, on: request.db)
+            let response: Response
+            if let valid {
+                request.signedIn = valid
+                if let impersonator = valid.impersonator {
+                    request.logger[metadataKey: "impersonator"] = "\(impersonator.id)"
+                }
+                response = try await next.respond(to: request)
+            } else {
+                response = try await next.respond(to: request)
+                if response.cookies[SessionCookies.session] == nil, !renewal.supersededByAnotherRequest {
+                    response.cookies[SessionCookies.session] = SessionCookies.expired(for: request)
+                }
             }
-            return try await next.respond(to: request)
+            if let renewed = renewal.token, response.cookies[SessionCookies.session]?.string.isEmpty ?? true {
+                response.cookies[SessionCookies.session] = SessionCookies.make(renewed.value, for: request)
+            }
+            return response
         }
-        let response = try await next.respond(to: request)
-        if response.cookies[SessionCookies.session] == nil {
-            response.cookies[SessionCookies.session] = SessionCookies.expired(for: request)
-        }
-        return response
     }
 }
 
@@ -68,13 +78,19 @@ enum SessionStore {
             guard let impersonator = try await Operator.query(on: db).filter(\.$id == impersonatorID).with(\.$grants).first(),
                   impersonator.status == .active
             else {
-                try await session.delete(on: db)
+                try await Impersonation.endSignedOut(session: session, why: "the operator who logged in is no longer active", ip: ip, now: now, on: db)
                 return nil
             }
             let expired = session.impersonationExpiresAt.map { $0 <= now } ?? true
             if expired || session.operator.status != .active {
-                try await Impersonation.end(session: session, why: expired ? "time limit reached" : "\(session.operator.name) is no longer active",
-                                            ip: ip, now: now, on: db)
+                // Ended here, under a new token; a request that lost the race to end it is
+                // holding the old token, which no longer works.
+                guard try await Impersonation.end(session: session, why: expired ? "time limit reached" : "\(session.operator.name) is no longer active",
+                                                  ip: ip, now: now, on: db) != nil
+                else {
+                    SessionRenewal.supersede()
+                    return nil
+                }
                 return try SignedIn(operator: impersonator, credential: .session(id: try session.requireID(), csrfToken: session.csrfToken))
             }
             var signedIn = try SignedIn(operator: session.operator, credential: .session(id: try session.requireID(), csrfToken: session.csrfToken))
@@ -103,6 +119,9 @@ enum SessionStore {
 
     /// Ends every session of an operator (password or email change, block, removal).
     static func endAll(operatorID: UUID, on db: any Database) async throws {
+        // Each login-as they started ends with an entry (block calls `Impersonation.endAll`
+        // first with its own reason; then there is nothing left here).
+        try await Impersonation.endAll(startedBy: operatorID, why: "the sessions of the operator who logged in were ended", ip: "", on: db)
         // Their own sessions, and those in which they are logged in as someone else. A session
         // in which someone else is logged in as them goes back to that person on its next request.
         try await PortalSession.query(on: db).group(.or) { either in

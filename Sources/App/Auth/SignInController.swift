@@ -58,10 +58,9 @@ enum SignInController {
         return response
     }
 
-    /// Only local paths are followed after sign-in, never another site.
+    /// Only local paths are followed after sign-in, never another site (see `LocalPath`).
     static func safeNext(_ value: String) -> String? {
-        guard value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"), !value.contains("://") else { return nil }
-        return value
+        LocalPath.validated(value)
     }
 
     private static func render(_ request: Request, model: SignInView.Model, status: HTTPResponseStatus = .ok) async -> Response {
@@ -74,11 +73,19 @@ struct RequireSignedIn: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard request.signedIn != nil else {
             if request.method == .GET {
-                let target = request.url.path == SiteURL.home.path ? "" : "?next=" + (request.url.path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")
-                return request.redirect(to: SiteURL.signIn.path + target)
+                return request.redirect(to: SiteURL.signIn.path + Self.nextQuery(for: request.url.path))
             }
             throw PortalError.unauthorized("Your session has ended. Sign in again.")
         }
         return try await next.respond(to: request)
+    }
+
+    /// `?next=<path>` to come back here after signing in, or nothing for the home page or a
+    /// path that `LocalPath` would refuse anyway.
+    static func nextQuery(for path: String) -> String {
+        guard path != SiteURL.home.path, let local = LocalPath.validated(path) else { return "" }
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "/-._~")
+        return "?next=" + (local.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
     }
 }

@@ -1,4 +1,3 @@
-import Plot
 
 enum SignInView {
     struct Model: Sendable, Equatable {
@@ -25,7 +24,7 @@ enum SignInView {
     static let notificationsOnly = "Your role receives notification emails only and cannot sign in to the portal. Your password is kept; an admin can give you a role that signs in."
     static let lockedOut = "Too many wrong codes. For your security this sign-in was stopped: sign in again to get a new code."
 
-    static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func render(_ model: Model, csrfToken: String) -> Markup {
         .div(
             .class("auth"),
             .div(
@@ -33,12 +32,12 @@ enum SignInView {
                 .h1(.text("Sign in")),
                 .p(.class("lead"), .text("Use the email address and password of your operator account.")),
                 .unwrap(model.notice) { notice in
-                    .div(.class("banner success"), .attribute(named: "role", value: "status"), .text(notice.text))
+                    .div(.class("banner success"), .attr("role", "status"), .text(notice.text))
                 },
                 .form(
-                    .method(.post), .action(SiteURL.signIn.path), .novalidate(),
+                    .method(.post), .action(SiteURL.signIn), .novalidate(),
                     Forms.csrfField(csrfToken),
-                    .unwrap(model.next) { .input(.type(.hidden), .name("next"), .value($0.attributeEscaped)) },
+                    .unwrap(model.next) { .input(.type(.hidden), .name("next"), .value($0)) },
                     Forms.errorSummary(model.error),
                     Forms.field(.init(name: "email", label: "Email", type: .email, value: model.email,
                                       autocomplete: "username", autofocus: model.email.isEmpty)),

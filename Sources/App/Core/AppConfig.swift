@@ -21,17 +21,30 @@ public struct AppConfig: Sendable {
     public var bcryptCost: Int
     /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
     public var trustProxy: Bool
+    /// With `trustProxy`, the peers whose forwarding headers are believed, and the hops skipped
+    /// when looking for the client's address (`TRUSTED_PROXIES`).
+    var trustedProxies: TrustedProxies = .default
     public var signInFailuresPerAccountPerMinute: Int
     public var signInFailuresPerIPPerMinute: Int
     /// Largest request body the API accepts, in bytes.
     public var maxBodyBytes: Int
     public var logLevel: Logger.Level
+    /// `LOG_FORMAT`: lines of text, or one JSON object per line.
+    public var logFormat: LogFormat = .text
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text, json
+    }
     /// Email goes out through this SMTP server; nil keeps email in the development mailbox.
     var smtp: SMTPTransport.Settings?
     /// SMS goes out through this HTTP endpoint; nil keeps SMS in the development mailbox.
     public var smsWebhook: SMSWebhook?
     /// The longest wait between two attempts at sending a message.
     public var deliveryRetryCap: TimeInterval
+    /// `SECRET_KEY`: 32 bytes that encrypt stored secrets; nil generates a key file (`SecretKeys`).
+    public var secretKey: Data? = nil
+    /// `SECRET_KEY_PREVIOUS`: keys still accepted for reading values sealed before a rotation.
+    public var previousSecretKeys: [Data] = []
 
     public struct SMSWebhook: Sendable, Equatable {
         public var url: String
@@ -82,10 +95,13 @@ public struct AppConfig: Sendable {
         .init(name: "PUBLIC_URL", defaultValue: "http://localhost:8080", meaning: "Address of the installation, used in links written to the log."),
         .init(name: "BCRYPT_COST", defaultValue: "12", meaning: "Password hashing cost, 12 to 16."),
         .init(name: "TRUST_PROXY", defaultValue: "false", meaning: "Take the client address and scheme from X-Forwarded-For and X-Forwarded-Proto."),
+        .init(name: "TRUSTED_PROXIES", defaultValue: "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7, fe80::/10",
+              meaning: "With TRUST_PROXY, comma-separated address ranges of your proxies: forwarding headers are believed only from them, and the client is the rightmost X-Forwarded-For address outside them."),
         .init(name: "SIGNIN_FAILURES_PER_ACCOUNT", defaultValue: "10", meaning: "Failed sign-ins allowed per email address per minute before 429."),
         .init(name: "SIGNIN_FAILURES_PER_IP", defaultValue: "30", meaning: "Failed sign-ins allowed per client address per minute before 429."),
         .init(name: "MAX_BODY_BYTES", defaultValue: "1048576", meaning: "Largest request body accepted, in bytes (413 above it)."),
         .init(name: "LOG_LEVEL", defaultValue: "info", meaning: "trace, debug, info, notice, warning, error or critical."),
+        .init(name: "LOG_FORMAT", defaultValue: "text", meaning: "`text`, or `json` for one JSON object per line (timestamp, level, label, message, metadata)."),
         .init(name: "SMTP_HOST", defaultValue: "(unset: development mailbox)", meaning: "SMTP server for email. When unset, email is kept in the development mailbox at `/dev/mailbox`."),
         .init(name: "SMTP_PORT", defaultValue: "587, 465 with `tls`, 25 with `none`", meaning: "SMTP port."),
         .init(name: "SMTP_USERNAME", defaultValue: "(none)", meaning: "SMTP user for AUTH PLAIN; no authentication when unset."),
@@ -95,6 +111,8 @@ public struct AppConfig: Sendable {
         .init(name: "SMS_WEBHOOK_URL", defaultValue: "(unset: development mailbox)", meaning: "HTTP endpoint that receives a JSON POST `{\"to\", \"text\"}` for each SMS."),
         .init(name: "SMS_WEBHOOK_TOKEN", defaultValue: "(required with SMS_WEBHOOK_URL)", meaning: "Bearer token sent to the SMS endpoint."),
         .init(name: "DELIVERY_RETRY_MAX_SECONDS", defaultValue: "900", meaning: "Longest wait between two attempts at sending a message (attempts back off from 5 s)."),
+        .init(name: "SECRET_KEY", defaultValue: "(unset: generated into `secret.key` next to the SQLite file)", meaning: "32 bytes in base64 or hex that encrypt stored authenticator-app keys and key recovery-code digests. Generate one with `openssl rand -base64 32`."),
+        .init(name: "SECRET_KEY_PREVIOUS", defaultValue: "(none)", meaning: "Comma-separated earlier values of `SECRET_KEY`, still accepted for reading after a rotation (see Key rotation)."),
     ]
 
     /// Parses the configuration from a set of environment variables.
@@ -151,6 +169,23 @@ public struct AppConfig: Sendable {
             logLevel = .info
         }
 
+        var logFormat = LogFormat.text
+        if let raw = value("LOG_FORMAT") {
+            guard let format = LogFormat(rawValue: raw.lowercased()) else {
+                throw Invalid(variable: "LOG_FORMAT", problem: "expected text or json, got '\(raw)'")
+            }
+            logFormat = format
+        }
+
+        var trustedProxies = TrustedProxies.default
+        if let raw = value("TRUSTED_PROXIES") {
+            switch TrustedProxies.parse(raw) {
+            case .success(let parsed): trustedProxies = parsed
+            case .failure(let failure):
+                throw Invalid(variable: "TRUSTED_PROXIES", problem: "expected comma-separated address ranges like 10.0.0.0/8, got '\(failure.entry)'")
+            }
+        }
+
         var smtp: SMTPTransport.Settings? = nil
         if let host = value("SMTP_HOST") {
             let securityRaw = value("SMTP_TLS")?.lowercased() ?? "starttls"
@@ -188,6 +223,24 @@ public struct AppConfig: Sendable {
             deliveryRetryCap: TimeInterval(try integer("DELIVERY_RETRY_MAX_SECONDS", default: 900, in: 1...86_400))
         )
         config.smtp = smtp
+        if let raw = value("SECRET_KEY") {
+            guard let key = SecretKeys.parse(raw) else {
+                throw Invalid(variable: "SECRET_KEY", problem: "expected 32 bytes written as base64 (44 characters) or hex (64 characters)")
+            }
+            config.secretKey = key
+        }
+        if let raw = value("SECRET_KEY_PREVIOUS") {
+            var previous: [Data] = []
+            for item in raw.split(separator: ",") {
+                guard let key = SecretKeys.parse(String(item)) else {
+                    throw Invalid(variable: "SECRET_KEY_PREVIOUS", problem: "expected comma-separated keys of 32 bytes in base64 or hex")
+                }
+                previous.append(key)
+            }
+            config.previousSecretKeys = previous
+        }
+        config.logFormat = logFormat
+        config.trustedProxies = trustedProxies
         return config
     }
 }

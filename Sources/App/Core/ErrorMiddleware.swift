@@ -1,5 +1,4 @@
 import OpenAPIRuntime
-import Plot
 import Vapor
 
 /// Turns every error into the right answer for who asked: `application/problem+json` under
@@ -128,17 +127,5 @@ struct PortalErrorMiddleware: AsyncMiddleware {
         let response = await request.page(error.title, status: error.status, content: ErrorPageView.render(status: error.status, title: error.title, detail: error.detail))
         for (name, value) in error.headers { response.headers.replaceOrAdd(name: name, value: value) }
         return response
-    }
-}
-
-enum ErrorPageView {
-    static func render(status: HTTPResponseStatus, title: String, detail: String) -> Node<HTML.BodyContext> {
-        .div(
-            .class("error-page"),
-            .p(.class("code"), .text(String(status.code))),
-            .h1(.text(title)),
-            .p(.text(detail)),
-            .a(.class("button primary"), .href(SiteURL.home.path), .text("Go to the home page"))
-        )
     }
 }

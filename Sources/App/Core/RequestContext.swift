@@ -28,20 +28,33 @@ extension Request {
         return signedIn
     }
 
-    /// The client's address, from `X-Forwarded-For` only when the proxy is trusted.
+    /// The client's address. With `TRUST_PROXY` and a peer in `TRUSTED_PROXIES`, the rightmost
+    /// `X-Forwarded-For` address that is not one of our proxies (see `TrustedProxies`);
+    /// otherwise the peer that connected.
     var clientIP: String {
-        if application.portalConfig.trustProxy,
-           let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").first {
-            return forwarded.trimmingCharacters(in: .whitespaces)
-        }
-        return remoteAddress?.ipAddress ?? "unknown"
+        let direct = remoteAddress?.ipAddress ?? "unknown"
+        let config = application.portalConfig
+        guard config.trustProxy, let peer = peerAddress, config.trustedProxies.trusts(peer) else { return direct }
+        return config.trustedProxies.clientAddress(peer: peer, forwardedFor: headers["X-Forwarded-For"])?.description ?? direct
     }
 
-    /// Whether the client reached us over HTTPS (directly or through a trusted proxy).
+    /// The address of whoever connected to us. A connection without one (a Unix domain socket,
+    /// or a request made inside the process) can only come from this host, so it counts as loopback.
+    var peerAddress: IPAddress? {
+        guard let remote = remoteAddress, let ip = remote.ipAddress else { return IPAddress("127.0.0.1") }
+        return IPAddress(ip)
+    }
+
+    /// Whether the client reached us over HTTPS: directly, or by `X-Forwarded-Proto` from a
+    /// trusted proxy; with neither, whether the installation's public address is HTTPS.
     var isSecureTransport: Bool {
-        if url.scheme == "https" { return true }
-        if application.portalConfig.trustProxy, headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https" { return true }
-        return application.portalConfig.publicURL?.hasPrefix("https://") ?? false
+        if url.scheme?.lowercased() == "https" || application.http.server.configuration.tlsConfiguration != nil { return true }
+        let config = application.portalConfig
+        if config.trustProxy,
+           let scheme = config.trustedProxies.forwardedScheme(peer: peerAddress, forwardedProto: headers["X-Forwarded-Proto"]) {
+            return scheme == "https"
+        }
+        return config.publicURL?.hasPrefix("https://") ?? false
     }
 }
 

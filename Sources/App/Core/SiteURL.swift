@@ -34,7 +34,7 @@ enum SiteURL: Equatable, Sendable {
     case operators
     case newOperator
     case operatorDetail(id: String)
-    case operatorAction(id: String, action: String)
+    case operatorAction(id: String, action: OperatorAction)
     case renameGroup(id: String)
     case moveGroup(id: String)
     case deleteGroup(id: String)
@@ -82,7 +82,7 @@ enum SiteURL: Equatable, Sendable {
         case .operators: "/operators"
         case .newOperator: "/operators/new"
         case .operatorDetail(let id): "/operators/\(id)"
-        case .operatorAction(let id, let action): "/operators/\(id)/\(action)"
+        case .operatorAction(let id, let action): "/operators/\(id)/\(action.rawValue)"
         case .renameGroup(let id): "/groups/\(id)/rename"
         case .moveGroup(let id): "/groups/\(id)/move"
         case .deleteGroup(let id): "/groups/\(id)/delete"
@@ -117,7 +117,7 @@ enum SiteURL: Equatable, Sendable {
         case .operatorDetail: ["operators", ":operatorId"]
         case .account: ["accounts", ":businessUid"]
         case .accountAction(_, let action): ["accounts", ":businessUid", PathComponent(stringLiteral: action)]
-        case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action)]
+        case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action.rawValue)]
         default: path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }

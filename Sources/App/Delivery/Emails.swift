@@ -98,4 +98,17 @@ enum Emails {
             If you did not ask for this, tell an admin of \(partner).
             """)
     }
+
+    static func secondFactorLocked(partner: String, until: String) -> Email {
+        Email(subject: "Your \(partner) two-step sign-in is locked", body: """
+            Hello,
+
+            Someone entered too many wrong sign-in codes for your account on the \(portal(partner)),
+            so two-step sign-in is locked until \(until). Codes, including recovery codes, are
+            refused until then.
+
+            Only someone who knows your password gets as far as the code. If this was not you,
+            change your password after the lock ends, and tell an admin of \(partner).
+            """)
+    }
 }

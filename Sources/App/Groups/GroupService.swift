@@ -2,7 +2,9 @@ import Fluent
 import Foundation
 import SQLKit
 
-/// The partner's tree of groups: create, rename, move, delete when empty.
+/// The partner's tree of groups: create, rename, move, delete when empty. Every change writes
+/// an audit entry in the same transaction. `context` is who acts and from where (a request's
+/// `auditContext`); without it the actor is named from the database.
 enum GroupService {
     static func find(_ id: UUID, partnerID: UUID, on db: any Database) async throws -> AccountGroup? {
         try await AccountGroup.query(on: db).filter(\.$id == id).filter(\.$partnerID == partnerID).first()
@@ -23,7 +25,7 @@ enum GroupService {
             .map(\.group)
     }
 
-    static func create(name raw: String, parentID: UUID?, by actor: Actor, on db: any Database) async throws -> AccountGroup {
+    static func create(name raw: String, parentID: UUID?, by actor: Actor, in context: AuditContext? = nil, on db: any Database) async throws -> AccountGroup {
         let parent = try await parentID.asyncMap { id in
             guard let group = try await find(id, partnerID: actor.partnerID, on: db) else { throw PortalError.unknownReference("The parent group does not exist.") }
             return group
@@ -32,20 +34,32 @@ enum GroupService {
         let name = try validateName(raw)
         try await ensureUnique(name: name, parentID: parent?.id, partnerID: actor.partnerID, excluding: nil, on: db)
         let group = AccountGroup(partnerID: actor.partnerID, parent: parent, name: name)
-        try await group.create(on: db)
+        let context = try await Audit.context(context, for: actor, on: db)
+        try await db.transaction { db in
+            try await group.create(on: db)
+            try await Audit.record("group.created", in: context, partnerID: group.partnerID, target: Audit.target(group),
+                                   details: "parent: \(parent?.name ?? Self.topLabel)", on: db)
+        }
         return group
     }
 
-    static func rename(_ group: AccountGroup, to raw: String, by actor: Actor, on db: any Database) async throws {
+    static func rename(_ group: AccountGroup, to raw: String, by actor: Actor, in context: AuditContext? = nil, on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))))
         let name = try validateName(raw)
         try await ensureUnique(name: name, parentID: group.parentID, partnerID: group.partnerID, excluding: group.id, on: db)
+        let before = group.name
+        guard before != name else { return }
+        let context = try await Audit.context(context, for: actor, on: db)
         group.name = name
-        try await group.update(on: db)
+        try await db.transaction { db in
+            try await group.update(on: db)
+            try await Audit.record("group.renamed", in: context, partnerID: group.partnerID, target: Audit.target(group),
+                                   details: Audit.change("name", before, name) ?? "", on: db)
+        }
     }
 
     /// Moves a group (and its subtree) under `newParentID`, or to the top when nil.
-    static func move(_ group: AccountGroup, under newParentID: UUID?, by actor: Actor, on db: any Database) async throws {
+    static func move(_ group: AccountGroup, under newParentID: UUID?, by actor: Actor, in context: AuditContext? = nil, on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))))
         let newParent = try await newParentID.asyncMap { id in
             guard let parent = try await find(id, partnerID: group.partnerID, on: db) else { throw PortalError.unknownReference("The new parent group does not exist.") }
@@ -58,6 +72,8 @@ enum GroupService {
         try await ensureUnique(name: group.name, parentID: newParent?.id, partnerID: group.partnerID, excluding: group.id, on: db)
         let oldPath = group.path
         let newPath = (newParent?.path ?? "/") + (try group.requireID()).uuidString.lowercased() + "/"
+        let oldParentName = try await group.parentID.asyncMap { try await find($0, partnerID: group.partnerID, on: db)?.name } ?? nil
+        let context = try await Audit.context(context, for: actor, on: db)
         try await db.transaction { db in
             // Rewrite the prefix of every path in the subtree, in one statement.
             try await db.sql.raw("""
@@ -66,17 +82,23 @@ enum GroupService {
                 """).run()
             try await AccountGroup.query(on: db).filter(\.$id == group.requireID())
                 .set(\.$parentID, to: newParent?.id).update()
+            try await Audit.record("group.moved", in: context, partnerID: group.partnerID, target: Audit.target(group),
+                                   details: "parent: \(oldParentName ?? Self.topLabel) → \(newParent?.name ?? Self.topLabel)", on: db)
         }
         group.path = newPath
         group.parentID = newParent?.id
     }
 
-    static func delete(_ group: AccountGroup, by actor: Actor, on db: any Database) async throws {
+    static func delete(_ group: AccountGroup, by actor: Actor, in context: AuditContext? = nil, on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))))
         if let reason = try await whyNotDeletable(group, on: db) {
             throw PortalError(status: .conflict, title: "Group not empty", detail: reason)
         }
-        try await group.delete(on: db)
+        let context = try await Audit.context(context, for: actor, on: db)
+        try await db.transaction { db in
+            try await group.delete(on: db)
+            try await Audit.record("group.deleted", in: context, partnerID: group.partnerID, target: Audit.target(group), on: db)
+        }
     }
 
     /// Nil when the group can be deleted; otherwise what keeps it. (The Groups page asks this
@@ -129,6 +151,9 @@ enum GroupService {
         return blockers
     }
 
+    /// How audit entries name the top of the tree.
+    static let topLabel = "(top level)"
+
     private static func target(_ group: AccountGroup?, partnerID: UUID) throws -> Target {
         try group.map { .group(try AccessLoader.facts(for: $0)) } ?? .partner(partnerID)
     }
@@ -145,6 +170,12 @@ enum GroupService {
         if try await query.count() > 0 {
             throw PortalError(status: .conflict, title: "Name taken", detail: "A group named “\(name)” already exists there.")
         }
+    }
+}
+
+extension Audit {
+    static func target(_ group: AccountGroup) -> (type: String, id: String?, label: String) {
+        ("group", group.id?.uuidString.lowercased(), group.name)
     }
 }
 

@@ -6,6 +6,7 @@ extension APIService {
     func listGroups(_ input: Operations.ListGroups.Input) async throws -> Operations.ListGroups.Output {
         let request = try APIContext.current()
         let actor = try await request.actor()
+        try request.enforce(AccessPolicy.mayOpenGroups(actor))
         return .ok(.init(body: .json(try await GroupService.visible(to: actor, on: request.db).map(Self.group))))
     }
 
@@ -20,7 +21,7 @@ extension APIService {
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
         try APIContext.refuseNulls(for: ["parentId"], in: request)
         let parentID = try body.parentId.map { try APIInput.uuid($0, field: "parentId") }
-        let group = try await GroupService.create(name: body.name, parentID: parentID, by: try await request.actor(), on: request.db)
+        let group = try await GroupService.create(name: body.name, parentID: parentID, by: try await request.actor(), in: request.auditContext, on: request.db)
         return .created(.init(body: .json(Self.group(group))))
     }
 
@@ -30,11 +31,13 @@ extension APIService {
         try APIContext.refuseNulls(for: ["name"], in: request)
         let actor = try await request.actor()
         let group = try await Self.visibleGroup(input.path.groupId, request: request)
+        // Even a change of nothing is a change: it needs the right to make one.
+        try request.enforce(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))), permission: .groupsManage)
         let moveToTop = APIContext.hasNull("parentId", in: request)
         let newParent = try body.parentId.map { try APIInput.uuid($0, field: "parentId") }
-        if let name = body.name { try await GroupService.rename(group, to: name, by: actor, on: request.db) }
+        if let name = body.name { try await GroupService.rename(group, to: name, by: actor, in: request.auditContext, on: request.db) }
         if moveToTop || newParent != nil {
-            try await GroupService.move(group, under: moveToTop ? nil : newParent, by: actor, on: request.db)
+            try await GroupService.move(group, under: moveToTop ? nil : newParent, by: actor, in: request.auditContext, on: request.db)
         }
         return .ok(.init(body: .json(Self.group(group))))
     }
@@ -42,7 +45,7 @@ extension APIService {
     func deleteGroup(_ input: Operations.DeleteGroup.Input) async throws -> Operations.DeleteGroup.Output {
         let request = try APIContext.current()
         let group = try await Self.visibleGroup(input.path.groupId, request: request)
-        try await GroupService.delete(group, by: try await request.actor(), on: request.db)
+        try await GroupService.delete(group, by: try await request.actor(), in: request.auditContext, on: request.db)
         return .noContent(.init())
     }
 
@@ -52,6 +55,7 @@ extension APIService {
         guard let group = try await GroupService.find(try APIInput.pathID(rawID), partnerID: actor.partnerID, on: request.db) else {
             throw PortalError.notFound("No group with this id.")
         }
+        try request.enforce(AccessPolicy.mayOpenGroups(actor), permission: .groupsManage)
         try request.enforce(AccessPolicy.decide(actor, .portalLogin, .group(try AccessLoader.facts(for: group))))
         return group
     }

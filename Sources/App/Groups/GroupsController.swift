@@ -4,20 +4,8 @@ import Vapor
 
 /// The Groups page: the partner's tree, with create, rename, move and delete where allowed.
 enum GroupsController {
-    /// Operators whose grants reach groups (scope all or a group) see the page.
-    static func mayOpen(_ actor: Actor) -> Bool {
-        actor.isActive && actor.grants.contains { grant in
-            // A role without customer data (Marketing, Notifications) has no use for the tree.
-            guard grant.role.allPermissions.contains(.accountView) || grant.role.permissions.contains(.groupsManage) else { return false }
-            switch grant.scope {
-            case .all, .group: return true
-            case .account, .assigned: return false
-            }
-        }
-    }
-
     static func index(_ request: Request) async throws -> Response {
-        try await render(request, notice: (try? request.query.get(String.self, at: "done")).flatMap(GroupsView.Notice.init(rawValue:)))
+        try await render(request, notice: (await request.takeNotice()).flatMap(GroupsView.Notice.init(rawValue:)))
     }
 
     static func create(_ request: Request) async throws -> Response {
@@ -25,7 +13,7 @@ enum GroupsController {
         let form = try request.content.decode(Form.self)
         let parentID = form.parent.flatMap { $0.isEmpty ? nil : UUID(uuidString: $0) }
         return try await perform(request, done: .created) { actor in
-            _ = try await GroupService.create(name: form.name ?? "", parentID: parentID, by: actor, on: request.db)
+            _ = try await GroupService.create(name: form.name ?? "", parentID: parentID, by: actor, in: request.auditContext, on: request.db)
         }
     }
 
@@ -34,7 +22,7 @@ enum GroupsController {
         let form = try request.content.decode(Form.self)
         let group = try await pathGroup(request)
         return try await perform(request, done: .renamed) { actor in
-            try await GroupService.rename(group, to: form.name ?? "", by: actor, on: request.db)
+            try await GroupService.rename(group, to: form.name ?? "", by: actor, in: request.auditContext, on: request.db)
         }
     }
 
@@ -44,14 +32,14 @@ enum GroupsController {
         let group = try await pathGroup(request)
         let parentID = form.parent.flatMap { $0.isEmpty ? nil : UUID(uuidString: $0) }
         return try await perform(request, done: .moved) { actor in
-            try await GroupService.move(group, under: parentID, by: actor, on: request.db)
+            try await GroupService.move(group, under: parentID, by: actor, in: request.auditContext, on: request.db)
         }
     }
 
     static func delete(_ request: Request) async throws -> Response {
         let group = try await pathGroup(request)
         return try await perform(request, done: .deleted) { actor in
-            try await GroupService.delete(group, by: actor, on: request.db)
+            try await GroupService.delete(group, by: actor, in: request.auditContext, on: request.db)
         }
     }
 
@@ -61,7 +49,7 @@ enum GroupsController {
         let actor = try await request.actor()
         do {
             try await change(actor)
-            return request.redirect(to: SiteURL.groups.path + "?done=\(done.rawValue)", redirectType: .normal)
+            return try await request.redirect(to: SiteURL.groups.path, notice: done.rawValue)
         } catch let error as PortalError where error.status == .conflict || error.status == .badRequest {
             return try await render(request, error: error.detail, status: error.status == .badRequest ? .unprocessableEntity : .conflict)
         }
@@ -78,7 +66,7 @@ enum GroupsController {
 
     private static func render(_ request: Request, notice: GroupsView.Notice? = nil, error: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let actor = try await request.actor()
-        guard mayOpen(actor) else { throw PortalError.denied(.missingPermission(.groupsManage)) }
+        try request.enforce(AccessPolicy.mayOpenGroups(actor), permission: .groupsManage)
         let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(all)
         let visible = try GroupService.visible(to: actor, among: all, paths: paths)

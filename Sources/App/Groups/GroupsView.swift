@@ -1,4 +1,3 @@
-import Plot
 
 enum GroupsView {
     enum Notice: String, Sendable { case created, renamed, moved, deleted }
@@ -32,15 +31,15 @@ enum GroupsView {
         let mayMoveToTop: Bool
     }
 
-    static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func render(_ model: Model, csrfToken: String) -> Markup {
         .group(
             .div(.class("page-header"),
                  .div(.h1(.text("Groups")),
                       .p(.text("Groups and subgroups organise client accounts. An operator granted a group reaches everything below it.")))),
             .unwrap(model.notice) { notice in
-                .div(.class("banner success"), .attribute(named: "role", value: "status"), .text("The group was \(notice.rawValue)."))
+                .div(.class("banner success"), .attr("role", "status"), .text("The group was \(notice.rawValue)."))
             },
-            .unwrap(model.error) { .div(.class("banner error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .unwrap(model.error) { .div(.class("banner error"), .attr("role", "alert"), .text($0)) },
             .if(model.mayCreateTop || !model.parentOptions.isEmpty, createForm(model, csrfToken: csrfToken)),
             .if(model.rows.isEmpty,
                 .div(.class("card empty"), .h2(.text("No groups yet")), .p(.text("Create the first group to organise accounts."))),
@@ -48,22 +47,22 @@ enum GroupsView {
         )
     }
 
-    private static func createForm(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func createForm(_ model: Model, csrfToken: String) -> Markup {
         .form(
-            .class("card inline-form"), .method(.post), .action(SiteURL.groups.path),
+            .class("card inline-form"), .method(.post), .action(SiteURL.groups),
             Forms.csrfField(csrfToken),
             .h2(.text("New group")),
             .div(.class("field"), .label(.for("new-group-name"), .text("Name")),
                  .input(.id("new-group-name"), .name("name"), .type(.text), .required(true))),
             .div(.class("field"), .label(.for("new-group-parent"), .text("Inside")),
-                 .select(.id("new-group-parent"), .attribute(named: "name", value: "parent"),
+                 .select(.id("new-group-parent"), .attr("name", "parent"),
                          .if(model.mayCreateTop, Forms.option(value: "", label: "Top level")),
                          .forEach(model.parentOptions) { option in Forms.option(value: option.id, label: option.label) })),
             .button(.class("button primary"), .type(.submit), .text("Create group"))
         )
     }
 
-    private static func item(_ row: Model.Row, csrfToken: String) -> Node<HTML.ListContext> {
+    private static func item(_ row: Model.Row, csrfToken: String) -> Markup {
         .li(
             .class("tree-item depth-\(min(row.depth, 8))"),
             .div(
@@ -72,21 +71,21 @@ enum GroupsView {
                 .span(.class("badge"), .text("\(row.directAccounts) account\(row.directAccounts == 1 ? "" : "s")")),
                 .if(row.totalAccounts != row.directAccounts,
                     .span(.class("hint"), .text("\(row.totalAccounts) with subgroups"))),
-                .if(row.mayManage, .element(named: "details", nodes: [
+                .if(row.mayManage, .element("details", [
                     .class("tree-actions"),
-                    .element(named: "summary", text: "Manage"),
-                    .form(.class("inline-form"), .method(.post), .action(SiteURL.renameGroup(id: row.id).path),
+                    .summary(text: "Manage"),
+                    .form(.class("inline-form"), .method(.post), .action(SiteURL.renameGroup(id: row.id)),
                           Forms.csrfField(csrfToken),
                           .label(.for("rename-\(row.id)"), .text("New name")),
-                          .input(.id("rename-\(row.id)"), .name("name"), .type(.text), .value(row.name.attributeEscaped), .required(true)),
+                          .input(.id("rename-\(row.id)"), .name("name"), .type(.text), .value(row.name), .required(true)),
                           .button(.class("button secondary"), .type(.submit), .text("Rename"))),
-                    .a(.class("button secondary"), .href(SiteURL.moveGroup(id: row.id).path), .text("Move…"),
-                       .attribute(named: "aria-label", value: "Move \(row.name)")),
-                    .form(.class("inline-form"), .method(.post), .action(SiteURL.deleteGroup(id: row.id).path),
+                    .a(.class("button secondary"), .href(SiteURL.moveGroup(id: row.id)), .text("Move…"),
+                       .attr("aria-label", "Move \(row.name)")),
+                    .form(.class("inline-form"), .method(.post), .action(SiteURL.deleteGroup(id: row.id)),
                           Forms.csrfField(csrfToken),
                           .button(.class("button danger"), .type(.submit),
-                                  .if(row.whyNotDeletable != nil, .attribute(named: "disabled", value: "disabled")),
-                                  .attribute(named: "aria-describedby", value: row.whyNotDeletable == nil ? nil : "why-\(row.id)"),
+                                  .if(row.whyNotDeletable != nil, .attr("disabled", "disabled")),
+                                  .attr("aria-describedby", row.whyNotDeletable == nil ? nil : "why-\(row.id)"),
                                   .text("Delete")),
                           .unwrap(row.whyNotDeletable) { .span(.class("hint"), .id("why-\(row.id)"), .text($0)) }),
                 ]))
@@ -94,7 +93,7 @@ enum GroupsView {
         )
     }
 
-    static func move(_ model: MoveModel, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func move(_ model: MoveModel, csrfToken: String) -> Markup {
         .group(
             .div(.class("page-header"),
                  .div(.h1(.text("Move “\(model.label)”")),
@@ -102,14 +101,14 @@ enum GroupsView {
             .if(model.targets.isEmpty && !model.mayMoveToTop,
                 .div(.class("card empty"), .p(.text("There is no other group you manage to move it into."))),
                 else: .form(
-                    .class("card inline-form"), .method(.post), .action(SiteURL.moveGroup(id: model.id).path),
+                    .class("card inline-form"), .method(.post), .action(SiteURL.moveGroup(id: model.id)),
                     Forms.csrfField(csrfToken),
                     .div(.class("field"), .label(.for("move-parent"), .text("Move into")),
-                         .select(.id("move-parent"), .attribute(named: "name", value: "parent"),
+                         .select(.id("move-parent"), .attr("name", "parent"),
                                  .if(model.mayMoveToTop, Forms.option(value: "", label: "Top level")),
                                  .forEach(model.targets) { option in Forms.option(value: option.id, label: option.label) })),
                     .button(.class("button primary"), .type(.submit), .text("Move group")))),
-            .p(.a(.href(SiteURL.groups.path), .text("Back to the groups")))
+            .p(.a(.href(SiteURL.groups), .text("Back to the groups")))
         )
     }
 }

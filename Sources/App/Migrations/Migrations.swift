@@ -19,5 +19,8 @@ enum PortalMigrations {
         CreateAccountTagsAndNotes(),
         CreateAccountWorkspaceRecords(),
         AddAccountSearchIndex(),
+        CreateSecondFactorGuards(),
+        AddTokenExpiryAndAuditSubjects(),
+        CreateFlashNotices(),
     ]
 }

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// Logging in as another operator to see what they see (seed 000 §3.2), and signing out as
@@ -36,14 +37,19 @@ enum Impersonation {
         }
     }
 
-    /// Turns the browser session into one of `target`, until `partner`'s time limit.
+    /// Turns the browser session into one of `target`, until `partner`'s time limit. The
+    /// session gets a new token (returned, and issued to the browser through `SessionRenewal`):
+    /// whoever knew the old one, perhaps by planting it, does not get the new identity.
+    @discardableResult
     static func start(session sessionID: UUID, target: Operator, by signedIn: SignedIn, reason: String?, partner: Partner,
-                      context: AuditContext, now: Date = Date(), on db: any Database) async throws {
+                      context: AuditContext, now: Date = Date(), on db: any Database) async throws -> SecretToken {
         guard let session = try await PortalSession.query(on: db).filter(\.$id == sessionID).filter(\.$partnerID == partner.requireID()).first() else {
             throw PortalError.unauthorized("Your session has ended. Sign in again.")
         }
         let expiry = min(now.addingTimeInterval(TimeInterval(partner.impersonationMaxMinutes * 60)), session.expiresAt)
+        let token = SecretToken.generate()
         try await db.transaction { db in
+            session.tokenDigest = token.digest
             session.$operator.id = try target.requireID()
             session.impersonatorID = signedIn.operatorID
             session.impersonationStartedAt = now
@@ -52,6 +58,8 @@ enum Impersonation {
             try await session.update(on: db)
             try await recordStart(target: target, context: context, reason: reason, until: expiry, via: "browser", now: now, on: db)
         }
+        SessionRenewal.issue(token)
+        return token
     }
 
     /// An API token that acts as `target` until the partner's time limit.
@@ -69,21 +77,73 @@ enum Impersonation {
         return (token, expiry)
     }
 
-    /// Gives the session back to the person who logged in as someone else.
-    static func end(session: PortalSession, why: String, ip: String, now: Date = Date(), on db: any Database) async throws {
-        guard let impersonatorID = session.impersonatorID else { return }
+    /// Gives the session back to the person who logged in as someone else, under a new token
+    /// (returned, and issued through `SessionRenewal`). Only one request can end a login-as:
+    /// the change is made only while the session still holds it, so when two requests find it
+    /// expired at once, one ends it and writes the entry, and the other gets nil.
+    @discardableResult
+    static func end(session: PortalSession, why: String, ip: String, now: Date = Date(), on db: any Database) async throws -> SecretToken? {
+        guard let impersonatorID = session.impersonatorID else { return nil }
         let targetID = session.$operator.id
         let target = try await Operator.query(on: db).filter(\.$id == targetID).filter(\.$partner.$id == session.partnerID).first()
         let impersonator = try await Operator.query(on: db).filter(\.$id == impersonatorID).filter(\.$partner.$id == session.partnerID).first()
-        try await db.transaction { db in
-            session.$operator.id = impersonatorID
-            session.impersonatorID = nil
-            session.impersonationStartedAt = nil
-            session.impersonationExpiresAt = nil
-            session.impersonationReason = nil
-            try await session.update(on: db)
+        let token = SecretToken.generate()
+        let ended = try await db.transaction { db in
+            let claimed = try await db.sql.update(PortalSession.schema)
+                .set("token_digest", to: token.digest)
+                .set("operator_id", to: impersonatorID)
+                .set("impersonator_id", to: SQLLiteral.null)
+                .set("impersonation_started_at", to: SQLLiteral.null)
+                .set("impersonation_expires_at", to: SQLLiteral.null)
+                .set("impersonation_reason", to: SQLLiteral.null)
+                .where("id", .equal, try session.requireID())
+                .where("token_digest", .equal, session.tokenDigest)
+                .where("impersonator_id", .equal, impersonatorID)
+                .returning("id").all()
+            guard !claimed.isEmpty else { return false }
             try await recordEnd(target: target, targetID: targetID, impersonator: impersonator, partnerID: session.partnerID,
                                 why: why, ip: ip, now: now, on: db)
+            return true
+        }
+        guard ended else { return nil }
+        session.tokenDigest = token.digest
+        session.$operator.id = impersonatorID
+        session.impersonatorID = nil
+        session.impersonationStartedAt = nil
+        session.impersonationExpiresAt = nil
+        session.impersonationReason = nil
+        SessionRenewal.issue(token)
+        return token
+    }
+
+    /// Ends a browser session in which someone is logged in as another operator, because the
+    /// person really acting may no longer be signed in at all. The entry is written once, by
+    /// whichever request deletes the session.
+    static func endSignedOut(session: PortalSession, why: String, ip: String, now: Date = Date(), on db: any Database) async throws {
+        guard let impersonatorID = session.impersonatorID else {
+            try await session.delete(on: db)
+            return
+        }
+        let target = try await Operator.query(on: db).filter(\.$id == session.$operator.id).filter(\.$partner.$id == session.partnerID).first()
+        let impersonator = try await Operator.query(on: db).filter(\.$id == impersonatorID).filter(\.$partner.$id == session.partnerID).first()
+        try await db.transaction { db in
+            let deleted = try await db.sql.delete(from: PortalSession.schema).where("id", .equal, try session.requireID()).returning("id").all()
+            guard !deleted.isEmpty else { return }
+            try await recordEnd(target: target, targetID: session.$operator.id, impersonator: impersonator, partnerID: session.partnerID,
+                                why: why, ip: ip, now: now, on: db)
+        }
+    }
+
+    /// Ends every login-as that `impersonatorID` started, in the browser and through the API,
+    /// with an entry for each (the impersonator blocked, removed, or all their sessions ended).
+    static func endAll(startedBy impersonatorID: UUID, why: String, ip: String, now: Date = Date(), on db: any Database) async throws {
+        let sessions = try await PortalSession.query(on: db).filter(\.$impersonatorID == impersonatorID).all()
+        for session in sessions {
+            try await endSignedOut(session: session, why: why, ip: ip, now: now, on: db)
+        }
+        let tokens = try await APIToken.query(on: db).filter(\.$impersonatorID == impersonatorID).all()
+        for token in tokens {
+            try await endToken(try token.requireID(), why: why, ip: ip, now: now, on: db)
         }
     }
 

@@ -17,12 +17,15 @@ enum OperatorAdministration {
         var phone: String??
     }
 
-    /// Changes name, email or phone. Changing your own email signs you out everywhere.
-    static func edit(_ target: Operator, _ change: ProfileChange, by actor: Actor, context: AuditContext, on db: any Database) async throws {
+    /// Changes name, email or phone. Your own email or phone needs your current password
+    /// (`passwordConfirmed`, checked by the caller) and never arrives through the operators
+    /// API; another operator's needs `operators.edit` over them. A changed email signs its
+    /// owner out everywhere, and when someone else changed it the old address is told.
+    static func edit(_ target: Operator, _ change: ProfileChange, by actor: Actor, through channel: ContactChangeChannel = .page,
+                     passwordConfirmed: Bool = false, context: AuditContext, on db: any Database) async throws {
         let isSelf = try target.requireID() == actor.operatorID
-        if !isSelf {
-            try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
-        }
+        let subject = try await subject(for: target, on: db)
+        try require(AccessPolicy.decide(actor, .edit, on: subject))
         var errors = OperatorInput.Errors()
         var lines: [String] = []
         var newName = target.name, newEmail = target.email, newPhone = target.phone
@@ -40,39 +43,64 @@ enum OperatorAdministration {
         }
         if let phone = change.phone { newPhone = OperatorInput.phone(phone, errors: &errors) }
         guard errors.isEmpty else { throw errors }
-        if newEmail != target.email, try await Operator.query(on: db)
+        let emailChanged = newEmail != target.email, phoneChanged = newPhone != target.phone
+        if emailChanged || phoneChanged {
+            try require(AccessPolicy.decideContactChange(actor, on: subject, through: channel, passwordConfirmed: passwordConfirmed))
+        }
+        if phoneChanged, target.secondFactor == .sms {
+            // Their codes go to this number: moving it silently would lock them out, or send
+            // their codes to someone else.
+            throw PortalError(status: .conflict, title: "Phone used for sign-in",
+                              detail: "\(isSelf ? "You sign" : "\(target.name) signs") in with codes sent to this phone. "
+                                  + (isSelf ? "Choose another two-step sign-in method on your profile first."
+                                            : "Reset their two-step sign-in first; they choose a method again at their next sign-in."))
+        }
+        if emailChanged, try await Operator.query(on: db)
             .filter(\.$partner.$id == target.$partner.id).filter(\.$email == newEmail).count() > 0 {
             throw PortalError(status: .conflict, title: "Email in use", detail: "An operator with the email \(newEmail) already exists.")
         }
         if newName != target.name { lines.append("name: \(target.name) → \(newName)") }
-        if newEmail != target.email { lines.append("email: \(target.email) → \(newEmail)") }
-        if newPhone != target.phone { lines.append("phone: \(target.phone ?? "—") → \(newPhone ?? "—")") }
+        if emailChanged { lines.append("email: \(target.email) → \(newEmail)") }
+        if phoneChanged { lines.append("phone: \(target.phone ?? "—") → \(newPhone ?? "—")") }
         guard !lines.isEmpty else { return }
-        let emailChanged = newEmail != target.email
         let details = lines.joined(separator: "\n")
+        let oldEmail = target.email, changedEmail = newEmail
+        let partnerName = emailChanged && !isSelf ? (try await Partner.find(target.$partner.id, on: db)?.name ?? Layout.productName) : ""
         target.name = newName
         target.email = newEmail
-        if newPhone != target.phone {
-            // A new number has not received a code yet: text messages stop until it does.
+        if phoneChanged {
+            // A new number has not received a code yet: text messages wait until it does.
             target.phoneVerifiedAt = nil
-            if target.secondFactor == .sms { target.secondFactor = nil }
         }
         target.phone = newPhone
         try await db.transaction { db in
             try await target.update(on: db)
-            if isSelf && emailChanged { try await SessionStore.endAll(operatorID: target.requireID(), on: db) }
+            if emailChanged {
+                try await SessionStore.endAll(operatorID: target.requireID(), on: db)
+                if !isSelf {
+                    let notice = Emails.emailChanged(partner: partnerName, by: context.actor.name, to: changedEmail)
+                    try await Outbox.enqueue(partnerID: target.$partner.id, channel: .email, to: oldEmail, subject: notice.subject,
+                                             body: notice.body, on: db)
+                }
+            }
             try await Audit.record("operator.edited", in: context, partnerID: target.$partner.id, target: Audit.target(target),
                                    details: details, on: db)
         }
+    }
+
+    /// The operator as the operator-page rules see them.
+    static func subject(for target: Operator, on db: any Database) async throws -> OperatorSubject {
+        OperatorSubject(facts: try await AccessLoader.facts(for: target, on: db),
+                        status: OperatorSubject.Status(rawValue: target.status.rawValue) ?? .blocked,
+                        hasSecondFactor: target.secondFactor != nil,
+                        isLastActiveAdmin: target.status == .active ? try await AdminGuard.isLastAdmin(target, on: db) : false)
     }
 
     /// Digest frequency and categories: your own, or (with operators.edit) another operator's,
     /// such as a Notifications-only operator who cannot sign in to set them.
     static func setNotifications(of target: Operator, to preferences: NotificationPreferences, by actor: Actor, context: AuditContext,
                                  on db: any Database) async throws {
-        if try target.requireID() != actor.operatorID {
-            try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
-        }
+        try require(AccessPolicy.decide(actor, .notifications, on: try await subject(for: target, on: db)))
         guard preferences != target.notificationPreferences else { return }
         target.notificationPreferences = preferences
         try await db.transaction { db in
@@ -83,14 +111,14 @@ enum OperatorAdministration {
     }
 
     static func block(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
-        try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
-        if target.status == .active, try await isLastAdmin(target, on: db) {
-            throw PortalError.lastAdmin(name: target.name, action: "blocked")
-        }
+        try await require(actor, .block, on: target, db: db)
         target.status = .blocked
         try await db.transaction { db in
+            try await AdminGuard.requireAnotherAdmin(besides: target, action: "blocked", on: db)
             try await target.update(on: db)
+            try await Impersonation.endAll(startedBy: target.requireID(), why: "\(target.name) was blocked", ip: context.ip, on: db)
             try await SessionStore.endAll(operatorID: target.requireID(), on: db)
+            try await APITokens.revokeAll(operatorID: target.requireID(), partnerID: target.$partner.id, on: db)
             try await Audit.record("operator.blocked", in: context, partnerID: target.$partner.id, target: Audit.target(target), on: db)
         }
     }
@@ -98,12 +126,10 @@ enum OperatorAdministration {
     /// Removes an operator and everything that signs them in. (Emailing them that their
     /// access was revoked, and keeping their name in history, arrive with those features.)
     static func remove(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
-        try await require(AccessPolicy.decide(actor, .operatorsRemove, .operator(AccessLoader.facts(for: target, on: db))))
-        if target.status == .active, try await isLastAdmin(target, on: db) {
-            throw PortalError.lastAdmin(name: target.name, action: "removed")
-        }
+        try await require(actor, .remove, on: target, db: db)
         let partnerName = try await Partner.find(target.$partner.id, on: db)?.name ?? Layout.productName
         try await db.transaction { db in
+            try await AdminGuard.requireAnotherAdmin(besides: target, action: "removed", on: db)
             try await Audit.record("operator.removed", in: context, partnerID: target.$partner.id, target: Audit.target(target), on: db)
             let notice = Emails.accessRevoked(partner: partnerName)
             try await Outbox.enqueue(partnerID: target.$partner.id, channel: .email, to: target.email, subject: notice.subject, body: notice.body, on: db)
@@ -114,7 +140,7 @@ enum OperatorAdministration {
     /// Clears the operator's second factor and recovery codes (a lost phone): they choose a
     /// new one at their next sign-in, and are told by email.
     static func resetSecondFactor(of target: Operator, by actor: Actor, context: AuditContext, partner: Partner, on db: any Database) async throws {
-        try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
+        try require(AccessPolicy.decide(actor, .resetSecondFactor, on: try await subject(for: target, on: db)))
         try await db.transaction { db in
             target.secondFactor = nil
             target.totpSecret = nil
@@ -129,7 +155,7 @@ enum OperatorAdministration {
     }
 
     static func unblock(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
-        try await require(AccessPolicy.decide(actor, .operatorsBlock, .operator(AccessLoader.facts(for: target, on: db))))
+        try require(AccessPolicy.decide(actor, .unblock, on: try await subject(for: target, on: db)))
         target.status = target.passwordHash == nil ? .invited : .active
         try await db.transaction { db in
             try await target.update(on: db)
@@ -142,16 +168,14 @@ enum OperatorAdministration {
     static func replaceGrants(of target: Operator, with requested: [RequestedGrant], by actor: Actor, context: AuditContext,
                               on db: any Database) async throws {
         let partnerID = target.$partner.id
-        try await require(AccessPolicy.decide(actor, .operatorsEdit, .operator(AccessLoader.facts(for: target, on: db))))
+        try require(AccessPolicy.decide(actor, .grants, on: try await subject(for: target, on: db)))
         guard !requested.isEmpty else { throw PortalError.badRequest("Give the operator at least one role.") }
         let roles = try await authorizeGrants(requested, partnerID: partnerID, by: actor, on: db)
         let keepsAdmin = requested.contains { roles[$0.role]?.isAdmin == true && $0.scope == .all }
-        if !keepsAdmin, target.status == .active, try await isLastAdmin(target, on: db) {
-            throw PortalError.lastAdmin(name: target.name, action: "demoted")
-        }
         let before = target.grants.map(describe).sorted().joined(separator: ", ")
         let after = requested.map { describe(role: $0.role, scope: $0.scope, id: $0.scopeID) }.sorted().joined(separator: ", ")
         try await db.transaction { db in
+            if !keepsAdmin { try await AdminGuard.requireAnotherAdmin(besides: target, action: "demoted", on: db) }
             try await Audit.record("operator.grants-changed", in: context, partnerID: partnerID, target: Audit.target(target),
                                    details: "grants: \(before) → \(after)", on: db)
             try await Grant.query(on: db).filter(\.$operator.$id == target.requireID()).delete()
@@ -189,15 +213,13 @@ enum OperatorAdministration {
         return roles
     }
 
-    /// Whether `target` is the partner's only active operator holding Admin over all accounts.
-    static func isLastAdmin(_ target: Operator, on db: any Database) async throws -> Bool {
-        let adminRoles = ["admin", "admin-secure"]
-        let grants = try await Grant.query(on: db)
-            .filter(\.$partnerID == target.$partner.id).filter(\.$role ~~ adminRoles).filter(\.$scope == .all)
-            .join(parent: \.$operator).filter(Operator.self, \.$status == .active)
-            .all()
-        let holders = Set(grants.map { $0.$operator.id })
-        return holders == [try target.requireID()]
+    /// Asks the policy about `action` on `target`; the last admin is refused by name.
+    private static func require(_ actor: Actor, _ action: OperatorAction, on target: Operator, db: any Database) async throws {
+        let decision = AccessPolicy.decide(actor, action, on: try await subject(for: target, on: db))
+        if case .deny(.lastAdmin) = decision {
+            throw PortalError.lastAdmin(name: target.name, action: action == .remove ? "removed" : "blocked")
+        }
+        try require(decision)
     }
 
     static func require(_ decision: Decision) throws {
@@ -213,7 +235,13 @@ extension PortalError {
 
     /// A policy denial: 404 where even existence must not leak, 403 otherwise.
     static func denied(_ reason: DenyReason) -> PortalError {
-        if reason == .otherPartner { return .notFound() }
-        return PortalError(status: .forbidden, title: "Forbidden", detail: reason.message)
+        switch reason {
+        case .otherPartner: return .notFound()
+        // The subject's state, not the asker's rights, stands in the way: a conflict.
+        case .notInvited, .notActive, .notBlocked, .noSecondFactor, .lastAdmin, .alreadyImpersonating:
+            return PortalError(status: .conflict, title: "Not possible now", detail: reason.message)
+        default:
+            return PortalError(status: .forbidden, title: "Forbidden", detail: reason.message)
+        }
     }
 }

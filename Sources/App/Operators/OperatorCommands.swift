@@ -25,7 +25,7 @@ struct CreateOperatorCommand: AsyncCommand {
         var passwordHash: String? = nil
         if signature.passwordStdin {
             let password = readLine(strippingNewline: true) ?? ""
-            if let problem = PasswordPolicy.check(password) { throw CommandFailure("password: \(problem)") }
+            if let problem = PasswordPolicy.check(password, name: signature.name, email: signature.email) { throw CommandFailure("password: \(problem)") }
             passwordHash = try await app.password.async.hash(password)
         }
         let op: Operator

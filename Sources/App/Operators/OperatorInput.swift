@@ -72,29 +72,3 @@ enum OperatorInput {
         }
     }
 }
-
-/// NIST SP 800-63B style: length over composition, and no well-known passwords.
-enum PasswordPolicy {
-    static let minimumLength = 12
-    static let maximumLength = 256
-
-    static func check(_ password: String, confirmation: String? = nil) -> String? {
-        if password.count < minimumLength { return "Use at least \(minimumLength) characters." }
-        if password.count > maximumLength { return "Use at most \(maximumLength) characters." }
-        if commonPasswords.contains(password.lowercased()) { return "This password is too common. Choose another." }
-        if let confirmation, confirmation != password { return "The two passwords differ." }
-        return nil
-    }
-
-    /// Frequently used passwords of qualifying length (from public breach frequency lists).
-    static let commonPasswords: Set<String> = [
-        "123456789012", "1234567890123", "12345678901234", "123456123456", "password1234", "password12345",
-        "password123456", "passwordpassword", "qwertyuiop12", "qwertyuiop123", "qwerty123456", "1q2w3e4r5t6y",
-        "1qaz2wsx3edc", "zaq12wsxcde3", "iloveyou1234", "abc123abc123", "111111111111", "000000000000",
-        "aaaaaaaaaaaa", "letmein12345", "welcome12345", "welcome123456", "administrator", "changeme1234",
-        "monkey123456", "football1234", "baseball1234", "sunshine1234", "princess1234", "superman1234",
-        "trustno1trustno1", "qwertyuiopasdf", "asdfghjkl123", "1234qwerasdf", "qwerasdfzxcv", "password!234",
-        "p@ssw0rd1234", "passw0rd1234", "123456qwerty", "qwertyqwerty", "987654321098", "123123123123",
-        "abcdefghijkl", "abcd12345678", "12345678abcd", "michael12345", "jennifer1234", "correcthorsebatterystaple",
-    ]
-}

@@ -15,6 +15,8 @@ enum OperatorInvitations {
     static func invite(_ input: NewInvite, by actor: Actor, context: AuditContext, partner: Partner, baseURL: String,
                        now: Date = Date(), on db: any Database) async throws -> Operator {
         let partnerID = try partner.requireID()
+        // Asked before the input is read: someone who may not invite learns nothing from it.
+        try OperatorAdministration.require(AccessPolicy.decideAnywhere(actor, [.operatorsInvite]))
         var errors = OperatorInput.Errors()
         var name = "", email = ""
         switch OperatorInput.name(input.name) {
@@ -55,10 +57,7 @@ enum OperatorInvitations {
     /// A new invite link for an operator who has not accepted yet; the old link stops working.
     static func resend(to target: Operator, by actor: Actor, context: AuditContext, partner: Partner, baseURL: String,
                        now: Date = Date(), on db: any Database) async throws {
-        try OperatorAdministration.require(AccessPolicy.decide(actor, .operatorsInvite, .operator(try await AccessLoader.facts(for: target, on: db))))
-        guard target.status == .invited else {
-            throw PortalError(status: .conflict, title: "Already accepted", detail: "\(target.name) has already accepted the invitation.")
-        }
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .resendInvite, on: try await OperatorAdministration.subject(for: target, on: db)))
         try await db.transaction { db in
             try await sendInvite(to: target, partner: partner, inviter: context.actor.name, baseURL: baseURL, now: now, on: db)
             try await Audit.record("operator.invite-resent", in: context, partnerID: partner.requireID(), target: Audit.target(target), now: now, on: db)
@@ -68,10 +67,7 @@ enum OperatorInvitations {
     /// Emails the operator a link to choose a new password. Nobody chooses it for them.
     static func resetPassword(of target: Operator, by actor: Actor, context: AuditContext, partner: Partner, baseURL: String,
                               now: Date = Date(), on db: any Database) async throws {
-        try OperatorAdministration.require(AccessPolicy.decide(actor, .operatorsEdit, .operator(try await AccessLoader.facts(for: target, on: db))))
-        guard target.status == .active else {
-            throw PortalError(status: .conflict, title: "Not active", detail: "\(target.name) is \(target.status.rawValue); only active operators can reset a password.")
-        }
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .resetPassword, on: try await OperatorAdministration.subject(for: target, on: db)))
         try await db.transaction { db in
             let token = try await SetupLinks.issue(.passwordReset, operatorID: target.requireID(), partnerID: partner.requireID(),
                                                    lifetime: SetupLinks.passwordResetLifetime, now: now, on: db)

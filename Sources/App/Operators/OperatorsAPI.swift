@@ -59,7 +59,7 @@ extension APIService {
             name: body.name, email: body.email,
             phone: APIContext.hasNull("phone", in: request) ? .some(nil) : body.phone.map { .some($0) })
         do {
-            try await OperatorAdministration.edit(target, change, by: actor, context: request.auditContext, on: request.db)
+            try await OperatorAdministration.edit(target, change, by: actor, through: .operatorsAPI, context: request.auditContext, on: request.db)
         } catch let errors as OperatorInput.Errors {
             throw PortalError.badRequest(errors.summary)
         }

@@ -26,7 +26,7 @@ enum OperatorsController {
             groupOptions: try await scopeOptions(actor: actor, on: request.db).filter { $0.id.hasPrefix("group:") }
                 .map { .init(id: String($0.id.dropFirst("group:".count)), label: String($0.label.dropFirst("Group: ".count))) },
             mayInvite: AccessPolicy.decideAnywhere(actor, [.operatorsInvite]).isAllowed,
-            notice: (try? request.query.get(String.self, at: "done")).flatMap(OperatorsView.Notice.init(rawValue:)))
+            notice: (await request.takeNotice()).flatMap(OperatorsView.Notice.init(rawValue:)))
         return await request.page("Operators", current: .operators, content: OperatorsView.list(model))
     }
 
@@ -44,7 +44,7 @@ enum OperatorsController {
                 .init(name: form.name ?? "", email: form.email ?? "", phone: form.phone.flatMap { $0.isEmpty ? nil : $0 },
                       grants: try form.requestedGrants()),
                 by: actor, context: request.auditContext, partner: try request.partner, baseURL: request.baseURL, on: request.db)
-            return request.redirect(to: SiteURL.operatorDetail(id: try op.requireID().uuidString.lowercased()).path + "?done=invited", redirectType: .normal)
+            return try await request.redirect(to: SiteURL.operatorDetail(id: try op.requireID().uuidString.lowercased()).path, notice: "invited")
         } catch let errors as OperatorInput.Errors {
             return try await inviteForm(request, actor: actor, form: form, errors: errors, status: .unprocessableEntity)
         } catch let error as PortalError where [.forbidden, .conflict, .badRequest].contains(error.status) {
@@ -55,17 +55,24 @@ enum OperatorsController {
     static func show(_ request: Request) async throws -> Response {
         let (target, actor) = try await target(request)
         return try await detail(request, target: target, actor: actor,
-                                notice: (try? request.query.get(String.self, at: "done")).flatMap(OperatorsView.Notice.init(rawValue:)))
+                                notice: (await request.takeNotice()).flatMap(OperatorsView.Notice.init(rawValue:)))
     }
 
     static func update(_ request: Request) async throws -> Response {
-        struct Form: Content { var name: String?; var email: String?; var phone: String? }
+        struct Form: Content { var name: String?; var email: String?; var phone: String?; var currentPassword: String?
+            enum CodingKeys: String, CodingKey { case name, email, phone; case currentPassword = "current_password" } }
         let (target, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
+        let confirmed = target.id == actor.operatorID ? await request.confirmsPassword(form.currentPassword, of: target) : false
         return try await perform(request, target: target, actor: actor, done: .saved) {
-            try await OperatorAdministration.edit(target, .init(name: form.name, email: form.email,
-                                                                phone: .some(form.phone.flatMap { $0.isEmpty ? nil : $0 })),
-                                                  by: actor, context: request.auditContext, on: request.db)
+            do {
+                try await OperatorAdministration.edit(target, .init(name: form.name, email: form.email,
+                                                                    phone: .some(form.phone.flatMap { $0.isEmpty ? nil : $0 })),
+                                                      by: actor, passwordConfirmed: confirmed, context: request.auditContext, on: request.db)
+            } catch let error as PortalError where error.status == .forbidden && target.id == actor.operatorID {
+                // Your own contact change without the right password: say so next to the field.
+                throw OperatorInput.Errors(fields: ["current_password": error.detail])
+            }
         }
     }
 
@@ -78,34 +85,35 @@ enum OperatorsController {
         }
     }
 
-    static func action(_ name: String) -> @Sendable (Request) async throws -> Response {
+    /// The handler of one of the operator page's action buttons.
+    static func action(_ action: OperatorAction) -> @Sendable (Request) async throws -> Response {
         { request in
             let (target, actor) = try await target(request)
             let partner = try request.partner
-            switch name {
-            case "block":
+            switch action {
+            case .block:
                 return try await perform(request, target: target, actor: actor, done: .blocked) {
                     try await OperatorAdministration.block(target, by: actor, context: request.auditContext, on: request.db)
                 }
-            case "unblock":
+            case .unblock:
                 return try await perform(request, target: target, actor: actor, done: .unblocked) {
                     try await OperatorAdministration.unblock(target, by: actor, context: request.auditContext, on: request.db)
                 }
-            case "resend-invite":
+            case .resendInvite:
                 return try await perform(request, target: target, actor: actor, done: .resent) {
                     try await OperatorInvitations.resend(to: target, by: actor, context: request.auditContext, partner: partner,
                                                          baseURL: request.baseURL, on: request.db)
                 }
-            case "reset-password":
+            case .resetPassword:
                 return try await perform(request, target: target, actor: actor, done: .resetSent) {
                     try await OperatorInvitations.resetPassword(of: target, by: actor, context: request.auditContext, partner: partner,
                                                                 baseURL: request.baseURL, on: request.db)
                 }
-            case "reset-second-factor":
+            case .resetSecondFactor:
                 return try await perform(request, target: target, actor: actor, done: .secondFactorReset) {
                     try await OperatorAdministration.resetSecondFactor(of: target, by: actor, context: request.auditContext, partner: partner, on: request.db)
                 }
-            case "login-as":
+            case .loginAs:
                 struct Form: Content { var reason: String? }
                 let form = try request.content.decode(Form.self)
                 guard let signedIn = request.signedIn, case .session(let sessionID, _) = signedIn.credential else { throw PortalError.unauthorized() }
@@ -122,14 +130,14 @@ enum OperatorsController {
                 } catch let error as PortalError where error.status == .conflict {
                     return try await detail(request, target: target, actor: actor, message: error.detail, status: .conflict)
                 }
-            case "remove":
+            case .remove:
                 do {
                     try await OperatorAdministration.remove(target, by: actor, context: request.auditContext, on: request.db)
-                    return request.redirect(to: SiteURL.operators.path + "?done=removed", redirectType: .normal)
+                    return try await request.redirect(to: SiteURL.operators.path, notice: "removed")
                 } catch let error as PortalError where error.status == .conflict {
                     return try await detail(request, target: target, actor: actor, message: error.detail, status: .conflict)
                 }
-            default:
+            case .edit, .grants, .notifications:
                 throw PortalError.notFound()
             }
         }
@@ -147,7 +155,8 @@ enum OperatorsController {
         }
     }
 
-    static let actions = ["block", "unblock", "resend-invite", "reset-password", "reset-second-factor", "login-as", "remove"]
+    /// The actions that are buttons on the operator page, each a `POST /operators/:id/<action>`.
+    static let buttonActions: [OperatorAction] = [.resendInvite, .resetPassword, .resetSecondFactor, .block, .unblock, .loginAs, .remove]
 
     /// `POST /sign-out-as`: back to being yourself, on the page of the operator you were.
     static func signOutAs(_ request: Request) async throws -> Response {
@@ -169,8 +178,7 @@ enum OperatorsController {
                                 _ change: () async throws -> Void) async throws -> Response {
         do {
             try await change()
-            return request.redirect(to: SiteURL.operatorDetail(id: try target.requireID().uuidString.lowercased()).path + "?done=\(done.rawValue)",
-                                    redirectType: .normal)
+            return try await request.redirect(to: SiteURL.operatorDetail(id: try target.requireID().uuidString.lowercased()).path, notice: done.rawValue)
         } catch let errors as OperatorInput.Errors {
             return try await detail(request, target: target, actor: actor, message: "Correct the fields marked below.", errors: errors, status: .unprocessableEntity)
         } catch let error as PortalError where [.conflict, .badRequest].contains(error.status) {
@@ -202,43 +210,33 @@ enum OperatorsController {
 
     private static func detail(_ request: Request, target: Operator, actor: Actor, notice: OperatorsView.Notice? = nil, message: String? = nil,
                                errors: OperatorInput.Errors = .init(), reason: String = "", status: HTTPResponseStatus = .ok) async throws -> Response {
-        let facts = try await AccessLoader.facts(for: target, on: request.db)
-        func decision(_ permission: Permission) -> Decision { AccessPolicy.decide(actor, permission, .operator(facts)) }
-        let isSelf = target.id == actor.operatorID
-        func available(_ decision: Decision, when condition: Bool, otherwise: String) -> OperatorsView.Action.State {
-            if case .deny(let reason) = decision { return .disabled(reason.message) }
-            return condition ? .enabled : .disabled(otherwise)
+        let subject = try await OperatorAdministration.subject(for: target, on: request.db)
+        let session = SessionFacts(isImpersonating: request.signedIn?.impersonator != nil)
+        func state(_ action: OperatorAction) -> OperatorsView.Action.State {
+            if case .deny(let reason) = AccessPolicy.decide(actor, action, on: subject, session: session) { return .disabled(reason.message) }
+            return .enabled
         }
         let id = try target.requireID().uuidString.lowercased()
+        func button(_ action: OperatorAction, _ label: String, _ style: String) -> OperatorsView.Action {
+            .init(label: label, path: SiteURL.operatorAction(id: id, action: action).path, style: style, state: state(action))
+        }
         let actions: [OperatorsView.Action] = [
-            .init(label: "Resend invite", path: SiteURL.operatorAction(id: id, action: "resend-invite").path, style: "secondary",
-                  state: available(decision(.operatorsInvite), when: target.status == .invited, otherwise: "Only for operators who have not accepted their invite.")),
-            .init(label: "Send password reset", path: SiteURL.operatorAction(id: id, action: "reset-password").path, style: "secondary",
-                  state: available(decision(.operatorsEdit), when: target.status == .active, otherwise: "Only for active operators.")),
-            .init(label: "Reset two-step sign-in", path: SiteURL.operatorAction(id: id, action: "reset-second-factor").path, style: "secondary",
-                  state: available(decision(.operatorsEdit), when: target.secondFactor != nil && !isSelf,
-                                   otherwise: isSelf ? "Change your own on your profile." : "They have not set one up yet.")),
-            target.status == .blocked
-                ? .init(label: "Unblock", path: SiteURL.operatorAction(id: id, action: "unblock").path, style: "secondary",
-                        state: available(decision(.operatorsBlock), when: true, otherwise: ""))
-                : .init(label: "Block", path: SiteURL.operatorAction(id: id, action: "block").path, style: "danger",
-                        state: available(decision(.operatorsBlock), when: !isSelf, otherwise: "You cannot block yourself.")),
-            .init(label: "Remove", path: SiteURL.operatorAction(id: id, action: "remove").path, style: "danger",
-                  state: available(decision(.operatorsRemove), when: !isSelf, otherwise: "You cannot remove yourself.")),
+            button(.resendInvite, "Resend invite", "secondary"),
+            button(.resetPassword, "Send password reset", "secondary"),
+            button(.resetSecondFactor, "Reset two-step sign-in", "secondary"),
+            target.status == .blocked ? button(.unblock, "Unblock", "secondary") : button(.block, "Block", "danger"),
+            button(.remove, "Remove", "danger"),
         ]
         let partner = try request.partner
         let loginAs = OperatorsView.LoginAs(
-            state: request.signedIn?.impersonator != nil
-                ? .disabled("You are already logged in as someone else. Sign out as them first.")
-                : available(decision(.operatorsImpersonate), when: target.status == .active, otherwise: "Only for active operators."),
-            reasonRequired: partner.impersonationReasonRequired, reason: reason, error: errors["reason"],
+            state: state(.loginAs), reasonRequired: partner.impersonationReasonRequired, reason: reason, error: errors["reason"],
             maxMinutes: partner.impersonationMaxMinutes)
         let roles = try await AccessLoader.roles(partnerID: actor.partnerID, on: request.db)
         let model = OperatorsView.DetailModel(
             id: id, name: target.name, email: target.email, phone: target.phone ?? "", status: target.status, lastLoginAt: target.lastLoginAt,
             grants: target.grants.map { .init(role: roles[$0.role]?.name ?? $0.role, scope: APIService.formatScope($0)) },
             grantForm: OperatorsView.InviteForm(grants: target.grants.map { ($0.role, APIService.formatScope($0)) }),
-            mayEdit: isSelf || decision(.operatorsEdit).isAllowed,
+            mayEdit: AccessPolicy.decide(actor, .edit, on: subject).isAllowed, isSelf: target.id == actor.operatorID,
             actions: actions, loginAs: loginAs, notifications: target.notificationPreferences, notice: notice, message: message, errors: errors,
             roleOptions: try await roleOptions(actor: actor, on: request.db),
             scopeOptions: try await scopeOptions(actor: actor, on: request.db))

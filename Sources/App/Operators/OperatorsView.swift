@@ -1,5 +1,4 @@
 import Foundation
-import Plot
 import Vapor
 
 enum OperatorsView {
@@ -58,21 +57,21 @@ enum OperatorsView {
         }
     }
 
-    static func grantRows(_ form: InviteForm, roles: [Option], scopes: [Option]) -> Node<HTML.FormContext> {
+    static func grantRows(_ form: InviteForm, roles: [Option], scopes: [Option]) -> Markup {
         .fieldset(
             .class("grants"),
-            .element(named: "legend", text: "Roles"),
+            .legend(text: "Roles"),
             .p(.class("hint"), .text("Each row gives one role over a scope. Leave a row's role empty to skip it.")),
             .forEach(Array(form.rows.enumerated())) { index, row in
                 let number = index + 1
                 return .div(
                     .class("inline-form grant-row"),
                     .div(.class("field"), .label(.for("role\(number)"), .text("Role \(number)")),
-                         .select(.id("role\(number)"), .attribute(named: "name", value: "role\(number)"),
+                         .select(.id("role\(number)"), .attr("name", "role\(number)"),
                                  Forms.option(value: "", label: "—", selected: row.role.isEmpty),
                                  .forEach(roles) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == row.role) })),
                     .div(.class("field"), .label(.for("scope\(number)"), .text("Over")),
-                         .select(.id("scope\(number)"), .attribute(named: "name", value: "scope\(number)"),
+                         .select(.id("scope\(number)"), .attr("name", "scope\(number)"),
                                  .forEach(scopes) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == row.scope) }))
                 )
             }
@@ -99,7 +98,7 @@ enum OperatorsView {
         var notice: Notice?
     }
 
-    static func statusBadge(_ status: Operator.Status) -> Node<HTML.BodyContext> {
+    static func statusBadge(_ status: Operator.Status) -> Markup {
         switch status {
         case .active: .span(.class("badge success"), .text("Active"))
         case .invited: .span(.class("badge warning"), .text("Invited"))
@@ -107,32 +106,32 @@ enum OperatorsView {
         }
     }
 
-    static func list(_ model: ListModel) -> Node<HTML.BodyContext> {
+    static func list(_ model: ListModel) -> Markup {
         .group(
             .div(.class("page-header"),
                  .div(.h1(.text("Operators")), .p(.text("Your team: who can sign in, with which roles."))),
-                 .if(model.mayInvite, .a(.class("button primary"), .href(SiteURL.newOperator.path), .text("Invite operator")))),
-            .unwrap(model.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0.text)) },
+                 .if(model.mayInvite, .a(.class("button primary"), .href(SiteURL.newOperator), .text("Invite operator")))),
+            .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0.text)) },
             .div(.class("grid"),
                  .forEach([Operator.Status.active, .invited, .blocked]) { status in
                      .div(.class("stat"), .div(.class("label"), .text(status.rawValue.capitalized)),
                           .div(.class("value"), .text(String(model.counts[status] ?? 0))))
                  }),
             .form(
-                .class("card inline-form filters"), .method(.get), .action(SiteURL.operators.path),
+                .class("card inline-form filters"), .method(.get), .action(SiteURL.operators),
                 .div(.class("field"), .label(.for("q"), .text("Search")),
-                     .input(.id("q"), .name("q"), .type(.search), .value(model.filter.query.attributeEscaped), .placeholder("Name or email"))),
+                     .input(.id("q"), .name("q"), .type(.search), .value(model.filter.query), .placeholder("Name or email"))),
                 .div(.class("field"), .label(.for("status"), .text("Status")),
-                     .select(.id("status"), .attribute(named: "name", value: "status"),
+                     .select(.id("status"), .attr("name", "status"),
                              Forms.option(value: "", label: "Any", selected: model.filter.status == nil),
                              .forEach(Operator.Status.allCases) { Forms.option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0 == model.filter.status) })),
                 .div(.class("field"), .label(.for("role"), .text("Role")),
-                     .select(.id("role"), .attribute(named: "name", value: "role"),
+                     .select(.id("role"), .attr("name", "role"),
                              Forms.option(value: "", label: "Any", selected: model.filter.role == nil),
                              .forEach(model.roleOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.filter.role) })),
                 .if(!model.groupOptions.isEmpty,
                     .div(.class("field"), .label(.for("group"), .text("Group")),
-                         .select(.id("group"), .attribute(named: "name", value: "group"),
+                         .select(.id("group"), .attr("name", "group"),
                                  Forms.option(value: "", label: "Any", selected: model.filter.group == nil),
                                  .forEach(model.groupOptions) { option in
                                      Forms.option(value: option.id, label: option.label, selected: option.id == model.filter.group?.uuidString.lowercased())
@@ -142,10 +141,10 @@ enum OperatorsView {
             .if(model.rows.isEmpty,
                 .div(.class("card empty"), .h2(.text("No operators match")), .p(.text("Change the filters, or invite someone."))),
                 else: .div(.class("table-wrap"), .table(
-                    .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Operator")), .th(.attribute(named: "scope", value: "col"), .text("Roles")),
-                               .th(.attribute(named: "scope", value: "col"), .text("Status")), .th(.attribute(named: "scope", value: "col"), .text("Last sign-in")))),
+                    .thead(.tr(.th(.attr("scope", "col"), .text("Operator")), .th(.attr("scope", "col"), .text("Roles")),
+                               .th(.attr("scope", "col"), .text("Status")), .th(.attr("scope", "col"), .text("Last sign-in")))),
                     .tbody(.forEach(model.rows) { row in
-                        .tr(.td(.a(.href(SiteURL.operatorDetail(id: row.id).path), .strong(.text(row.name))), .div(.class("hint"), .text(row.email))),
+                        .tr(.td(.a(.href(SiteURL.operatorDetail(id: row.id)), .strong(.text(row.name))), .div(.class("hint"), .text(row.email))),
                             .td(.text(row.roles.joined(separator: ", "))),
                             .td(statusBadge(row.status)),
                             .td(.text(row.lastLoginAt.map { $0.formatted(date: .abbreviated, time: .shortened) } ?? "Never")))
@@ -164,12 +163,12 @@ enum OperatorsView {
         var scopeOptions: [Option]
     }
 
-    static func invite(_ model: InviteModel, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func invite(_ model: InviteModel, csrfToken: String) -> Markup {
         .group(
             .div(.class("page-header"), .div(.h1(.text("Invite an operator")),
                                              .p(.text("They get an email with a link to choose a password. The link works once, for 7 days.")))),
             .form(
-                .class("card"), .method(.post), .action(SiteURL.operators.path), .novalidate(),
+                .class("card"), .method(.post), .action(SiteURL.operators), .novalidate(),
                 Forms.csrfField(csrfToken),
                 Forms.errorSummary(model.message ?? (model.errors.isEmpty ? nil : "Correct the fields marked below.")),
                 Forms.field(.init(name: "name", label: "Name", value: model.form.name ?? "", error: model.errors["name"], autocomplete: "off", autofocus: true)),
@@ -179,7 +178,7 @@ enum OperatorsView {
                 .unwrap(model.errors["grants"]) { .div(.class("banner error"), .text($0)) },
                 grantRows(model.form, roles: model.roleOptions, scopes: model.scopeOptions),
                 .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Send invitation")),
-                     .a(.class("button secondary"), .href(SiteURL.operators.path), .text("Cancel")))
+                     .a(.class("button secondary"), .href(SiteURL.operators), .text("Cancel")))
             )
         )
     }
@@ -187,12 +186,12 @@ enum OperatorsView {
     // MARK: - Detail
 
     /// "See what they see": log in as the operator, with a reason when the partner asks for one.
-    private static func loginAsCard(_ model: DetailModel, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func loginAsCard(_ model: DetailModel, csrfToken: String) -> Markup {
         let login = model.loginAs
         let intro = "See the portal exactly as \(model.name) does, for up to \(login.maxMinutes) minutes. Everything you do meanwhile is recorded with both your names."
         switch login.state {
         case .enabled:
-            return .form(.class("card"), .method(.post), .action(SiteURL.operatorAction(id: model.id, action: "login-as").path), .novalidate(),
+            return .form(.class("card"), .method(.post), .action(SiteURL.operatorAction(id: model.id, action: .loginAs)), .novalidate(),
                          Forms.csrfField(csrfToken),
                          .h2(.text("Log in as \(model.name)")),
                          .p(.class("hint"), .text(intro)),
@@ -203,8 +202,8 @@ enum OperatorsView {
             return .div(.class("card"),
                         .h2(.text("Log in as \(model.name)")),
                         .div(.class("disabled-action"),
-                             .button(.class("button secondary"), .type(.button), .attribute(named: "disabled", value: "disabled"),
-                                     .attribute(named: "aria-describedby", value: "why-login-as"), .text("Log in as \(model.name)")),
+                             .button(.class("button secondary"), .type(.button), .attr("disabled", "disabled"),
+                                     .attr("aria-describedby", "why-login-as"), .text("Log in as \(model.name)")),
                              .span(.class("hint"), .id("why-login-as"), .text(why))))
         }
     }
@@ -236,6 +235,8 @@ enum OperatorsView {
         var grants: [GrantLine]
         var grantForm: InviteForm
         var mayEdit: Bool
+        /// Your own page: a change of email or phone asks for your current password.
+        var isSelf: Bool = false
         var actions: [Action]
         var loginAs: LoginAs
         var notifications: NotificationPreferences
@@ -246,54 +247,58 @@ enum OperatorsView {
         var scopeOptions: [Option]
     }
 
-    static func detail(_ model: DetailModel, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func detail(_ model: DetailModel, csrfToken: String) -> Markup {
         .group(
             .div(.class("page-header"),
                  .div(.h1(.text(model.name)), .p(.text(model.email + " · "), statusBadge(model.status),
                                                   .text(" · last sign-in " + (model.lastLoginAt.map { $0.formatted(date: .abbreviated, time: .shortened) } ?? "never")))),
-                 .a(.class("button secondary"), .href(SiteURL.operators.path), .text("All operators"))),
-            .unwrap(model.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0.text)) },
-            .unwrap(model.message) { .div(.class("banner error"), .attribute(named: "role", value: "alert"), .text($0)) },
+                 .a(.class("button secondary"), .href(SiteURL.operators), .text("All operators"))),
+            .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0.text)) },
+            .unwrap(model.message) { .div(.class("banner error"), .attr("role", "alert"), .text($0)) },
             .div(.class("card"),
                  .h2(.text("Actions")),
                  .div(.class("form-actions inline actions-list"), .forEach(model.actions) { action in
                      switch action.state {
                      case .enabled:
-                         return .form(.method(.post), .action(action.path), Forms.csrfField(csrfToken),
+                         return .form(.method(.post), .action(LinkTarget.localPath(action.path) ?? .site(.operators)), Forms.csrfField(csrfToken),
                                       .button(.class("button \(action.style)"), .type(.submit), .text(action.label)))
                      case .disabled(let reason):
                          let id = "why-" + action.label.lowercased().replacingOccurrences(of: " ", with: "-")
                          return .div(.class("disabled-action"),
-                                     .button(.class("button \(action.style)"), .type(.button), .attribute(named: "disabled", value: "disabled"),
-                                             .attribute(named: "aria-describedby", value: id), .text(action.label)),
+                                     .button(.class("button \(action.style)"), .type(.button), .attr("disabled", "disabled"),
+                                             .attr("aria-describedby", id), .text(action.label)),
                                      .span(.class("hint"), .id(id), .text(reason)))
                      }
                  })),
             loginAsCard(model, csrfToken: csrfToken),
             .if(model.mayEdit,
-                .form(.class("card"), .method(.post), .action(SiteURL.operatorAction(id: model.id, action: "notifications").path),
+                .form(.class("card"), .method(.post), .action(SiteURL.operatorAction(id: model.id, action: .notifications)),
                       Forms.csrfField(csrfToken),
                       .h2(.text("Notifications")),
                       .p(.class("hint"), .text("The digest of outstanding tasks \(model.name) receives by email.")),
                       ProfileView.notificationFields(model.notifications),
                       .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Save notifications"))))),
             .if(model.mayEdit,
-                .form(.class("card"), .method(.post), .action(SiteURL.operatorDetail(id: model.id).path), .novalidate(),
+                .form(.class("card"), .method(.post), .action(SiteURL.operatorDetail(id: model.id)), .novalidate(),
                       Forms.csrfField(csrfToken),
                       .h2(.text("Profile")),
                       Forms.field(.init(name: "name", label: "Name", value: model.name, error: model.errors["name"], autocomplete: "off")),
                       Forms.field(.init(name: "email", label: "Email", type: .email, value: model.email, error: model.errors["email"], autocomplete: "off")),
                       Forms.field(.init(name: "phone", label: "Phone (optional)", type: .tel, value: model.phone, error: model.errors["phone"],
                                         autocomplete: "off", required: false)),
+                      .if(model.isSelf,
+                          Forms.field(.init(name: "current_password", label: "Current password", type: .password,
+                                            error: model.errors["current_password"], hint: "Needed only to change your email or phone.",
+                                            autocomplete: "current-password", required: false))),
                       .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save profile")))),
                 else: .div(.class("card"), .h2(.text("Profile")), .p(.text("\(model.name) · \(model.email)")))),
             .div(.class("card"),
                  .h2(.text("Roles")),
                  .div(.class("table-wrap"), .table(
-                     .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Role")), .th(.attribute(named: "scope", value: "col"), .text("Over")))),
+                     .thead(.tr(.th(.attr("scope", "col"), .text("Role")), .th(.attr("scope", "col"), .text("Over")))),
                      .tbody(.forEach(model.grants) { line in .tr(.td(.text(line.role)), .td(.text(line.scope))) }))),
                  .if(model.mayEdit,
-                     .form(.method(.post), .action(SiteURL.operatorAction(id: model.id, action: "grants").path),
+                     .form(.method(.post), .action(SiteURL.operatorAction(id: model.id, action: .grants)),
                            Forms.csrfField(csrfToken),
                            grantRows(model.grantForm, roles: model.roleOptions, scopes: model.scopeOptions),
                            .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save roles"))))))

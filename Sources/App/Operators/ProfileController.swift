@@ -1,33 +1,37 @@
 import Fluent
-import Plot
 import Vapor
 
 /// `/profile`: the signed-in operator's own name, phone and time zone, email and password.
 /// Changing the email or the password needs the current password and signs out everywhere.
 enum ProfileController {
     static func show(_ request: Request) async throws -> Response {
-        try await render(request, notice: (try? request.query.get(String.self, at: "done")).flatMap(ProfileView.Notice.init(rawValue:)))
+        try await render(request, notice: (await request.takeNotice()).flatMap(ProfileView.Notice.init(rawValue:)))
     }
 
     static func updateDetails(_ request: Request) async throws -> Response {
-        struct Form: Content { var name: String?; var phone: String?; var timeZone: String?
-            enum CodingKeys: String, CodingKey { case name, phone; case timeZone = "time_zone" } }
+        struct Form: Content { var name: String?; var phone: String?; var timeZone: String?; var currentPassword: String?
+            enum CodingKeys: String, CodingKey { case name, phone; case timeZone = "time_zone"; case currentPassword = "phone_password" } }
         let form = try request.content.decode(Form.self)
         let op = try await current(request)
         var errors = OperatorInput.Errors()
         if let zone = form.timeZone, TimeZone(identifier: zone) == nil { errors.fields["time_zone"] = "Choose a time zone from the list." }
+        let confirmed = await request.confirmsPassword(form.currentPassword, of: op)
         do {
             try await OperatorAdministration.edit(op, .init(name: form.name, email: nil, phone: .some(form.phone.flatMap { $0.isEmpty ? nil : $0 })),
-                                                  by: try await request.actor(), context: request.auditContext, on: request.db)
+                                                  by: try await request.actor(), passwordConfirmed: confirmed, context: request.auditContext, on: request.db)
         } catch let fieldErrors as OperatorInput.Errors {
             errors.fields.merge(fieldErrors.fields) { first, _ in first }
+        } catch let error as PortalError where error.status == .forbidden {
+            errors.fields["phone_password"] = error.detail
+        } catch let error as PortalError where error.status == .conflict {
+            errors.fields["phone"] = error.detail
         }
         guard errors.isEmpty else { return try await render(request, errors: errors, status: .unprocessableEntity) }
         if let zone = form.timeZone, zone != op.timeZone {
             op.timeZone = zone
             try await op.update(on: request.db)
         }
-        return request.redirect(to: SiteURL.profile.path + "?done=saved", redirectType: .normal)
+        return try await request.redirect(to: SiteURL.profile.path, notice: "saved")
     }
 
     static func updateNotifications(_ request: Request) async throws -> Response {
@@ -36,7 +40,7 @@ enum ProfileController {
         let op = try await current(request)
         try await OperatorAdministration.setNotifications(of: op, to: NotificationPreferences(form: form.frequency, categories: form.categories),
                                                          by: try await request.actor(), context: request.auditContext, on: request.db)
-        return request.redirect(to: SiteURL.profile.path + "?done=saved", redirectType: .normal)
+        return try await request.redirect(to: SiteURL.profile.path, notice: "saved")
     }
 
     static func changeEmail(_ request: Request) async throws -> Response {
@@ -50,7 +54,7 @@ enum ProfileController {
         do {
             // Your own email: the edit ends every session, this one included.
             try await OperatorAdministration.edit(op, .init(name: nil, email: form.email ?? "", phone: nil),
-                                                  by: try await request.actor(), context: request.auditContext, on: request.db)
+                                                  by: try await request.actor(), passwordConfirmed: true, context: request.auditContext, on: request.db)
         } catch let errors as OperatorInput.Errors {
             return try await render(request, errors: errors, status: .unprocessableEntity)
         } catch let error as PortalError where error.status == .conflict {
@@ -67,7 +71,7 @@ enum ProfileController {
         guard try await passwordMatches(form.currentPassword, of: op, request) else {
             return try await render(request, errors: .init(fields: ["current_password": "That is not your current password."]), status: .unprocessableEntity)
         }
-        if let problem = PasswordPolicy.check(form.password ?? "", confirmation: form.passwordConfirmation ?? "") {
+        if let problem = PasswordPolicy.check(form.password ?? "", confirmation: form.passwordConfirmation ?? "", name: op.name, email: op.email) {
             return try await render(request, errors: .init(fields: ["password": problem]), status: .unprocessableEntity)
         }
         op.passwordHash = try await request.password.async.hash(form.password ?? "")
@@ -75,6 +79,7 @@ enum ProfileController {
         try await request.db.transaction { db in
             try await op.update(on: db)
             try await SessionStore.endAll(operatorID: op.requireID(), on: db)
+            try await APITokens.revokeAll(operatorID: op.requireID(), partnerID: op.$partner.id, on: db)
             try await Audit.record("operator.password-changed", in: context, partnerID: op.$partner.id, target: Audit.target(op), on: db)
         }
         return signedOut(request, reason: "password-changed")
@@ -98,7 +103,7 @@ enum ProfileController {
             }
             let context = request.auditContext
             let codes = try await request.db.transaction { db in
-                let codes = try await RecoveryCode.regenerate(for: op.requireID(), on: db)
+                let codes = try await RecoveryCode.regenerate(for: op.requireID(), secrets: request.application.secrets(), on: db)
                 try await Audit.record("operator.recovery-codes-replaced", in: context, partnerID: op.$partner.id, target: Audit.target(op), on: db)
                 return codes
             }
@@ -137,104 +142,5 @@ enum ProfileController {
                                       secondFactor: policy.method(for: op), recoveryCodesLeft: try await RecoveryCode.remaining(for: op.requireID(), on: request.db),
                                       notice: notice, errors: errors)
         return await request.page("Your profile", status: status, current: .profile, content: ProfileView.render(model, csrfToken: request.csrfToken))
-    }
-}
-
-enum ProfileView {
-    /// How often and which categories: on the profile, and on an operator's page for admins.
-    static func notificationFields(_ preferences: NotificationPreferences) -> Node<HTML.FormContext> {
-        .group(
-            .fieldset(.class("permissions"),
-                      .element(named: "legend", text: "How often"),
-                      .forEach(NotificationPreferences.Frequency.allCases) { frequency in
-                          .div(.class("checkbox"),
-                               .input(.type(.radio), .id("frequency-\(frequency.rawValue)"), .name("frequency"), .value(frequency.rawValue),
-                                      .checked(preferences.frequency == frequency)),
-                               .label(.for("frequency-\(frequency.rawValue)"),
-                                      .text(frequency == .daily ? "Daily" : "Weekly, on Monday morning")))
-                      }),
-            .fieldset(.class("permissions"),
-                      .element(named: "legend", text: "Categories"),
-                      .forEach(NotificationPreferences.Category.allCases) { category in
-                          .div(.class("checkbox"),
-                               .input(.type(.checkbox), .id("category-\(category.rawValue)"), .name("categories[]"), .value(category.rawValue),
-                                      .checked(preferences.categories.contains(category))),
-                               .label(.for("category-\(category.rawValue)"), .text(category.title)))
-                      })
-        )
-    }
-
-    enum Notice: String, Sendable { case saved }
-
-    struct Model: Sendable {
-        var name: String
-        var email: String
-        var phone: String
-        var timeZone: String
-        var notifications: NotificationPreferences
-        var secondFactor: SecondFactorMethod?
-        var recoveryCodesLeft: Int
-        var notice: Notice?
-        var errors: OperatorInput.Errors
-    }
-
-    static let timeZones = TimeZone.knownTimeZoneIdentifiers.sorted()
-
-    static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
-        .group(
-            .div(.class("page-header"), .div(.h1(.text("Your profile")), .p(.text(model.email)))),
-            .if(model.notice == .saved, .div(.class("banner success"), .attribute(named: "role", value: "status"), .text("Saved."))),
-            .form(.class("card"), .method(.post), .action(SiteURL.profile.path), .novalidate(),
-                  Forms.csrfField(csrfToken),
-                  .h2(.text("Details")),
-                  Forms.field(.init(name: "name", label: "Name", value: model.name, error: model.errors["name"], autocomplete: "name")),
-                  Forms.field(.init(name: "phone", label: "Phone (optional)", type: .tel, value: model.phone, error: model.errors["phone"],
-                                    hint: "Used for SMS sign-in codes.", autocomplete: "tel", required: false)),
-                  .div(.class("field"), .label(.for("field-time_zone"), .text("Time zone")),
-                       .select(.id("field-time_zone"), .attribute(named: "name", value: "time_zone"),
-                               .forEach(timeZones) { Forms.option(value: $0, label: $0, selected: $0 == model.timeZone) }),
-                       .div(.class("hint"), .text("Weekly digests arrive on Monday morning in this time zone."))),
-                  .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save details")))),
-            .form(.class("card"), .method(.post), .action(SiteURL.profileNotifications.path),
-                  Forms.csrfField(csrfToken),
-                  .h2(.text("Notifications")),
-                  .p(.class("hint"), .text("A summary email of outstanding tasks. Untick every category to receive none.")),
-                  notificationFields(model.notifications),
-                  .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Save notifications")))),
-            .form(.class("card"), .method(.post), .action(SiteURL.profileEmail.path), .novalidate(),
-                  Forms.csrfField(csrfToken),
-                  .h2(.text("Email")),
-                  .p(.class("hint"), .text("After changing your email you sign in again, everywhere, with the new one.")),
-                  Forms.field(.init(name: "email", label: "New email", type: .email, value: "", error: model.errors["email"], autocomplete: "email")),
-                  Forms.field(.init(name: "current_password", label: "Current password", type: .password, error: model.errors["current_password"],
-                                    autocomplete: "current-password")),
-                  .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Change email")))),
-            .form(.class("card"), .method(.post), .action(SiteURL.profilePassword.path), .novalidate(),
-                  Forms.csrfField(csrfToken),
-                  .h2(.text("Password")),
-                  .p(.class("hint"), .text("Changing your password signs you out everywhere.")),
-                  Forms.field(.init(name: "current_password", label: "Current password", type: .password, error: model.errors["current_password"],
-                                    autocomplete: "current-password")),
-                  Forms.field(.init(name: "password", label: "New password", type: .password, error: model.errors["password"],
-                                    hint: "At least \(PasswordPolicy.minimumLength) characters.", autocomplete: "new-password")),
-                  Forms.field(.init(name: "password_confirmation", label: "Repeat the new password", type: .password, autocomplete: "new-password")),
-                  .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text("Change password")))),
-            secondFactorCard(model, csrfToken: csrfToken)
-        )
-    }
-
-    private static func secondFactorCard(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
-        .form(.class("card"), .method(.post), .action(SiteURL.profileSecondFactor.path), .novalidate(),
-              Forms.csrfField(csrfToken),
-              .h2(.text("Two-step sign-in")),
-              .p(.text(model.secondFactor.map { "You sign in with: \($0.title). \(model.recoveryCodesLeft) of \(RecoveryCode.count) recovery codes left." }
-                       ?? "Not set up: you will be asked to choose a method at your next sign-in.")),
-              Forms.field(.init(name: "confirm_password", label: "Current password", type: .password, error: model.errors["confirm_password"],
-                                hint: "Needed for either change.", autocomplete: "current-password")),
-              .div(.class("form-actions inline"),
-                   .button(.class("button secondary"), .type(.submit), .name("action"), .value("change"),
-                           .text(model.secondFactor == nil ? "Set up two-step sign-in" : "Choose another method")),
-                   .if(model.secondFactor != nil,
-                       .button(.class("button secondary"), .type(.submit), .name("action"), .value("codes"), .text("New recovery codes")))))
     }
 }

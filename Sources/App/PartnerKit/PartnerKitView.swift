@@ -1,5 +1,4 @@
 import Foundation
-import Plot
 
 /// The partner kit page: the materials, newest first, and for those who manage the kit the
 /// forms to add a link or upload a file, and a delete button on each.
@@ -61,12 +60,12 @@ enum PartnerKitView {
             nextPage: nil, isFirstPage: true, mayManage: true)
     }
 
-    static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func render(_ model: Model, csrfToken: String) -> Markup {
         .group(
             .div(.class("page-header"),
                  .div(.h1(.text("Partner kit")),
                       .p(.text("Marketing materials to use with your customers: brochures, logos, presentations and links.")))),
-            .unwrap(model.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0.text)) },
+            .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0.text)) },
             .if(model.mayManage, .div(.class("grid kit-forms"), linkForm(model, csrfToken: csrfToken), fileForm(model, csrfToken: csrfToken))),
             .if(model.items.isEmpty,
                 .div(.class("card empty"),
@@ -74,27 +73,29 @@ enum PartnerKitView {
                      .p(.text(model.mayManage ? "Add a link or upload a file above." : "Nothing has been shared here yet."))),
                 else: .div(.class("table-wrap"), .table(
                     .caption(.class("visually-hidden"), .text("Materials, newest first")),
-                    .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Material")),
-                               .th(.attribute(named: "scope", value: "col"), .text("Type")),
-                               .th(.attribute(named: "scope", value: "col"), .text("Added")),
-                               .if(model.mayManage, .th(.attribute(named: "scope", value: "col"), .span(.class("visually-hidden"), .text("Actions")))))),
+                    .thead(.tr(.th(.attr("scope", "col"), .text("Material")),
+                               .th(.attr("scope", "col"), .text("Type")),
+                               .th(.attr("scope", "col"), .text("Added")),
+                               .if(model.mayManage, .th(.attr("scope", "col"), .span(.class("visually-hidden"), .text("Actions")))))),
                     .tbody(.forEach(model.items) { row($0, mayManage: model.mayManage, csrfToken: csrfToken) })
                 ))),
             .unwrap(model.nextPage) { next in
                 .div(.class("form-actions"),
-                     .if(!model.isFirstPage, .a(.class("button secondary"), .href(SiteURL.partnerKit.path), .text("Newest materials"))),
-                     .a(.class("button secondary"), .href(next.attributeEscaped), .text("Older materials")))
+                     .if(!model.isFirstPage, .a(.class("button secondary"), .href(SiteURL.partnerKit), .text("Newest materials"))),
+                     .unwrap(LinkTarget.localPath(next)) { .a(.class("button secondary"), .href($0), .text("Older materials")) })
             }
         )
     }
 
-    private static func row(_ item: Model.Item, mayManage: Bool, csrfToken: String) -> Node<HTML.TableContext> {
+    private static func row(_ item: Model.Item, mayManage: Bool, csrfToken: String) -> Markup {
         .tr(
             .td(
                 item.kind == .link
-                    ? .a(.href(item.href.attributeEscaped), .attribute(named: "rel", value: "noopener noreferrer"), .target(.blank),
-                         .strong(.text(item.title)))
-                    : .a(.href(item.href.attributeEscaped), .attribute(named: "download", value: (item.fileName ?? "").attributeEscaped),
+                    // A link that is not http(s) (it was checked when added) is shown, not linked.
+                    ? .unwrap(ExternalURL(item.href), { .a(.href($0), .attr("rel", "noopener noreferrer"), .target(.blank),
+                                                             .strong(.text(item.title))) },
+                              else: .strong(.text(item.title)))
+                    : .a(.href(SiteURL.partnerKitFile(id: item.id)), .attr("download", item.fileName ?? ""),
                          .strong(.text(item.title))),
                 .if(!item.summary.isEmpty, .div(.class("kit-description"), .text(item.summary))),
                 .div(.class("hint"), .text(item.kind == .link ? item.href : "Download " + (item.fileName ?? "")))
@@ -104,9 +105,9 @@ enum PartnerKitView {
                 : .group(.span(.class("badge"), .text(typeLabel(item))), .div(.class("hint"), .text(item.size ?? "")))),
             .td(.text(item.addedAt.formatted(date: .abbreviated, time: .omitted)), .div(.class("hint"), .text("by " + item.addedBy))),
             .if(mayManage, .td(.class("actions"),
-                .form(.method(.post), .action(SiteURL.deletePartnerKitItem(id: item.id).path),
+                .form(.method(.post), .action(SiteURL.deletePartnerKitItem(id: item.id)),
                       Forms.csrfField(csrfToken),
-                      .button(.class("button danger"), .type(.submit), .ariaLabel("Delete “\(item.title)”".attributeEscaped), .text("Delete")))))
+                      .button(.class("button danger"), .type(.submit), .ariaLabel("Delete “\(item.title)”"), .text("Delete")))))
         )
     }
 
@@ -119,9 +120,9 @@ enum PartnerKitView {
         return item.contentType ?? "File"
     }
 
-    private static func linkForm(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func linkForm(_ model: Model, csrfToken: String) -> Markup {
         .form(
-            .class("card"), .method(.post), .action(SiteURL.partnerKitLinks.path), .novalidate(),
+            .class("card"), .method(.post), .action(SiteURL.partnerKitLinks), .novalidate(),
             Forms.csrfField(csrfToken),
             .h2(.text("Add a link")),
             Forms.errorSummary(model.linkErrors.isEmpty ? nil : "The link was not added. Correct the fields marked below."),
@@ -133,9 +134,9 @@ enum PartnerKitView {
         )
     }
 
-    private static func fileForm(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func fileForm(_ model: Model, csrfToken: String) -> Markup {
         .form(
-            .class("card"), .method(.post), .action(SiteURL.partnerKitFiles.path), .enctype(.multipartData), .novalidate(),
+            .class("card"), .method(.post), .action(SiteURL.partnerKitFiles), .enctype(.multipartData), .novalidate(),
             Forms.csrfField(csrfToken),
             .h2(.text("Upload a file")),
             Forms.errorSummary(model.fileErrors.isEmpty ? nil : "The file was not added. Correct the fields marked below."),
@@ -148,31 +149,31 @@ enum PartnerKitView {
     }
 
     /// A labelled input whose id carries its form's name, since both forms have a title.
-    private static func field(form: String, name: String, label: String, type: HTMLInputType = .text, value: String,
-                              error: String?, hint: String? = nil) -> Node<HTML.FormContext> {
+    private static func field(form: String, name: String, label: String, type: InputType = .text, value: String,
+                              error: String?, hint: String? = nil) -> Markup {
         let id = "\(form)-\(name)"
         let describedBy = [hint.map { _ in "\(id)-hint" }, error.map { _ in "\(id)-error" }].compactMap { $0 }
         return .div(
             .class("field"),
             .label(.for(id), .text(label)),
             .input(
-                .id(id), .name(name), .type(type), .attribute(named: "value", value: type == .file ? nil : value.attributeEscaped), .required(true),
-                .attribute(named: "aria-invalid", value: error == nil ? nil : "true"),
-                .attribute(named: "aria-describedby", value: describedBy.isEmpty ? nil : describedBy.joined(separator: " "))
+                .id(id), .name(name), .type(type), .attr("value", type == .file ? nil : value), .required(true),
+                .attr("aria-invalid", error == nil ? nil : "true"),
+                .attr("aria-describedby", describedBy.isEmpty ? nil : describedBy.joined(separator: " "))
             ),
             .unwrap(hint) { .div(.class("hint"), .id("\(id)-hint"), .text($0)) },
             .unwrap(error) { .div(.class("error"), .id("\(id)-error"), .text($0)) }
         )
     }
 
-    private static func textArea(form: String, value: String, error: String?) -> Node<HTML.FormContext> {
+    private static func textArea(form: String, value: String, error: String?) -> Markup {
         let id = "\(form)-description"
         return .div(
             .class("field"),
             .label(.for(id), .text("Description (optional)")),
-            .textarea(.id(id), .name("description"), .attribute(named: "rows", value: "3"),
-                      .attribute(named: "aria-invalid", value: error == nil ? nil : "true"),
-                      .attribute(named: "aria-describedby", value: error == nil ? nil : "\(id)-error"),
+            .textarea(.id(id), .name("description"), .attr("rows", "3"),
+                      .attr("aria-invalid", error == nil ? nil : "true"),
+                      .attr("aria-describedby", error == nil ? nil : "\(id)-error"),
                       .text(value)),
             .unwrap(error) { .div(.class("error"), .id("\(id)-error"), .text($0)) }
         )

@@ -17,12 +17,17 @@ final class Partner: Model, @unchecked Sendable {
     @Field(key: "impersonation_reason_required") var impersonationReasonRequired: Bool
     @Field(key: "impersonation_max_minutes") var impersonationMaxMinutes: Int
     @Field(key: "history_retention_days") var historyRetentionDays: Int
+    /// The longest an API token made on this partner may live (`portal partner policy --max-token-days`).
+    @Field(key: "max_token_days") var maxTokenDays: Int
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
     @Children(for: \.$partner) var domains: [PartnerDomain]
 
     static let defaultSlug = "default"
     static let defaultBrandColor = "#4F46E5"
+    static let defaultMaxTokenDays = 365
+    /// The range `max_token_days` may be set to: a day to ten years.
+    static let maxTokenDaysRange = 1...3650
 
     init() {}
 
@@ -39,6 +44,7 @@ final class Partner: Model, @unchecked Sendable {
         self.impersonationReasonRequired = false
         self.impersonationMaxMinutes = 60
         self.historyRetentionDays = 183
+        self.maxTokenDays = Partner.defaultMaxTokenDays
     }
 }
 

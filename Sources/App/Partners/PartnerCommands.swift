@@ -16,10 +16,11 @@ struct PartnerPolicyCommand: AsyncCommand {
         @Option(name: "methods", help: "Allowed second factors, comma-separated: totp, email, sms.") var methods: String?
         @Option(name: "impersonation-minutes", help: "Longest a login as another operator lasts, 1 to 480.") var impersonationMinutes: String?
         @Option(name: "impersonation-reason", help: "required or optional.") var impersonationReason: String?
+        @Option(name: "max-token-days", help: "Longest an API token may live, in days, 1 to 3650 (default 365).") var maxTokenDays: String?
         init() {}
     }
 
-    let help = "Show or change a partner's second-factor and impersonation policy."
+    let help = "Show or change a partner's second-factor, impersonation and API token policy."
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
@@ -42,12 +43,21 @@ struct PartnerPolicyCommand: AsyncCommand {
             guard ["required", "optional"].contains(value) else { throw CommandFailure("--impersonation-reason: give required or optional.") }
             partner.impersonationReasonRequired = value == "required"
         }
+        if let value = signature.maxTokenDays {
+            let range = Partner.maxTokenDaysRange
+            guard let days = Int(value), range.contains(days) else {
+                throw CommandFailure("--max-token-days: give \(range.lowerBound) to \(range.upperBound).")
+            }
+            // Tokens already made keep their expiry; the maximum applies to new ones.
+            partner.maxTokenDays = days
+        }
         try await partner.update(on: app.db)
         let policy = SecondFactorPolicy(partner: partner)
         let summary = """
             Partner '\(partner.slug)':
               second factor: \(policy.required ? "required" : "optional"), methods \(policy.stored)
               login as another operator: up to \(partner.impersonationMaxMinutes) minutes, reason \(partner.impersonationReasonRequired ? "required" : "optional")
+              API tokens: up to \(partner.maxTokenDays) days
             """
         context.console.output("\(summary)")
     }

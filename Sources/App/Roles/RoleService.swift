@@ -1,7 +1,9 @@
 import Fluent
 import Foundation
 
-/// Custom roles: create, edit, clone, delete when unused. Built-in roles are read-only.
+/// Custom roles: create, edit, clone, delete when unused. Built-in roles are read-only. Every
+/// change writes an audit entry in the same transaction; `context` is who acts and from where
+/// (a request's `auditContext`), without it the actor is named from the database.
 enum RoleService {
     struct Input: Sendable {
         var name: String
@@ -26,25 +28,46 @@ enum RoleService {
         return BuiltInRole.all.map(RoleDefinition.init(builtIn:)) + custom.map(\.definition)
     }
 
-    static func create(_ input: Input, by actor: Actor, on db: any Database) async throws -> CustomRole {
+    static func create(_ input: Input, by actor: Actor, in context: AuditContext? = nil, on db: any Database) async throws -> CustomRole {
         try authorize(input, by: actor)
         let name = try await validate(input, partnerID: actor.partnerID, excluding: nil, on: db)
         let role = CustomRole(partnerID: actor.partnerID, name: name, description: clean(input.description),
                               permissions: input.permissions, secureClearance: input.secureClearance)
-        try await role.create(on: db)
+        let context = try await Audit.context(context, for: actor, on: db)
+        try await db.transaction { db in
+            try await role.create(on: db)
+            try await Audit.record("role.created", in: context, partnerID: role.partnerID, target: Audit.target(role),
+                                   details: Self.summary(role), on: db)
+        }
         return role
     }
 
-    static func update(_ role: CustomRole, with input: Input, by actor: Actor, on db: any Database) async throws {
+    static func update(_ role: CustomRole, with input: Input, by actor: Actor, in context: AuditContext? = nil, on db: any Database) async throws {
         try authorize(input, by: actor)
-        role.name = try await validate(input, partnerID: actor.partnerID, excluding: role.id, on: db)
+        let name = try await validate(input, partnerID: actor.partnerID, excluding: role.id, on: db)
+        let before = (name: role.name, description: role.description, permissions: role.permissions, clearance: role.secureClearance)
+        role.name = name
         role.description = clean(input.description)
         role.permissions = input.permissions
         role.secureClearance = input.secureClearance
-        try await role.update(on: db)
+        let added = role.permissions.subtracting(before.permissions).sorted().map(\.rawValue)
+        let removed = before.permissions.subtracting(role.permissions).sorted().map(\.rawValue)
+        let lines = [
+            Audit.change("name", before.name, role.name),
+            Audit.change("description", before.description, role.description),
+            added.isEmpty ? nil : "permissions added: " + added.joined(separator: ", "),
+            removed.isEmpty ? nil : "permissions removed: " + removed.joined(separator: ", "),
+            Audit.change("secure clearance", before.clearance ? "yes" : "no", role.secureClearance ? "yes" : "no"),
+        ].compactMap { $0 }
+        let context = try await Audit.context(context, for: actor, on: db)
+        try await db.transaction { db in
+            try await role.update(on: db)
+            try await Audit.record("role.edited", in: context, partnerID: role.partnerID, target: Audit.target(role),
+                                   details: lines.isEmpty ? "no change" : lines.joined(separator: "\n"), on: db)
+        }
     }
 
-    static func delete(_ role: CustomRole, by actor: Actor, on db: any Database) async throws {
+    static func delete(_ role: CustomRole, by actor: Actor, in context: AuditContext? = nil, on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .rolesManage, .partner(actor.partnerID)))
         let holders = try await Grant.query(on: db).filter(\.$partnerID == actor.partnerID)
             .filter(\.$role == role.requireID().uuidString.lowercased()).count()
@@ -52,7 +75,17 @@ enum RoleService {
             throw PortalError(status: .conflict, title: "Role in use",
                               detail: "\(holders) grant\(holders == 1 ? "" : "s") still use “\(role.name)”. Change those operators' roles first.")
         }
-        try await role.delete(on: db)
+        let context = try await Audit.context(context, for: actor, on: db)
+        try await db.transaction { db in
+            try await role.delete(on: db)
+            try await Audit.record("role.deleted", in: context, partnerID: role.partnerID, target: Audit.target(role),
+                                   details: Self.summary(role), on: db)
+        }
+    }
+
+    /// What a role holds, for the entries that create or delete it.
+    private static func summary(_ role: CustomRole) -> String {
+        "permissions: \(role.permissions.sorted().map(\.rawValue).joined(separator: ", "))\nsecure clearance: \(role.secureClearance ? "yes" : "no")"
     }
 
     /// Managing roles needs roles.manage; a role may not carry more than its author holds.
@@ -91,5 +124,11 @@ enum RoleService {
             lines.append(([permission.rawValue, permission.title] + cells).map(field).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
+    }
+}
+
+extension Audit {
+    static func target(_ role: CustomRole) -> (type: String, id: String?, label: String) {
+        ("role", role.id?.uuidString.lowercased(), role.name)
     }
 }

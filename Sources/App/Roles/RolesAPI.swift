@@ -6,7 +6,7 @@ extension APIService {
     /// Reading roles: anyone who manages roles, or views or invites operators (they pick roles).
     static func authorizeRoleReading(_ request: Request) async throws -> Actor {
         let actor = try await request.actor()
-        try request.enforce(AccessPolicy.decideAnywhere(actor, [.rolesManage, .operatorsView, .operatorsInvite]))
+        try request.enforce(AccessPolicy.mayReadRoles(actor))
         return actor
     }
 
@@ -41,7 +41,7 @@ extension APIService {
             name: try APIInput.text(body.name, field: "name", maxLength: 100),
             description: try APIInput.text(body.description ?? "", field: "description", maxLength: 500),
             permissions: try Self.permissions(body.permissions), secureClearance: body.secureClearance ?? false)
-        let role = try await RoleService.create(roleInput, by: actor, on: request.db)
+        let role = try await RoleService.create(roleInput, by: actor, in: request.auditContext, on: request.db)
         let definition = role.definition
         return .created(.init(body: .json(Self.role(definition))))
     }
@@ -63,7 +63,7 @@ extension APIService {
             description: try body.description.map { try APIInput.text($0, field: "description", maxLength: 500) } ?? role.description,
             permissions: try body.permissions.map(Self.permissions) ?? role.permissions,
             secureClearance: body.secureClearance ?? role.secureClearance)
-        try await RoleService.update(role, with: change, by: actor, on: request.db)
+        try await RoleService.update(role, with: change, by: actor, in: request.auditContext, on: request.db)
         return .ok(.init(body: .json(Self.role(role.definition))))
     }
 
@@ -77,7 +77,7 @@ extension APIService {
         guard let role = try await RoleService.custom(input.path.roleId, partnerID: actor.partnerID, on: request.db) else {
             throw PortalError.notFound("No role with this id.")
         }
-        try await RoleService.delete(role, by: actor, on: request.db)
+        try await RoleService.delete(role, by: actor, in: request.auditContext, on: request.db)
         return .noContent(.init())
     }
 

@@ -3,10 +3,6 @@ import Vapor
 
 /// The Roles & permissions pages: the matrix, its CSV, and the custom role editor.
 enum RolesController {
-    static func mayRead(_ actor: Actor) -> Bool {
-        AccessPolicy.decideAnywhere(actor, [.rolesManage, .operatorsView, .operatorsInvite]).isAllowed
-    }
-
     static func index(_ request: Request) async throws -> Response {
         let actor = try await APIService.authorizeRoleReading(request)
         let roles = try await RoleService.all(partnerID: actor.partnerID, on: request.db)
@@ -19,7 +15,7 @@ enum RolesController {
                       holders: usage[role.id] ?? 0)
             },
             mayManage: mayManage,
-            notice: (try? request.query.get(String.self, at: "done")).flatMap(RolesView.Notice.init(rawValue:))
+            notice: (await request.takeNotice()).flatMap(RolesView.Notice.init(rawValue:))
         )
         return await request.page("Roles & permissions", current: .roles, content: RolesView.render(model, csrfToken: request.csrfToken))
     }
@@ -52,8 +48,8 @@ enum RolesController {
         let actor = try await request.actor()
         let form = try RoleEditorView.Model(decoding: request, roleID: nil)
         do {
-            _ = try await RoleService.create(form.input, by: actor, on: request.db)
-            return request.redirect(to: SiteURL.roles.path + "?done=created", redirectType: .normal)
+            _ = try await RoleService.create(form.input, by: actor, in: request.auditContext, on: request.db)
+            return try await request.redirect(to: SiteURL.roles.path, notice: "created")
         } catch let error as PortalError where error.status != .forbidden {
             return await editor(request, form.with(error: error.detail), status: error.status)
         }
@@ -70,8 +66,8 @@ enum RolesController {
         let (actor, role) = try await customRole(request)
         let form = try RoleEditorView.Model(decoding: request, roleID: role.id?.uuidString.lowercased())
         do {
-            try await RoleService.update(role, with: form.input, by: actor, on: request.db)
-            return request.redirect(to: SiteURL.roles.path + "?done=saved", redirectType: .normal)
+            try await RoleService.update(role, with: form.input, by: actor, in: request.auditContext, on: request.db)
+            return try await request.redirect(to: SiteURL.roles.path, notice: "saved")
         } catch let error as PortalError where error.status != .forbidden {
             return await editor(request, form.with(error: error.detail), status: error.status)
         }
@@ -79,8 +75,8 @@ enum RolesController {
 
     static func delete(_ request: Request) async throws -> Response {
         let (actor, role) = try await customRole(request)
-        try await RoleService.delete(role, by: actor, on: request.db)
-        return request.redirect(to: SiteURL.roles.path + "?done=deleted", redirectType: .normal)
+        try await RoleService.delete(role, by: actor, in: request.auditContext, on: request.db)
+        return try await request.redirect(to: SiteURL.roles.path, notice: "deleted")
     }
 
     /// The custom role named in the path, for this partner. Built-in roles are not editable.

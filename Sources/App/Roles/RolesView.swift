@@ -1,4 +1,3 @@
-import Plot
 import Vapor
 
 enum RolesView {
@@ -20,7 +19,7 @@ enum RolesView {
         var notice: Notice?
     }
 
-    static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func render(_ model: Model, csrfToken: String) -> Markup {
         let custom = model.roles.filter { !$0.isBuiltIn }
         return .group(
             .div(
@@ -29,12 +28,12 @@ enum RolesView {
                      .p(.text("What each role may do. The portal decides every request from these same definitions."))),
                 .div(
                     .class("form-actions"),
-                    .a(.class("button secondary"), .href(SiteURL.rolesMatrixCSV.path), .text("Download CSV")),
-                    .if(model.mayManage, .a(.class("button primary"), .href(SiteURL.newRole(from: nil).path), .text("New role")))
+                    .a(.class("button secondary"), .href(SiteURL.rolesMatrixCSV), .text("Download CSV")),
+                    .if(model.mayManage, .a(.class("button primary"), .href(SiteURL.newRole(from: nil)), .text("New role")))
                 )
             ),
             .unwrap(model.notice) { notice in
-                .div(.class("banner success"), .attribute(named: "role", value: "status"), .text("The role was \(notice.rawValue)."))
+                .div(.class("banner success"), .attr("role", "status"), .text("The role was \(notice.rawValue)."))
             },
             .div(
                 .class("card"),
@@ -52,23 +51,23 @@ enum RolesView {
         )
     }
 
-    private static func matrix(_ roles: [Model.Role]) -> Node<HTML.BodyContext> {
+    private static func matrix(_ roles: [Model.Role]) -> Markup {
         .div(
             .class("table-wrap matrix"),
-            .attribute(named: "tabindex", value: "0"),
-            .attribute(named: "role", value: "region"),
+            .attr("tabindex", "0"),
+            .attr("role", "region"),
             .ariaLabel("Roles and permissions matrix"),
             .table(
                 .thead(.tr(
-                    .th(.attribute(named: "scope", value: "col"), .text("Permission")),
-                    .forEach(roles) { role in .th(.attribute(named: "scope", value: "col"), .text(role.name)) }
+                    .th(.attr("scope", "col"), .text("Permission")),
+                    .forEach(roles) { role in .th(.attr("scope", "col"), .text(role.name)) }
                 )),
                 .tbody(
-                    .tr(.th(.attribute(named: "scope", value: "row"), .text("Secure clearance")),
+                    .tr(.th(.attr("scope", "row"), .text("Secure clearance")),
                         .forEach(roles) { role in cell(role.secureClearance ? .yes : .no) }),
                     .forEach(Permission.allCases) { permission in
                         .tr(
-                            .th(.attribute(named: "scope", value: "row"), .attribute(named: "title", value: permission.summary.attributeEscaped),
+                            .th(.attr("scope", "row"), .attr("title", permission.summary),
                                 .text(permission.title), .small(.class("mono"), .text(permission.rawValue))),
                             .forEach(roles) { role in
                                 cell(role.permissions.contains(permission) ? .yes : role.whileInSetup.contains(permission) ? .inSetup : .no)
@@ -82,23 +81,23 @@ enum RolesView {
 
     private enum Cell { case yes, inSetup, no }
 
-    private static func cell(_ value: Cell) -> Node<HTML.TableRowContext> {
+    private static func cell(_ value: Cell) -> Markup {
         switch value {
-        case .yes: .td(.class("yes"), .span(.attribute(named: "aria-hidden", value: "true"), .text("✓")), .span(.class("visually-hidden"), .text("yes")))
+        case .yes: .td(.class("yes"), .span(.attr("aria-hidden", "true"), .text("✓")), .span(.class("visually-hidden"), .text("yes")))
         case .inSetup: .td(.class("setup"), .text("setup"))
         case .no: .td(.span(.class("visually-hidden"), .text("no")))
         }
     }
 
-    private static func roleTable(_ roles: [Model.Role], mayManage: Bool, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func roleTable(_ roles: [Model.Role], mayManage: Bool, csrfToken: String) -> Markup {
         .div(
             .class("table-wrap"),
             .table(
                 .thead(.tr(
-                    .th(.attribute(named: "scope", value: "col"), .text("Role")),
-                    .th(.attribute(named: "scope", value: "col"), .text("Permissions")),
-                    .th(.attribute(named: "scope", value: "col"), .text("Operators")),
-                    .th(.attribute(named: "scope", value: "col"), .span(.class("visually-hidden"), .text("Actions")))
+                    .th(.attr("scope", "col"), .text("Role")),
+                    .th(.attr("scope", "col"), .text("Permissions")),
+                    .th(.attr("scope", "col"), .text("Operators")),
+                    .th(.attr("scope", "col"), .span(.class("visually-hidden"), .text("Actions")))
                 )),
                 .tbody(.forEach(roles) { role in
                     .tr(
@@ -114,18 +113,18 @@ enum RolesView {
         )
     }
 
-    private static func actions(for role: Model.Role, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func actions(for role: Model.Role, csrfToken: String) -> Markup {
         .div(
             .class("form-actions inline"),
-            .a(.class("button secondary"), .href(SiteURL.newRole(from: role.id).path), .text("Clone"), .ariaLabel("Clone \(role.name)".attributeEscaped)),
+            .a(.class("button secondary"), .href(SiteURL.newRole(from: role.id)), .text("Clone"), .ariaLabel("Clone \(role.name)")),
             .if(!role.isBuiltIn, .group(
-                .a(.class("button secondary"), .href(SiteURL.editRole(id: role.id).path), .text("Edit"), .ariaLabel("Edit \(role.name)".attributeEscaped)),
+                .a(.class("button secondary"), .href(SiteURL.editRole(id: role.id)), .text("Edit"), .ariaLabel("Edit \(role.name)")),
                 .form(
-                    .method(.post), .action(SiteURL.deleteRole(id: role.id).path),
+                    .method(.post), .action(SiteURL.deleteRole(id: role.id)),
                     Forms.csrfField(csrfToken),
-                    .button(.class("button danger"), .type(.submit), .ariaLabel("Delete \(role.name)".attributeEscaped),
-                            .if(role.holders > 0, .group(.attribute(named: "disabled", value: "disabled"),
-                                                           .attribute(named: "title", value: "Still held by \(role.holders) operator grant(s)"))),
+                    .button(.class("button danger"), .type(.submit), .ariaLabel("Delete \(role.name)"),
+                            .if(role.holders > 0, .group(.attr("disabled", "disabled"),
+                                                           .attr("title", "Still held by \(role.holders) operator grant(s)"))),
                             .text("Delete"))
                 )
             ))
@@ -183,13 +182,13 @@ enum RoleEditorView {
         }
     }
 
-    static func render(_ model: Model, csrfToken: String) -> Node<HTML.BodyContext> {
-        let action = model.roleID.map { SiteURL.role(id: $0).path } ?? SiteURL.roles.path
+    static func render(_ model: Model, csrfToken: String) -> Markup {
+        let action = model.roleID.map { SiteURL.role(id: $0) } ?? SiteURL.roles
         return .group(
             .div(.class("page-header"), .div(.h1(.text(model.title)),
                                              .p(.text("Choose what the role may do. You can only give permissions you hold yourself.")))),
             .form(
-                .class("card"), .method(.post), .action(action.attributeEscaped), .novalidate(),
+                .class("card"), .method(.post), .action(action), .novalidate(),
                 Forms.csrfField(csrfToken),
                 Forms.errorSummary(model.error),
                 Forms.field(.init(name: "name", label: "Name", value: model.name, autofocus: true)),
@@ -201,20 +200,20 @@ enum RoleEditorView {
                 permissionGroup("On client accounts", Permission.accountLevel, selected: model.permissions),
                 .div(.class("form-actions"),
                      .button(.class("button primary"), .type(.submit), .text(model.roleID == nil ? "Create role" : "Save role")),
-                     .a(.class("button secondary"), .href(SiteURL.roles.path), .text("Cancel")))
+                     .a(.class("button secondary"), .href(SiteURL.roles), .text("Cancel")))
             )
         )
     }
 
-    private static func permissionGroup(_ legend: String, _ permissions: [Permission], selected: Set<Permission>) -> Node<HTML.FormContext> {
+    private static func permissionGroup(_ legend: String, _ permissions: [Permission], selected: Set<Permission>) -> Markup {
         .fieldset(
             .class("permissions"),
-            .element(named: "legend", text: legend),
+            .legend(text: legend),
             .forEach(permissions) { permission in
                 let id = "perm-" + permission.rawValue.replacingOccurrences(of: ".", with: "-")
                 return .div(.class("checkbox"),
                             .input(.type(.checkbox), .id(id), .name("permissions[]"), .value(permission.rawValue), .checked(selected.contains(permission)),
-                                   .attribute(named: "aria-describedby", value: id + "-summary")),
+                                   .attr("aria-describedby", id + "-summary")),
                             .label(.for(id), .text(permission.title), .small(.class("mono"), .text(" " + permission.rawValue)),
                                    .small(.class("summary"), .id(id + "-summary"), .text(permission.summary))))
             }

@@ -31,7 +31,7 @@ enum SetupController {
             if case .failure(let message) = OperatorInput.name(model.name) { errors.fields["name"] = message }
             if case .failure(let message) = OperatorInput.email(model.email) { errors.fields["email"] = message }
         }
-        if let problem = PasswordPolicy.check(form.password ?? "", confirmation: form.passwordConfirmation ?? "") {
+        if let problem = PasswordPolicy.check(form.password ?? "", confirmation: form.passwordConfirmation ?? "", name: form.name ?? record.operator?.name, email: model.email) {
             errors.fields["password"] = problem
         }
         guard errors.isEmpty else {
@@ -60,6 +60,7 @@ enum SetupController {
                     try await op.update(on: db)
                     // A new password ends every other session of the person.
                     try await SessionStore.endAll(operatorID: op.requireID(), on: db)
+                    try await APITokens.revokeAll(operatorID: op.requireID(), partnerID: op.$partner.id, on: db)
                     try await Audit.record(record.purpose == .passwordReset ? "operator.password-reset" : "operator.invite-accepted",
                                            by: AuditActor(id: op.id, name: op.name), partnerID: op.$partner.id,
                                            target: Audit.target(op), ip: request.clientIP, now: now, on: db)
@@ -87,7 +88,7 @@ enum SetupController {
     }
 
     private static func render(_ request: Request, model: SetupView.Model, status: HTTPResponseStatus = .ok) async -> Response {
-        await request.page(model.title, status: status, content: SetupView.render(model, action: request.url.path, csrfToken: request.anonymousCSRFToken))
+        await request.page(model.title, status: status, content: SetupView.render(model, action: .setup(token: request.parameters.get("token") ?? ""), csrfToken: request.anonymousCSRFToken))
     }
 }
 

@@ -1,4 +1,3 @@
-import Plot
 
 enum SetupView {
     struct Model: Sendable, Equatable {
@@ -16,7 +15,7 @@ enum SetupView {
         }
     }
 
-    static func render(_ model: Model, action: String, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func render(_ model: Model, action: SiteURL, csrfToken: String) -> Markup {
         .div(
             .class("auth"),
             .div(
@@ -26,7 +25,7 @@ enum SetupView {
                     ? "This account will hold the Admin role over every client account. The link works once."
                     : "Set a password for \(model.email). The link works once.")),
                 .form(
-                    .method(.post), .action(action.attributeEscaped), .novalidate(),
+                    .method(.post), .action(action), .novalidate(),
                     Forms.csrfField(csrfToken),
                     Forms.errorSummary(model.errors.isEmpty ? nil : "Correct the fields marked below."),
                     .if(model.purpose == .firstAdmin, .group(

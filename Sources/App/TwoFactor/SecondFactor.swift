@@ -73,7 +73,10 @@ enum OneTimeCode {
 }
 
 /// Ten single-use codes for when the authenticator app or phone is lost. Shown once, stored
-/// as digests (they are random enough that a plain SHA-256 cannot be searched).
+/// as `h1:<key id>:<HMAC-SHA256>` under a key derived from the installation's secret key, so a
+/// copy of the database alone cannot be searched for them (about 49 bits each would not
+/// resist an offline search of a plain hash). Codes made before that are plain SHA-256 and
+/// keep working until used.
 final class RecoveryCode: Model, @unchecked Sendable {
     static let schema = "recovery_codes"
 
@@ -105,23 +108,30 @@ final class RecoveryCode: Model, @unchecked Sendable {
         return String(compact.prefix(5)) + "-" + String(compact.suffix(5))
     }
 
+    static func digest(_ code: String, key: SecretBox.Key) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(code.utf8), using: key.recoveryCodes)
+        return "h1:\(key.id):" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Replaces the operator's recovery codes with ten new ones and returns them.
-    static func regenerate(for operatorID: UUID, on db: any Database) async throws -> [String] {
+    static func regenerate(for operatorID: UUID, secrets: SecretBox, on db: any Database) async throws -> [String] {
         try await RecoveryCode.query(on: db).filter(\.$operator.$id == operatorID).delete()
         let codes = (0..<count).map { _ in generate() }
         for code in codes {
-            try await RecoveryCode(operatorID: operatorID, codeDigest: SecretToken.digest(of: code)).create(on: db)
+            try await RecoveryCode(operatorID: operatorID, codeDigest: digest(code, key: secrets.current)).create(on: db)
         }
         return codes
     }
 
-    /// Spends a recovery code; false when it is unknown or already used.
-    static func spend(_ input: String, operatorID: UUID, now: Date, on db: any Database) async throws -> Bool {
+    /// Spends a recovery code; false when it is unknown or already used. A code is looked up
+    /// under every key still held and, for codes made before keyed digests, as plain SHA-256.
+    static func spend(_ input: String, operatorID: UUID, secrets: SecretBox, now: Date, on db: any Database) async throws -> Bool {
         guard let code = normalize(input) else { return false }
+        let candidates = secrets.keys.map { digest(code, key: $0) } + [SecretToken.digest(of: code)]
         let spent = try await db.sql.update(schema)
             .set("used_at", to: now)
             .where("operator_id", .equal, operatorID)
-            .where("code_digest", .equal, SecretToken.digest(of: code))
+            .where("code_digest", .in, candidates)
             .where("used_at", .is, SQLLiteral.null)
             .returning("id")
             .all()

@@ -14,22 +14,48 @@ enum SecondFactorController {
     }
 
     static func showCode(_ request: Request) async throws -> Response {
-        guard let (challenge, _) = try await SignInFlow.pending(request) else { return startOver(request) }
+        let now = request.application.secondFactorClock()
+        guard let (challenge, _) = try await SignInFlow.pending(request, now: now) else { return startOver(request) }
         guard challenge.method != nil else { return request.redirect(to: SiteURL.signInEnrol.path) }
         let notice = (try? request.query.get(String.self, at: "sent")) != nil ? "We sent a new code." : nil
-        return await renderCode(request, challenge, error: nil, notice: notice)
+        return await renderCode(request, challenge, error: try await standingProblem(challenge, now: now, on: request.db), notice: notice)
+    }
+
+    /// Why a code cannot work right now, to say before the person types one: the second
+    /// factor is locked, or no text was sent because the hourly allowance is spent.
+    private static func standingProblem(_ challenge: SignInChallenge, now: Date, on db: any Database) async throws -> String? {
+        let op = challenge.operator
+        if let until = try await SecondFactorGuard.lockedUntil(operatorID: op.requireID(), now: now, on: db) {
+            return SecondFactorGuard.lockedMessage(until: until, timeZone: op.timeZone)
+        }
+        if challenge.method == .sms, challenge.codeDigest == nil,
+           let started = try await SecondFactorGuard.find(operatorID: op.requireID(), on: db)?.smsWindowStartedAt {
+            return SecondFactorGuard.textCapMessage(until: started.addingTimeInterval(SecondFactorGuard.textWindow), timeZone: op.timeZone)
+        }
+        return nil
     }
 
     static func submitCode(_ request: Request) async throws -> Response {
-        guard let (challenge, token) = try await SignInFlow.pending(request) else { return startOver(request) }
+        let now = request.application.secondFactorClock()
+        guard let (challenge, token) = try await SignInFlow.pending(request, now: now) else { return startOver(request) }
         guard challenge.method != nil else { return request.redirect(to: SiteURL.signInEnrol.path) }
         let form = try request.content.decode(CodeForm.self)
         let partner = try request.partner
-        let now = Date()
         switch try await SignInFlow.check(form.code ?? "", challenge: challenge, token: token, partner: partner,
-                                          ip: request.clientIP, now: now, on: request.db) {
+                                          ip: request.clientIP, now: now, secrets: request.application.secrets(), on: request.db) {
         case .wrong(let message):
             return await renderCode(request, challenge, error: message, notice: nil, status: .unprocessableEntity)
+        case .throttled(let seconds):
+            request.logger.notice("second-factor codes throttled for a client address", metadata: ["ip": "\(request.clientIP)"])
+            let response = await renderCode(request, challenge, error: SecondFactorGuard.addressThrottledMessage, notice: nil, status: .tooManyRequests)
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
+            return response
+        case .secondFactorLocked(let until):
+            request.logger.notice("second factor locked", metadata: ["operator": "\(challenge.$operator.id)"])
+            let message = SecondFactorGuard.lockedMessage(until: until, timeZone: challenge.operator.timeZone)
+            let response = await renderCode(request, challenge, error: message, notice: nil, status: .tooManyRequests)
+            response.headers.replaceOrAdd(name: .retryAfter, value: String(max(1, Int(until.timeIntervalSince(now).rounded(.up)))))
+            return response
         case .locked:
             request.logger.notice("sign-in locked after wrong codes", metadata: ["operator": "\(challenge.$operator.id)"])
             let response = await request.page("Sign in", status: .forbidden, content: SignInView.render(
@@ -48,7 +74,8 @@ enum SecondFactorController {
                 return try await SignInFlow.startSession(for: op, request: request, next: challenge.next, now: now)
             }
             let codes = try await SignInFlow.completeEnrolment(
-                challenge, now: now, context: AuditContext(actor: AuditActor(id: op.id, name: op.name), ip: request.clientIP), on: request.db)
+                challenge, now: now, context: AuditContext(actor: AuditActor(id: op.id, name: op.name), ip: request.clientIP),
+                secrets: request.application.secrets(), on: request.db)
             let next = challenge.next ?? SiteURL.home.path
             return try await SignInFlow.startSession(for: op, request: request, next: challenge.next, now: now) { request in
                 await request.page("Recovery codes", content: SecondFactorView.recoveryCodes(codes, continueTo: next))
@@ -57,25 +84,35 @@ enum SecondFactorController {
     }
 
     static func resend(_ request: Request) async throws -> Response {
-        guard let (challenge, token) = try await SignInFlow.pending(request) else { return startOver(request) }
+        let now = request.application.secondFactorClock()
+        guard let (challenge, token) = try await SignInFlow.pending(request, now: now) else { return startOver(request) }
         guard let method = challenge.method, method != .totp else { return request.redirect(to: SiteURL.signInCode.path) }
         guard challenge.codesSent < SignInChallenge.maxCodesSent else {
             return await renderCode(request, challenge, error: "No more codes can be sent for this sign-in. Sign in again to start over.",
                                     notice: nil, status: .tooManyRequests)
         }
-        try await SignInFlow.sendCode(challenge, token: token, method: method, to: challenge.operator, partner: request.partner,
-                                      now: Date(), on: request.db)
-        try await challenge.update(on: request.db)
+        do {
+            try await request.db.transaction { db in
+                try await SignInFlow.sendCode(challenge, token: token, method: method, to: challenge.operator, partner: request.partner,
+                                              now: now, on: db)
+                try await challenge.update(on: db)
+            }
+        } catch let spent as SignInFlow.TextAllowanceSpent {
+            return await renderCode(request, challenge, error: SecondFactorGuard.textCapMessage(until: spent.until, timeZone: challenge.operator.timeZone),
+                                    notice: nil, status: .tooManyRequests)
+        }
         return request.redirect(to: SiteURL.signInCode.path + "?sent=1", redirectType: .normal)
     }
 
     static func showEnrol(_ request: Request) async throws -> Response {
-        guard let (challenge, _) = try await SignInFlow.pending(request), challenge.purpose == .enrol else { return startOver(request) }
+        let now = request.application.secondFactorClock()
+        guard let (challenge, _) = try await SignInFlow.pending(request, now: now), challenge.purpose == .enrol else { return startOver(request) }
         return await renderEnrol(request, challenge, .init(method: nil, phone: challenge.operator.phone ?? "", errors: [:]))
     }
 
     static func submitEnrol(_ request: Request) async throws -> Response {
-        guard let (challenge, token) = try await SignInFlow.pending(request), challenge.purpose == .enrol else { return startOver(request) }
+        let now = request.application.secondFactorClock()
+        guard let (challenge, token) = try await SignInFlow.pending(request, now: now), challenge.purpose == .enrol else { return startOver(request) }
         let form = try request.content.decode(EnrolForm.self)
         let partner = try request.partner
         let policy = SecondFactorPolicy(partner: partner)
@@ -91,7 +128,7 @@ enum SecondFactorController {
         challenge.pendingPhone = nil
         switch method {
         case .totp:
-            challenge.pendingSecret = Base32.encode(TOTP.generateSecret())
+            challenge.pendingSecret = try TOTPSecret.make(with: request.application.secrets())
         case .sms:
             var errors = OperatorInput.Errors()
             let phone = OperatorInput.phone(form.phone, errors: &errors)
@@ -107,11 +144,16 @@ enum SecondFactorController {
             model.errors["method"] = "No more codes can be sent for this sign-in. Sign in again to start over."
             return await renderEnrol(request, challenge, model, status: .tooManyRequests)
         }
-        try await request.db.transaction { db in
-            if method != .totp {
-                try await SignInFlow.sendCode(challenge, token: token, method: method, to: challenge.operator, partner: partner, now: Date(), on: db)
+        do {
+            try await request.db.transaction { db in
+                if method != .totp {
+                    try await SignInFlow.sendCode(challenge, token: token, method: method, to: challenge.operator, partner: partner, now: now, on: db)
+                }
+                try await challenge.update(on: db)
             }
-            try await challenge.update(on: db)
+        } catch let spent as SignInFlow.TextAllowanceSpent {
+            model.errors["method"] = SecondFactorGuard.textCapMessage(until: spent.until, timeZone: challenge.operator.timeZone)
+            return await renderEnrol(request, challenge, model, status: .tooManyRequests)
         }
         return request.redirect(to: SiteURL.signInCode.path, redirectType: .normal)
     }
@@ -129,11 +171,13 @@ enum SecondFactorController {
                                    status: HTTPResponseStatus = .ok) async -> Response {
         let partnerName = (try? request.partner.name) ?? Layout.productName
         let op = challenge.operator
+        // Shown only while enrolling; an unreadable key shows nothing rather than failing the page.
+        let pendingSecret = try? challenge.pendingSecret.flatMap { stored in try TOTPSecret.reveal(stored, with: request.application.secrets()) }
         let model = SecondFactorView.CodeModel(
             method: challenge.method ?? .email, enrolling: challenge.purpose == .enrol,
             destination: challenge.method == .sms ? SecondFactorView.masked(phone: challenge.pendingPhone ?? op.phone ?? "") : SecondFactorView.masked(email: op.email),
-            totpSecret: challenge.purpose == .enrol ? challenge.pendingSecret : nil,
-            provisioningURI: challenge.pendingSecret.flatMap(Base32.decode).map { TOTP(secret: $0).provisioningURI(account: op.email, issuer: partnerName) },
+            totpSecret: challenge.purpose == .enrol ? pendingSecret : nil,
+            provisioningURI: pendingSecret.flatMap(Base32.decode).map { TOTP(secret: $0).provisioningURI(account: op.email, issuer: partnerName) },
             canResend: challenge.method != .totp && challenge.codesSent < SignInChallenge.maxCodesSent,
             error: error, notice: notice)
         return await request.page(model.title, status: status, content: SecondFactorView.code(model, csrfToken: request.csrfToken))

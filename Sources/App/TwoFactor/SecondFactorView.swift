@@ -1,4 +1,3 @@
-import Plot
 
 /// The second step of signing in: entering a code, choosing a method, the recovery codes.
 enum SecondFactorView {
@@ -25,25 +24,25 @@ enum SecondFactorView {
         }
     }
 
-    static func code(_ model: CodeModel, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func code(_ model: CodeModel, csrfToken: String) -> Markup {
         .div(
             .class("auth"),
             .div(
                 .class("card"),
                 .h1(.text(model.title)),
-                .unwrap(model.notice) { .div(.class("banner success"), .attribute(named: "role", value: "status"), .text($0)) },
+                .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
                 .unwrap(model.totpSecret) { secret in
                     .group(
                         .p(.text("Add this key to your authenticator app (for example 1Password, Google Authenticator or Microsoft Authenticator): choose to enter a setup key, and type:")),
                         .p(.class("secret-key"), .id("totp-secret"), .text(grouped(secret))),
-                        .unwrap(model.provisioningURI) { uri in
-                            .p(.a(.href(uri.attributeEscaped), .text("Or open it in an authenticator app on this device")))
+                        .unwrap(model.provisioningURI.flatMap(LinkTarget.authenticatorApp)) { uri in
+                            .p(.a(.href(uri), .text("Or open it in an authenticator app on this device")))
                         }
                     )
                 },
                 .p(.class("lead"), .text(model.instruction)),
                 .form(
-                    .method(.post), .action(SiteURL.signInCode.path), .novalidate(),
+                    .method(.post), .action(SiteURL.signInCode), .novalidate(),
                     Forms.csrfField(csrfToken),
                     Forms.errorSummary(model.error),
                     Forms.field(.init(name: "code", label: model.enrolling ? "Code" : "Code (or a recovery code)", error: model.error,
@@ -52,14 +51,14 @@ enum SecondFactorView {
                 ),
                 .if(model.canResend,
                     .form(
-                        .method(.post), .action(SiteURL.signInCodeResend.path),
+                        .method(.post), .action(SiteURL.signInCodeResend),
                         Forms.csrfField(csrfToken),
                         .button(.class("button link"), .type(.submit), .text("Send a new code"))
                     )
                 ),
                 .p(.class("hint"),
-                   .if(model.enrolling, .group(.a(.href(SiteURL.signInEnrol.path), .text("Choose another method")), .text(" · "))),
-                   .a(.href(SiteURL.signIn.path), .text("Start again")))
+                   .if(model.enrolling, .group(.a(.href(SiteURL.signInEnrol), .text("Choose another method")), .text(" · "))),
+                   .a(.href(SiteURL.signIn), .text("Start again")))
             )
         )
     }
@@ -70,7 +69,7 @@ enum SecondFactorView {
         var errors: [String: String]
     }
 
-    static func enrol(_ model: EnrolModel, methods: [SecondFactorMethod], email: String, csrfToken: String) -> Node<HTML.BodyContext> {
+    static func enrol(_ model: EnrolModel, methods: [SecondFactorMethod], email: String, csrfToken: String) -> Markup {
         .div(
             .class("auth"),
             .div(
@@ -78,13 +77,13 @@ enum SecondFactorView {
                 .h1(.text("Set up two-step sign-in")),
                 .p(.class("lead"), .text("Besides your password, you will enter a code each time you sign in. Choose how to get it.")),
                 .form(
-                    .method(.post), .action(SiteURL.signInEnrol.path), .novalidate(),
+                    .method(.post), .action(SiteURL.signInEnrol), .novalidate(),
                     Forms.csrfField(csrfToken),
                     Forms.errorSummary(model.errors.isEmpty ? nil : "Check the choice below."),
                     .fieldset(
                         .class("permissions"),
-                        .attribute(named: "aria-describedby", value: model.errors["method"] == nil ? nil : "field-method-error"),
-                        .element(named: "legend", text: "Method"),
+                        .attr("aria-describedby", model.errors["method"] == nil ? nil : "field-method-error"),
+                        .legend(text: "Method"),
                         .forEach(methods) { method in
                             choice(method, checked: model.method == method || (model.method == nil && method == methods.first), email: email)
                         },
@@ -100,20 +99,20 @@ enum SecondFactorView {
         )
     }
 
-    static func recoveryCodes(_ codes: [String], continueTo next: String) -> Node<HTML.BodyContext> {
+    static func recoveryCodes(_ codes: [String], continueTo next: String) -> Markup {
         .div(
             .class("auth"),
             .div(
                 .class("card"),
                 .h1(.text("Save your recovery codes")),
                 .p(.text("If you lose your phone or authenticator app, each of these codes signs you in once. They are shown only now: print them or keep them in a password manager.")),
-                .ul(.class("recovery-codes"), .id("recovery-codes"), .forEach(codes) { .li(.element(named: "code", text: $0)) }),
-                .a(.class("button primary block"), .href(next.attributeEscaped), .text("I have saved them — continue"))
+                .ul(.class("recovery-codes"), .id("recovery-codes"), .forEach(codes) { .li(.code(text: $0)) }),
+                .a(.class("button primary block"), .href(LinkTarget.localPath(next) ?? .site(.home)), .text("I have saved them — continue"))
             )
         )
     }
 
-    private static func choice(_ method: SecondFactorMethod, checked: Bool, email: String) -> Node<HTML.FormContext> {
+    private static func choice(_ method: SecondFactorMethod, checked: Bool, email: String) -> Markup {
         let id = "method-\(method.rawValue)"
         let text: String = " — " + explanation(method, email: email)
         return .div(

@@ -12,7 +12,8 @@ enum SignInFlow {
     // MARK: - Starting
 
     /// Starts a session, or a pending sign-in that waits for a code or for enrolment.
-    static func afterPassword(_ op: Operator, request: Request, next: String?, now: Date = Date()) async throws -> Response {
+    static func afterPassword(_ op: Operator, request: Request, next: String?, now: Date? = nil) async throws -> Response {
+        let now = now ?? request.application.secondFactorClock()
         let partner = try request.partner
         // A role that only receives notifications (e.g. after accepting an invite) never gets a session.
         let roles = try await AccessLoader.roles(partnerID: partner.requireID(), on: request.db)
@@ -42,16 +43,30 @@ enum SignInFlow {
             let challenge = SignInChallenge(partnerID: try partner.requireID(), operatorID: try op.requireID(), tokenDigest: token.digest,
                                             purpose: purpose, method: method, next: next, now: now)
             if let method, method != .totp {
-                try await sendCode(challenge, token: token, method: method, to: op, partner: partner, now: now, on: db)
+                do {
+                    try await sendCode(challenge, token: token, method: method, to: op, partner: partner, now: now, on: db)
+                } catch is TextAllowanceSpent {
+                    // The pending sign-in still opens: a recovery code works, and the code
+                    // page says why no text came.
+                }
             }
             try await challenge.create(on: db)
         }
         return token
     }
 
+    /// The operator's text messages for this hour are spent; `until` is when one may be sent again.
+    struct TextAllowanceSpent: Error {
+        let until: Date
+    }
+
     /// Writes a fresh code (replacing any earlier one) and queues it in the same transaction.
+    /// Throws `TextAllowanceSpent` instead of texting beyond the hourly cap.
     static func sendCode(_ challenge: SignInChallenge, token: SecretToken, method: SecondFactorMethod, to op: Operator,
                          partner: Partner, now: Date, on db: any Database) async throws {
+        if method == .sms, let until = try await SecondFactorGuard.takeText(operatorID: op.requireID(), now: now, on: db) {
+            throw TextAllowanceSpent(until: until)
+        }
         let code = OneTimeCode.generate()
         challenge.codeDigest = OneTimeCode.digest(code, key: token.value)
         challenge.codeExpiresAt = now.addingTimeInterval(OneTimeCode.lifetime)
@@ -92,25 +107,50 @@ enum SignInFlow {
     enum Check {
         case accepted(usedRecoveryCode: Bool)
         case wrong(String)
+        /// Too many wrong codes for this pending sign-in: it ended.
         case locked
+        /// Too many wrong codes for the operator: every code is refused until then.
+        case secondFactorLocked(until: Date)
+        /// Too many failures from this client address in the last minute.
+        case throttled(retryAfterSeconds: Int)
     }
 
     /// Checks a code (or a recovery code) for the pending sign-in. Wrong codes count; the
     /// one after `SignInChallenge.allowedFailures` ends the attempt.
     static func check(_ input: String, challenge: SignInChallenge, token: SecretToken, partner: Partner, ip: String, now: Date,
-                      on db: any Database) async throws -> Check {
+                      secrets: SecretBox, on db: any Database) async throws -> Check {
         let op = challenge.operator
+        let operatorID = try op.requireID()
+        // Refused before the code is looked at, so that guesses made meanwhile teach nothing.
+        if try await SecondFactorGuard.addressIsThrottled(ip, now: now, on: db) {
+            return .throttled(retryAfterSeconds: Int(SecondFactorGuard.addressWindow))
+        }
+        if let until = try await SecondFactorGuard.lockedUntil(operatorID: operatorID, now: now, on: db) {
+            return .secondFactorLocked(until: until)
+        }
         var refusal = "That code is not right."
         var usedRecoveryCode = false
         var accepted = false
         if let code = OneTimeCode.normalize(input), let method = challenge.method {
             switch method {
             case .totp:
-                let secret = challenge.purpose == .enrol ? challenge.pendingSecret : op.totpSecret
+                let stored = challenge.purpose == .enrol ? challenge.pendingSecret : op.totpSecret
+                let secret: String?
+                do {
+                    secret = try stored.map { try TOTPSecret.reveal($0, with: secrets) }
+                } catch {
+                    db.logger.error("cannot read an operator's authenticator key", metadata: ["operator": "\(operatorID)", "problem": "\(error)"])
+                    secret = nil
+                    refusal = TOTPSecret.unreadableMessage
+                }
                 if let secret, let key = Base32.decode(secret), let step = TOTP(secret: key).matchingStep(code, at: now) {
                     if Int64(step) > (op.totpLastStep ?? -1) {
                         op.totpLastStep = Int64(step)
                         accepted = true
+                        // A key stored in clear, or under a previous key, is sealed anew now.
+                        if challenge.purpose == .signIn, let stored, secrets.needsResealing(stored) {
+                            op.totpSecret = try secrets.seal(secret)
+                        }
                     } else {
                         refusal = "That code was already used. Wait for the next one in your app."
                     }
@@ -125,7 +165,7 @@ enum SignInFlow {
                 }
             }
         } else if challenge.purpose == .signIn, RecoveryCode.normalize(input) != nil {
-            accepted = try await RecoveryCode.spend(input, operatorID: op.requireID(), now: now, on: db)
+            accepted = try await RecoveryCode.spend(input, operatorID: op.requireID(), secrets: secrets, now: now, on: db)
             usedRecoveryCode = accepted
             if !accepted { refusal = "That recovery code is not right, or was already used." }
         } else if input.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -137,6 +177,7 @@ enum SignInFlow {
             let deleted = try await db.sql.delete(from: SignInChallenge.schema)
                 .where("id", .equal, challenge.requireID()).returning("id").all()
             guard !deleted.isEmpty else { return .wrong("That code was already used.") }
+            try await SecondFactorGuard.recordSuccess(operatorID: operatorID, on: db)
             if op.hasChanges { try await op.update(on: db) }
             return .accepted(usedRecoveryCode: usedRecoveryCode)
         }
@@ -147,6 +188,10 @@ enum SignInFlow {
         try await Audit.record("sign-in.failed", by: AuditActor(id: op.id, name: op.name), partnerID: partner.requireID(),
                                target: Audit.target(op), details: "wrong second-factor code (\(challenge.failures) of \(SignInChallenge.allowedFailures + 1))",
                                ip: ip, now: now, on: db)
+        if let until = try await SecondFactorGuard.recordFailure(operatorID: operatorID, now: now, on: db) {
+            try await lockSecondFactor(op, until: until, challenge: challenge, partner: partner, ip: ip, now: now, on: db)
+            return .secondFactorLocked(until: until)
+        }
         if challenge.failures > SignInChallenge.allowedFailures {
             try await challenge.delete(on: db)
             try await Audit.record("sign-in.locked", by: AuditActor(id: op.id, name: op.name), partnerID: partner.requireID(),
@@ -158,14 +203,31 @@ enum SignInFlow {
         return .wrong(refusal + (left == 1 ? " One attempt left." : " \(left) attempts left."))
     }
 
+    /// Ends the pending sign-in and tells the operator, once for this lock, by email.
+    private static func lockSecondFactor(_ op: Operator, until: Date, challenge: SignInChallenge, partner: Partner, ip: String,
+                                         now: Date, on db: any Database) async throws {
+        try await db.transaction { db in
+            try await SignInChallenge.query(on: db).filter(\.$id == challenge.requireID()).delete()
+            let email = Emails.secondFactorLocked(partner: partner.name, until: SecondFactorGuard.describe(until, timeZone: op.timeZone))
+            try await Outbox.enqueue(partnerID: partner.requireID(), channel: .email, to: op.email, subject: email.subject, body: email.body,
+                                     now: now, on: db)
+            try await Audit.record("sign-in.second-factor-locked", by: AuditActor(id: op.id, name: op.name), partnerID: partner.requireID(),
+                                   target: Audit.target(op),
+                                   details: "\(SecondFactorGuard.failuresBeforeLock) wrong codes in a row; locked until \(until.ISO8601Format())",
+                                   ip: ip, now: now, on: db)
+        }
+    }
+
     /// Makes the method being enrolled the operator's own, with fresh recovery codes.
-    static func completeEnrolment(_ challenge: SignInChallenge, now: Date, context: AuditContext, on db: any Database) async throws -> [String] {
+    static func completeEnrolment(_ challenge: SignInChallenge, now: Date, context: AuditContext, secrets: SecretBox,
+                                  on db: any Database) async throws -> [String] {
         let op = challenge.operator
         guard let method = challenge.method else { return [] }
         return try await db.transaction { db in
             op.secondFactor = method
             switch method {
             case .totp:
+                // Sealed when the enrolment began (`TOTPSecret.make`).
                 op.totpSecret = challenge.pendingSecret
             case .sms:
                 op.phone = challenge.pendingPhone ?? op.phone
@@ -175,7 +237,7 @@ enum SignInFlow {
                 op.totpSecret = nil
             }
             try await op.update(on: db)
-            let codes = try await RecoveryCode.regenerate(for: op.requireID(), on: db)
+            let codes = try await RecoveryCode.regenerate(for: op.requireID(), secrets: secrets, on: db)
             try await Audit.record("operator.second-factor-enrolled", in: context, partnerID: op.$partner.id,
                                    target: Audit.target(op), details: "method: \(method.title)", now: now, on: db)
             return codes

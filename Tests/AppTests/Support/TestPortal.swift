@@ -30,8 +30,13 @@ struct TestPortal {
 
     static func config(storage: AppConfig.Storage) -> AppConfig {
         // Cost 4 keeps the suite fast; production refuses anything under 12 (see AppConfigTests).
-        AppConfig(storage: storage, bcryptCost: 4, logLevel: .warning)
+        var config = AppConfig(storage: storage, bcryptCost: 4, logLevel: .warning)
+        // A fixed key, so that no test writes a key file (SecretsAtRestTests covers that).
+        config.secretKey = testSecretKey
+        return config
     }
+
+    static let testSecretKey = Data(repeating: 0x5a, count: 32)
 
     /// Runs `body` against a fresh application and database, then tears both down.
     static func run(
@@ -175,7 +180,8 @@ struct TestPortal {
         let form = try await visit("/sign-in/code", browser: browser, host: host)
         let op = try await Operator.query(on: db).filter(\.$email == Operator.normalize(email: email)).first()
         let code: String
-        if op?.secondFactor == .totp, let secret = op?.totpSecret.flatMap(Base32.decode) {
+        if op?.secondFactor == .totp, let stored = op?.totpSecret,
+           let secret = Base32.decode(try TOTPSecret.reveal(stored, with: app.secrets())) {
             code = TOTP(secret: secret).code(at: date)
         } else {
             code = try await lastCode(sentTo: op?.phone != nil && op?.secondFactor == .sms ? op!.phone! : email) ?? ""

@@ -1,12 +1,11 @@
 import Foundation
-import Plot
 
 /// What the frame around every page shows: the partner's brand, the navigation and who is
 /// signed in. Built from the request by `LayoutModel.init(request:)`; views never see a request.
 struct LayoutModel: Sendable {
     struct NavItem: Sendable, Equatable {
         let title: String
-        let url: String
+        let url: SiteURL
         let isCurrent: Bool
     }
 
@@ -29,9 +28,16 @@ struct LayoutModel: Sendable {
     static let mock = LayoutModel(
         partnerName: "Acme Partners", brandColor: "#4F46E5", logoURL: nil,
         viewer: .init(name: "Ada Admin", email: "ada@example.com"), csrfToken: "csrf", navigation: [
-            .init(title: "Home", url: SiteURL.home.path, isCurrent: true),
+            .init(title: "Home", url: .home, isCurrent: true),
         ]
     )
+}
+
+/// A whole page, written.
+struct HTMLDocument: Sendable {
+    let html: String
+
+    func render() -> String { html }
 }
 
 enum Layout {
@@ -39,40 +45,37 @@ enum Layout {
 
     /// A whole page: head, top bar with navigation and the signed-in operator, then `content`.
     /// `nonce` allows the one inline style block (the brand colour) under the page's CSP.
-    static func page(title: String, layout: LayoutModel, nonce: String, content: Node<HTML.BodyContext>) -> HTML {
-        HTML(
-            .lang(.english),
-            head(title: "\(title) · \(layout.partnerName)", layout: layout, nonce: nonce),
-            .body(
-                .a(.class("skip-link"), .href("#main"), .text("Skip to content")),
-                .unwrap(layout.viewer) { impersonationBanner($0, csrfToken: layout.csrfToken) },
-                topBar(layout),
-                .main(.id("main"), .attribute(named: "tabindex", value: "-1"), content),
-                .footer(.class("footer"), .text(layout.partnerName == productName ? productName : "\(layout.partnerName) · \(productName)"))
-            )
-        )
+    static func page(title: String, layout: LayoutModel, nonce: String, content: Markup) -> HTMLDocument {
+        var html = "<!DOCTYPE html><html lang=\"en\">"
+        html += head(title: "\(title) · \(layout.partnerName)", layout: layout, nonce: nonce)
+        MarkupWriter.write(.body(
+            .a(.class("skip-link"), .href(.fragment("main")), .text("Skip to content")),
+            .unwrap(layout.viewer) { impersonationBanner($0, csrfToken: layout.csrfToken) },
+            topBar(layout),
+            .main(.id("main"), .attr("tabindex", "-1"), content),
+            .footer(.class("footer"), .text(layout.partnerName == productName ? productName : "\(layout.partnerName) · \(productName)"))
+        ), into: &html)
+        return HTMLDocument(html: html + "</html>")
     }
 
-    private static func head(title: String, layout: LayoutModel, nonce: String) -> Node<HTML.DocumentContext> {
-        .head(
-            .meta(.charset(.utf8)),
-            .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-            .title(title),
-            .link(.rel(.stylesheet), .href(SiteURL.stylesheet.path)),
+    /// The head is written here, not built from markup: the title is text (no meta tags copy
+    /// it), and the style block holds only the brand colours, which `BrandColor` reduces to
+    /// `#RRGGBB` before they are written.
+    private static func head(title: String, layout: LayoutModel, nonce: String) -> String {
+        "<head><meta charset=\"UTF-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+            + "<title>\(MarkupWriter.escapeText(title))</title>"
+            + "<link rel=\"stylesheet\" href=\"\(MarkupWriter.escapeAttribute(SiteURL.stylesheet.path))\" type=\"text/css\"/>"
             // No favicon of our own yet: say so, instead of letting browsers ask for one.
-            .link(.rel(.icon), .href("data:,")),
-            .element(named: "style", nodes: [
-                .attribute(named: "nonce", value: nonce),
-                .raw(":root{--brand:\(BrandColor.sanitized(layout.brandColor));--brand-text:\(BrandColor.textColor(on: layout.brandColor))}"),
-            ])
-        )
+            + "<link rel=\"icon\" href=\"data:,\" type=\"image/x-icon\"/>"
+            + "<style nonce=\"\(MarkupWriter.escapeAttribute(nonce))\">"
+            + ":root{--brand:\(BrandColor.sanitized(layout.brandColor));--brand-text:\(BrandColor.textColor(on: layout.brandColor))}</style></head>"
     }
 
     /// Whose session this is and who is acting, on every page while logged in as someone.
-    private static func impersonationBanner(_ viewer: LayoutModel.Viewer, csrfToken: String) -> Node<HTML.BodyContext> {
+    private static func impersonationBanner(_ viewer: LayoutModel.Viewer, csrfToken: String) -> Markup {
         .unwrap(viewer.impersonator) { impersonator in
             .div(
-                .class("impersonation-banner"), .attribute(named: "role", value: "status"),
+                .class("impersonation-banner"), .attr("role", "status"),
                 .p(
                     .text("You are logged in as "), .strong(.text(viewer.name)), .text(" (\(viewer.email)). "),
                     .strong(.text(impersonator)), .text(" is acting; everything is recorded with both names."),
@@ -81,7 +84,7 @@ enum Layout {
                     }
                 ),
                 .form(
-                    .method(.post), .action(SiteURL.signOutAs.path),
+                    .method(.post), .action(SiteURL.signOutAs),
                     Forms.csrfField(csrfToken),
                     .button(.class("button"), .type(.submit), .text("Sign out as \(viewer.name)"))
                 )
@@ -89,15 +92,15 @@ enum Layout {
         }
     }
 
-    private static func topBar(_ layout: LayoutModel) -> Node<HTML.BodyContext> {
+    private static func topBar(_ layout: LayoutModel) -> Markup {
         .header(
             .class("topbar"),
             .div(
                 .class("topbar-inner"),
                 .a(
-                    .class("brand"), .href(SiteURL.home.path),
-                    .unwrap(layout.logoURL, { .img(.src($0.attributeEscaped), .alt("")) },
-                            else: .span(.class("brand-mark"), .attribute(named: "aria-hidden", value: "true"),
+                    .class("brand"), .href(SiteURL.home),
+                    .unwrap(layout.logoURL.flatMap(ExternalURL.init), { .img(.src($0), .alt("")) },
+                            else: .span(.class("brand-mark"), .attr("aria-hidden", "true"),
                                         .text(String(layout.partnerName.prefix(1)).uppercased()))),
                     .span(.text(layout.partnerName))
                 ),
@@ -105,23 +108,23 @@ enum Layout {
                     .nav(
                         .class("nav"), .ariaLabel("Main"),
                         .forEach(layout.navigation) { item in
-                            .a(.href(item.url), .if(item.isCurrent, .attribute(named: "aria-current", value: "page")), .text(item.title))
+                            .a(.href(item.url), .if(item.isCurrent, .attr("aria-current", "page")), .text(item.title))
                         }
                     )
                 ),
                 .unwrap(layout.viewer) { viewer in
                     .div(
                         .class("account-menu"),
-                        .a(.class("who"), .href(SiteURL.profile.path), .ariaLabel("Your profile: \(viewer.name)".attributeEscaped),
+                        .a(.class("who"), .href(SiteURL.profile), .ariaLabel("Your profile: \(viewer.name)"),
                            .text(viewer.name), .small(.text(viewer.email))),
                         .if(viewer.impersonator == nil,
                             .form(
-                                .method(.post), .action(SiteURL.signOut.path),
+                                .method(.post), .action(SiteURL.signOut),
                                 Forms.csrfField(layout.csrfToken),
                                 .button(.class("button secondary"), .type(.submit), .text("Sign out"))
                             ),
                             else: .form(
-                                .method(.post), .action(SiteURL.signOutAs.path),
+                                .method(.post), .action(SiteURL.signOutAs),
                                 Forms.csrfField(layout.csrfToken),
                                 .button(.class("button secondary"), .type(.submit), .text("Sign out as"))
                             )

@@ -1,4 +1,3 @@
-import Plot
 import Vapor
 
 extension Request {
@@ -17,7 +16,7 @@ extension Request {
     }
 
     /// Renders a page inside the layout with a fresh CSP nonce.
-    func page(_ title: String, status: HTTPResponseStatus = .ok, current: SiteURL? = nil, content: Node<HTML.BodyContext>) async -> Response {
+    func page(_ title: String, status: HTTPResponseStatus = .ok, current: SiteURL? = nil, content: Markup) async -> Response {
         let nonce = SecretToken.generate().value
         let html = Layout.page(title: title, layout: await layoutModel(current: current), nonce: nonce, content: content)
         return Response.html(html.render(), status: status, nonce: nonce)
@@ -28,24 +27,24 @@ extension Request {
 enum Navigation {
     static func items(for request: Request, current: SiteURL?) async -> [LayoutModel.NavItem] {
         guard request.signedIn != nil, let actor = try? await request.actor() else { return [] }
-        var items: [LayoutModel.NavItem] = [.init(title: "Home", url: SiteURL.home.path, isCurrent: current == .home)]
+        var items: [LayoutModel.NavItem] = [.init(title: "Home", url: .home, isCurrent: current == .home)]
         if AccessPolicy.decideAnywhere(actor, [.accountView]).isAllowed {
-            items.append(.init(title: "Accounts", url: SiteURL.accounts.path, isCurrent: current == .accounts))
+            items.append(.init(title: "Accounts", url: .accounts, isCurrent: current == .accounts))
         }
-        if RolesController.mayRead(actor) {
-            items.append(.init(title: "Roles", url: SiteURL.roles.path, isCurrent: current == .roles))
+        if AccessPolicy.mayReadRoles(actor).isAllowed {
+            items.append(.init(title: "Roles", url: .roles, isCurrent: current == .roles))
         }
         if AccessPolicy.decideAnywhere(actor, [.operatorsView]).isAllowed {
-            items.append(.init(title: "Operators", url: SiteURL.operators.path, isCurrent: current == .operators))
+            items.append(.init(title: "Operators", url: .operators, isCurrent: current == .operators))
         }
-        if GroupsController.mayOpen(actor) {
-            items.append(.init(title: "Groups", url: SiteURL.groups.path, isCurrent: current == .groups))
+        if AccessPolicy.mayOpenGroups(actor).isAllowed {
+            items.append(.init(title: "Groups", url: .groups, isCurrent: current == .groups))
         }
         if PartnerKitService.mayView(actor).isAllowed {
-            items.append(.init(title: "Partner kit", url: SiteURL.partnerKit.path, isCurrent: current == .partnerKit))
+            items.append(.init(title: "Partner kit", url: .partnerKit, isCurrent: current == .partnerKit))
         }
         if AccessPolicy.decideAnywhere(actor, [.auditView]).isAllowed {
-            items.append(.init(title: "Audit log", url: SiteURL.audit.path, isCurrent: current == .audit))
+            items.append(.init(title: "Audit log", url: .audit, isCurrent: current == .audit))
         }
         return items
     }

@@ -1,0 +1,44 @@
+import Fluent
+import Foundation
+import OpenAPIRuntime
+import Vapor
+
+/// `/api/v1/tokens`: the caller's own API tokens. The secret is in the answer to POST only.
+extension APIService {
+    func listTokens(_ input: Operations.ListTokens.Input) async throws -> Operations.ListTokens.Output {
+        let request = try APIContext.current()
+        let signedIn = try request.requireSignedIn()
+        let tokens = try await APITokens.list(operatorID: signedIn.operatorID, partnerID: signedIn.partnerID, on: request.db)
+        return .ok(.init(body: .json(try tokens.map { token in
+            .init(id: try token.requireID().uuidString.lowercased(), name: token.name, createdAt: token.createdAt,
+                  expiresAt: token.expiresAt ?? token.createdAt, lastUsedAt: token.lastUsedAt)
+        })))
+    }
+
+    func createToken(_ input: Operations.CreateToken.Input) async throws -> Operations.CreateToken.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["name", "expiresInDays"], in: request)
+        let signedIn = try request.requireSignedIn()
+        try request.enforce(AccessPolicy.mayCreateToken(try await request.actor(), loggedInAsSomeone: signedIn.impersonator != nil),
+                            permission: .apiTokensManage)
+        let partner = try request.partner
+        let name = try APITokens.validName(body.name)
+        let days = try APITokens.validDays(body.expiresInDays, on: partner)
+        guard let op = try await Operator.find(signedIn.operatorID, on: request.db) else { throw PortalError.unauthorized() }
+        let created = try await APITokens.create(name: name, operator: op, days: days, now: Date(), on: request.db)
+        return .created(.init(body: .json(.init(
+            id: try created.token.requireID().uuidString.lowercased(), name: created.token.name, token: created.value,
+            createdAt: created.token.createdAt, expiresAt: created.token.expiresAt ?? created.token.createdAt))))
+    }
+
+    func revokeToken(_ input: Operations.RevokeToken.Input) async throws -> Operations.RevokeToken.Output {
+        let request = try APIContext.current()
+        let signedIn = try request.requireSignedIn()
+        let id = try APIInput.pathID(input.path.tokenId)
+        guard try await APITokens.revoke(id, operatorID: signedIn.operatorID, partnerID: signedIn.partnerID, on: request.db) else {
+            throw PortalError.notFound("You have no API token with this id.")
+        }
+        return .noContent(.init())
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+enum AuditLogView {
+    struct Model: Sendable {
+        var entries: [AuditEvent]
+        var next: UUID?
+        var isFirstPage: Bool
+        var typed: [String: String]
+        var errors: OperatorInput.Errors
+        var operators: [AccountsView.Option]
+        var accountLinks: [String: String]
+        var mayExport: Bool
+    }
+
+    static func query(_ typed: [String: String], after: UUID? = nil) -> String {
+        var items = ["operator", "account", "action", "from", "to"].compactMap { key in typed[key].flatMap { $0.isEmpty ? nil : "\(key)=\($0.urlQueryEscaped)" } }
+        if let after { items.append("after=\(after.uuidString.lowercased())") }
+        return items.isEmpty ? "" : "?" + items.joined(separator: "&")
+    }
+
+    static func render(_ model: Model) -> Markup {
+        func header(_ text: String) -> Markup { .th(.attr("scope", "col"), .text(text)) }
+        return .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text("Audit log")), .p(.text("Everything done in your portal, newest first."))),
+                 .if(model.mayExport && model.errors.isEmpty,
+                     .a(.class("button secondary"), .href(.site(.auditExport, query: query(model.typed))),
+                        .attr("download", "audit-log.csv"), .text("Export CSV")))),
+            .form(.class("card inline-form filters"), .method(.get), .action(SiteURL.audit), .novalidate(),
+                  Forms.errorSummary(model.errors.isEmpty ? nil : "Correct the filters marked below."),
+                  .div(.class("field"), .label(.for("field-operator"), .text("Operator")),
+                       .select(.id("field-operator"), .attr("name", "operator"),
+                               .attr("aria-describedby", model.errors["operator"] == nil ? nil : "field-operator-error"),
+                               Forms.option(value: "", label: "Anyone", selected: (model.typed["operator"] ?? "").isEmpty),
+                               .forEach(model.operators) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.typed["operator"]) }),
+                       .unwrap(model.errors["operator"]) { .div(.class("error"), .id("field-operator-error"), .text($0)) }),
+                  Forms.field(.init(name: "account", label: "Account", value: model.typed["account"] ?? "", error: model.errors["account"],
+                                    hint: "Business UID or nickname", autocomplete: "off", required: false)),
+                  Forms.field(.init(name: "action", label: "Action", value: model.typed["action"] ?? "", error: model.errors["action"],
+                                    hint: "Like account.lock, or account for all of them", autocomplete: "off", required: false)),
+                  Forms.field(.init(name: "from", label: "From", type: .date, value: model.typed["from"] ?? "", error: model.errors["from"], required: false)),
+                  Forms.field(.init(name: "to", label: "To", type: .date, value: model.typed["to"] ?? "", error: model.errors["to"], required: false)),
+                  .button(.class("button secondary"), .type(.submit), .text("Filter"))),
+            .if(model.entries.isEmpty,
+                .div(.class("card empty"), .h2(.text("No entries match")), .p(.text("Change the filters."))),
+                else: .div(.class("table-wrap"), .table(
+                    .thead(.tr(header("When"), header("Who"), header("Action"), header("On"), header("Details"))),
+                    .tbody(.forEach(model.entries) { entry in
+                        let target: Markup = entry.targetType == "account"
+                            ? .unwrap(entry.targetID.flatMap { model.accountLinks[$0] }, { uid in
+                                .a(.href(SiteURL.account(uid: uid)), .text(entry.targetLabel)) }, else: .text(entry.targetLabel))
+                            : .text(entry.targetLabel)
+                        return .tr(.td(.text(entry.at.formatted(date: .abbreviated, time: .standard))),
+                                   .td(.text(entry.actorName), .unwrap(entry.impersonatorName) { .small(.text(" (\($0) logged in as them)")) }),
+                                   .td(.code(text: entry.action)),
+                                   .td(target),
+                                   .td(.text(entry.details), .unwrap(entry.ip.nilIfEmpty) { .small(.text(" · \($0)")) }))
+                    })))),
+            .div(.class("pager"),
+                 .if(!model.isFirstPage, .a(.class("button secondary"), .href(.site(.audit, query: query(model.typed))), .text("Newest"))),
+                 .unwrap(model.next) { next in
+                     .a(.class("button secondary"), .attr("rel", "next"),
+                        .href(.site(.audit, query: query(model.typed, after: next))), .text("Older entries"))
+                 })
+        )
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+
+/// Makes a value safe to write into a log line.
+///
+/// Paths, emails typed at sign-in, user agents and names come from requests, and a log line
+/// is read by people and by tools that split on newlines. So every control character is
+/// written as an escape (`\n`, `\r`, `\t`, `\u{1B}`), and the secret segment of a link that
+/// carries a token in its path (`/setup/…`, `/app/setup/…`) is replaced: a token read from
+/// the log would still work. Applying it twice changes nothing, so wrapping a handler that
+/// is already wrapped is harmless.
+enum LogSanitizer {
+    static let redacted = "[redacted]"
+
+    /// The segment after `setup/` in any path (`/setup/{token}`, `/app/setup/{token}`), also
+    /// when its slashes are percent-encoded, up to the next `/`, `?`, `#` or space.
+    private nonisolated(unsafe) static let tokenSegment = /(?i)((?:\/|%2f)setup(?:\/|%2f))(?:(?!%2f)[^\/?#\s])+/
+
+    static func clean(_ text: String) -> String {
+        let escaped = escapeControlCharacters(text)
+        guard escaped.localizedCaseInsensitiveContains("setup") else { return escaped }
+        return escaped.replacing(tokenSegment) { match in match.output.1 + redacted }
+    }
+
+    static func escapeControlCharacters(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            guard needsEscape(scalar) else { out.append(scalar); continue }
+            let escape: String = switch scalar {
+            case "\n": "\\n"
+            case "\r": "\\r"
+            case "\t": "\\t"
+            default: "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            }
+            out.append(contentsOf: escape.unicodeScalars)
+        }
+        return String(out)
+    }
+
+    /// Control characters, and the Unicode line and paragraph separators some viewers break on.
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0x85
+    }
+
+    static func clean(_ value: Logger.MetadataValue) -> Logger.MetadataValue {
+        switch value {
+        case .string(let text): .string(clean(text))
+        case .stringConvertible(let convertible): .string(clean(convertible.description))
+        case .array(let values): .array(values.map(clean))
+        case .dictionary(let metadata): .dictionary(clean(metadata))
+        }
+    }
+
+    static func clean(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        var cleaned = Logger.Metadata()
+        for (key, value) in metadata { cleaned[clean(key)] = clean(value) }
+        return cleaned
+    }
+}
+
+/// Passes every log event to another handler after `LogSanitizer` has cleaned its message,
+/// metadata (the event's, the logger's and a provider's) and error description.
+struct SanitizingLogHandler: LogHandler {
+    private var inner: any LogHandler
+
+    init(wrapping inner: any LogHandler) {
+        if let already = inner as? SanitizingLogHandler {
+            self = already
+        } else {
+            self.inner = inner
+            self.inner.metadata = LogSanitizer.clean(inner.metadata)
+            self.metadataProvider = inner.metadataProvider
+        }
+    }
+
+    /// Whether the handler behind this one writes JSON lines.
+    var writesJSON: Bool { inner is JSONLogHandler }
+
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = LogSanitizer.clean(newValue) }
+    }
+
+    var metadataProvider: Logger.MetadataProvider? {
+        get { inner.metadataProvider }
+        set { inner.metadataProvider = newValue.map { provider in Logger.MetadataProvider { LogSanitizer.clean(provider.get()) } } }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue.map(LogSanitizer.clean) }
+    }
+
+    func log(event: LogEvent) {
+        var event = event
+        event.message = Logger.Message(stringLiteral: LogSanitizer.clean(event.message.description))
+        var metadata = event.metadata.map(LogSanitizer.clean)
+        if let error = event.error {
+            // Handlers print an error's description as they find it; hand it over cleaned.
+            metadata = metadata ?? [:]
+            metadata?["error.message"] = .string(LogSanitizer.clean("\(error)"))
+            metadata?["error.type"] = .string(String(reflecting: type(of: error)))
+            event.error = nil
+        }
+        event.metadata = metadata
+        inner.log(event: event)
+    }
+}
+
+extension Logger {
+    /// The same logger with every line passed through `LogSanitizer`.
+    func sanitized() -> Logger {
+        var logger = self
+        logger.handler = SanitizingLogHandler(wrapping: handler)
+        return logger
+    }
+}

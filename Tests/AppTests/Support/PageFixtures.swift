@@ -1,0 +1,206 @@
+@testable import App
+import Foundation
+
+/// Every page's view, rendered inside the layout from a model whose every string is `text`.
+/// Addresses that must be links (a partner kit link, the logo, the authenticator URI, a
+/// `next` path) stay fixed: they are refused when not safe, which the hostile-link test shows.
+enum PageFixtures {
+    struct Page {
+        /// The view function (`Type.function`) this renders.
+        let view: String
+        let render: @Sendable (String) -> String
+    }
+
+    static let date = Date(timeIntervalSince1970: 1_767_225_600)
+    static let uuid = UUID(uuidString: "6F1C3A52-1D4B-4F0E-9A43-0B7D2F1E8C11")!
+
+    static func layout(_ text: String) -> LayoutModel {
+        LayoutModel(partnerName: text, brandColor: text, logoURL: "https://cdn.example.com/logo.png",
+                    viewer: .init(name: text, email: text, impersonator: text, impersonationEnds: date), csrfToken: text,
+                    navigation: [.init(title: text, url: .home, isCurrent: true), .init(title: text, url: .accounts, isCurrent: false)])
+    }
+
+    static func page(_ text: String, _ content: Markup) -> String {
+        Layout.page(title: text, layout: layout(text), nonce: "n0nce", content: content).render()
+    }
+
+    static func errors(_ text: String, _ names: String...) -> OperatorInput.Errors {
+        OperatorInput.Errors(fields: Dictionary(uniqueKeysWithValues: names.map { ($0, text) }))
+    }
+
+    static func row(_ text: String) -> AccountDirectory.Row {
+        AccountDirectory.Row(id: uuid, businessUID: text, name: text, email: text, nickname: text, groupID: uuid, secure: true, locked: true,
+                             setupCompleted: false, isTemplate: true, createdAt: date, lastActivityAt: date, phone: text, ownerName: text,
+                             plan: text, staffSlots: 3)
+    }
+
+    static func option(_ text: String) -> OperatorsView.Option { .init(id: text, label: text) }
+
+    static let pages: [Page] = [
+        Page(view: "HomeView.render") { t in
+            page(t, HomeView.render(.init(operatorName: t, partnerName: t, roles: [.init(role: t, scope: t)], permissionCount: 3)))
+        },
+        Page(view: "ErrorPageView.render") { t in page(t, ErrorPageView.render(status: .notFound, title: t, detail: t)) },
+        Page(view: "SignInView.render") { t in
+            page(t, SignInView.render(.init(email: t, next: t, error: t, notice: .signedOut), csrfToken: t))
+        },
+        Page(view: "SetupView.render") { t in
+            page(t, SetupView.render(.init(purpose: .firstAdmin, name: t, email: t, errors: errors(t, "name", "email", "password")),
+                                     action: .setup(token: t), csrfToken: t))
+        },
+        Page(view: "AccountUserSetupView.render") { t in
+            page(t, AccountUserSetupView.render(.init(purpose: .invite, email: t, token: t, errors: errors(t, "password")), csrfToken: t))
+        },
+        Page(view: "AccountUserSetupView.saved") { t in page(t, AccountUserSetupView.saved(email: t)) },
+        Page(view: "SecondFactorView.code") { t in
+            page(t, SecondFactorView.code(.init(method: .totp, enrolling: true, destination: t, totpSecret: t,
+                                                provisioningURI: "otpauth://totp/Portal:ada?secret=ABC", canResend: true, error: t, notice: t),
+                                          csrfToken: t))
+        },
+        Page(view: "SecondFactorView.enrol") { t in
+            page(t, SecondFactorView.enrol(.init(method: .sms, phone: t, errors: ["phone": t, "method": t]), methods: [.totp, .email, .sms],
+                                           email: t, csrfToken: t))
+        },
+        Page(view: "SecondFactorView.recoveryCodes") { t in page(t, SecondFactorView.recoveryCodes([t, t], continueTo: "/profile")) },
+        Page(view: "ProfileView.render") { t in
+            page(t, ProfileView.render(.init(name: t, email: t, phone: t, timeZone: t, notifications: .default, secondFactor: .sms,
+                                             recoveryCodesLeft: 4, notice: .saved,
+                                             errors: errors(t, "name", "phone", "email", "current_password", "password", "confirm_password")),
+                                       csrfToken: t))
+        },
+        Page(view: "OperatorsView.list") { t in
+            page(t, OperatorsView.list(.init(rows: [.init(id: t, name: t, email: t, status: .active, roles: [t, t], lastLoginAt: date)],
+                                             counts: [.active: 1, .invited: 2], filter: .init(query: t, status: .active, role: t, group: uuid),
+                                             roleOptions: [option(t)], groupOptions: [option(t)], mayInvite: true, notice: .saved)))
+        },
+        Page(view: "OperatorsView.invite") { t in
+            page(t, OperatorsView.invite(.init(form: invite(t), errors: errors(t, "name", "email", "phone", "grants"), message: t,
+                                               roleOptions: [option(t)], scopeOptions: [option(t)]), csrfToken: t))
+        },
+        Page(view: "OperatorsView.detail") { t in
+            page(t, OperatorsView.detail(.init(id: t, name: t, email: t, phone: t, status: .blocked, lastLoginAt: date,
+                                               grants: [.init(role: t, scope: t)], grantForm: invite(t), mayEdit: true,
+                                               actions: [.init(label: t, path: "/operators/\(uuid)/block", style: t, state: .enabled),
+                                                         .init(label: t, path: "/operators/\(uuid)/remove", style: t, state: .disabled(t))],
+                                               loginAs: .init(state: .enabled, reasonRequired: true, reason: t, error: t, maxMinutes: 30),
+                                               notifications: .default, notice: .saved, message: t, errors: errors(t, "name", "email", "phone"),
+                                               roleOptions: [option(t)], scopeOptions: [option(t)]), csrfToken: t))
+        },
+        Page(view: "RolesView.render") { t in
+            page(t, RolesView.render(.init(roles: [.init(id: t, name: t, description: t, isBuiltIn: false, secureClearance: true,
+                                                         permissions: [.accountView, .auditView], whileInSetup: [.accountView], holders: 2)],
+                                           mayManage: true, notice: .saved), csrfToken: t))
+        },
+        Page(view: "RoleEditorView.render") { t in
+            page(t, RoleEditorView.render(.init(roleID: t, name: t, description: t, permissions: [.accountView], secureClearance: true, error: t),
+                                          csrfToken: t))
+        },
+        Page(view: "GroupsView.render") { t in
+            page(t, GroupsView.render(.init(rows: [.init(id: t, name: t, depth: 1, directAccounts: 2, totalAccounts: 3, mayManage: true, whyNotDeletable: t)],
+                                            parentOptions: [.init(id: t, label: t)], mayCreateTop: true, notice: .renamed, error: t), csrfToken: t))
+        },
+        Page(view: "GroupsView.move") { t in
+            page(t, GroupsView.move(.init(id: t, label: t, targets: [.init(id: t, label: t)], mayMoveToTop: true), csrfToken: t))
+        },
+        Page(view: "PartnerKitView.render") { t in
+            page(t, PartnerKitView.render(.init(
+                items: [.init(id: t, title: t, summary: t, kind: .link, href: "https://brand.example.com/guide", fileName: nil, contentType: nil,
+                              size: nil, addedBy: t, addedAt: date),
+                        .init(id: t, title: t, summary: t, kind: .file, href: "/partner-kit/x/file", fileName: t, contentType: t, size: t,
+                              addedBy: t, addedAt: date)],
+                nextPage: "/partner-kit?after=\(uuid)", isFirstPage: false, mayManage: true,
+                linkDraft: .init(title: t, description: t, url: t), linkErrors: .init(fields: ["title": t, "url": t]),
+                fileDraft: .init(title: t, description: t, url: t), fileErrors: .init(fields: ["title": t, "file": t]), notice: .added),
+                csrfToken: t))
+        },
+        Page(view: "MailboxView.render") { t in
+            page(t, MailboxView.render(.init(messages: [.init(channel: t, recipient: t, subject: t, body: t + " https://portal.test/setup/abc " + t,
+                                                              sentAt: date)])))
+        },
+        Page(view: "AuditLogView.render") { t in
+            let entry = AuditEvent(partnerID: uuid, actorID: uuid, actorName: t, action: t, targetType: "account", targetID: t, targetLabel: t,
+                                   details: t, ip: t, at: date, impersonator: .init(id: uuid, name: t))
+            return page(t, AuditLogView.render(.init(entries: [entry], next: uuid, isFirstPage: false,
+                                                     typed: ["operator": t, "account": t, "action": t, "from": t, "to": t],
+                                                     errors: errors(t, "operator", "account", "action", "from", "to"),
+                                                     operators: [.init(id: t, label: t)], accountLinks: [t: t], mayExport: true)))
+        },
+        Page(view: "AccountsView.list") { t in
+            page(t, AccountsView.list(.init(filter: .init(search: t, status: .active, locked: true, setupCompleted: false, secure: true, template: false,
+                                                          groupID: uuid, mine: true, tag: t, plan: t, operatorID: uuid),
+                                            counts: [.active: 1, .new: 2, .inactive: 3], rows: [row(t)], next: uuid, isFirstPage: false,
+                                            groupPaths: GroupPaths(rows: [(id: uuid, name: t, path: "/\(uuid.uuidString.lowercased())/")]),
+                                            groupOptions: [.init(id: t, label: t)], planOptions: [t], operatorOptions: [.init(id: t, label: t)],
+                                            mayCreate: true, mayExport: true, mayTag: true, mayAssign: true, notice: t), csrfToken: t))
+        },
+        Page(view: "AccountsView.new") { t in
+            page(t, AccountsView.new(.init(name: t, email: t, ownerName: t, phone: t, group: t, template: t, secure: true,
+                                           groupOptions: [.init(id: t, label: t)], templateOptions: [.init(id: t, label: t)], mayMarkSecure: true,
+                                           errors: errors(t, "name", "email", "owner_name", "phone", "group", "template"), message: t), csrfToken: t))
+        },
+        Page(view: "AccountPageView.business") { t in
+            account(t, .business, AccountPageView.business(row(t), .init(
+                email: t, phone: t, ownerName: t, address: t, plan: t, group: t, template: t, editState: .enabled, tags: [t, t], tagState: .enabled,
+                notes: [.init(author: t, body: t, at: date)], noteState: .disabled(t), locations: [.init(id: t, name: t, address: t)]),
+                form: form(t), csrfToken: t))
+        },
+        Page(view: "AccountPageView.activity") { t in
+            account(t, .activity, AccountPageView.activity(row(t), .init(
+                summary: .init(weeks: [.init(start: date, bookings: 3, payments: 1), .init(start: date, bookings: 0, payments: 2)],
+                               paymentTotals: [.init(currency: "EUR", amountMinor: 1250)], stepsDone: [t: date], sites: [site(t)]),
+                steps: [.init(code: t, title: t)], setupCompleted: false, completeSetupState: .enabled), csrfToken: t))
+        },
+        Page(view: "AccountPageView.subscription") { t in
+            account(t, .subscription, AccountPageView.subscription(row(t), .init(plan: t, staffSlots: 3, staffCount: 1,
+                                                                                   plans: [.init(name: t, staffSlots: 3)], state: .enabled),
+                                                                   form: form(t), csrfToken: t))
+        },
+        Page(view: "AccountPageView.staff") { t in
+            account(t, .staff, AccountPageView.staff(row(t), .init(users: [.init(id: t, name: t, email: t, isOwner: false, status: t)],
+                                                                     staffSlots: 3, state: .enabled), form: form(t), csrfToken: t))
+        },
+        Page(view: "AccountPageView.history") { t in
+            account(t, .history, AccountPageView.history([.init(action: t, actor: t, onBehalfOf: t, details: t, at: date)], retentionDays: 30))
+        },
+        Page(view: "AccountPageView.account") { t in
+            account(t, .account, AccountPageView.account(row(t), .init(
+                controls: [.init(label: t, value: t, button: .lock, state: .enabled), .init(label: t, value: t, button: .markSecure, state: .disabled(t))],
+                nickname: t, nicknameState: .enabled, operators: [.init(id: t, name: t, assigned: true)], assignmentState: .enabled,
+                groupID: t, groups: [.init(id: t, label: t)], moveState: .enabled, resetState: .enabled, ownerEmail: t,
+                resetResult: .link(t)), form: form(t), csrfToken: t))
+        },
+    ]
+
+    /// View functions that are parts of the pages above, not pages of their own.
+    static let partsOfPages: [String: String] = [
+        "OperatorsView.grantRows": "OperatorsView.invite",
+        "OperatorsView.statusBadge": "OperatorsView.list",
+        "ProfileView.notificationFields": "ProfileView.render",
+        "AccountsView.badges": "AccountsView.list",
+        "AccountPageView.page": "AccountPageView.business",
+        "AccountPageView.disabledButton": "AccountPageView.account",
+        "ActivityChart.chart": "AccountPageView.activity",
+    ]
+
+    static func invite(_ t: String) -> OperatorsView.InviteForm {
+        var form = OperatorsView.InviteForm(grants: [(t, t)])
+        form.name = t; form.email = t; form.phone = t
+        return form
+    }
+
+    static func form(_ t: String) -> AccountPageView.Form {
+        AccountPageView.Form(values: ["form": "details", "name": t, "email": t, "body": t, "tag": t, "nickname": t, "name_location": t],
+                             errors: errors(t, "name", "email", "phone", "body", "tag", "nickname", "address", "plan", "group"))
+    }
+
+    static func site(_ t: String) -> AccountSite {
+        let site = AccountSite()
+        site.id = uuid; site.partnerID = uuid; site.accountID = uuid
+        site.host = t; site.firstSeenAt = date; site.lastSeenAt = date
+        return site
+    }
+
+    static func account(_ t: String, _ tab: AccountPageView.Tab, _ body: Markup) -> String {
+        page(t, AccountPageView.page(.init(row: row(t), tabs: AccountPageView.Tab.allCases, current: tab, notice: t, message: t), body: body))
+    }
+}

@@ -60,22 +60,14 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.accountsExport.pathComponents, use: AccountsController.export)
     signedIn.post(SiteURL.accountsBulk.pathComponents, use: AccountsController.bulk)
     for tab in AccountPageView.Tab.allCases {
-        signedIn.get(tab == .business ? SiteURL.account(uid: "").pathComponents : SiteURL.accountAction(uid: "", action: tab.rawValue).pathComponents,
+        signedIn.get(tab == .business ? SiteURL.account(uid: "").pathComponents : SiteURL.accountAction(uid: "", action: .tab(tab)).pathComponents,
                      use: AccountPageController.show(tab))
     }
     for toggle in AccountAdministration.Toggle.allCases {
-        signedIn.post(SiteURL.accountAction(uid: "", action: toggle.rawValue).pathComponents, use: AccountPageController.toggle(toggle))
+        signedIn.post(SiteURL.accountAction(uid: "", action: .toggle(toggle)).pathComponents, use: AccountPageController.toggle(toggle))
     }
-    let accountForms: [(String, @Sendable (Request) async throws -> Response)] = [
-        ("nickname", AccountPageController.nickname), ("assignments", AccountPageController.assignments),
-        ("group", AccountPageController.group), ("reset-password", AccountPageController.resetPassword),
-        ("details", AccountPageController.details), ("tags", AccountPageController.addTag), ("remove-tag", AccountPageController.removeTag),
-        ("notes", AccountPageController.addNote), ("locations", AccountPageController.addLocation),
-        ("remove-location", AccountPageController.removeLocation), ("subscription", AccountPageController.subscription),
-        ("staff", AccountPageController.addStaff), ("remove-staff", AccountPageController.removeStaff),
-    ]
-    for (action, handler) in accountForms {
-        signedIn.post(SiteURL.accountAction(uid: "", action: action).pathComponents, use: handler)
+    for form in AccountForm.allCases {
+        signedIn.post(SiteURL.accountAction(uid: "", action: .form(form)).pathComponents, use: AccountPageController.handler(for: form))
     }
     signedIn.get(SiteURL.audit.pathComponents, use: AuditLogController.index)
     signedIn.get(SiteURL.auditExport.pathComponents, use: AuditLogController.export)

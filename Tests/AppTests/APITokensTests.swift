@@ -45,6 +45,10 @@ import VaporTesting
             #expect(isProblem(try await crm.call(.GET, "/me"), .unauthorized))
             #expect(isProblem(try await api.call(.DELETE, "/tokens/\(id)"), .notFound))
             #expect(try api.array(try await api.call(.GET, "/tokens")).count == 2)
+            // Both are in the audit log, without the secret.
+            let entries = try await AuditEvent.query(on: portal.db).filter(\.$action ~~ ["api-token.created", "api-token.revoked"]).all()
+            #expect(Set(entries.map(\.action)) == ["api-token.created", "api-token.revoked"])
+            #expect(entries.allSatisfy { !$0.details.contains(secret) })
         }
     }
 

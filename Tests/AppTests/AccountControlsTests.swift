@@ -24,7 +24,7 @@ import Vapor
             let page = try await portal.visit(path, browser: browser)
             let csrf = try #require(page.csrfToken)
             for action in ["lock", "enable-send-links", "mark-secure", "set-template", "complete-setup"] {
-                let answer = try await portal.submit("\(path)/\(action)", ["csrf_token": csrf], browser: browser)
+                let answer = try await portal.submit("\(path)/\(action)", ["csrf_token": csrf, "confirmed": "yes"], browser: browser)
                 // Each lands back on its tab: the Activity tab holds "Mark setup as complete".
                 let tab = action == "complete-setup" ? "activity" : "account"
                 #expect(answer.headers.first(name: .location) == "\(path)/\(tab)", "\(action)")
@@ -72,7 +72,7 @@ import Vapor
             let adminPage = try await portal.visit("\(path)/account", browser: admin)
             #expect(adminPage.text.contains("id=\"why-mark-secure\""))
             #expect(try await portal.submit("\(path)/mark-secure", ["csrf_token": adminPage.csrfToken ?? ""], browser: admin).status == .forbidden)
-            #expect(try await portal.submit("\(path)/lock", ["csrf_token": adminPage.csrfToken ?? ""], browser: admin).status == .seeOther)
+            #expect(try await portal.submit("\(path)/lock", ["csrf_token": adminPage.csrfToken ?? "", "confirmed": "yes"], browser: admin).status == .seeOther)
         }
     }
 

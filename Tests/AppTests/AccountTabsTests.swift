@@ -64,7 +64,7 @@ import Vapor
                 try await AccountUserSession(user: user, tokenDigest: SecretToken.generate().digest, now: Date(), lifetime: 3600).create(on: portal.db)
             }
             let page = try await portal.visit("/accounts/\(account.businessUID)/account", browser: browser)
-            #expect(try await portal.submit("/accounts/\(account.businessUID)/lock", ["csrf_token": page.csrfToken ?? ""], browser: browser).status == .seeOther)
+            #expect(try await portal.submit("/accounts/\(account.businessUID)/lock", ["csrf_token": page.csrfToken ?? "", "confirmed": "yes"], browser: browser).status == .seeOther)
             #expect(try await AccountUserSession.query(on: portal.db).filter(\.$accountID == account.requireID()).count() == 0)
             // Another account's users are not touched.
             #expect(try await AccountUserSession.query(on: portal.db).filter(\.$accountID == other.requireID()).count() == 1)
@@ -81,7 +81,7 @@ import Vapor
             try await AccountUserSession(user: owner, tokenDigest: SecretToken.generate().digest, now: Date(), lifetime: 3600).create(on: portal.db)
             let path = "/accounts/\(account.businessUID)"
             let tab = try await portal.visit("\(path)/account", browser: browser)
-            let byLink = try await portal.submit("\(path)/reset-password", ["method": "link", "csrf_token": tab.csrfToken ?? ""], browser: browser)
+            let byLink = try await portal.submit("\(path)/reset-password", ["method": "link", "csrf_token": tab.csrfToken ?? "", "confirmed": "yes"], browser: browser)
             #expect(byLink.status == .ok && byLink.headers.first(name: .cacheControl) == "no-store")
             let shown = try #require(byLink.text.firstMatch(of: /id="reset-link">([^<]+)</).map { String($0.output.1) })
             let emailed = try await OutboundMessage.query(on: portal.db).filter(\.$recipient == "rosie@example.com").sort(\.$createdAt, .descending).all()
@@ -95,7 +95,7 @@ import Vapor
             // Shown once: the tab does not show it again.
             #expect(!(try await portal.visit("\(path)/account", browser: browser).text.contains(shown)))
 
-            let temporary = try await portal.submit("\(path)/reset-password", ["method": "temporary", "csrf_token": tab.csrfToken ?? ""], browser: browser)
+            let temporary = try await portal.submit("\(path)/reset-password", ["method": "temporary", "csrf_token": tab.csrfToken ?? "", "confirmed": "yes"], browser: browser)
             let password = try #require(temporary.text.firstMatch(of: /id="temporary-password">([a-z0-9-]+)</).map { String($0.output.1) })
             #expect(password.count == 19)
             let stored = try #require(try await AccountUser.find(owner.id, on: portal.db))

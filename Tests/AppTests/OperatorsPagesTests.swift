@@ -28,7 +28,7 @@ import Vapor
             #expect(detail.text.contains("The invitation was emailed."))
             #expect(detail.text.contains("Resend invite"))
             let id = try sam.requireID().uuidString.lowercased()
-            #expect(try await portal.submit("/operators/\(id)/block", ["csrf_token": csrf], browser: browser).status == .seeOther)
+            #expect(try await portal.submit("/operators/\(id)/block", ["csrf_token": csrf, "confirmed": "yes"], browser: browser).status == .seeOther)
             #expect(try await Operator.find(sam.id, on: portal.db)?.status == .blocked)
             #expect(try await portal.submit("/operators/\(id)/grants", ["csrf_token": csrf, "role1": "viewer", "scope1": "assigned"], browser: browser).status == .seeOther)
             try await sam.$grants.load(on: portal.db)

@@ -27,6 +27,8 @@ extension APIService {
         let days = try APITokens.validDays(body.expiresInDays, on: partner)
         guard let op = try await Operator.find(signedIn.operatorID, on: request.db) else { throw PortalError.unauthorized() }
         let created = try await APITokens.create(name: name, operator: op, days: days, now: Date(), on: request.db)
+        try await Audit.record("api-token.created", in: request.auditContext, partnerID: signedIn.partnerID, target: Audit.target(op),
+                               details: "token: \(name), expires \(ISO8601DateFormatter().string(from: created.token.expiresAt ?? Date()))", on: request.db)
         return .created(.init(body: .json(.init(
             id: try created.token.requireID().uuidString.lowercased(), name: created.token.name, token: created.value,
             createdAt: created.token.createdAt, expiresAt: created.token.expiresAt ?? created.token.createdAt))))
@@ -38,6 +40,10 @@ extension APIService {
         let id = try APIInput.pathID(input.path.tokenId)
         guard try await APITokens.revoke(id, operatorID: signedIn.operatorID, partnerID: signedIn.partnerID, on: request.db) else {
             throw PortalError.notFound("You have no API token with this id.")
+        }
+        if let op = try await Operator.find(signedIn.operatorID, on: request.db) {
+            try await Audit.record("api-token.revoked", in: request.auditContext, partnerID: signedIn.partnerID, target: Audit.target(op),
+                                   details: "token id: \(id.uuidString.lowercased())", on: request.db)
         }
         return .noContent(.init())
     }

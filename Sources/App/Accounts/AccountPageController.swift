@@ -20,8 +20,32 @@ enum AccountPageController {
     static func toggle(_ toggle: AccountAdministration.Toggle) -> @Sendable (Request) async throws -> Response {
         { request in
             let (account, actor) = try await target(request)
+            if toggle == .lock, !account.locked, !request.isConfirmed {
+                let facts = try await AccountAdministration.facts(account, actor: actor, on: request.db)
+                try request.enforce(AccountAdministration.decide(toggle, by: actor, on: facts), permission: toggle.permission)
+                return await request.confirmation(AccountConfirmations.lock(account))
+            }
             try await AccountAdministration.apply(toggle, to: account, by: actor, context: request.auditContext, on: request.db)
             return try await saved(request, account, toggle == .completeSetup ? .activity : .account)
+        }
+    }
+
+    /// The handler of each of the page's forms.
+    static func handler(for form: AccountForm) -> @Sendable (Request) async throws -> Response {
+        switch form {
+        case .nickname: nickname
+        case .assignments: assignments
+        case .group: group
+        case .resetPassword: resetPassword
+        case .details: details
+        case .tags: addTag
+        case .removeTag: removeTag
+        case .notes: addNote
+        case .locations: addLocation
+        case .removeLocation: removeLocation
+        case .subscription: subscription
+        case .staff: addStaff
+        case .removeStaff: removeStaff
         }
     }
 
@@ -65,6 +89,11 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         let method = form.method.flatMap(AccountUsers.ResetMethod.init(rawValue:)) ?? .link
+        if !request.isConfirmed {
+            let facts = try await AccountAdministration.facts(account, actor: actor, on: request.db)
+            try request.enforce(AccessPolicy.decide(actor, .accountPasswordReset, .account(facts)), permission: .accountPasswordReset)
+            return await request.confirmation(AccountConfirmations.resetOwnerPassword(account, method: method))
+        }
         do {
             let result = try await AccountUsers.resetOwnerPassword(of: account, method: method, by: actor, context: request.auditContext,
                                                                    partner: try request.partner, baseURL: request.baseURL,

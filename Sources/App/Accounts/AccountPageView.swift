@@ -19,7 +19,7 @@ enum AccountPageView {
         }
 
         func url(uid: String) -> SiteURL {
-            self == .business ? SiteURL.account(uid: uid) : SiteURL.accountAction(uid: uid, action: rawValue)
+            self == .business ? SiteURL.account(uid: uid) : SiteURL.accountAction(uid: uid, action: .tab(self))
         }
 
         func path(uid: String) -> String { url(uid: uid).path }
@@ -78,7 +78,8 @@ enum AccountPageView {
         }
     }
 
-    private static func action(_ uid: String, _ name: String) -> SiteURL { SiteURL.accountAction(uid: uid, action: name) }
+    private static func action(_ uid: String, _ form: AccountForm) -> SiteURL { SiteURL.accountAction(uid: uid, action: .form(form)) }
+    private static func action(_ uid: String, _ toggle: AccountAdministration.Toggle) -> SiteURL { SiteURL.accountAction(uid: uid, action: .toggle(toggle)) }
 
     private static func definitions(_ lines: [(String, String?)]) -> Markup {
         .element("dl", lines.map { line in .group(.dt(text: line.0), .dd(text: line.1 ?? "—")) })
@@ -145,7 +146,7 @@ enum AccountPageView {
                      .element("details", [
                         .if(!form.errors.isEmpty && form.values["form"] == "details", .attr("open", "open")),
                         .summary(text: "Edit details"),
-                        .form(.method(.post), .action(action(uid, "details")), .novalidate(), Forms.csrfField(csrfToken),
+                        .form(.method(.post), .action(action(uid, .details)), .novalidate(), Forms.csrfField(csrfToken),
                               .input(.type(.hidden), .name("form"), .value("details")),
                               Forms.field(.init(name: "name", label: "Business name", value: form.values["name"] ?? row.name, error: form.errors["name"], autocomplete: "organization")),
                               Forms.field(.init(name: "email", label: "Email", type: .email, value: form.values["email"] ?? model.email, error: form.errors["email"],
@@ -171,12 +172,12 @@ enum AccountPageView {
             .ul(.class("tags"), .forEach(model.tags) { tag in
                 .li(.span(.class("badge"), .text(tag)),
                     .if(model.tagState == .enabled,
-                        .form(.method(.post), .action(action(uid, "remove-tag")), .class("inline"),
+                        .form(.method(.post), .action(action(uid, .removeTag)), .class("inline"),
                               Forms.csrfField(csrfToken), .input(.type(.hidden), .name("tag"), .value(tag)),
                               .button(.class("button link"), .type(.submit), .ariaLabel("Remove tag \(tag)"), .text("Remove")))))
             }),
             guarded(model.tagState, "Add tag", id: "tags") {
-                .form(.class("inline-form"), .method(.post), .action(action(uid, "tags")), .novalidate(), Forms.csrfField(csrfToken),
+                .form(.class("inline-form"), .method(.post), .action(action(uid, .tags)), .novalidate(), Forms.csrfField(csrfToken),
                       Forms.field(.init(name: "tag", label: "New tag", value: form["tag"], error: form.errors["tag"], autocomplete: "off")),
                       .button(.class("button secondary"), .type(.submit), .text("Add tag")))
             })
@@ -186,7 +187,7 @@ enum AccountPageView {
         .group(
             .h2(.text("Internal notes")),
             guarded(model.noteState, "Add note", id: "notes") {
-                .form(.method(.post), .action(action(uid, "notes")), .novalidate(), Forms.csrfField(csrfToken),
+                .form(.method(.post), .action(action(uid, .notes)), .novalidate(), Forms.csrfField(csrfToken),
                       textarea("note", label: "New note", value: form["note"], error: form.errors["note"], hint: "Seen by your team only, never by the client."),
                       submit("Add note"))
             },
@@ -204,12 +205,12 @@ enum AccountPageView {
             .ul(.class("notes"), .forEach(model.locations) { location in
                 .li(.strong(.text(location.name)), .br(), .text(location.address),
                     .if(model.editState == .enabled,
-                        .form(.method(.post), .action(action(uid, "remove-location")), .class("inline"), Forms.csrfField(csrfToken),
+                        .form(.method(.post), .action(action(uid, .removeLocation)), .class("inline"), Forms.csrfField(csrfToken),
                               .input(.type(.hidden), .name("location"), .value(location.id)),
                               .button(.class("button link"), .type(.submit), .ariaLabel("Remove location \(location.name)"), .text("Remove")))))
             }),
             guarded(model.editState, "Add location", id: "locations") {
-                .form(.method(.post), .action(action(uid, "locations")), .novalidate(), Forms.csrfField(csrfToken),
+                .form(.method(.post), .action(action(uid, .locations)), .novalidate(), Forms.csrfField(csrfToken),
                       Forms.field(.init(name: "location_name", label: "Location name", value: form["location_name"], error: form.errors["locationName"], autocomplete: "off")),
                       textarea("location_address", label: "Location address", value: form["location_address"], error: form.errors["locationAddress"], rows: 2),
                       submit("Add location"))
@@ -262,7 +263,7 @@ enum AccountPageView {
                         .p(.span(.class("badge warning"), .text("In setup")),
                            .text(" The client has not finished the onboarding wizard (\(done) of \(model.steps.count) steps done).")),
                         guarded(model.completeSetupState, "Mark setup as complete", id: "complete-setup") {
-                            .form(.method(.post), .action(action(row.businessUID, AccountAdministration.Toggle.completeSetup.rawValue)), Forms.csrfField(csrfToken),
+                            .form(.method(.post), .action(action(row.businessUID, AccountAdministration.Toggle.completeSetup)), Forms.csrfField(csrfToken),
                                   .button(.class("button secondary"), .type(.submit), .text("Mark setup as complete")))
                         })),
             .div(.class("card"),
@@ -299,7 +300,7 @@ enum AccountPageView {
             .if(model.staffCount >= model.staffSlots && model.staffSlots > 0,
                 .p(.class("hint"), .text("Every staff slot is in use: the owner cannot add staff until slots are added."))),
             guarded(model.state, "Change subscription", id: "subscription") {
-                .form(.method(.post), .action(action(row.businessUID, "subscription")), .novalidate(), Forms.csrfField(csrfToken),
+                .form(.method(.post), .action(action(row.businessUID, .subscription)), .novalidate(), Forms.csrfField(csrfToken),
                       .div(.class("field"),
                            .label(.for("field-plan"), .text("Plan")),
                            .select(.id("field-plan"), .attr("name", "plan"),
@@ -345,13 +346,13 @@ enum AccountPageView {
                     .tbody(.forEach(model.users) { user in
                         .tr(.td(.text(user.name)), .td(.text(user.email)), .td(.text(user.isOwner ? "Owner" : "Staff")), .td(.text(user.status)),
                             .td(.if(!user.isOwner && model.state == .enabled,
-                                    .form(.method(.post), .action(action(row.businessUID, "remove-staff")), .class("inline"), Forms.csrfField(csrfToken),
+                                    .form(.method(.post), .action(action(row.businessUID, .removeStaff)), .class("inline"), Forms.csrfField(csrfToken),
                                           .input(.type(.hidden), .name("user"), .value(user.id)),
                                           .button(.class("button link"), .type(.submit), .ariaLabel("Remove \(user.name)"), .text("Remove"))))))
                     })))),
             .h3(.text("Add a staff member")),
             guarded(model.state, "Add staff member", id: "staff") {
-                .form(.method(.post), .action(action(row.businessUID, "staff")), .novalidate(), Forms.csrfField(csrfToken),
+                .form(.method(.post), .action(action(row.businessUID, .staff)), .novalidate(), Forms.csrfField(csrfToken),
                       Forms.field(.init(name: "staff_name", label: "Name", value: form["staff_name"], error: form.errors["name"], autocomplete: "off")),
                       Forms.field(.init(name: "staff_email", label: "Email", type: .email, value: form["staff_email"], error: form.errors["email"],
                                         hint: "They are emailed a link to choose a password.", autocomplete: "off")),
@@ -439,7 +440,7 @@ enum AccountPageView {
                      .tr(.th(.attr("scope", "row"), .text(control.label)),
                          .td(.text(control.value)),
                          .td(guarded(control.state, control.buttonText, id: control.button.rawValue) {
-                             .form(.method(.post), .action(action(uid, control.button.rawValue)), Forms.csrfField(csrfToken),
+                             .form(.method(.post), .action(action(uid, control.button)), Forms.csrfField(csrfToken),
                                    .button(.class("button secondary"), .type(.submit), .text(control.buttonText)))
                          }))
                  }))),
@@ -447,7 +448,7 @@ enum AccountPageView {
                  .h2(.text("Nickname")),
                  .p(.class("hint"), .text("The business page address, /b/nickname, and the account's external ID. Unique among your accounts.")),
                  guarded(model.nicknameState, "Change nickname", id: "nickname") {
-                     .form(.method(.post), .action(action(uid, "nickname")), .novalidate(), Forms.csrfField(csrfToken),
+                     .form(.method(.post), .action(action(uid, .nickname)), .novalidate(), Forms.csrfField(csrfToken),
                            Forms.field(.init(name: "nickname", label: "Nickname", value: form.values["nickname"] ?? model.nickname ?? "", error: form.errors["nickname"],
                                              hint: "Lowercase letters, digits and hyphens. Leave empty to remove it.", autocomplete: "off", required: false)),
                            submit("Save nickname"))
@@ -457,7 +458,7 @@ enum AccountPageView {
                  .h2(.text("Operator assignments")),
                  .p(.class("hint"), .text("Assigned operators find the account under My Accounts.")),
                  guarded(model.assignmentState, "Change assignments", id: "assignments") {
-                     .form(.method(.post), .action(action(uid, "assignments")), Forms.csrfField(csrfToken),
+                     .form(.method(.post), .action(action(uid, .assignments)), Forms.csrfField(csrfToken),
                            .fieldset(.class("permissions"),
                                      .legend(text: "Assigned operators"),
                                      .forEach(model.operators) { op in
@@ -472,7 +473,7 @@ enum AccountPageView {
             .div(.class("card"),
                  .h2(.text("Group")),
                  guarded(model.moveState, "Move to another group", id: "group") {
-                     .form(.method(.post), .action(action(uid, "group")), Forms.csrfField(csrfToken),
+                     .form(.method(.post), .action(action(uid, .group)), Forms.csrfField(csrfToken),
                            .div(.class("field"),
                                 .label(.for("field-group"), .text("Group")),
                                 .select(.id("field-group"), .attr("name", "group"),
@@ -498,7 +499,7 @@ enum AccountPageView {
                  },
                  .p(.class("hint"), .text("Either way the owner's sessions end at once.")),
                  guarded(model.resetState, "Reset password", id: "reset-password") {
-                     .form(.method(.post), .action(action(uid, "reset-password")), Forms.csrfField(csrfToken),
+                     .form(.method(.post), .action(action(uid, .resetPassword)), Forms.csrfField(csrfToken),
                            .fieldset(.legend(text: "How the owner gets back in"),
                                      .div(.class("checkbox"),
                                           .input(.type(.radio), .id("reset-link-choice"), .name("method"), .value("link"), .checked(true)),

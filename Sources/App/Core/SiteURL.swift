@@ -10,7 +10,7 @@ enum SiteURL: Equatable, Sendable {
     case accounts
     case newAccount
     case account(uid: String)
-    case accountAction(uid: String, action: String)
+    case accountAction(uid: String, action: AccountRoute)
     case signInCodeResend
     case signInEnrol
     case profileSecondFactor
@@ -58,7 +58,7 @@ enum SiteURL: Equatable, Sendable {
         case .accounts: "/accounts"
         case .newAccount: "/accounts/new"
         case .account(let uid): "/accounts/\(uid)"
-        case .accountAction(let uid, let action): "/accounts/\(uid)/\(action)"
+        case .accountAction(let uid, let action): "/accounts/\(uid)/\(action.pathComponent)"
         case .signInCodeResend: "/sign-in/code/resend"
         case .signInEnrol: "/sign-in/enrol"
         case .profileSecondFactor: "/profile/second-factor"
@@ -116,7 +116,7 @@ enum SiteURL: Equatable, Sendable {
         case .deletePartnerKitItem: ["partner-kit", ":itemId", "delete"]
         case .operatorDetail: ["operators", ":operatorId"]
         case .account: ["accounts", ":businessUid"]
-        case .accountAction(_, let action): ["accounts", ":businessUid", PathComponent(stringLiteral: action)]
+        case .accountAction(_, let action): ["accounts", ":businessUid", PathComponent(stringLiteral: action.pathComponent)]
         case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action.rawValue)]
         default: path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }

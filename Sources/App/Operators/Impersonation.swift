@@ -14,10 +14,10 @@ enum Impersonation {
     static func authorize(target: Operator, by actor: Actor, signedIn: SignedIn, reason rawReason: String?, partner: Partner,
                           on db: any Database) async throws -> String? {
         try refuseNesting(signedIn)
-        try OperatorAdministration.require(AccessPolicy.decide(actor, .operatorsImpersonate, .operator(try await AccessLoader.facts(for: target, on: db))))
-        guard target.status == .active else {
-            throw PortalError(status: .conflict, title: "Not active", detail: "\(target.name) is \(target.status.rawValue); you can only log in as an active operator.")
-        }
+        // The same answer the operator page shows: the permission, admin protection, blocked
+        // and inactive targets, yourself, nesting.
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .loginAs, on: try await OperatorAdministration.subject(for: target, on: db),
+                                                               session: SessionFacts(isImpersonating: signedIn.impersonator != nil)))
         let reason = (rawReason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         var errors = OperatorInput.Errors()
         if reason.unicodeScalars.count > maxReasonLength {

@@ -90,6 +90,15 @@ enum OperatorsController {
         { request in
             let (target, actor) = try await target(request)
             let partner = try request.partner
+            if action.needsConfirmation, !request.isConfirmed {
+                // Asked first, so that the confirmation is only offered for what may be done.
+                let subject = try await OperatorAdministration.subject(for: target, on: request.db)
+                try request.enforce(AccessPolicy.decide(actor, action, on: subject, session: SessionFacts(isImpersonating: request.signedIn?.impersonator != nil)),
+                                    permission: action.permission)
+                if let model = OperatorConfirmations.model(action, target: target.name, id: try target.requireID().uuidString.lowercased()) {
+                    return await request.confirmation(model)
+                }
+            }
             switch action {
             case .block:
                 return try await perform(request, target: target, actor: actor, done: .blocked) {

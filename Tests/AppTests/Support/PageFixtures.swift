@@ -113,6 +113,10 @@ enum PageFixtures {
                 fileDraft: .init(title: t, description: t, url: t), fileErrors: .init(fields: ["title": t, "file": t]), notice: .added),
                 csrfToken: t))
         },
+        Page(view: "ConfirmationView.page") { t in
+            page(t, ConfirmationView.page(.init(question: t, consequence: t, confirmLabel: t, action: .operatorAction(id: t, action: .block),
+                                                cancel: .operatorDetail(id: t), carried: [.init(name: "method", value: t)]), csrfToken: t))
+        },
         Page(view: "MailboxView.render") { t in
             page(t, MailboxView.render(.init(messages: [.init(channel: t, recipient: t, subject: t, body: t + " https://portal.test/setup/abc " + t,
                                                               sentAt: date)])))

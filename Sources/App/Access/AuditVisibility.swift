@@ -54,39 +54,14 @@ enum AuditVisibility {
 
     // MARK: - Entries about operators
 
-    /// The operators all of whose grants lie inside `scope` (`AccessPolicy.covers(_:other:)`):
-    /// the subject is visible unless one of their grants falls outside. An operator without
-    /// grants (or removed since) is inside every scope, as in the policy.
+    /// Entries about an operator the reader may view (`OperatorVisibility`).
     private static func operatorBranch(_ scope: Scope, actor: Actor) -> any SQLExpression {
-        let inside: any SQLExpression
-        switch scope {
-        case .all:
-            return SQLQueryString("subject_operator_id IS NOT NULL")
-        case .group(let id):
-            inside = SQLQueryString("""
-                ((og.scope = \(bind: Grant.ScopeKind.group.rawValue) AND og.scope_id IN \(subtree(of: id, actor: actor))) \
-                OR (og.scope = \(bind: Grant.ScopeKind.account.rawValue) AND og.scope_id IN \
-                (SELECT oa.id FROM accounts oa WHERE oa.partner_id = \(bind: actor.partnerID) AND oa.group_id IN \(subtree(of: id, actor: actor)))))
-                """)
-        case .account(let id):
-            inside = SQLQueryString("(og.scope = \(bind: Grant.ScopeKind.account.rawValue) AND og.scope_id = \(bind: id))")
-        case .assigned:
-            inside = SQLQueryString("1 = 0")
-        }
-        return SQLQueryString("""
-            (subject_operator_id IS NOT NULL AND subject_operator_id NOT IN \
-            (SELECT og.operator_id FROM grants og WHERE og.partner_id = \(bind: actor.partnerID) AND NOT \(inside)))
-            """)
+        SQLQueryString("(subject_operator_id IS NOT NULL AND \(OperatorVisibility.branch(scope, actor: actor, column: "subject_operator_id")))")
     }
-
-    // MARK: -
 
     /// The ids of a group and every group below it, as a subquery.
     private static func subtree(of id: UUID, actor: Actor) -> SQLQueryString {
-        SQLQueryString("""
-            (SELECT g.id FROM groups g, groups root WHERE root.id = \(bind: id) AND root.partner_id = \(bind: actor.partnerID) \
-            AND g.partner_id = \(bind: actor.partnerID) AND g.path LIKE root.path || '%')
-            """)
+        GroupSubtree.ids(of: id, partnerID: actor.partnerID)
     }
 
     private static func and(_ parts: [any SQLExpression]) -> any SQLExpression {

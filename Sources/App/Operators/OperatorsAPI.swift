@@ -176,10 +176,14 @@ enum OperatorDirectory {
         var group: UUID?
     }
 
-    /// Operators of the actor's partner that the policy lets them view, by name. Operators per
-    /// partner number in the tens or hundreds, so the policy runs on each loaded row.
+    /// Operators of the actor's partner that the policy lets them view (`OperatorVisibility`,
+    /// decided by the database), by name.
     static func list(_ filter: Filter, for actor: Actor, on db: any Database) async throws -> [Operator] {
-        var query = Operator.query(on: db).filter(\.$partner.$id == actor.partnerID).with(\.$grants).sort(\.$name)
+        let visible = try await db.sql.select().column("id").from(Operator.schema)
+            .where("partner_id", .equal, actor.partnerID)
+            .where(OperatorVisibility.condition(for: actor, column: "id"))
+            .all().map { try $0.decode(column: "id", as: UUID.self) }
+        var query = Operator.query(on: db).filter(\.$partner.$id == actor.partnerID).filter(\.$id ~~ visible).with(\.$grants).sort(\.$name)
         if let status = filter.status { query = query.filter(\.$status == status) }
         let needle = filter.query.trimmingCharacters(in: .whitespaces).lowercased()
         var groupIDs: Set<UUID>? = nil
@@ -193,8 +197,7 @@ enum OperatorDirectory {
             if !needle.isEmpty, !op.name.lowercased().contains(needle), !op.email.contains(needle) { continue }
             if let role = filter.role, !role.isEmpty, !op.grants.contains(where: { $0.role == role }) { continue }
             if let groupIDs, !op.grants.contains(where: { $0.scope == .group && $0.scopeID.map(groupIDs.contains) == true }) { continue }
-            let facts = try await AccessLoader.facts(for: op, on: db)
-            if AccessPolicy.decide(actor, .operatorsView, .operator(facts)).isAllowed { result.append(op) }
+            result.append(op)
         }
         return result
     }

@@ -133,3 +133,18 @@ import VaporTesting
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.from(environment: ["LOG_FORMAT": "xml"]) }
     }
 }
+
+extension LogSafetyTests {
+    /// A new installation starts from the link in its start-up log: that one link is written
+    /// whole (under a key no request can set), every other setup link is redacted.
+    @Test func theFirstAdminLinkIsTheOneLinkTheLogShowsWhole() async throws {
+        let capture = LogCapture()
+        var logger = capture.logger.sanitized()
+        logger.logLevel = .trace
+        logger.notice("first", metadata: [LogSanitizer.firstAdminLinkKey: "http://localhost:8080/setup/abc123"])
+        logger.notice("other", metadata: ["link": "http://localhost:8080/setup/abc123"])
+        let lines = capture.lines
+        #expect(lines.contains { $0.contains("http://localhost:8080/setup/abc123") && $0.contains("first") })
+        #expect(lines.contains { $0.contains("/setup/[redacted]") && $0.contains("other") })
+    }
+}

@@ -18,7 +18,7 @@ try:
 except ImportError:
     sys.exit("run.py needs pyotp: .venv/bin/pip install -r Tests/requirements.txt")
 
-from portal_process import RECOVERY_CODE, Portal, Session, SignIn, csrf_from, free_port, port_is_free
+from portal_process import RECOVERY_CODE, Portal, Session, SignIn, csrf_from, free_port, header, port_is_free
 from smtp_sink import SMTPServer
 
 PASSWORD = "a long enough passphrase"
@@ -82,6 +82,19 @@ def cli_creates_partner_operator_and_token_that_the_api_accepts(opts):
         assert status == 200, (status, body)
         me = json.loads(body)
         assert me["partner"]["slug"] == "globex" and me["operator"]["email"] == "hank@globex.test", me
+        # Tokens expire: 90 days unless --days says otherwise; /api/v1/tokens lists them without secrets.
+        assert "valid until" in token.stdout, token.stdout
+        short = portal.cli("token", "create", "--partner", "globex", "--operator", "hank@globex.test", "--name", "Month",
+                           "--days", "30")
+        assert short.returncode == 0 and short.stdout.strip().splitlines()[-1].startswith("opk_"), short.stdout + short.stderr
+        status, _, body, _ = portal.request("GET", "/api/v1/tokens", host="portal.globex.test",
+                                            headers={"Authorization": f"Bearer {value}"})
+        assert status == 200, (status, body)
+        assert value not in body and short.stdout.strip().splitlines()[-1] not in body, "a token's secret is listed"
+        assert len(json.loads(body)) == 2, body
+        too_long = portal.cli("token", "create", "--partner", "globex", "--operator", "hank@globex.test", "--name", "Forever",
+                              "--days", "100000")
+        assert too_long.returncode != 0 and "--days" in too_long.stderr and "Fatal error" not in too_long.stderr, too_long.stderr
         # The operator signs in on the partner's domain: the password, then (the partner's
         # policy requires a second factor by default) enrolling email codes on the way in.
         policy = portal.cli("partner", "policy", "--partner", "globex")
@@ -101,6 +114,11 @@ def cli_creates_partner_operator_and_token_that_the_api_accepts(opts):
         status, location, _ = again.submit_code(again.emailed_code())
         assert status == 303 and location == "/", (status, location)
         assert again.signed_in(), "not signed in after the code"
+        # The development mailbox is for signed-in admins only: a stranger is sent to sign in.
+        status, headers, _ = Session(portal, host="portal.globex.test").get("/dev/mailbox")
+        assert status == 303 and (header(headers, "Location") or "").startswith("/sign-in"), (status, headers)
+        status, _, page = again.browser.get("/dev/mailbox")
+        assert status == 200 and "sign-in code" in page, f"the admin's /dev/mailbox answered {status}"
         # Without --password-stdin a setup link is printed.
         invited = portal.cli("operator", "create", "--partner", "globex", "--email", "ivy@globex.test", "--name", "Ivy", "--role", "support")
         assert invited.returncode == 0 and "/setup/" in invited.stdout, invited.stdout + invited.stderr
@@ -220,13 +238,15 @@ def totp_matches_pyotp_at_several_timestamps(opts):
 
 @check
 def unreachable_database_url_exits_with_one_clear_line(opts):
-    portal = Portal(opts.portal, env={"DATABASE_URL": "postgres://portal:secret@127.0.0.1:1/portal"})
+    # A password that no other line contains (the start-up log speaks of the "secret key").
+    password = "xyzzy-db-pass-4711"
+    portal = Portal(opts.portal, env={"DATABASE_URL": f"postgres://portal:{password}@127.0.0.1:1/portal"})
     result = subprocess.run([opts.portal, "serve", "--port", "0"], cwd=portal.workdir, env=portal.env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0, "serve did not fail"
     lines = [line for line in result.stderr.strip().splitlines() if line.startswith("portal:")]
     assert len(lines) == 1 and "cannot reach the database" in lines[0], result.stderr
-    assert "secret" not in result.stderr, "password leaked into the message"
+    assert password not in result.stderr, "password leaked into the message"
     assert "Fatal error" not in result.stderr and "Stack" not in result.stderr, result.stderr
 
 

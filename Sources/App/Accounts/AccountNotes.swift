@@ -51,10 +51,20 @@ enum AccountLabels {
     static let maxNoteLength = 4000
 
     /// Lowercase, trimmed, inner spaces kept; letters, digits, spaces, "-" and "_".
+    /// A letter, a decimal digit, a space, a hyphen or an underscore: the schema's
+    /// `[\p{L}\p{Nd} _-]`, so the API and the pages agree on what a tag may hold (no marks,
+    /// no fractions such as ½).
+    static func isTagCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber: true
+        default: " -_".unicodeScalars.contains(scalar)
+        }
+    }
+
     static func normalizeTag(_ raw: String) -> String? {
         let tag = raw.trimmingCharacters(in: .whitespaces).lowercased()
         guard (1...maxTagLength).contains(tag.unicodeScalars.count),
-              tag.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || " -_".unicodeScalars.contains($0) })
+              tag.unicodeScalars.allSatisfy({ isTagCharacter($0) })
         else { return nil }
         return tag
     }

@@ -19,7 +19,7 @@ public enum Startup {
             let transports = DeliveryWorker.transports(for: config, app: app)
             if transports.email == nil || transports.sms == nil {
                 let channels = [transports.email == nil ? "email" : nil, transports.sms == nil ? "SMS" : nil].compactMap { $0 }
-                app.logger.warning("No transport for \(channels.joined(separator: " and ")): those messages are kept in the development mailbox at /dev/mailbox, which anyone who can reach this server can read. Set SMTP_HOST and SMS_WEBHOOK_URL in production.")
+                app.logger.warning("No transport for \(channels.joined(separator: " and ")): those messages are kept in the development mailbox at /dev/mailbox, which operators who manage settings can read. Set SMTP_HOST and SMS_WEBHOOK_URL in production.")
             }
             app.lifecycle.use(DeliveryWorker(transports: transports, retryCap: config.deliveryRetryCap))
             app.lifecycle.use(HistoryRetentionJob())

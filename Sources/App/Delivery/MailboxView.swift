@@ -17,7 +17,7 @@ enum MailboxView {
             .div(.class("page-header"), .div(.h1(.text("Development mailbox")),
                                              .p(.text("Messages this installation would have sent, newest first.")))),
             .div(.class("banner warning"), .attr("role", "note"),
-                 .text("No email or SMS transport is configured, so messages are kept here, where anyone who can reach this server can read them. Set SMTP_HOST and SMS_WEBHOOK_URL before real use.")),
+                 .text("A channel without a transport keeps its messages here, where every operator who manages settings can read them, invite links and sign-in codes included. Set SMTP_HOST and SMS_WEBHOOK_URL before real use.")),
             .if(model.messages.isEmpty,
                 .div(.class("card empty"), .h2(.text("No messages")), .p(.text("Invites, codes and resets will appear here."))),
                 else: .forEach(model.messages) { message in

@@ -27,7 +27,7 @@ final class Partner: Model, @unchecked Sendable {
     static let defaultBrandColor = "#4F46E5"
     static let defaultMaxTokenDays = 365
     /// The range `max_token_days` may be set to: a day to ten years.
-    static let maxTokenDaysRange = 1...3650
+    static let maxTokenDaysRange = 1...365
 
     init() {}
 

@@ -13,6 +13,7 @@ enum PartnerBootstrap {
         let partnerID = try partner.requireID()
         guard try await Operator.query(on: db).filter(\.$partner.$id == partnerID).count() == 0 else { return }
         let token = try await SetupLinks.issueFirstAdmin(partnerID: partnerID, now: now, on: db)
-        logger.notice("No admin exists yet. Create the first admin (single use, valid 24 hours): \(SetupLinks.url(for: token, base: publicURL))")
+        logger.notice("No admin exists yet. Create the first admin with the first-admin-link (single use, valid 24 hours).",
+                      metadata: [LogSanitizer.firstAdminLinkKey: .string(SetupLinks.url(for: token, base: publicURL))])
     }
 }

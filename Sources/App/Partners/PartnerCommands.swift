@@ -16,7 +16,7 @@ struct PartnerPolicyCommand: AsyncCommand {
         @Option(name: "methods", help: "Allowed second factors, comma-separated: totp, email, sms.") var methods: String?
         @Option(name: "impersonation-minutes", help: "Longest a login as another operator lasts, 1 to 480.") var impersonationMinutes: String?
         @Option(name: "impersonation-reason", help: "required or optional.") var impersonationReason: String?
-        @Option(name: "max-token-days", help: "Longest an API token may live, in days, 1 to 3650 (default 365).") var maxTokenDays: String?
+        @Option(name: "max-token-days", help: "Longest an API token may live, in days, 1 to 365 (default 365).") var maxTokenDays: String?
         init() {}
     }
 

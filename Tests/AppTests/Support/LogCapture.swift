@@ -22,7 +22,8 @@ final class LogCapture: Sendable {
         }
 
         func log(event: LogEvent) {
-            capture.storage.withLockedValue { $0.append("\(event.level) \(event.message)") }
+            let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+            capture.storage.withLockedValue { $0.append("\(event.level) \(event.message)" + fields) }
         }
     }
 }

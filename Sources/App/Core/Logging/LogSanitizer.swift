@@ -12,6 +12,11 @@ import Logging
 enum LogSanitizer {
     static let redacted = "[redacted]"
 
+    /// The one link the log must show whole: the first admin's setup link on a new install,
+    /// which the portal itself writes under this metadata key (no request can set a key).
+    /// Its control characters are still escaped.
+    static let firstAdminLinkKey = "first-admin-link"
+
     /// The segment after `setup/` in any path (`/setup/{token}`, `/app/setup/{token}`), also
     /// when its slashes are percent-encoded, up to the next `/`, `?`, `#` or space.
     private nonisolated(unsafe) static let tokenSegment = /(?i)((?:\/|%2f)setup(?:\/|%2f))(?:(?!%2f)[^\/?#\s])+/
@@ -101,6 +106,9 @@ struct SanitizingLogHandler: LogHandler {
         var event = event
         event.message = Logger.Message(stringLiteral: LogSanitizer.clean(event.message.description))
         var metadata = event.metadata.map(LogSanitizer.clean)
+        if case .string(let link) = event.metadata?[LogSanitizer.firstAdminLinkKey] {
+            metadata?[LogSanitizer.firstAdminLinkKey] = .string(LogSanitizer.escapeControlCharacters(link))
+        }
         if let error = event.error {
             // Handlers print an error's description as they find it; hand it over cleaned.
             metadata = metadata ?? [:]

@@ -1,0 +1,15 @@
+@testable import App
+import Testing
+
+/// Tags hold what the API schema says (`[\p{L}\p{Nd} _-]`), on the pages and in the API alike.
+@Suite struct TagRuleTests {
+    @Test(arguments: ["vip", "Spring Promo", "café", "東京", "zone_2-b", "٣ stars"])
+    func lettersDigitsSpacesHyphensAndUnderscoresAreATag(_ tag: String) {
+        #expect(AccountLabels.normalizeTag(tag) != nil)
+    }
+
+    @Test(arguments: ["½", "e\u{0301}", "x²", "a/b", "   ", "<b>", String(repeating: "a", count: 41)])
+    func anythingElseIsNot(_ tag: String) {
+        #expect(AccountLabels.normalizeTag(tag) == nil)
+    }
+}

@@ -149,3 +149,34 @@ extension SelfServiceTests {
         }
     }
 }
+
+extension SelfServiceTests {
+    /// A stolen session cannot guess the password through the forms that ask for it.
+    @Test func wrongCurrentPasswordsAreLimitedLikeSignIns() async throws {
+        try await TestPortal.run(adjust: { $0.signInFailuresPerAccountPerMinute = 3 }) { portal in
+            try await portal.makeOperator()
+            let browser = try await portal.signIn()
+            let csrf = try #require(try await portal.visit("/profile", browser: browser).csrfToken)
+            for _ in 0..<3 {
+                let wrong = try await portal.submit("/profile/email", ["csrf_token": csrf, "email": "a@new.example", "current_password": "guess guess guess"], browser: browser)
+                #expect(wrong.status == .unprocessableEntity)
+            }
+            let limited = try await portal.submit("/profile/email", ["csrf_token": csrf, "email": "a@new.example", "current_password": "correct horse battery"], browser: browser)
+            #expect(limited.status == .tooManyRequests)
+            #expect(try await Operator.query(on: portal.db).filter(\.$email == "ada@example.com").count() == 1)
+            #expect(try await AuditEvent.query(on: portal.db).filter(\.$action == "operator.password-confirmation-failed").count() == 3)
+        }
+    }
+
+    @Test func anAdminChangingSomeonesEmailStopsTheirAPITokens() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            let bob = try await portal.makeOperator(email: "bob@example.com", name: "Bob Viewer", role: "viewer")
+            let bobsAPI = try await portal.api(as: bob)
+            #expect(try await bobsAPI.call(.GET, "/me").status == .ok)
+            let api = try await portal.api(as: ada)
+            #expect(try await api.call(.PATCH, "/operators/\(try bob.requireID())", json: #"{"email":"bob@new.example"}"#).status == .ok)
+            #expect(try await bobsAPI.call(.GET, "/me").status == .unauthorized)
+        }
+    }
+}

@@ -3,7 +3,7 @@ import Testing
 
 /// Tags hold what the API schema says (`[\p{L}\p{Nd} _-]`), on the pages and in the API alike.
 @Suite struct TagRuleTests {
-    @Test(arguments: ["vip", "Spring Promo", "café", "東京", "zone_2-b", "٣ stars"])
+    @Test(arguments: ["vip", "Spring Promo", "café", "東京", "zone_2-b", "٣ stars", "\u{130}\u{129}\u{11C}"])
     func lettersDigitsSpacesHyphensAndUnderscoresAreATag(_ tag: String) {
         #expect(AccountLabels.normalizeTag(tag) != nil)
     }

@@ -748,7 +748,10 @@ class Journey:
             return self.not_run("blocking the invitee (they never signed in)")
         if not s.run("the admin signs in again with password and emailed code", self.admin_signs_in_again):
             return self.not_run("blocking the invitee")
-        if not s.run("the admin blocks the signed-in invitee from their page", self.admin_blocks_invitee):
+        if not s.run("\"Block\" on the invitee's page asks first, without script", self.admin_asks_to_block_invitee):
+            return self.not_run("blocking the invitee")
+        self.audit("confirm block", "16a-confirm-block")
+        if not s.run("the admin confirms and blocks the signed-in invitee", self.admin_blocks_invitee):
             return self.not_run("blocking the invitee")
         self.audit("blocked operator", "16-blocked-operator")
         s.run("the blocked invitee's next request lands on sign-in", self.blocked_invitee_is_signed_out)
@@ -1119,10 +1122,24 @@ class Journey:
         xpath = f"//main//form[@method='post']//button[@type='submit'][normalize-space()='{label}']"
         return wait(self.driver).until(EC.element_to_be_clickable((By.XPATH, xpath)))
 
-    def admin_blocks_invitee(self):
+    def confirm(self, question, button):
+        """On the confirmation step: the question as heading, then the confirming button."""
+        d = self.driver
+        check(heading(d) == question, f"the confirmation asks {heading(d)!r}, not {question!r}")
+        check(d.find_elements(By.XPATH, "//main//form//a[normalize-space()='Cancel']"), "the confirmation offers no Cancel")
+        xpath = f"//main//form[contains(@class,'confirmation')]//button[@type='submit'][normalize-space()={xpath_literal(button)}]"
+        click_and_wait_for_new_page(d, wait(d).until(EC.element_to_be_clickable((By.XPATH, xpath))))
+
+    def admin_asks_to_block_invitee(self):
         d = self.driver
         self.open_invitee_page()
         click_and_wait_for_new_page(d, self.action_button("Block"))
+        check(pathname(d) == self.invitee_path + "/block", f"after pressing Block, on {path_of(d)}")
+        check(heading(d) == f"Block {INVITEE_NAME}?", f"the confirmation asks {heading(d)!r}")
+
+    def admin_blocks_invitee(self):
+        d = self.driver
+        self.confirm(f"Block {INVITEE_NAME}?", f"Block {INVITEE_NAME}")
         check(pathname(d) == self.invitee_path, f"after blocking, on {path_of(d)}")
         check(notice_text(d) == BLOCKED_NOTICE, f"the notice said {notice_text(d)!r}")
         badge = d.find_element(By.CSS_SELECTOR, "main .page-header .badge").text
@@ -1459,6 +1476,7 @@ class Journey:
         d = self.driver
         self.open_tab("Account")
         click_and_wait_for_new_page(d, self.action_button("Lock account"))
+        self.confirm(f"Lock {BAKERY}?", f"Lock {BAKERY}")
         self.expect_saved("Account")
         value, button = self.control(d, "Lock account")
         check(value.startswith("Locked"), f"the \"Lock account\" row reads {value!r}")

@@ -12,7 +12,7 @@ enum AccountConfirmations {
         let owner = account.ownerName ?? "the owner"
         let how = method == .temporary
             ? "A temporary password is shown to you once; \(owner) must change it at their next sign-in."
-            : "\(owner) is emailed a single-use link to choose a new password."
+            : "A single-use link to choose a new password is emailed to \(owner)."
         return .init(question: "Reset the password of \(owner)?",
                      consequence: "Their current password stops working and they are signed out everywhere. " + how,
                      confirmLabel: "Reset the password",

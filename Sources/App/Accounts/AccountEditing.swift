@@ -76,9 +76,16 @@ enum AccountEditing {
         try await db.transaction { db in
             try await account.update(on: db)
             if let owner, owner.email != newEmail || (newOwnerName != nil && owner.name != newOwnerName) {
+                let emailMoved = owner.email != newEmail
                 owner.email = newEmail
                 if let newOwnerName { owner.name = newOwnerName }
                 try await owner.update(on: db)
+                if emailMoved {
+                    // Links mailed to the old address, and sessions opened with it, must not
+                    // open the account for whoever still reads that mailbox.
+                    try await AccountUserToken.query(on: db).filter(\.$accountUserID == owner.requireID()).delete()
+                    try await AccountUserSession.query(on: db).filter(\.$accountUserID == owner.requireID()).delete()
+                }
             }
             try await Audit.record("account.details-changed", in: context, partnerID: account.partnerID, target: Audit.target(account),
                                    details: line, on: db)

@@ -62,11 +62,12 @@ enum AccountLabels {
     }
 
     static func normalizeTag(_ raw: String) -> String? {
-        let tag = raw.trimmingCharacters(in: .whitespaces).lowercased()
-        guard (1...maxTagLength).contains(tag.unicodeScalars.count),
-              tag.unicodeScalars.allSatisfy({ isTagCharacter($0) })
+        // Checked as typed, as the schema checks it: lower-casing may add a mark (İ → i̇).
+        let typed = raw.trimmingCharacters(in: .whitespaces)
+        guard (1...maxTagLength).contains(typed.unicodeScalars.count),
+              typed.unicodeScalars.allSatisfy({ isTagCharacter($0) })
         else { return nil }
-        return tag
+        return typed.lowercased()
     }
 
     static func tags(of account: Account, on db: any Database) async throws -> [String] {

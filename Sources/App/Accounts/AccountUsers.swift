@@ -35,7 +35,8 @@ enum AccountUsers {
                        on db: any Database) async throws {
         let token = try await issue(.invite, for: user, lifetime: inviteLifetime, now: now, on: db)
         let email = Emails.accountUserInvite(partner: partner.name, business: account.name, inviter: inviter, link: url(for: token, base: baseURL))
-        try await Outbox.enqueue(partnerID: account.partnerID, channel: .email, to: user.email, subject: email.subject, body: email.body, now: now, on: db)
+        try await Outbox.enqueue(partnerID: account.partnerID, channel: .email, to: user.email, subject: email.subject, body: email.body,
+                                 about: account.id, now: now, on: db)
     }
 
     /// A new single-use link; earlier unused links of the user stop working.
@@ -123,7 +124,8 @@ enum AccountUsers {
                 let token = try await issue(.reset, for: owner, lifetime: resetLifetime, now: now, on: db)
                 let link = url(for: token, base: baseURL)
                 let email = Emails.accountUserReset(partner: partner.name, business: account.name, link: link)
-                try await Outbox.enqueue(partnerID: account.partnerID, channel: .email, to: owner.email, subject: email.subject, body: email.body, now: now, on: db)
+                try await Outbox.enqueue(partnerID: account.partnerID, channel: .email, to: owner.email, subject: email.subject, body: email.body,
+                                         about: account.id, now: now, on: db)
                 result = .link(link)
             }
             try await Audit.record("account.owner-password-reset", in: context, partnerID: account.partnerID, target: Audit.target(account),

@@ -1,4 +1,6 @@
 import Fluent
+import FluentSQL
+import SQLKit
 import Vapor
 
 /// `GET /dev/mailbox`: the messages kept because no transport is configured for their
@@ -23,6 +25,9 @@ enum MailboxController {
             .filter(\.$partnerID == actor.partnerID)
             .filter(\.$channel ~~ untransported)
             .filter(\.$status ~~ [.held, .pending])
+            // A message about a client account only for those who see the account: a secure
+            // account's owner invite needs clearance, as the account does.
+            .filter(.sql(SQLQueryString("(account_id IS NULL OR account_id IN (SELECT id FROM accounts WHERE \(AccountVisibility.condition(for: actor))))")))
             .sort(\.$createdAt, .descending).limit(100).all()
         let model = MailboxView.Model(messages: messages.map { message in
             .init(channel: message.channel == .email ? "Email" : "SMS", recipient: message.recipient, subject: message.subject,

@@ -34,6 +34,8 @@ final class OutboundMessage: Model, @unchecked Sendable {
     @OptionalField(key: "last_error") var lastError: String?
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "sent_at") var sentAt: Date?
+    /// The client account the message is about, if any (who may read it in the mailbox).
+    @OptionalField(key: "account_id") var accountID: UUID?
 
     init() {}
 

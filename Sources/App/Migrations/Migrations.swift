@@ -22,5 +22,6 @@ enum PortalMigrations {
         CreateSecondFactorGuards(),
         AddTokenExpiryAndAuditSubjects(),
         CreateFlashNotices(),
+        AddOutboundMessageAccount(),
     ]
 }

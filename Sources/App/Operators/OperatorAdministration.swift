@@ -76,7 +76,9 @@ enum OperatorAdministration {
         try await db.transaction { db in
             try await target.update(on: db)
             if emailChanged {
+                // Whatever signed them in under the old address stops: sessions and API tokens.
                 try await SessionStore.endAll(operatorID: target.requireID(), on: db)
+                try await APITokens.revokeAll(operatorID: target.requireID(), partnerID: target.$partner.id, on: db)
                 if !isSelf {
                     let notice = Emails.emailChanged(partner: partnerName, by: context.actor.name, to: changedEmail)
                     try await Outbox.enqueue(partnerID: target.$partner.id, channel: .email, to: oldEmail, subject: notice.subject,

@@ -63,7 +63,8 @@ enum OperatorsController {
             enum CodingKeys: String, CodingKey { case name, email, phone; case currentPassword = "current_password" } }
         let (target, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
-        let confirmed = target.id == actor.operatorID ? await request.confirmsPassword(form.currentPassword, of: target) : false
+        let confirmed = target.id == actor.operatorID && form.currentPassword?.isEmpty == false
+            ? try await request.confirmsPassword(form.currentPassword, of: target) : false
         return try await perform(request, target: target, actor: actor, done: .saved) {
             do {
                 try await OperatorAdministration.edit(target, .init(name: form.name, email: form.email,

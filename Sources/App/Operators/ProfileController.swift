@@ -15,7 +15,7 @@ enum ProfileController {
         let op = try await current(request)
         var errors = OperatorInput.Errors()
         if let zone = form.timeZone, TimeZone(identifier: zone) == nil { errors.fields["time_zone"] = "Choose a time zone from the list." }
-        let confirmed = await request.confirmsPassword(form.currentPassword, of: op)
+        let confirmed = try await request.confirmsPassword(form.currentPassword, of: op)
         do {
             try await OperatorAdministration.edit(op, .init(name: form.name, email: nil, phone: .some(form.phone.flatMap { $0.isEmpty ? nil : $0 })),
                                                   by: try await request.actor(), passwordConfirmed: confirmed, context: request.auditContext, on: request.db)
@@ -48,7 +48,7 @@ enum ProfileController {
             enum CodingKeys: String, CodingKey { case email; case currentPassword = "current_password" } }
         let form = try request.content.decode(Form.self)
         let op = try await current(request)
-        guard try await passwordMatches(form.currentPassword, of: op, request) else {
+        guard try await request.confirmsPassword(form.currentPassword, of: op) else {
             return try await render(request, errors: .init(fields: ["current_password": "That is not your current password."]), status: .unprocessableEntity)
         }
         do {
@@ -68,7 +68,7 @@ enum ProfileController {
             enum CodingKeys: String, CodingKey { case currentPassword = "current_password"; case password; case passwordConfirmation = "password_confirmation" } }
         let form = try request.content.decode(Form.self)
         let op = try await current(request)
-        guard try await passwordMatches(form.currentPassword, of: op, request) else {
+        guard try await request.confirmsPassword(form.currentPassword, of: op) else {
             return try await render(request, errors: .init(fields: ["current_password": "That is not your current password."]), status: .unprocessableEntity)
         }
         if let problem = PasswordPolicy.check(form.password ?? "", confirmation: form.passwordConfirmation ?? "", name: op.name, email: op.email) {
@@ -92,7 +92,7 @@ enum ProfileController {
             enum CodingKeys: String, CodingKey { case confirmPassword = "confirm_password"; case action } }
         let form = try request.content.decode(Form.self)
         let op = try await current(request)
-        guard try await passwordMatches(form.confirmPassword, of: op, request) else {
+        guard try await request.confirmsPassword(form.confirmPassword, of: op) else {
             return try await render(request, errors: .init(fields: ["confirm_password": "That is not your current password."]), status: .unprocessableEntity)
         }
         let partner = try request.partner
@@ -118,11 +118,6 @@ enum ProfileController {
         let response = request.redirect(to: SiteURL.signIn.path + "?\(reason)=1", redirectType: .normal)
         response.cookies[SessionCookies.session] = SessionCookies.expired(for: request)
         return response
-    }
-
-    private static func passwordMatches(_ password: String?, of op: Operator, _ request: Request) async throws -> Bool {
-        guard let password, !password.isEmpty, let hash = op.passwordHash else { return false }
-        return (try? await request.password.async.verify(password, created: hash)) ?? false
     }
 
     private static func current(_ request: Request) async throws -> Operator {

@@ -30,7 +30,7 @@ enum ConfirmationView {
             .h1(.text(model.question)),
             .p(.text(model.consequence)),
             .div(.class("form-actions"),
-                 .button(.class("button danger"), .type(.submit), .autofocus(true), .text(model.confirmLabel)),
+                 .button(.class("button danger"), .type(.submit), .text(model.confirmLabel)),
                  .a(.class("button secondary"), .href(model.cancel), .text("Cancel")))
         )
     }

@@ -17,9 +17,11 @@ enum LogSanitizer {
     /// Its control characters are still escaped.
     static let firstAdminLinkKey = "first-admin-link"
 
-    /// The segment after `setup/` in any path (`/setup/{token}`, `/app/setup/{token}`), also
-    /// when its slashes are percent-encoded, up to the next `/`, `?`, `#` or space.
-    private nonisolated(unsafe) static let tokenSegment = /(?i)((?:\/|%2f)setup(?:\/|%2f))(?:(?!%2f)[^\/?#\s])+/
+    /// Everything after `setup/` in any path (`/setup/{token}`, `/app/setup/{token}`), also
+    /// when its slashes are percent-encoded, up to the query, the fragment or a space: the
+    /// router reads `/setup//{token}` and `/setup/./{token}` as the same link, so no segment
+    /// after `setup/` is safe to keep.
+    private nonisolated(unsafe) static let tokenSegment = /(?i)((?:\/|%2f)setup(?:\/|%2f))[^?#\s]+/
 
     static func clean(_ text: String) -> String {
         let escaped = escapeControlCharacters(text)

@@ -154,7 +154,7 @@ enum AccountsController {
                                 status: HTTPResponseStatus = .ok) async throws -> Response {
         let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(all)
-        let groups = try GroupService.visible(to: actor, among: all, paths: paths)
+        let groups = try await GroupService.visible(to: actor, among: all, paths: paths, on: request.db)
         var templates: [AccountsView.Option] = []
         if AccessPolicy.decideAnywhere(actor, [.accountsCreateFromTemplate]).isAllowed {
             var filter = AccountDirectory.Filter()

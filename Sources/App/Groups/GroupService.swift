@@ -13,13 +13,16 @@ enum GroupService {
     /// The groups the actor's grants reach, ordered as a tree (by path).
     static func visible(to actor: Actor, on db: any Database) async throws -> [AccountGroup] {
         let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
-        return try visible(to: actor, among: groups, paths: GroupPaths(groups))
+        return try await visible(to: actor, among: groups, paths: GroupPaths(groups), on: db)
     }
 
-    /// The groups of `all` the actor's grants reach, ordered as a tree by their names.
-    static func visible(to actor: Actor, among all: [AccountGroup], paths: GroupPaths) throws -> [AccountGroup] {
-        try all
-            .filter { AccessPolicy.decide(actor, .portalLogin, .group(try AccessLoader.facts(for: $0))).isAllowed }
+    /// The groups of `all` the actor's grants reach (`GroupVisibility`, decided by the
+    /// database), ordered as a tree by their names. `all` is the partner's whole tree, which
+    /// the labels need.
+    static func visible(to actor: Actor, among all: [AccountGroup], paths: GroupPaths, on db: any Database) async throws -> [AccountGroup] {
+        let reached = try await GroupVisibility.ids(for: actor, on: db.sql)
+        return all
+            .filter { $0.id.map(reached.contains) ?? false }
             .map { (group: $0, key: paths.sortKey(of: $0.id)) }
             .sorted { $0.key.lexicographicallyPrecedes($1.key) }
             .map(\.group)

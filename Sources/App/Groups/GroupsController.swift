@@ -69,7 +69,7 @@ enum GroupsController {
         try request.enforce(AccessPolicy.mayOpenGroups(actor), permission: .groupsManage)
         let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(all)
-        let visible = try GroupService.visible(to: actor, among: all, paths: paths)
+        let visible = try await GroupService.visible(to: actor, among: all, paths: paths, on: request.db)
         let counts = try await accountCounts(partnerID: actor.partnerID, on: request.db)
         let blockers = try await GroupService.blockers(partnerID: actor.partnerID, accountCounts: counts, on: request.db)
         let manageable = try visible.filter { AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: $0))).isAllowed }
@@ -106,7 +106,7 @@ enum GroupsController {
         try request.enforce(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))), permission: .groupsManage)
         let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(all)
-        let targets = try GroupService.visible(to: actor, among: all, paths: paths).filter { candidate in
+        let targets = try await GroupService.visible(to: actor, among: all, paths: paths, on: request.db).filter { candidate in
             guard !candidate.path.hasPrefix(group.path), candidate.id != group.parentID else { return false }
             return AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: candidate))).isAllowed
         }

@@ -199,7 +199,7 @@ enum OperatorsController {
     private static func scopeOptions(actor: Actor, on db: any Database) async throws -> [OperatorsView.Option] {
         let all = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(all)
-        let groups = try GroupService.visible(to: actor, among: all, paths: paths)
+        let groups = try await GroupService.visible(to: actor, among: all, paths: paths, on: db)
         return [.init(id: "all", label: "All accounts"), .init(id: "assigned", label: "Assigned accounts")]
             + groups.map { .init(id: "group:" + ($0.id?.uuidString.lowercased() ?? ""), label: "Group: " + (paths.label(of: $0.id) ?? $0.name)) }
     }

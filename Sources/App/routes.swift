@@ -23,6 +23,18 @@ func routes(_ app: Application) throws {
     browser.get(SiteURL.setup(token: "").pathComponents, use: SetupController.show)
     browser.post(SiteURL.setup(token: "").pathComponents, use: SetupController.submit)
 
+    // The client workspace: its own session, never an operator's.
+    let workspace = tenant.grouped(WorkspaceAuthenticator(), CSRFMiddleware())
+    workspace.get(SiteURL.workspaceSignIn.pathComponents, use: WorkspaceController.showSignIn)
+    workspace.post(SiteURL.workspaceSignIn.pathComponents, use: WorkspaceController.signIn)
+    workspace.get(SiteURL.workspaceForgot.pathComponents, use: WorkspaceController.showForgot)
+    workspace.post(SiteURL.workspaceForgot.pathComponents, use: WorkspaceController.forgot)
+    let inWorkspace = workspace.grouped(RequireWorkspaceUser())
+    inWorkspace.get(SiteURL.workspace.pathComponents, use: WorkspaceController.dashboard)
+    inWorkspace.post(SiteURL.workspaceSignOut.pathComponents, use: WorkspaceController.signOut)
+    inWorkspace.get(SiteURL.workspacePassword.pathComponents, use: WorkspaceController.showPassword)
+    inWorkspace.post(SiteURL.workspacePassword.pathComponents, use: WorkspaceController.changePassword)
+
     browser.get(SiteURL.accountUserSetup(token: "").pathComponents, use: AccountUserSetupController.show)
     browser.post(SiteURL.accountUserSetup(token: "").pathComponents, use: AccountUserSetupController.submit)
 

@@ -25,6 +25,10 @@ import VaporTesting
         // The permission catalogue is the product's own reference, the same for every partner.
         "GET /api/v1/permissions",
         "POST /api/v1/me/sign-out-as",
+        // The client workspace has sessions of its own: an operator's opens nothing there
+        // (WorkspaceSignInTests.formsNeedTheirTokenAndTheOperatorsSessionOpensNothingHere).
+        "GET /app", "GET /app/sign-in", "POST /app/sign-in", "POST /app/sign-out", "GET /app/password", "POST /app/password",
+        "GET /app/forgot-password", "POST /app/forgot-password",
         // Their own operator record, through the page and the API (name and digest only).
         "GET /operators/:operatorId", "POST /operators/:operatorId", "POST /operators/:operatorId/notifications",
         "GET /api/v1/operators/:operatorId", "PATCH /api/v1/operators/:operatorId",

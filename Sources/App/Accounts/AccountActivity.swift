@@ -104,7 +104,12 @@ enum AccountActivity {
 
     static func summary(of account: Account, by actor: Actor, now: Date = Date(), on db: any Database) async throws -> Summary {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .accountActivityView, .account(try await AccessLoader.facts(for: account, actor: actor, on: db))))
-        let accountID = try account.requireID()
+        return try await summary(ofAccount: try account.requireID(), now: now, on: db)
+    }
+
+    /// The same figures for the account's own people in the workspace, who need no operator's
+    /// permission to see their own business.
+    static func summary(ofAccount accountID: UUID, now: Date = Date(), on db: any Database) async throws -> Summary {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let thisWeek = calendar.dateInterval(of: .weekOfYear, for: now)?.start ?? now

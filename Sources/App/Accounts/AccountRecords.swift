@@ -73,16 +73,20 @@ final class AccountUserSession: Model, @unchecked Sendable {
     @Field(key: "token_digest") var tokenDigest: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "expires_at") var expiresAt: Date
+    @Field(key: "csrf_token") var csrfToken: String
+    @OptionalField(key: "last_seen_at") var lastSeenAt: Date?
 
     init() {}
 
-    init(user: AccountUser, tokenDigest: String, now: Date, lifetime: TimeInterval) throws {
+    init(user: AccountUser, tokenDigest: String, now: Date, lifetime: TimeInterval, csrfToken: String = SecretToken.generate().value) throws {
         self.partnerID = user.partnerID
         self.accountID = user.accountID
         self.accountUserID = try user.requireID()
         self.tokenDigest = tokenDigest
         self.createdAt = now
         self.expiresAt = now.addingTimeInterval(lifetime)
+        self.csrfToken = csrfToken
+        self.lastSeenAt = now
     }
 }
 

@@ -14,7 +14,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         if !Self.safeMethods.contains(request.method) {
             try await request.collectBody()
             let sent = (try? request.content.get(String.self, at: Forms.csrfFieldName)) ?? ""
-            let expected = request.signedIn?.csrfToken ?? cookieToken ?? ""
+            let expected = request.signedIn?.csrfToken ?? request.workspaceUser?.csrfToken ?? cookieToken ?? ""
             guard !expected.isEmpty, SecretToken.constantTimeEquals(sent, expected) else {
                 throw PortalError.forbidden("This form has expired or did not come from this site. Go back, reload the page and try again.")
             }

@@ -15,7 +15,9 @@ enum SessionCookies {
     static let challenge = "portal_challenge"
 
     /// The cookies that take the `__Host-` prefix over HTTPS.
-    static let prefixed = [session, csrf, challenge]
+    static let prefixed = [session, csrf, challenge, workspaceSession]
+    /// A client owner or staff member's session in the workspace (`/app`).
+    static let workspaceSession = "portal_app_session"
     static let hostPrefix = "__Host-"
 
     /// The name the browser holds `name` under for this request.

@@ -44,6 +44,11 @@ enum SiteURL: Equatable, Sendable {
     case partnerKitFile(id: String)
     case deletePartnerKitItem(id: String)
     case accountUserSetup(token: String)
+    case workspace
+    case workspaceSignIn
+    case workspaceSignOut
+    case workspacePassword
+    case workspaceForgot
     case accountsExport
     case accountsBulk
     case audit
@@ -92,6 +97,11 @@ enum SiteURL: Equatable, Sendable {
         case .partnerKitFile(let id): "/partner-kit/\(id)/file"
         case .deletePartnerKitItem(let id): "/partner-kit/\(id)/delete"
         case .accountUserSetup(let token): "/app/setup/\(token)"
+        case .workspace: "/app"
+        case .workspaceSignIn: "/app/sign-in"
+        case .workspaceSignOut: "/app/sign-out"
+        case .workspacePassword: "/app/password"
+        case .workspaceForgot: "/app/forgot-password"
         case .accountsExport: "/accounts/export.csv"
         case .accountsBulk: "/accounts/bulk"
         case .audit: "/audit"

@@ -23,5 +23,6 @@ enum PortalMigrations {
         AddTokenExpiryAndAuditSubjects(),
         CreateFlashNotices(),
         AddOutboundMessageAccount(),
+        AddWorkspaceSessionFields(),
     ]
 }

@@ -24,6 +24,14 @@ enum PageFixtures {
         Layout.page(title: text, layout: layout(text), nonce: "n0nce", content: content).render()
     }
 
+    /// A workspace page: the same layout in the workspace's frame.
+    static func workspacePage(_ text: String, _ content: Markup) -> String {
+        var frame = layout(text)
+        frame.area = .workspace
+        frame.viewer?.impersonator = nil
+        return Layout.page(title: text, layout: frame, nonce: "n0nce", content: content).render()
+    }
+
     static func errors(_ text: String, _ names: String...) -> OperatorInput.Errors {
         OperatorInput.Errors(fields: Dictionary(uniqueKeysWithValues: names.map { ($0, text) }))
     }
@@ -112,6 +120,20 @@ enum PageFixtures {
                 linkDraft: .init(title: t, description: t, url: t), linkErrors: .init(fields: ["title": t, "url": t]),
                 fileDraft: .init(title: t, description: t, url: t), fileErrors: .init(fields: ["title": t, "file": t]), notice: .added),
                 csrfToken: t))
+        },
+        Page(view: "WorkspaceView.signIn") { t in
+            workspacePage(t, WorkspaceView.signIn(.init(partnerName: t, email: t, error: t), csrfToken: t))
+        },
+        Page(view: "WorkspaceView.forgot") { t in
+            workspacePage(t, WorkspaceView.forgot(.init(email: t, sent: true, error: t), csrfToken: t))
+        },
+        Page(view: "WorkspaceView.dashboard") { t in
+            workspacePage(t, WorkspaceView.dashboard(.init(accountName: t, userName: t, role: .owner, inSetup: true,
+                                                           weeks: [.init(label: t, bookings: 3, payments: 1)], bookings: 3, payments: 1,
+                                                           paymentTotals: [t])))
+        },
+        Page(view: "WorkspaceView.password") { t in
+            workspacePage(t, WorkspaceView.password(.init(mustChange: true, errors: errors(t, "current_password", "password")), csrfToken: t))
         },
         Page(view: "ConfirmationView.page") { t in
             page(t, ConfirmationView.page(.init(question: t, consequence: t, confirmLabel: t, action: .operatorAction(id: t, action: .block),

@@ -24,6 +24,17 @@ struct LayoutModel: Sendable {
     /// The token every state-changing form carries.
     var csrfToken: String
     var navigation: [NavItem]
+    /// The operator portal, or a client's workspace: the workspace's frame carries only the
+    /// partner's brand, and its own home, profile and sign-out.
+    var area: Area = .portal
+
+    enum Area: Sendable, Equatable {
+        case portal, workspace
+
+        var home: SiteURL { self == .portal ? .home : .workspace }
+        var profile: SiteURL { self == .portal ? .profile : .workspacePassword }
+        var signOut: SiteURL { self == .portal ? .signOut : .workspaceSignOut }
+    }
 
     static let mock = LayoutModel(
         partnerName: "Acme Partners", brandColor: "#4F46E5", logoURL: nil,
@@ -53,7 +64,8 @@ enum Layout {
             .unwrap(layout.viewer) { impersonationBanner($0, csrfToken: layout.csrfToken) },
             topBar(layout),
             .main(.id("main"), .attr("tabindex", "-1"), content),
-            .footer(.class("footer"), .text(layout.partnerName == productName ? productName : "\(layout.partnerName) · \(productName)"))
+            .footer(.class("footer"), .text(layout.area == .workspace || layout.partnerName == productName
+                                                ? layout.partnerName : "\(layout.partnerName) · \(productName)"))
         ), into: &html)
         return HTMLDocument(html: html + "</html>")
     }
@@ -98,7 +110,7 @@ enum Layout {
             .div(
                 .class("topbar-inner"),
                 .a(
-                    .class("brand"), .href(SiteURL.home),
+                    .class("brand"), .href(layout.area.home),
                     .unwrap(layout.logoURL.flatMap(ExternalURL.init), { .img(.src($0), .alt("")) },
                             else: .span(.class("brand-mark"), .attr("aria-hidden", "true"),
                                         .text(String(layout.partnerName.prefix(1)).uppercased()))),
@@ -115,11 +127,11 @@ enum Layout {
                 .unwrap(layout.viewer) { viewer in
                     .div(
                         .class("account-menu"),
-                        .a(.class("who"), .href(SiteURL.profile), .ariaLabel("Your profile: \(viewer.name)"),
+                        .a(.class("who"), .href(layout.area.profile), .ariaLabel("Your profile: \(viewer.name)"),
                            .text(viewer.name), .small(.text(viewer.email))),
                         .if(viewer.impersonator == nil,
                             .form(
-                                .method(.post), .action(SiteURL.signOut),
+                                .method(.post), .action(layout.area.signOut),
                                 Forms.csrfField(layout.csrfToken),
                                 .button(.class("button secondary"), .type(.submit), .text("Sign out"))
                             ),

@@ -1,0 +1,154 @@
+import Fluent
+import Vapor
+
+/// `/app`: where the owner and staff of a client account sign in, see their dashboard and
+/// change their password. The partner's host selects the partner; nothing here is an
+/// operator's.
+enum WorkspaceController {
+    struct SignInForm: Content { var email: String?; var password: String? }
+
+    static func showSignIn(_ request: Request) async throws -> Response {
+        if request.workspaceUser != nil { return request.redirect(to: SiteURL.workspace.path) }
+        return await signInPage(request, email: "", error: nil)
+    }
+
+    static func signIn(_ request: Request) async throws -> Response {
+        let form = try request.content.decode(SignInForm.self)
+        let email = String((form.email ?? "").prefix(320)), password = form.password ?? ""
+        guard !email.isEmpty, !password.isEmpty else {
+            return await signInPage(request, email: email, error: "Enter your email and password.", status: .unprocessableEntity)
+        }
+        let partner = try request.partner
+        let service = WorkspaceSignIn(db: request.db, config: request.application.portalConfig, passwords: request.password.async)
+        switch try await service.signIn(partnerID: try partner.requireID(), email: email, password: password, ip: request.clientIP, now: Date()) {
+        case .throttled(let seconds):
+            throw PortalError.tooManyRequests(retryAfterSeconds: seconds, detail: "Too many failed sign-ins. Wait a minute and try again.")
+        case .invalidCredentials:
+            return await signInPage(request, email: email, error: "That email and password do not match an account here.", status: .unauthorized)
+        case .locked:
+            return await signInPage(request, email: email, error: "This account is locked, so nobody can sign in to it. Contact \(partner.name) to have it unlocked.",
+                                    status: .forbidden)
+        case .signedIn(let user):
+            let started = try await WorkspaceSessions.start(for: user, now: Date(), on: request.db)
+            let response = request.redirect(to: (user.mustChangePassword ? SiteURL.workspacePassword : SiteURL.workspace).path)
+            response.cookies[SessionCookies.workspaceSession] = SessionCookies.make(started.token.value, for: request)
+            return response
+        }
+    }
+
+    static func signOut(_ request: Request) async throws -> Response {
+        if let user = request.workspaceUser {
+            try await AccountUserSession.query(on: request.db).filter(\.$id == user.sessionID).delete()
+        }
+        let response = request.redirect(to: SiteURL.workspaceSignIn.path)
+        response.cookies[SessionCookies.workspaceSession] = SessionCookies.expired(for: request)
+        return response
+    }
+
+    static func dashboard(_ request: Request) async throws -> Response {
+        let user = try requireUser(request)
+        guard let account = try await Account.query(on: request.db).filter(\.$id == user.accountID).filter(\.$partnerID == user.partnerID).first()
+        else { throw PortalError.unauthorized() }
+        let summary = try await AccountActivity.summary(ofAccount: user.accountID, on: request.db)
+        let model = WorkspaceView.DashboardModel(
+            accountName: account.name, userName: user.name, role: user.role, inSetup: !account.setupCompleted,
+            weeks: summary.weeks.map { .init(label: $0.start.formatted(date: .abbreviated, time: .omitted), bookings: $0.bookings, payments: $0.payments) },
+            bookings: summary.bookings, payments: summary.payments,
+            paymentTotals: summary.paymentTotals.map { AccountActivity.money($0.amountMinor, $0.currency) })
+        return await request.workspacePage(account.name, content: WorkspaceView.dashboard(model))
+    }
+
+    static func showPassword(_ request: Request) async throws -> Response {
+        let user = try requireUser(request)
+        return await passwordPage(request, user: user, errors: .init())
+    }
+
+    static func changePassword(_ request: Request) async throws -> Response {
+        struct Form: Content { var currentPassword: String?; var password: String?; var passwordConfirmation: String?
+            enum CodingKeys: String, CodingKey { case currentPassword = "current_password"; case password; case passwordConfirmation = "password_confirmation" } }
+        let signedIn = try requireUser(request)
+        let form = try request.content.decode(Form.self)
+        guard let user = try await AccountUser.query(on: request.db).filter(\.$id == signedIn.userID).filter(\.$partnerID == signedIn.partnerID).first()
+        else { throw PortalError.unauthorized() }
+        let service = WorkspaceSignIn(db: request.db, config: request.application.portalConfig, passwords: request.password.async)
+        if try await service.throttled(partnerID: signedIn.partnerID, email: user.email, ip: request.clientIP, now: Date()) {
+            throw PortalError.tooManyRequests(retryAfterSeconds: Int(SignInService.window), detail: "Too many wrong passwords. Wait a minute and try again.")
+        }
+        let current = form.currentPassword ?? ""
+        var matches = false
+        if !current.isEmpty { matches = (try? await request.password.async.verify(current, created: user.passwordHash ?? DummyHash.value)) == true }
+        guard matches else {
+            try await service.record(partnerID: signedIn.partnerID, email: user.email, ip: request.clientIP, succeeded: false, now: Date())
+            return await passwordPage(request, user: signedIn, errors: .init(fields: ["current_password": "That is not your current password."]),
+                                      status: .unprocessableEntity)
+        }
+        if let problem = PasswordPolicy.check(form.password ?? "", confirmation: form.passwordConfirmation ?? "", name: user.name, email: user.email) {
+            return await passwordPage(request, user: signedIn, errors: .init(fields: ["password": problem]), status: .unprocessableEntity)
+        }
+        let hash = try await request.password.async.hash(form.password ?? "")
+        try await WorkspaceSignIn.changePassword(of: user, to: hash, keeping: signedIn.sessionID, ip: request.clientIP, now: Date(), on: request.db)
+        return request.redirect(to: SiteURL.workspace.path)
+    }
+
+    static func showForgot(_ request: Request) async throws -> Response {
+        await request.workspacePage("Forgot your password?", content: WorkspaceView.forgot(.init(email: "", sent: false), csrfToken: request.workspaceCSRFToken))
+    }
+
+    static func forgot(_ request: Request) async throws -> Response {
+        struct Form: Content { var email: String? }
+        let email = String((try request.content.decode(Form.self).email ?? "").prefix(320))
+        guard case .success = OperatorInput.email(email) else {
+            return await request.workspacePage("Forgot your password?", status: .unprocessableEntity, content: WorkspaceView.forgot(
+                .init(email: email, sent: false, error: "Enter the email address you sign in with."), csrfToken: request.workspaceCSRFToken))
+        }
+        let partner = try request.partner
+        let service = WorkspaceSignIn(db: request.db, config: request.application.portalConfig, passwords: request.password.async)
+        let normalized = Operator.normalize(email: email)
+        if try await service.throttled(partnerID: try partner.requireID(), email: normalized, ip: request.clientIP, now: Date()) {
+            throw PortalError.tooManyRequests(retryAfterSeconds: Int(SignInService.window), detail: "Too many requests. Wait a minute and try again.")
+        }
+        // Each request counts towards the limit, so the form cannot flood an inbox.
+        try await service.record(partnerID: try partner.requireID(), email: normalized, ip: request.clientIP, succeeded: false, now: Date())
+        try await WorkspaceSignIn.sendResetLinks(partner: partner, email: normalized, baseURL: request.baseURL, now: Date(), on: request.db)
+        return await request.workspacePage("Forgot your password?", content: WorkspaceView.forgot(.init(email: email, sent: true), csrfToken: request.workspaceCSRFToken))
+    }
+
+    // MARK: -
+
+    private static func requireUser(_ request: Request) throws -> WorkspaceUser {
+        guard let user = request.workspaceUser else { throw PortalError.unauthorized() }
+        return user
+    }
+
+    private static func signInPage(_ request: Request, email: String, error: String?, status: HTTPResponseStatus = .ok) async -> Response {
+        let model = WorkspaceView.SignInModel(partnerName: request.partnerIfResolved?.name ?? "", email: email, error: error)
+        return await request.workspacePage("Sign in", status: status, content: WorkspaceView.signIn(model, csrfToken: request.workspaceCSRFToken))
+    }
+
+    private static func passwordPage(_ request: Request, user: WorkspaceUser, errors: OperatorInput.Errors, status: HTTPResponseStatus = .ok) async -> Response {
+        await request.workspacePage("Your password", status: status,
+                                    content: WorkspaceView.password(.init(mustChange: user.mustChangePassword, errors: errors), csrfToken: request.workspaceCSRFToken))
+    }
+}
+
+extension Request {
+    /// The token the workspace's forms carry: the session's once signed in.
+    var workspaceCSRFToken: String { workspaceUser?.csrfToken ?? anonymousCSRFToken }
+
+    /// A workspace page: the partner's brand, the signed-in owner or staff member, and the
+    /// workspace's own links; never the operator portal's.
+    func workspacePage(_ title: String, status: HTTPResponseStatus = .ok, content: Markup) async -> Response {
+        let partner = partnerIfResolved
+        let user = workspaceUser
+        let layout = LayoutModel(
+            partnerName: partner?.name ?? "", brandColor: partner?.brandColor ?? Partner.defaultBrandColor, logoURL: partner?.logoURL,
+            viewer: user.map { .init(name: $0.name, email: $0.email) }, csrfToken: workspaceCSRFToken,
+            navigation: user == nil || user?.mustChangePassword == true ? [] : [
+                .init(title: "Dashboard", url: .workspace, isCurrent: url.path == SiteURL.workspace.path),
+                .init(title: "Password", url: .workspacePassword, isCurrent: url.path == SiteURL.workspacePassword.path),
+            ],
+            area: .workspace)
+        let nonce = SecretToken.generate().value
+        return Response.html(Layout.page(title: title, layout: layout, nonce: nonce, content: content).render(), status: status, nonce: nonce)
+    }
+}

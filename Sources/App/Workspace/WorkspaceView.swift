@@ -1,0 +1,115 @@
+import Foundation
+
+/// The client workspace's own pages: sign-in, the forgotten-password form, the dashboard
+/// and choosing a new password. They carry the partner's brand only.
+enum WorkspaceView {
+    struct SignInModel: Sendable {
+        var partnerName: String
+        var email: String
+        var error: String?
+    }
+
+    static func signIn(_ model: SignInModel, csrfToken: String) -> Markup {
+        .div(.class("auth"), .div(
+            .class("card"),
+            .h1(.text("Sign in to your business account")),
+            .p(.class("lead"), .text("Use the email and password you chose for your account with \(model.partnerName).")),
+            .form(
+                .method(.post), .action(SiteURL.workspaceSignIn), .novalidate(),
+                Forms.csrfField(csrfToken),
+                Forms.errorSummary(model.error),
+                Forms.field(.init(name: "email", label: "Email", type: .email, value: model.email, autocomplete: "username",
+                                  autofocus: model.email.isEmpty)),
+                Forms.field(.init(name: "password", label: "Password", type: .password, autocomplete: "current-password",
+                                  autofocus: !model.email.isEmpty)),
+                .div(.class("form-actions"), .button(.class("button primary block"), .type(.submit), .text("Sign in")))
+            ),
+            .p(.a(.href(SiteURL.workspaceForgot), .text("Forgot password?")))
+        ))
+    }
+
+    struct ForgotModel: Sendable {
+        var email: String
+        var sent: Bool
+        var error: String?
+    }
+
+    static func forgot(_ model: ForgotModel, csrfToken: String) -> Markup {
+        .div(.class("auth"), .div(
+            .class("card"),
+            .h1(.text("Forgot your password?")),
+            .if(model.sent,
+                .div(.class("banner success"), .attr("role", "status"),
+                     .text("If an account uses that address, we emailed it a link to choose a new password. The link works once, for 24 hours.")),
+                else: .p(.class("lead"), .text("Enter your email: we send a link to choose a new password."))),
+            .form(
+                .method(.post), .action(SiteURL.workspaceForgot), .novalidate(),
+                Forms.csrfField(csrfToken),
+                Forms.field(.init(name: "email", label: "Email", type: .email, value: model.email, error: model.error, autocomplete: "username",
+                                  autofocus: true)),
+                .div(.class("form-actions"), .button(.class("button primary block"), .type(.submit), .text("Send the link")))
+            ),
+            .p(.a(.href(SiteURL.workspaceSignIn), .text("Back to sign-in")))
+        ))
+    }
+
+    struct DashboardModel: Sendable {
+        struct Week: Sendable { let label: String; let bookings: Int; let payments: Int }
+        var accountName: String
+        var userName: String
+        var role: AccountUser.Role
+        var inSetup: Bool
+        var weeks: [Week]
+        var bookings: Int
+        var payments: Int
+        var paymentTotals: [String]
+    }
+
+    static func dashboard(_ model: DashboardModel) -> Markup {
+        .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text(model.accountName)),
+                      .p(.text("Signed in as \(model.userName), \(model.role == .owner ? "owner" : "staff")."),
+                         .if(model.inSetup, .group(.text(" "), .span(.class("badge warning"), .text("In setup"))))))),
+            .div(.class("grid"),
+                 .div(.class("stat"), .div(.class("label"), .text("Bookings, last 3 months")), .div(.class("value"), .text(String(model.bookings)))),
+                 .div(.class("stat"), .div(.class("label"), .text("Payments, last 3 months")), .div(.class("value"), .text(String(model.payments)))),
+                 .div(.class("stat"), .div(.class("label"), .text("Taken")),
+                      .div(.class("value"), .text(model.paymentTotals.isEmpty ? "—" : model.paymentTotals.joined(separator: ", "))))),
+            .div(.class("card"),
+                 .h2(.text("Week by week")),
+                 .div(.class("table-wrap"), .table(
+                     .thead(.tr(.th(.attr("scope", "col"), .text("Week of")), .th(.attr("scope", "col"), .text("Bookings")),
+                                .th(.attr("scope", "col"), .text("Payments")))),
+                     .tbody(.forEach(model.weeks) { week in
+                         .tr(.td(.text(week.label)), .td(.text(String(week.bookings))), .td(.text(String(week.payments))))
+                     }))))
+        )
+    }
+
+    struct PasswordModel: Sendable {
+        var mustChange: Bool
+        var errors: OperatorInput.Errors
+    }
+
+    static func password(_ model: PasswordModel, csrfToken: String) -> Markup {
+        .div(.class("auth"), .div(
+            .class("card"),
+            .h1(.text(model.mustChange ? "Choose your own password" : "Change your password")),
+            .if(model.mustChange,
+                .p(.class("lead"), .text("You signed in with a temporary password. Choose your own before you go on."))),
+            .form(
+                .method(.post), .action(SiteURL.workspacePassword), .novalidate(),
+                Forms.csrfField(csrfToken),
+                Forms.errorSummary(model.errors.isEmpty ? nil : "Correct the fields marked below."),
+                Forms.field(.init(name: "current_password", label: model.mustChange ? "Temporary password" : "Current password", type: .password,
+                                  error: model.errors["current_password"], autocomplete: "current-password", autofocus: true)),
+                Forms.field(.init(name: "password", label: "New password", type: .password, error: model.errors["password"],
+                                  hint: "At least \(PasswordPolicy.minimumLength) characters; not a common password, your name or your email.",
+                                  autocomplete: "new-password")),
+                Forms.field(.init(name: "password_confirmation", label: "New password again", type: .password, autocomplete: "new-password")),
+                .div(.class("form-actions"), .button(.class("button primary block"), .type(.submit), .text("Save the new password")))
+            )
+        ))
+    }
+}

@@ -1,0 +1,145 @@
+@testable import App
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+/// Owners and staff sign in to the client workspace at `/app`: sessions of their own, the
+/// operators' limits and CSRF rules, locked accounts refused at once, temporary passwords
+/// replaced first, and a reset link by email.
+@Suite struct WorkspaceSignInTests {
+    static let password = "a quiet orchard in spring"
+
+    @discardableResult
+    private func client(_ portal: TestPortal, mustChange: Bool = false) async throws -> (Account, AccountUser) {
+        let partnerID = try portal.partner.requireID()
+        let account = Account(partnerID: partnerID, name: "Blue Bakery", email: "felix@bakery.example", groupID: nil, secure: false)
+        try await account.create(on: portal.db)
+        let owner = AccountUser(partnerID: partnerID, accountID: try account.requireID(), role: .owner, name: "Felix Murphy", email: "felix@bakery.example")
+        owner.status = .active
+        owner.passwordHash = try Bcrypt.hash(Self.password, cost: 4)
+        owner.mustChangePassword = mustChange
+        try await owner.create(on: portal.db)
+        let booking = AccountBooking()
+        booking.partnerID = partnerID
+        booking.accountID = try account.requireID()
+        booking.externalID = "b-1"
+        booking.occurredAt = Date().addingTimeInterval(-86_400)
+        try await booking.create(on: portal.db)
+        return (account, owner)
+    }
+
+    private func signIn(_ portal: TestPortal, _ browser: Browser, email: String = "felix@bakery.example", password: String = password) async throws -> TestingHTTPResponse {
+        let page = try await portal.visit("/app/sign-in", browser: browser)
+        return try await portal.submit("/app/sign-in", ["email": email, "password": password, "csrf_token": page.csrfToken ?? ""], browser: browser)
+    }
+
+    @Test func anOwnerSignsInSeesTheirDashboardInThePartnersBrandAndSignsOut() async throws {
+        try await TestPortal.run { portal in
+            try await client(portal)
+            let browser = Browser()
+            #expect(try await portal.visit("/app", browser: browser).headers.first(name: .location) == "/app/sign-in")
+            #expect(try await signIn(portal, browser, password: "not the password").status == .unauthorized)
+            let signedIn = try await signIn(portal, browser)
+            #expect(signedIn.status == .seeOther && signedIn.headers.first(name: .location) == "/app")
+            let cookie = try #require(signedIn.setCookie(SessionCookies.workspaceSession))
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"))
+            let dashboard = try await portal.visit("/app", browser: browser)
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.text.contains("Blue Bakery") && dashboard.text.contains("Felix Murphy"))
+            #expect(dashboard.text.contains("Bookings, last 3 months"))
+            #expect(!dashboard.text.contains(Layout.productName))
+            let csrf = try #require(dashboard.csrfToken)
+            #expect(try await portal.submit("/app/sign-out", ["csrf_token": csrf], browser: browser).status == .seeOther)
+            #expect(try await portal.visit("/app", browser: browser).status == .seeOther)
+            #expect(try await AccountUserSession.query(on: portal.db).count() == 0)
+        }
+    }
+
+    @Test func formsNeedTheirTokenAndTheOperatorsSessionOpensNothingHere() async throws {
+        try await TestPortal.run { portal in
+            try await client(portal)
+            let browser = Browser()
+            _ = try await portal.visit("/app/sign-in", browser: browser)
+            let forged = try await portal.submit("/app/sign-in", ["email": "felix@bakery.example", "password": Self.password], browser: browser)
+            #expect(forged.status == .forbidden)
+            try await portal.makeOperator()
+            let operatorBrowser = try await portal.signIn()
+            #expect(try await portal.visit("/app", browser: operatorBrowser).headers.first(name: .location) == "/app/sign-in")
+        }
+    }
+
+    @Test func lockingTheAccountEndsItsSessionsAtOnceAndRefusesSignIn() async throws {
+        try await TestPortal.run { portal in
+            let (account, _) = try await client(portal)
+            let browser = Browser()
+            #expect(try await signIn(portal, browser).status == .seeOther)
+            #expect(try await portal.visit("/app", browser: browser).status == .ok)
+            let ada = try await portal.makeOperator()
+            try await AccountAdministration.apply(.lock, to: account, by: try await AccessLoader.actor(for: ada, on: portal.db), context: .system, on: portal.db)
+            #expect(try await portal.visit("/app", browser: browser).headers.first(name: .location) == "/app/sign-in")
+            let refused = try await signIn(portal, Browser())
+            #expect(refused.status == .forbidden)
+            #expect(refused.text.contains("This account is locked"))
+            #expect(try await AccountUserSession.query(on: portal.db).count() == 0)
+        }
+    }
+
+    @Test func aTemporaryPasswordMustBeReplacedBeforeAnythingElse() async throws {
+        try await TestPortal.run { portal in
+            let (_, owner) = try await client(portal, mustChange: true)
+            let browser = Browser()
+            #expect(try await signIn(portal, browser).headers.first(name: .location) == "/app/password")
+            #expect(try await portal.visit("/app", browser: browser).headers.first(name: .location) == "/app/password")
+            let page = try await portal.visit("/app/password", browser: browser)
+            #expect(page.status == .ok && page.text.contains("Choose your own password"))
+            let csrf = try #require(page.csrfToken)
+            let weak = try await portal.submit("/app/password", ["csrf_token": csrf, "current_password": Self.password,
+                                                                 "password": "Password123!", "password_confirmation": "Password123!"], browser: browser)
+            #expect(weak.status == .unprocessableEntity)
+            let wrong = try await portal.submit("/app/password", ["csrf_token": csrf, "current_password": "nope nope nope",
+                                                                  "password": "lanterns over the harbour", "password_confirmation": "lanterns over the harbour"],
+                                                browser: browser)
+            #expect(wrong.status == .unprocessableEntity)
+            let saved = try await portal.submit("/app/password", ["csrf_token": csrf, "current_password": Self.password,
+                                                                  "password": "lanterns over the harbour", "password_confirmation": "lanterns over the harbour"],
+                                                browser: browser)
+            #expect(saved.headers.first(name: .location) == "/app")
+            #expect(try await portal.visit("/app", browser: browser).status == .ok)
+            #expect(try await AccountUser.find(owner.id, on: portal.db)?.mustChangePassword == false)
+            #expect(try await signIn(portal, Browser(), password: "lanterns over the harbour").headers.first(name: .location) == "/app")
+        }
+    }
+
+    @Test func forgotPasswordEmailsAWorkingLinkAndSaysTheSameForAnyAddress() async throws {
+        try await TestPortal.run { portal in
+            let (account, _) = try await client(portal)
+            let browser = Browser()
+            let page = try await portal.visit("/app/forgot-password", browser: browser)
+            let csrf = try #require(page.csrfToken)
+            let known = try await portal.submit("/app/forgot-password", ["csrf_token": csrf, "email": "felix@bakery.example"], browser: browser)
+            let unknown = try await portal.submit("/app/forgot-password", ["csrf_token": csrf, "email": "nobody@bakery.example"], browser: browser)
+            #expect(known.status == .ok && unknown.status == .ok)
+            #expect(known.text.contains("If an account uses that address") && unknown.text.contains("If an account uses that address"))
+            let sent = try await OutboundMessage.query(on: portal.db).all()
+            #expect(sent.count == 1 && sent.first?.recipient == "felix@bakery.example" && sent.first?.accountID == account.id)
+            let body = try #require(sent.first?.body)
+            let token = try #require(body.components(separatedBy: "/app/setup/").last?.split(whereSeparator: \.isWhitespace).first.map(String.init))
+            let form = try await portal.visit("/app/setup/\(token)", browser: browser)
+            #expect(form.status == .ok)
+            let chosen = try await portal.submit("/app/setup/\(token)", ["csrf_token": form.csrfToken ?? "", "password": "lanterns over the harbour",
+                                                                         "password_confirmation": "lanterns over the harbour"], browser: browser)
+            #expect(chosen.status == .ok)
+            #expect(try await signIn(portal, Browser(), password: "lanterns over the harbour").headers.first(name: .location) == "/app")
+        }
+    }
+
+    @Test func wrongPasswordsAreLimitedLikeTheOperators() async throws {
+        try await TestPortal.run(adjust: { $0.signInFailuresPerAccountPerMinute = 3 }) { portal in
+            try await client(portal)
+            for _ in 0..<3 { #expect(try await signIn(portal, Browser(), password: "guess guess guess").status == .unauthorized) }
+            #expect(try await signIn(portal, Browser()).status == .tooManyRequests)
+        }
+    }
+}

@@ -31,6 +31,7 @@ func routes(_ app: Application) throws {
     workspace.post(SiteURL.workspaceForgot.pathComponents, use: WorkspaceController.forgot)
     let inWorkspace = workspace.grouped(RequireWorkspaceUser())
     inWorkspace.get(SiteURL.workspace.pathComponents, use: WorkspaceController.dashboard)
+    inWorkspace.post(SiteURL.workspaceOnboarding.pathComponents, use: WorkspaceController.completeStep)
     inWorkspace.post(SiteURL.workspaceSignOut.pathComponents, use: WorkspaceController.signOut)
     inWorkspace.get(SiteURL.workspacePassword.pathComponents, use: WorkspaceController.showPassword)
     inWorkspace.post(SiteURL.workspacePassword.pathComponents, use: WorkspaceController.changePassword)

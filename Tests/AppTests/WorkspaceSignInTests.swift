@@ -12,7 +12,7 @@ import VaporTesting
     static let password = "a quiet orchard in spring"
 
     @discardableResult
-    private func client(_ portal: TestPortal, mustChange: Bool = false) async throws -> (Account, AccountUser) {
+    func client(_ portal: TestPortal, mustChange: Bool = false) async throws -> (Account, AccountUser) {
         let partnerID = try portal.partner.requireID()
         let account = Account(partnerID: partnerID, name: "Blue Bakery", email: "felix@bakery.example", groupID: nil, secure: false)
         try await account.create(on: portal.db)
@@ -30,7 +30,7 @@ import VaporTesting
         return (account, owner)
     }
 
-    private func signIn(_ portal: TestPortal, _ browser: Browser, email: String = "felix@bakery.example", password: String = password) async throws -> TestingHTTPResponse {
+    func signIn(_ portal: TestPortal, _ browser: Browser, email: String = "felix@bakery.example", password: String = password) async throws -> TestingHTTPResponse {
         let page = try await portal.visit("/app/sign-in", browser: browser)
         return try await portal.submit("/app/sign-in", ["email": email, "password": password, "csrf_token": page.csrfToken ?? ""], browser: browser)
     }
@@ -140,6 +140,33 @@ import VaporTesting
             try await client(portal)
             for _ in 0..<3 { #expect(try await signIn(portal, Browser(), password: "guess guess guess").status == .unauthorized) }
             #expect(try await signIn(portal, Browser()).status == .tooManyRequests)
+        }
+    }
+}
+
+/// The onboarding wizard on the workspace dashboard.
+extension WorkspaceSignInTests {
+    @Test func theWizardRecordsEachStepOnceAndTheLastCompletesSetup() async throws {
+        try await TestPortal.run { portal in
+            let (account, _) = try await client(portal)
+            let browser = Browser()
+            #expect(try await signIn(portal, browser).status == .seeOther)
+            let dashboard = try await portal.visit("/app", browser: browser)
+            #expect(dashboard.text.contains("Getting started") && dashboard.text.contains("0 of \(PlanCatalogue.defaultSteps.count) steps done"))
+            let csrf = try #require(dashboard.csrfToken)
+            #expect(try await portal.submit("/app/onboarding", ["csrf_token": csrf, "step": "no-such-step"], browser: browser).status == .notFound)
+            let first = PlanCatalogue.defaultSteps[0].code
+            for _ in 0..<2 { #expect(try await portal.submit("/app/onboarding", ["csrf_token": csrf, "step": first], browser: browser).status == .seeOther) }
+            #expect(try await AccountOnboardingStep.query(on: portal.db).filter(\.$step == first).count() == 1)
+            #expect(try await Account.find(account.id, on: portal.db)?.setupCompleted == false)
+            for step in PlanCatalogue.defaultSteps.dropFirst() {
+                #expect(try await portal.submit("/app/onboarding", ["csrf_token": csrf, "step": step.code], browser: browser).status == .seeOther)
+            }
+            #expect(try await Account.find(account.id, on: portal.db)?.setupCompleted == true)
+            let entries = try await AuditEvent.query(on: portal.db).filter(\.$action ~~ ["account.onboarding-step-done", "account.setup-completed"]).all()
+            #expect(entries.filter { $0.action == "account.onboarding-step-done" }.count == PlanCatalogue.defaultSteps.count)
+            #expect(entries.filter { $0.action == "account.setup-completed" }.count == 1)
+            #expect(try await portal.visit("/app", browser: browser).text.contains("Every step is done"))
         }
     }
 }

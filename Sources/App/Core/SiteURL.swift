@@ -49,6 +49,7 @@ enum SiteURL: Equatable, Sendable {
     case workspaceSignOut
     case workspacePassword
     case workspaceForgot
+    case workspaceOnboarding
     case accountsExport
     case accountsBulk
     case audit
@@ -102,6 +103,7 @@ enum SiteURL: Equatable, Sendable {
         case .workspaceSignOut: "/app/sign-out"
         case .workspacePassword: "/app/password"
         case .workspaceForgot: "/app/forgot-password"
+        case .workspaceOnboarding: "/app/onboarding"
         case .accountsExport: "/accounts/export.csv"
         case .accountsBulk: "/accounts/bulk"
         case .audit: "/audit"

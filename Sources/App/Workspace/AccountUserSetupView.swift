@@ -27,6 +27,7 @@ enum AccountUserSetupView {
     static func saved(email: String) -> Markup {
         .div(.class("auth"), .div(.class("card"),
             .h1(.text("Password saved")),
-            .p(.class("lead"), .text("You can now sign in as \(email) with your new password."))))
+            .p(.class("lead"), .text("You can now sign in as \(email) with your new password.")),
+            .div(.class("form-actions"), .a(.class("button primary block"), .href(SiteURL.workspaceSignIn), .text("Sign in")))))
     }
 }

@@ -52,10 +52,22 @@ enum WorkspaceController {
         let summary = try await AccountActivity.summary(ofAccount: user.accountID, on: request.db)
         let model = WorkspaceView.DashboardModel(
             accountName: account.name, userName: user.name, role: user.role, inSetup: !account.setupCompleted,
+            steps: try await WorkspaceOnboarding.steps(of: account, on: request.db).map {
+                .init(code: $0.code, title: $0.title, doneAt: $0.doneAt?.formatted(date: .abbreviated, time: .shortened))
+            },
             weeks: summary.weeks.map { .init(label: $0.start.formatted(date: .abbreviated, time: .omitted), bookings: $0.bookings, payments: $0.payments) },
             bookings: summary.bookings, payments: summary.payments,
             paymentTotals: summary.paymentTotals.map { AccountActivity.money($0.amountMinor, $0.currency) })
-        return await request.workspacePage(account.name, content: WorkspaceView.dashboard(model))
+        return await request.workspacePage(account.name, content: WorkspaceView.dashboard(model, csrfToken: request.workspaceCSRFToken))
+    }
+
+    /// `POST /app/onboarding`: one step of the wizard done.
+    static func completeStep(_ request: Request) async throws -> Response {
+        struct Form: Content { var step: String? }
+        let user = try requireUser(request)
+        let code = String((try request.content.decode(Form.self).step ?? "").prefix(64))
+        try await WorkspaceOnboarding.complete(code, by: user, ip: request.clientIP, now: Date(), on: request.db)
+        return request.redirect(to: SiteURL.workspace.path)
     }
 
     static func showPassword(_ request: Request) async throws -> Response {

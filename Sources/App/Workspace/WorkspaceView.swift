@@ -55,22 +55,25 @@ enum WorkspaceView {
 
     struct DashboardModel: Sendable {
         struct Week: Sendable { let label: String; let bookings: Int; let payments: Int }
+        struct Step: Sendable { let code: String; let title: String; let doneAt: String? }
         var accountName: String
         var userName: String
         var role: AccountUser.Role
         var inSetup: Bool
+        var steps: [Step]
         var weeks: [Week]
         var bookings: Int
         var payments: Int
         var paymentTotals: [String]
     }
 
-    static func dashboard(_ model: DashboardModel) -> Markup {
+    static func dashboard(_ model: DashboardModel, csrfToken: String) -> Markup {
         .group(
             .div(.class("page-header"),
                  .div(.h1(.text(model.accountName)),
                       .p(.text("Signed in as \(model.userName), \(model.role == .owner ? "owner" : "staff")."),
                          .if(model.inSetup, .group(.text(" "), .span(.class("badge warning"), .text("In setup"))))))),
+            .if(!model.steps.isEmpty, onboarding(model, csrfToken: csrfToken)),
             .div(.class("grid"),
                  .div(.class("stat"), .div(.class("label"), .text("Bookings, last 3 months")), .div(.class("value"), .text(String(model.bookings)))),
                  .div(.class("stat"), .div(.class("label"), .text("Payments, last 3 months")), .div(.class("value"), .text(String(model.payments)))),
@@ -85,6 +88,26 @@ enum WorkspaceView {
                          .tr(.td(.text(week.label)), .td(.text(String(week.bookings))), .td(.text(String(week.payments))))
                      }))))
         )
+    }
+
+    /// The wizard: every step with its time once done, the next one to do first in line.
+    private static func onboarding(_ model: DashboardModel, csrfToken: String) -> Markup {
+        let done = model.steps.filter { $0.doneAt != nil }.count
+        let next = model.steps.first { $0.doneAt == nil }
+        return .div(.class("card"),
+                    .h2(.text("Getting started")),
+                    .p(.class("hint"), .text(done == model.steps.count
+                        ? "Every step is done: your account is set up."
+                        : "\(done) of \(model.steps.count) steps done. Finishing the last one completes your setup.")),
+                    .ol(.class("checklist"), .forEach(model.steps) { step in
+                        .li(.class(step.doneAt == nil ? "todo" : "done"),
+                            .strong(.text(step.title)),
+                            .unwrap(step.doneAt, { .span(.class("hint"), .text(" · done \($0)")) },
+                                    else: .form(.class("inline"), .method(.post), .action(SiteURL.workspaceOnboarding), Forms.csrfField(csrfToken),
+                                                .input(.type(.hidden), .name("step"), .value(step.code)),
+                                                .button(.class(step.code == next?.code ? "button primary" : "button secondary"), .type(.submit),
+                                                        .ariaLabel("Mark “\(step.title)” as done"), .text("Mark as done")))))
+                    }))
     }
 
     struct PasswordModel: Sendable {

@@ -129,8 +129,9 @@ enum PageFixtures {
         },
         Page(view: "WorkspaceView.dashboard") { t in
             workspacePage(t, WorkspaceView.dashboard(.init(accountName: t, userName: t, role: .owner, inSetup: true,
+                                                           steps: [.init(code: t, title: t, doneAt: t), .init(code: t, title: t, doneAt: nil)],
                                                            weeks: [.init(label: t, bookings: 3, payments: 1)], bookings: 3, payments: 1,
-                                                           paymentTotals: [t])))
+                                                           paymentTotals: [t]), csrfToken: t))
         },
         Page(view: "WorkspaceView.password") { t in
             workspacePage(t, WorkspaceView.password(.init(mustChange: true, errors: errors(t, "current_password", "password")), csrfToken: t))

@@ -27,6 +27,7 @@ extension Markup {
     static func li(_ children: Markup...) -> Markup { element("li", children) }
     static func main(_ children: Markup...) -> Markup { element("main", children) }
     static func nav(_ children: Markup...) -> Markup { element("nav", children) }
+    static func ol(_ children: Markup...) -> Markup { element("ol", children) }
     static func option(_ children: Markup...) -> Markup { element("option", children) }
     static func p(_ children: Markup...) -> Markup { element("p", children) }
     static func pre(_ children: Markup...) -> Markup { element("pre", children) }

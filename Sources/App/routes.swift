@@ -32,6 +32,8 @@ func routes(_ app: Application) throws {
     let inWorkspace = workspace.grouped(RequireWorkspaceUser())
     inWorkspace.get(SiteURL.workspace.pathComponents, use: WorkspaceController.dashboard)
     inWorkspace.post(SiteURL.workspaceOnboarding.pathComponents, use: WorkspaceController.completeStep)
+    inWorkspace.get(SiteURL.workspaceProfile.pathComponents, use: WorkspaceController.showProfile)
+    inWorkspace.post(SiteURL.workspaceProfile.pathComponents, use: WorkspaceController.updateProfile)
     inWorkspace.post(SiteURL.workspaceSignOut.pathComponents, use: WorkspaceController.signOut)
     inWorkspace.get(SiteURL.workspacePassword.pathComponents, use: WorkspaceController.showPassword)
     inWorkspace.post(SiteURL.workspacePassword.pathComponents, use: WorkspaceController.changePassword)

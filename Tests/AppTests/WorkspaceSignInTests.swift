@@ -170,3 +170,50 @@ extension WorkspaceSignInTests {
         }
     }
 }
+
+/// The business profile the owner keeps in the workspace.
+extension WorkspaceSignInTests {
+    @Test func theOwnerEditsTheBusinessProfileAndStaffMayOnlyReadIt() async throws {
+        try await TestPortal.run { portal in
+            let (account, _) = try await client(portal)
+            let staff = AccountUser(partnerID: account.partnerID, accountID: try account.requireID(), role: .staff, name: "Kim Staff", email: "kim@bakery.example")
+            staff.status = .active
+            staff.passwordHash = try Bcrypt.hash(Self.password, cost: 4)
+            try await staff.create(on: portal.db)
+
+            let owner = Browser()
+            #expect(try await signIn(portal, owner).status == .seeOther)
+            let page = try await portal.visit("/app/profile", browser: owner)
+            #expect(page.status == .ok && page.text.contains("Save profile"))
+            let csrf = try #require(page.csrfToken)
+            let fields = ["csrf_token": csrf, "name": "Blue Bakery Kent", "phone": "", "address": "1 High Street",
+                          "description": "Sourdough and\r\ncroissants.", "opening_hours": "Mon–Fri 8:00–16:00\nSat 9:00–13:00",
+                          "brand_color": "#aa3300", "logo_url": "https://cdn.example.com/logo.png"]
+            var bad = fields
+            bad["logo_url"] = "javascript:alert(1)"
+            bad["brand_color"] = "red"
+            let refused = try await portal.submit("/app/profile", bad, browser: owner)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.text.contains("field-logo_url-error") && refused.text.contains("field-brand_color-error"))
+            // What was typed stays in the form.
+            #expect(refused.text.contains("Blue Bakery Kent"))
+            #expect(try await Account.find(account.id, on: portal.db)?.name == "Blue Bakery")
+            #expect(try await portal.submit("/app/profile", fields, browser: owner).status == .seeOther)
+            let saved = try #require(try await Account.find(account.id, on: portal.db))
+            #expect(saved.name == "Blue Bakery Kent" && saved.brandColor == "#AA3300" && saved.logoURL == "https://cdn.example.com/logo.png")
+            #expect(saved.businessDescription == "Sourdough and\ncroissants." && saved.openingHours == "Mon–Fri 8:00–16:00\nSat 9:00–13:00")
+            let history = try #require(try await AuditEvent.query(on: portal.db).filter(\.$action == "account.profile-changed").first())
+            #expect(history.actorName == "Felix Murphy" && history.details.contains("name: Blue Bakery → Blue Bakery Kent"))
+
+            let staffBrowser = Browser()
+            #expect(try await signIn(portal, staffBrowser, email: "kim@bakery.example").status == .seeOther)
+            let read = try await portal.visit("/app/profile", browser: staffBrowser)
+            #expect(read.status == .ok && read.text.contains("Only the owner") && !read.text.contains("Save profile"))
+            var staffFields = fields
+            staffFields["csrf_token"] = try #require(read.csrfToken)
+            staffFields["name"] = "Kim's Bakery"
+            #expect(try await portal.submit("/app/profile", staffFields, browser: staffBrowser).status == .forbidden)
+            #expect(try await Account.find(account.id, on: portal.db)?.name == "Blue Bakery Kent")
+        }
+    }
+}

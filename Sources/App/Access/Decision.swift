@@ -31,6 +31,7 @@ public enum DenyReason: Equatable, Sendable {
     case ownContactThroughProfile
     case currentPasswordNeeded
     case mailboxClosed
+    case ownerOnly
 
     public var message: String {
         switch self {
@@ -54,6 +55,7 @@ public enum DenyReason: Equatable, Sendable {
         case .lastAdmin: "This is the last active admin over all accounts. Make another operator an admin first."
         case .ownContactThroughProfile: "Change your own email or phone on your profile, where you confirm it with your password."
         case .currentPasswordNeeded: "Enter your current password to change your email or phone."
+        case .ownerOnly: "Only the owner of the account can change this."
         case .mailboxClosed: "The development mailbox is closed: only operators who manage settings can read it, and only while no transport is configured."
         }
     }

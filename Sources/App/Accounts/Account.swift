@@ -31,6 +31,9 @@ final class Account: Model, @unchecked Sendable {
     /// Branding of the client's workspace and business page; copied from a template.
     @OptionalField(key: "brand_color") var brandColor: String?
     @OptionalField(key: "logo_url") var logoURL: String?
+    /// What the business page says about the business, and when it is open (the owner's words).
+    @OptionalField(key: "description") var businessDescription: String?
+    @OptionalField(key: "opening_hours") var openingHours: String?
     /// The codes of the partner's onboarding steps that apply, comma-separated; nil for all.
     /// Copied from a template.
     @OptionalField(key: "onboarding_steps") var onboardingSteps: String?

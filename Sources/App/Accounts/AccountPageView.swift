@@ -88,16 +88,7 @@ enum AccountPageView {
     private static func date(_ date: Date?) -> String? { date.map { $0.formatted(date: .long, time: .shortened) } }
 
     private static func textarea(_ name: String, label: String, value: String, error: String?, hint: String? = nil, rows: Int = 3) -> Markup {
-        let id = "field-\(name)"
-        let describedBy = [hint.map { _ in "\(id)-hint" }, error.map { _ in "\(id)-error" }].compactMap { $0 }
-        return .div(.class("field"),
-                    .label(.for(id), .text(label)),
-                    .textarea(.id(id), .name(name), .attr("rows", String(rows)),
-                              .attr("aria-invalid", error == nil ? nil : "true"),
-                              .attr("aria-describedby", describedBy.isEmpty ? nil : describedBy.joined(separator: " ")),
-                              .text(value)),
-                    .unwrap(hint) { .div(.class("hint"), .id("\(id)-hint"), .text($0)) },
-                    .unwrap(error) { .div(.class("error"), .id("\(id)-error"), .text($0)) })
+        Forms.textArea(name: name, label: label, value: value, error: error, hint: hint, rows: rows)
     }
 
     private static func submit(_ text: String) -> Markup {

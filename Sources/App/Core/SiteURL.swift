@@ -50,6 +50,7 @@ enum SiteURL: Equatable, Sendable {
     case workspacePassword
     case workspaceForgot
     case workspaceOnboarding
+    case workspaceProfile
     case accountsExport
     case accountsBulk
     case audit
@@ -104,6 +105,7 @@ enum SiteURL: Equatable, Sendable {
         case .workspacePassword: "/app/password"
         case .workspaceForgot: "/app/forgot-password"
         case .workspaceOnboarding: "/app/onboarding"
+        case .workspaceProfile: "/app/profile"
         case .accountsExport: "/accounts/export.csv"
         case .accountsBulk: "/accounts/bulk"
         case .audit: "/audit"

@@ -24,5 +24,6 @@ enum PortalMigrations {
         CreateFlashNotices(),
         AddOutboundMessageAccount(),
         AddWorkspaceSessionFields(),
+        AddBusinessProfile(),
     ]
 }

@@ -125,6 +125,44 @@ enum WorkspaceController {
         return await request.workspacePage("Forgot your password?", content: WorkspaceView.forgot(.init(email: email, sent: true), csrfToken: request.workspaceCSRFToken))
     }
 
+    // MARK: Business profile
+
+    struct ProfileForm: Content {
+        var name: String?, phone: String?, address: String?, description: String?, openingHours: String?, brandColor: String?, logoURL: String?
+        enum CodingKeys: String, CodingKey {
+            case name, phone, address, description
+            case openingHours = "opening_hours", brandColor = "brand_color", logoURL = "logo_url"
+        }
+    }
+
+    static func showProfile(_ request: Request) async throws -> Response {
+        let user = try requireUser(request)
+        guard let account = try await Account.query(on: request.db).filter(\.$id == user.accountID).filter(\.$partnerID == user.partnerID).first()
+        else { throw PortalError.unauthorized() }
+        return await profilePage(request, user: user, input: WorkspaceProfile.input(of: account), errors: .init())
+    }
+
+    static func updateProfile(_ request: Request) async throws -> Response {
+        let user = try requireUser(request)
+        let form = try request.content.decode(ProfileForm.self)
+        let input = WorkspaceProfile.Input(name: form.name ?? "", phone: form.phone ?? "", address: form.address ?? "", description: form.description ?? "",
+                                           openingHours: form.openingHours ?? "", brandColor: form.brandColor ?? "", logoURL: form.logoURL ?? "")
+        do {
+            try await WorkspaceProfile.update(input, by: user, ip: request.clientIP, on: request.db)
+        } catch let errors as OperatorInput.Errors {
+            return await profilePage(request, user: user, input: input, errors: errors, status: .unprocessableEntity)
+        }
+        return request.redirect(to: SiteURL.workspaceProfile.path)
+    }
+
+    private static func profilePage(_ request: Request, user: WorkspaceUser, input: WorkspaceProfile.Input, errors: OperatorInput.Errors,
+                                    status: HTTPResponseStatus = .ok) async -> Response {
+        let mayEdit = AccessPolicy.mayEditBusinessProfile(user.role)
+        let why: String? = if case .deny(let reason) = mayEdit { reason.message } else { nil }
+        let model = WorkspaceView.ProfileModel(input: input, errors: errors, readOnlyReason: why)
+        return await request.workspacePage("Business profile", status: status, content: WorkspaceView.profile(model, csrfToken: request.workspaceCSRFToken))
+    }
+
     // MARK: -
 
     private static func requireUser(_ request: Request) throws -> WorkspaceUser {
@@ -157,6 +195,7 @@ extension Request {
             viewer: user.map { .init(name: $0.name, email: $0.email) }, csrfToken: workspaceCSRFToken,
             navigation: user == nil || user?.mustChangePassword == true ? [] : [
                 .init(title: "Dashboard", url: .workspace, isCurrent: url.path == SiteURL.workspace.path),
+                .init(title: "Business profile", url: .workspaceProfile, isCurrent: url.path == SiteURL.workspaceProfile.path),
                 .init(title: "Password", url: .workspacePassword, isCurrent: url.path == SiteURL.workspacePassword.path),
             ],
             area: .workspace)

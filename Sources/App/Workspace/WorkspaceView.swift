@@ -110,6 +110,42 @@ enum WorkspaceView {
                     }))
     }
 
+    struct ProfileModel: Sendable {
+        var input: WorkspaceProfile.Input
+        var errors: OperatorInput.Errors
+        /// Why this person may only read the profile (staff), or nil for the owner.
+        var readOnlyReason: String?
+    }
+
+    static func profile(_ model: ProfileModel, csrfToken: String) -> Markup {
+        let input = model.input
+        return .group(
+            .div(.class("page-header"), .div(.h1(.text("Business profile")),
+                                             .p(.text("What your business page shows: who you are, where, and when you are open.")))),
+            .unwrap(model.readOnlyReason) { .div(.class("banner warning"), .attr("role", "note"), .text($0)) },
+            .form(
+                .class("card"), .method(.post), .action(SiteURL.workspaceProfile), .novalidate(),
+                Forms.csrfField(csrfToken),
+                Forms.errorSummary(model.errors.isEmpty ? nil : "Correct the fields marked below."),
+                Forms.field(.init(name: "name", label: "Business name", value: input.name, error: model.errors["name"], autocomplete: "organization")),
+                Forms.field(.init(name: "phone", label: "Phone (optional)", type: .tel, value: input.phone, error: model.errors["phone"],
+                                  autocomplete: "tel", required: false)),
+                Forms.field(.init(name: "address", label: "Address (optional)", value: input.address, error: model.errors["address"],
+                                  autocomplete: "street-address", required: false)),
+                Forms.textArea(name: "description", label: "Description (optional)", value: input.description, error: model.errors["description"],
+                               hint: "A few sentences for your business page."),
+                Forms.textArea(name: "opening_hours", label: "Opening hours (optional)", value: input.openingHours, error: model.errors["opening_hours"],
+                               hint: "One line a day or a range, for example “Mon–Fri 9:00–17:30”."),
+                Forms.field(.init(name: "brand_color", label: "Brand colour (optional)", value: input.brandColor, error: model.errors["brand_color"],
+                                  hint: "As #RRGGBB.", autocomplete: "off", required: false)),
+                Forms.field(.init(name: "logo_url", label: "Logo address (optional)", type: .url, value: input.logoURL, error: model.errors["logo_url"],
+                                  hint: "An https:// address of an image.", autocomplete: "url", required: false)),
+                .if(model.readOnlyReason == nil,
+                    .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save profile"))))
+            )
+        )
+    }
+
     struct PasswordModel: Sendable {
         var mustChange: Bool
         var errors: OperatorInput.Errors

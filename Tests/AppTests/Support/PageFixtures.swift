@@ -133,6 +133,11 @@ enum PageFixtures {
                                                            weeks: [.init(label: t, bookings: 3, payments: 1)], bookings: 3, payments: 1,
                                                            paymentTotals: [t]), csrfToken: t))
         },
+        Page(view: "WorkspaceView.profile") { t in
+            workspacePage(t, WorkspaceView.profile(.init(input: .init(name: t, phone: t, address: t, description: t, openingHours: t,
+                                                                      brandColor: t, logoURL: t),
+                                                         errors: errors(t, "name", "logo_url"), readOnlyReason: t), csrfToken: t))
+        },
         Page(view: "WorkspaceView.password") { t in
             workspacePage(t, WorkspaceView.password(.init(mustChange: true, errors: errors(t, "current_password", "password")), csrfToken: t))
         },

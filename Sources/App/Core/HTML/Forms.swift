@@ -39,6 +39,20 @@ enum Forms {
         )
     }
 
+    /// A labelled text area whose hint and error are tied to it, like `field`.
+    static func textArea(name: String, label: String, value: String, error: String?, hint: String? = nil, rows: Int = 3) -> Markup {
+        let id = "field-\(name)"
+        let describedBy = [hint.map { _ in "\(id)-hint" }, error.map { _ in "\(id)-error" }].compactMap { $0 }
+        return .div(.class("field"),
+                    .label(.for(id), .text(label)),
+                    .textarea(.id(id), .name(name), .attr("rows", String(rows)),
+                              .attr("aria-invalid", error == nil ? nil : "true"),
+                              .attr("aria-describedby", describedBy.isEmpty ? nil : describedBy.joined(separator: " ")),
+                              .text(value)),
+                    .unwrap(hint) { .div(.class("hint"), .id("\(id)-hint"), .text($0)) },
+                    .unwrap(error) { .div(.class("error"), .id("\(id)-error"), .text($0)) })
+    }
+
     /// An option with visible text; its value is written even when empty ("choose none").
     static func option(value: String, label: String, selected: Bool = false) -> Markup {
         .option(.attr("value", value, keepEmpty: true), .selected(selected), .text(label))

@@ -1,0 +1,10 @@
+import Foundation
+
+/// What the people of a client account may do in their own workspace. An operator's roles
+/// play no part here: the account's owner and its staff have rights of their own.
+extension AccessPolicy {
+    /// The business profile and branding, which the public business page shows: the owner's.
+    static func mayEditBusinessProfile(_ role: AccountUser.Role) -> Decision {
+        role == .owner ? .allow : .deny(.ownerOnly)
+    }
+}

@@ -29,6 +29,7 @@ import VaporTesting
         // (WorkspaceSignInTests.formsNeedTheirTokenAndTheOperatorsSessionOpensNothingHere).
         "GET /app", "GET /app/sign-in", "POST /app/sign-in", "POST /app/sign-out", "GET /app/password", "POST /app/password",
         "GET /app/forgot-password", "POST /app/forgot-password", "POST /app/onboarding", "GET /app/profile", "POST /app/profile",
+        "GET /app/staff", "POST /app/staff", "POST /app/staff/remove",
         // Their own operator record, through the page and the API (name and digest only).
         "GET /operators/:operatorId", "POST /operators/:operatorId", "POST /operators/:operatorId/notifications",
         "GET /api/v1/operators/:operatorId", "PATCH /api/v1/operators/:operatorId",

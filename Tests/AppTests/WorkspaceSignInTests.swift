@@ -217,3 +217,64 @@ extension WorkspaceSignInTests {
         }
     }
 }
+
+/// Staff as the owner manages them in the workspace.
+extension WorkspaceSignInTests {
+    @Test func theOwnerInvitesStaffWithinTheSlotsAndRemovesThem() async throws {
+        try await TestPortal.run { portal in
+            let (account, _) = try await client(portal)
+            account.staffSlots = 1
+            try await account.update(on: portal.db)
+            let owner = Browser()
+            #expect(try await signIn(portal, owner).status == .seeOther)
+            let page = try await portal.visit("/app/staff", browser: owner)
+            #expect(page.status == .ok && page.text.contains("0 of 1 staff slots in use"))
+            let csrf = try #require(page.csrfToken)
+            let bad = try await portal.submit("/app/staff", ["csrf_token": csrf, "name": "Kim", "email": "not an email"], browser: owner)
+            #expect(bad.status == .unprocessableEntity && bad.text.contains("field-email-error") && bad.text.contains("value=\"Kim\""))
+            #expect(try await portal.submit("/app/staff", ["csrf_token": csrf, "name": "Kim Staff", "email": "kim@bakery.example"], browser: owner).status == .seeOther)
+            let full = try await portal.submit("/app/staff", ["csrf_token": csrf, "name": "Lee Staff", "email": "lee@bakery.example"], browser: owner)
+            #expect(full.status == .conflict && full.text.contains("All 1 staff slots are in use"))
+            let invite = try #require(try await OutboundMessage.query(on: portal.db).filter(\.$recipient == "kim@bakery.example").first())
+            #expect(invite.accountID == account.id)
+            let kim = try #require(try await AccountUser.query(on: portal.db).filter(\.$email == "kim@bakery.example").first())
+            #expect(try await portal.submit("/app/staff/remove", ["csrf_token": csrf, "user": try kim.requireID().uuidString], browser: owner).status == .seeOther)
+            #expect(try await AccountUser.find(kim.id, on: portal.db) == nil)
+            let history = try await AuditEvent.query(on: portal.db).filter(\.$action ~~ ["account.staff-added", "account.staff-removed"]).all()
+            #expect(history.count == 2 && history.allSatisfy { $0.actorName == "Felix Murphy" })
+        }
+    }
+
+    @Test func twoInvitesAtOnceNeverExceedTheSlots() async throws {
+        try await TestPortal.run { portal in
+            let (account, _) = try await client(portal)
+            account.staffSlots = 1
+            try await account.update(on: portal.db)
+            let context = AuditContext(actor: AuditActor(id: nil, name: "Felix Murphy"), ip: "")
+            async let first: AccountUser? = try? AccountUsers.inviteStaff(name: "Kim Staff", email: "kim@bakery.example", to: account, context: context,
+                                                                          partner: portal.partner, baseURL: "http://portal.test", on: portal.db)
+            async let second: AccountUser? = try? AccountUsers.inviteStaff(name: "Lee Staff", email: "lee@bakery.example", to: account, context: context,
+                                                                           partner: portal.partner, baseURL: "http://portal.test", on: portal.db)
+            let made = [await first, await second].compactMap { $0 }
+            #expect(made.count == 1)
+            #expect(try await AccountUser.query(on: portal.db).filter(\.$role == .staff).count() == 1)
+        }
+    }
+
+    @Test func staffMayNotInviteOrRemove() async throws {
+        try await TestPortal.run { portal in
+            let (account, _) = try await client(portal)
+            let staff = AccountUser(partnerID: account.partnerID, accountID: try account.requireID(), role: .staff, name: "Kim Staff", email: "kim@bakery.example")
+            staff.status = .active
+            staff.passwordHash = try Bcrypt.hash(Self.password, cost: 4)
+            try await staff.create(on: portal.db)
+            let browser = Browser()
+            #expect(try await signIn(portal, browser, email: "kim@bakery.example").status == .seeOther)
+            let page = try await portal.visit("/app/staff", browser: browser)
+            #expect(page.status == .ok && page.text.contains("Only the owner") && !page.text.contains("Send invitation"))
+            let csrf = try #require(page.csrfToken)
+            #expect(try await portal.submit("/app/staff", ["csrf_token": csrf, "name": "Lee Staff", "email": "lee@bakery.example"], browser: browser).status == .forbidden)
+            #expect(try await AccountUser.query(on: portal.db).count() == 2)
+        }
+    }
+}

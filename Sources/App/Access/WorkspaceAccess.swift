@@ -8,3 +8,11 @@ extension AccessPolicy {
         role == .owner ? .allow : .deny(.ownerOnly)
     }
 }
+
+extension AccessPolicy {
+    /// Inviting and removing the account's staff: the owner's (seed 003: staff see the
+    /// account's locations, but do not choose who else does).
+    static func mayManageStaff(_ role: AccountUser.Role) -> Decision {
+        role == .owner ? .allow : .deny(.ownerOnly)
+    }
+}

@@ -143,10 +143,20 @@ enum AccountUsers {
         return stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
     }
 
-    /// Invites a staff member, within the account's staff slots.
+    /// Invites a staff member, within the account's staff slots (an operator with
+    /// `account.staff.manage`).
     static func addStaff(name rawName: String, email rawEmail: String, to account: Account, by actor: Actor, context: AuditContext,
                          partner: Partner, baseURL: String, now: Date = Date(), on db: any Database) async throws -> AccountUser {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .accountStaffManage, .account(try await AccessLoader.facts(for: account, actor: actor, on: db))))
+        return try await inviteStaff(name: rawName, email: rawEmail, to: account, context: context, partner: partner, baseURL: baseURL, now: now, on: db)
+    }
+
+    /// Creates and invites a staff member once the caller was allowed to. The slots are counted
+    /// inside the transaction after the account's row is written, which serialises every
+    /// invite of one account (a row lock on PostgreSQL, the write lock on SQLite): two invites
+    /// at once never exceed the slots.
+    static func inviteStaff(name rawName: String, email rawEmail: String, to account: Account, context: AuditContext,
+                            partner: Partner, baseURL: String, now: Date = Date(), on db: any Database) async throws -> AccountUser {
         var errors = OperatorInput.Errors()
         var name = "", email = ""
         switch OperatorInput.name(rawName) {
@@ -158,15 +168,20 @@ enum AccountUsers {
         case .failure(let message): errors.fields["email"] = message
         }
         guard errors.isEmpty else { throw errors }
-        let users = try await users(of: account, on: db)
-        if users.contains(where: { $0.email == email }) { throw OperatorInput.Errors(fields: ["email": "Someone on this account already uses \(email)."]) }
-        let staff = users.filter { $0.role == .staff }.count
-        guard staff < account.staffSlots else {
-            throw PortalError.conflict("All \(account.staffSlots) staff slots are in use. Add slots on the Subscription tab first.")
-        }
         let user = AccountUser(partnerID: account.partnerID, accountID: try account.requireID(), role: .staff, name: name, email: email)
-        let line = "staff: — → \(name) <\(email)>"
+        let line = "staff: — → \(name) <\(email)>", checkedEmail = email
         try await db.transaction { db in
+            try await db.sql.update(Account.schema).set(SQLIdentifier("staff_slots"), to: SQLIdentifier("staff_slots"))
+                .where("id", .equal, try account.requireID()).run()
+            guard let current = try await Account.query(on: db).filter(\.$id == account.requireID()).filter(\.$partnerID == account.partnerID).first()
+            else { throw PortalError.notFound() }
+            let people = try await Self.users(of: current, on: db)
+            if people.contains(where: { $0.email == checkedEmail }) {
+                throw OperatorInput.Errors(fields: ["email": "Someone on this account already uses \(checkedEmail)."])
+            }
+            guard people.filter({ $0.role == .staff }).count < current.staffSlots else {
+                throw PortalError.conflict("All \(current.staffSlots) staff slots are in use. More slots come with the subscription.")
+            }
             try await user.create(on: db)
             try await invite(user, to: account, inviter: context.actor.name, partner: partner, baseURL: baseURL, now: now, on: db)
             try await Audit.record("account.staff-added", in: context, partnerID: account.partnerID, target: Audit.target(account),

@@ -51,6 +51,8 @@ enum SiteURL: Equatable, Sendable {
     case workspaceForgot
     case workspaceOnboarding
     case workspaceProfile
+    case workspaceStaff
+    case workspaceStaffRemove
     case accountsExport
     case accountsBulk
     case audit
@@ -106,6 +108,8 @@ enum SiteURL: Equatable, Sendable {
         case .workspaceForgot: "/app/forgot-password"
         case .workspaceOnboarding: "/app/onboarding"
         case .workspaceProfile: "/app/profile"
+        case .workspaceStaff: "/app/staff"
+        case .workspaceStaffRemove: "/app/staff/remove"
         case .accountsExport: "/accounts/export.csv"
         case .accountsBulk: "/accounts/bulk"
         case .audit: "/audit"

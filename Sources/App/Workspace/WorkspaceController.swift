@@ -163,6 +163,50 @@ enum WorkspaceController {
         return await request.workspacePage("Business profile", status: status, content: WorkspaceView.profile(model, csrfToken: request.workspaceCSRFToken))
     }
 
+    // MARK: Staff
+
+    static func staff(_ request: Request) async throws -> Response {
+        try await staffPage(request, user: try requireUser(request), form: .init(), errors: .init())
+    }
+
+    static func inviteStaff(_ request: Request) async throws -> Response {
+        struct Form: Content { var name: String?; var email: String? }
+        let user = try requireUser(request)
+        let form = try request.content.decode(Form.self)
+        do {
+            try await WorkspaceStaff.invite(name: form.name ?? "", email: form.email ?? "", by: user, partner: try request.partner,
+                                            baseURL: request.baseURL, ip: request.clientIP, on: request.db)
+        } catch let errors as OperatorInput.Errors {
+            return try await staffPage(request, user: user, form: .init(name: form.name ?? "", email: form.email ?? ""), errors: errors,
+                                       status: .unprocessableEntity)
+        } catch let error as PortalError where error.status == .conflict {
+            return try await staffPage(request, user: user, form: .init(name: form.name ?? "", email: form.email ?? ""), errors: .init(),
+                                       message: error.detail, status: .conflict)
+        }
+        return request.redirect(to: SiteURL.workspaceStaff.path)
+    }
+
+    static func removeStaff(_ request: Request) async throws -> Response {
+        struct Form: Content { var user: String? }
+        let user = try requireUser(request)
+        guard let id = (try request.content.decode(Form.self).user).flatMap(UUID.init(uuidString:)) else {
+            throw PortalError.badRequest("Choose a staff member to remove.")
+        }
+        try await WorkspaceStaff.remove(id, by: user, ip: request.clientIP, on: request.db)
+        return request.redirect(to: SiteURL.workspaceStaff.path)
+    }
+
+    private static func staffPage(_ request: Request, user: WorkspaceUser, form: WorkspaceView.StaffModel.Form, errors: OperatorInput.Errors,
+                                  message: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let (people, slots) = try await WorkspaceStaff.people(of: user, on: request.db)
+        let why: String? = if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role) { reason.message } else { nil }
+        let model = WorkspaceView.StaffModel(
+            people: people.map { .init(id: $0.id.uuidString.lowercased(), name: $0.name, email: $0.email, isOwner: $0.role == .owner,
+                                       isInvited: $0.status == .invited) },
+            slots: slots, form: form, errors: errors, message: message, readOnlyReason: why)
+        return await request.workspacePage("Staff", status: status, content: WorkspaceView.staff(model, csrfToken: request.workspaceCSRFToken))
+    }
+
     // MARK: -
 
     private static func requireUser(_ request: Request) throws -> WorkspaceUser {
@@ -196,6 +240,7 @@ extension Request {
             navigation: user == nil || user?.mustChangePassword == true ? [] : [
                 .init(title: "Dashboard", url: .workspace, isCurrent: url.path == SiteURL.workspace.path),
                 .init(title: "Business profile", url: .workspaceProfile, isCurrent: url.path == SiteURL.workspaceProfile.path),
+                .init(title: "Staff", url: .workspaceStaff, isCurrent: url.path == SiteURL.workspaceStaff.path),
                 .init(title: "Password", url: .workspacePassword, isCurrent: url.path == SiteURL.workspacePassword.path),
             ],
             area: .workspace)

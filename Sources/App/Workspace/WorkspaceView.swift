@@ -146,6 +146,50 @@ enum WorkspaceView {
         )
     }
 
+    struct StaffModel: Sendable {
+        struct Person: Sendable { let id: String; let name: String; let email: String; let isOwner: Bool; let isInvited: Bool }
+        struct Form: Sendable { var name = ""; var email = "" }
+        var people: [Person]
+        var slots: Int
+        var form: Form
+        var errors: OperatorInput.Errors
+        var message: String?
+        var readOnlyReason: String?
+
+        var staffCount: Int { people.filter { !$0.isOwner }.count }
+    }
+
+    static func staff(_ model: StaffModel, csrfToken: String) -> Markup {
+        let mayManage = model.readOnlyReason == nil
+        return .group(
+            .div(.class("page-header"), .div(.h1(.text("Staff")),
+                                             .p(.text("\(model.staffCount) of \(model.slots) staff slots in use. Staff see all of the account's locations.")))),
+            .unwrap(model.readOnlyReason) { .div(.class("banner warning"), .attr("role", "note"), .text($0)) },
+            .unwrap(model.message) { .div(.class("banner error"), .attr("role", "alert"), .text($0)) },
+            .div(.class("card"), .div(.class("table-wrap"), .table(
+                .thead(.tr(.th(.attr("scope", "col"), .text("Person")), .th(.attr("scope", "col"), .text("Role")),
+                           .th(.attr("scope", "col"), .text("Status")), .th(.attr("scope", "col"), .text("")))),
+                .tbody(.forEach(model.people) { person in
+                    .tr(.td(.strong(.text(person.name)), .div(.class("hint"), .text(person.email))),
+                        .td(.text(person.isOwner ? "Owner" : "Staff")),
+                        .td(.text(person.isInvited ? "Invited" : "Active")),
+                        .td(.if(mayManage && !person.isOwner,
+                                .form(.class("inline"), .method(.post), .action(SiteURL.workspaceStaffRemove), Forms.csrfField(csrfToken),
+                                      .input(.type(.hidden), .name("user"), .value(person.id)),
+                                      .button(.class("button secondary"), .type(.submit), .ariaLabel("Remove \(person.name)"), .text("Remove"))))))
+                })))),
+            .if(mayManage,
+                .form(.class("card"), .method(.post), .action(SiteURL.workspaceStaff), .novalidate(),
+                      Forms.csrfField(csrfToken),
+                      .h2(.text("Invite a staff member")),
+                      Forms.errorSummary(model.errors.isEmpty ? nil : "Correct the fields marked below."),
+                      Forms.field(.init(name: "name", label: "Name", value: model.form.name, error: model.errors["name"], autocomplete: "off")),
+                      Forms.field(.init(name: "email", label: "Email", type: .email, value: model.form.email, error: model.errors["email"],
+                                        autocomplete: "off")),
+                      .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Send invitation")))))
+        )
+    }
+
     struct PasswordModel: Sendable {
         var mustChange: Bool
         var errors: OperatorInput.Errors

@@ -138,6 +138,12 @@ enum PageFixtures {
                                                                       brandColor: t, logoURL: t),
                                                          errors: errors(t, "name", "logo_url"), readOnlyReason: t), csrfToken: t))
         },
+        Page(view: "WorkspaceView.staff") { t in
+            workspacePage(t, WorkspaceView.staff(.init(people: [.init(id: t, name: t, email: t, isOwner: true, isInvited: false),
+                                                                .init(id: t, name: t, email: t, isOwner: false, isInvited: true)],
+                                                       slots: 2, form: .init(name: t, email: t), errors: errors(t, "name", "email"),
+                                                       message: t, readOnlyReason: nil), csrfToken: t))
+        },
         Page(view: "WorkspaceView.password") { t in
             workspacePage(t, WorkspaceView.password(.init(mustChange: true, errors: errors(t, "current_password", "password")), csrfToken: t))
         },

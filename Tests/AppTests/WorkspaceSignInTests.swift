@@ -30,6 +30,14 @@ import VaporTesting
         return (account, owner)
     }
 
+    /// Kim, an active staff member of `account` with the same password as the owner.
+    func staffMember(_ portal: TestPortal, of account: Account) async throws {
+        let staff = AccountUser(partnerID: account.partnerID, accountID: try account.requireID(), role: .staff, name: "Kim Staff", email: "kim@bakery.example")
+        staff.status = .active
+        staff.passwordHash = try Bcrypt.hash(Self.password, cost: 4)
+        try await staff.create(on: portal.db)
+    }
+
     func signIn(_ portal: TestPortal, _ browser: Browser, email: String = "felix@bakery.example", password: String = password) async throws -> TestingHTTPResponse {
         let page = try await portal.visit("/app/sign-in", browser: browser)
         return try await portal.submit("/app/sign-in", ["email": email, "password": password, "csrf_token": page.csrfToken ?? ""], browser: browser)
@@ -176,10 +184,7 @@ extension WorkspaceSignInTests {
     @Test func theOwnerEditsTheBusinessProfileAndStaffMayOnlyReadIt() async throws {
         try await TestPortal.run { portal in
             let (account, _) = try await client(portal)
-            let staff = AccountUser(partnerID: account.partnerID, accountID: try account.requireID(), role: .staff, name: "Kim Staff", email: "kim@bakery.example")
-            staff.status = .active
-            staff.passwordHash = try Bcrypt.hash(Self.password, cost: 4)
-            try await staff.create(on: portal.db)
+            try await staffMember(portal, of: account)
 
             let owner = Browser()
             #expect(try await signIn(portal, owner).status == .seeOther)
@@ -264,10 +269,7 @@ extension WorkspaceSignInTests {
     @Test func staffMayNotInviteOrRemove() async throws {
         try await TestPortal.run { portal in
             let (account, _) = try await client(portal)
-            let staff = AccountUser(partnerID: account.partnerID, accountID: try account.requireID(), role: .staff, name: "Kim Staff", email: "kim@bakery.example")
-            staff.status = .active
-            staff.passwordHash = try Bcrypt.hash(Self.password, cost: 4)
-            try await staff.create(on: portal.db)
+            try await staffMember(portal, of: account)
             let browser = Browser()
             #expect(try await signIn(portal, browser, email: "kim@bakery.example").status == .seeOther)
             let page = try await portal.visit("/app/staff", browser: browser)

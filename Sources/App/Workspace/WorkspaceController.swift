@@ -38,7 +38,7 @@ enum WorkspaceController {
 
     static func signOut(_ request: Request) async throws -> Response {
         if let user = request.workspaceUser {
-            try await AccountUserSession.query(on: request.db).filter(\.$id == user.sessionID).delete()
+            try await AccountUserSession.query(on: request.db).filter(\.$partnerID == user.partnerID).filter(\.$id == user.sessionID).delete()
         }
         let response = request.redirect(to: SiteURL.workspaceSignIn.path)
         response.cookies[SessionCookies.workspaceSession] = SessionCookies.expired(for: request)

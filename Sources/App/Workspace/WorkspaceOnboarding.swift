@@ -37,7 +37,7 @@ enum WorkspaceOnboarding {
             guard !inserted.isEmpty else { return }
             try await Audit.record("account.onboarding-step-done", by: who, partnerID: user.partnerID, target: Audit.target(account),
                                    details: "\(step.title), by \(user.role.rawValue) \(user.email)", ip: ip, now: now, on: db)
-            let done = try await AccountOnboardingStep.query(on: db).filter(\.$accountID == user.accountID)
+            let done = try await AccountOnboardingStep.query(on: db).filter(\.$partnerID == user.partnerID).filter(\.$accountID == user.accountID)
                 .filter(\.$step ~~ steps.map(\.code)).count()
             guard done == steps.count else { return }
             // Only the request that finishes the last step completes setup, once.

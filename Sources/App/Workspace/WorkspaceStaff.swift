@@ -37,8 +37,8 @@ enum WorkspaceStaff {
         guard person.role == .staff else { throw PortalError.conflict("The owner cannot be removed.") }
         let line = "staff: \(person.name) <\(person.email)> → —"
         try await db.transaction { db in
-            try await AccountUserSession.query(on: db).filter(\.$accountUserID == person.requireID()).delete()
-            try await AccountUserToken.query(on: db).filter(\.$accountUserID == person.requireID()).delete()
+            try await AccountUserSession.query(on: db).filter(\.$partnerID == user.partnerID).filter(\.$accountUserID == person.requireID()).delete()
+            try await AccountUserToken.query(on: db).filter(\.$partnerID == user.partnerID).filter(\.$accountUserID == person.requireID()).delete()
             try await person.delete(on: db)
             try await Audit.record("account.staff-removed", in: context(user, ip: ip), partnerID: user.partnerID, target: Audit.target(account),
                                    details: line, on: db)

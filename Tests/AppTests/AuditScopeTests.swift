@@ -128,6 +128,30 @@ import Vapor
         }
     }
 
+    @Test func thePagesOperatorFilterNamesOnlyOperatorsTheReaderMayView() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator(role: "admin")
+            let f = try await fixture(portal)
+            let role = CustomRole(partnerID: try portal.partner.requireID(), name: "Group auditor", description: "",
+                                  permissions: [.portalLogin, .auditView, .operatorsView], secureClearance: false)
+            try await role.create(on: portal.db)
+            let aud = try await portal.makeOperator(email: "aud@example.com", name: "Aud Itor", role: "viewer")
+            let nora = try await portal.makeOperator(email: "nora@example.com", name: "Nora North", role: "viewer")
+            for op in [aud, nora] {
+                let grant = try #require(try await Grant.query(on: portal.db).filter(\.$operator.$id == op.requireID()).first())
+                if op === aud { grant.role = try role.requireID().uuidString.lowercased() }
+                grant.scope = .group
+                grant.scopeID = f.north.id
+                try await grant.update(on: portal.db)
+            }
+            let page = try await portal.visit("/audit", browser: try await portal.signIn(email: "aud@example.com"))
+            #expect(page.status == .ok)
+            #expect(page.text.contains(">Nora North</option>") && page.text.contains(">Aud Itor</option>"))
+            // Ada (all accounts) and Olly (all accounts) are outside the reader's operators.view.
+            #expect(!page.text.contains(">Ada Admin</option>") && !page.text.contains(">Olly Other</option>"))
+        }
+    }
+
     @Test func theMigrationBackfillsSubjectsOfExistingEntries() async throws {
         try await TestPortal.run { portal in
             let account = UUID()

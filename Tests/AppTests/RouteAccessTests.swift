@@ -29,7 +29,17 @@ import VaporTesting
         // (WorkspaceSignInTests.formsNeedTheirTokenAndTheOperatorsSessionOpensNothingHere).
         "GET /app", "GET /app/sign-in", "POST /app/sign-in", "POST /app/sign-out", "GET /app/password", "POST /app/password",
         "GET /app/forgot-password", "POST /app/forgot-password", "POST /app/onboarding", "GET /app/profile", "POST /app/profile",
-        "GET /app/staff", "POST /app/staff", "POST /app/staff/remove",
+        "GET /app/staff", "POST /app/staff", "POST /app/staff/remove", "POST /app/staff/resend",
+        "GET /app/bookings", "POST /app/bookings", "GET /app/bookings/past", "POST /app/bookings/:bookingId/status",
+        "GET /app/payments", "POST /app/payments", "POST /app/payments/:paymentId/status",
+        "GET /app/sign-in/code", "POST /app/sign-in/code", "GET /app/security", "POST /app/security/authenticator",
+        "POST /app/security/authenticator/confirm", "POST /app/security/authenticator/remove", "POST /app/security/recovery-codes",
+        "POST /app/sign-out-as", "GET /app/support-access", "POST /app/support-access", "POST /app/support-access/revoke",
+        "GET /app/messages", "GET /app/messages/:conversationId", "POST /app/messages/:conversationId/reply",
+        "GET /app/announcements", "POST /app/announcements",
+        // Public: the business page, its forms and the widget, for anyone on the partner's domain
+        // (BusinessPageTests, WidgetTests).
+        "GET /b/:pageKey", "POST /b/:pageKey/booking", "POST /b/:pageKey/contact", "GET /w/:businessUid", "GET /w/:businessUid/seen",
         // Their own operator record, through the page and the API (name and digest only).
         "GET /operators/:operatorId", "POST /operators/:operatorId", "POST /operators/:operatorId/notifications",
         "GET /api/v1/operators/:operatorId", "PATCH /api/v1/operators/:operatorId",
@@ -70,6 +80,7 @@ import VaporTesting
                 "userId": try staff.requireID().uuidString.lowercased(),
                 "locationId": try location.requireID().uuidString.lowercased(),
                 "tokenId": try adminToken.token.requireID().uuidString.lowercased(),
+                "conversationId": UUID().uuidString.lowercased(),
             ]
             let api = try await portal.api(as: marketing)
             let browser = try await portal.signIn(email: "mo@example.com")

@@ -27,6 +27,9 @@ import VaporTesting
         try await staff.create(on: portal.db)
         let location = AccountLocation(partnerID: partnerID, accountID: try account.requireID(), name: "Shop", address: "1 Road")
         try await location.create(on: portal.db)
+        let (conversation, _) = try await AccountMessages.storeInbound(accountID: try account.requireID(), partnerID: partnerID, customerName: "Dana",
+                                                                       customerEmail: "dana@example.com", body: "Hello", channel: .api, now: Date(),
+                                                                       on: portal.db)
         let role = CustomRole(partnerID: partnerID, name: "Custom", description: "", permissions: [.accountView], secureClearance: false)
         try await role.create(on: portal.db)
         let op = try await portal.makeOperator(email: email, name: "Someone", role: "viewer", partner: partner)
@@ -36,7 +39,17 @@ import VaporTesting
                                      contentType: "application/pdf", byteSize: 3, createdAt: Date(), createdBy: "Someone")
         try await kitItem.create(on: portal.db)
         try await PartnerKitFile(itemID: try kitItem.requireID(), partnerID: partnerID, contents: Data("pdf".utf8)).create(on: portal.db)
+        let booking = BookingRecord()
+        (booking.partnerID, booking.accountID, booking.externalID, booking.occurredAt) = (partnerID, try account.requireID(), "b-1", Date())
+        (booking.service, booking.clientName, booking.clientEmail, booking.status) = ("Cut", "Dana", "dana@example.com", .confirmed)
+        try await booking.create(on: portal.db)
+        let payment = PaymentRecord()
+        (payment.partnerID, payment.accountID, payment.externalID, payment.occurredAt) = (partnerID, try account.requireID(), "p-1", Date())
+        (payment.amountMinor, payment.currency, payment.method, payment.status) = (500, "EUR", .cash, .paid)
+        try await payment.create(on: portal.db)
         return Fixture(ids: [
+            "bookingId": try booking.requireID().uuidString.lowercased(),
+            "paymentId": try payment.requireID().uuidString.lowercased(),
             "groupId": try group.requireID().uuidString.lowercased(),
             "businessUid": account.businessUID,
             "roleId": try role.requireID().uuidString.lowercased(),
@@ -45,9 +58,11 @@ import VaporTesting
             "itemId": try kitItem.requireID().uuidString.lowercased(),
             "tag": "vip",
             "nickname": "shop-\(partner.slug)",
+            "pageKey": "shop-\(partner.slug)",
             "userId": try staff.requireID().uuidString.lowercased(),
             "locationId": try location.requireID().uuidString.lowercased(),
             "tokenId": try apiToken.token.requireID().uuidString.lowercased(),
+            "conversationId": try conversation.requireID().uuidString.lowercased(),
         ])
     }
 
@@ -63,6 +78,8 @@ import VaporTesting
         case (.POST, "/api/v1/accounts/:businessUid/reset-owner-password"): return #"{"method":"link"}"#
         case (.POST, "/api/v1/accounts/:businessUid/staff"): return #"{"name":"Kim","email":"kim@example.com"}"#
         case (.POST, "/api/v1/accounts/:businessUid/locations"): return #"{"name":"Kiosk","address":"2 Road"}"#
+        case (.POST, "/api/v1/accounts/:businessUid/messages/inbound"): return #"{"customerName":"Eli","customerEmail":"eli@example.com","body":"Hi"}"#
+        case (.POST, "/api/v1/accounts/:businessUid/conversations/:conversationId/replies"): return #"{"body":"Thanks"}"#
         case (.PATCH, _), (.PUT, _), (.POST, _): return path.hasPrefix("/api/") ? "{}" : nil
         default: return nil
         }
@@ -78,6 +95,14 @@ import VaporTesting
             let browser = try await portal.signIn()
             let home = try await portal.visit("/", browser: browser)
             let csrf = try #require(home.csrfToken)
+            // The workspace's routes answer a workspace session: an active member of our account.
+            let ourAccount = try #require(try await Account.query(on: portal.db).filter(\.$businessUID == ours.ids["businessUid"] ?? "").first())
+            let desk = AccountUser(partnerID: ourAccount.partnerID, accountID: try ourAccount.requireID(), role: .staff, name: "Desk", email: "desk@example.com")
+            desk.status = .active
+            try await desk.create(on: portal.db)
+            let workspace = Browser()
+            workspace.jar[SessionCookies.workspaceSession] = try await WorkspaceSessions.start(for: desk, now: Date(), on: portal.db).token.value
+            let workspaceCSRF = try #require(try await portal.visit("/app", browser: workspace).csrfToken)
 
             // Deleting routes go last, so that our own objects exist for every other route.
             func destroys(_ route: Route) -> Bool {
@@ -91,11 +116,13 @@ import VaporTesting
             for route in routes {
                 for (fixture, isOurs) in [(theirs, false), (ours, true)] {
                     var unknown: String? = nil
-                    let path = "/" + route.path.map { component -> String in
+                    let named = "/" + route.path.map { component -> String in
                         guard case .parameter(let name) = component else { return component.description }
                         guard let id = fixture.ids[name] else { unknown = name; return "x" }
                         return id
                     }.joined(separator: "/")
+                    // The widget's one segment is "{uid}.js".
+                    let path = route.path.map(\.description) == ["w", ":businessUid"] ? named + ".js" : named
                     if let unknown {
                         Issue.record("route \(route.method) \(route.path) takes :\(unknown); add it to this walk")
                         continue
@@ -103,6 +130,9 @@ import VaporTesting
                     let response: TestingHTTPResponse
                     if path.hasPrefix("/api/") {
                         response = try await api.call(route.method, String(path.dropFirst("/api/v1".count)), json: body(for: route))
+                    } else if path.hasPrefix("/app/"), !route.path.contains(where: { $0.description == ":token" }) {
+                        response = route.method == .GET ? try await portal.send(.GET, path, cookies: workspace)
+                            : try await portal.submit(path, ["csrf_token": workspaceCSRF], browser: workspace)
                     } else if route.method == .GET {
                         response = try await portal.send(.GET, path, cookies: browser)
                     } else {

@@ -250,6 +250,35 @@ extension WorkspaceSignInTests {
         }
     }
 
+    @Test func theOwnerSendsAnInvitationAgainOnlyWhileItIsNotAccepted() async throws {
+        try await TestPortal.run { portal in
+            let (account, _) = try await client(portal)
+            account.staffSlots = 2
+            try await account.update(on: portal.db)
+            let owner = Browser()
+            #expect(try await signIn(portal, owner).status == .seeOther)
+            let csrf = try #require(try await portal.visit("/app/staff", browser: owner).csrfToken)
+            _ = try await portal.submit("/app/staff", ["csrf_token": csrf, "name": "Kim Staff", "email": "kim@bakery.example"], browser: owner)
+            let kim = try #require(try await AccountUser.query(on: portal.db).filter(\.$email == "kim@bakery.example").first())
+            let firstLink = try #require(try await AccountUserToken.query(on: portal.db).filter(\.$accountUserID == kim.requireID()).first())
+            let page = try await portal.visit("/app/staff", browser: owner)
+            #expect(page.text.contains("action=\"/app/staff/resend\""))
+            let again = try await portal.submit("/app/staff/resend", ["csrf_token": csrf, "user": try kim.requireID().uuidString], browser: owner)
+            #expect(again.status == .ok && again.text.contains("Invitation sent again."))
+            #expect(try await OutboundMessage.query(on: portal.db).filter(\.$recipient == "kim@bakery.example").count() == 2)
+            // The first link no longer works.
+            #expect(try await AccountUserToken.find(firstLink.id, on: portal.db)?.usedAt != nil)
+            #expect(try await AuditEvent.query(on: portal.db).filter(\.$action == "account.staff-invite-resent").first()?.actorName == "Felix Murphy")
+            // Accepted: nothing to send again.
+            kim.status = .active
+            try await kim.update(on: portal.db)
+            let accepted = try await portal.submit("/app/staff/resend", ["csrf_token": csrf, "user": try kim.requireID().uuidString], browser: owner)
+            #expect(accepted.status == .conflict && accepted.text.contains("accepted the invitation already"))
+            // Someone else's id is nobody here.
+            #expect(try await portal.submit("/app/staff/resend", ["csrf_token": csrf, "user": UUID().uuidString], browser: owner).status == .notFound)
+        }
+    }
+
     @Test func twoInvitesAtOnceNeverExceedTheSlots() async throws {
         try await TestPortal.run { portal in
             let (account, _) = try await client(portal)

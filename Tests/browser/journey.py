@@ -1397,12 +1397,12 @@ class Journey:
         check(box.get_attribute("name") == "operators[]", f"the box of {name!r} is named {box.get_attribute('name')!r}")
         return labels[0], box
 
-    def expect_saved(self, tab):
-        """A form of tab `tab` was saved: back on that tab with "Saved."."""
+    def expect_saved(self, tab, notice=SAVED_NOTICE):
+        """A form of tab `tab` was saved: back on that tab with "Saved." (or a switch's own notice)."""
         d = self.driver
         wanted = self.bakery_path + ACCOUNT_TABS[tab]
         check(path_of(d) == wanted, f"after saving, on {path_of(d)}, not {wanted}")
-        check(notice_text(d) == SAVED_NOTICE, f"the notice said {notice_text(d)!r}")
+        check(notice_text(d) == notice, f"the notice said {notice_text(d)!r}")
         self.expect_tab(tab)
 
     def assign_admin(self):
@@ -1477,7 +1477,7 @@ class Journey:
         self.open_tab("Account")
         click_and_wait_for_new_page(d, self.action_button("Lock account"))
         self.confirm(f"Lock {BAKERY}?", f"Lock {BAKERY}")
-        self.expect_saved("Account")
+        self.expect_saved("Account", "Locked: the owner and staff are signed out and cannot sign in until it is unlocked.")
         value, button = self.control(d, "Lock account")
         check(value.startswith("Locked"), f"the \"Lock account\" row reads {value!r}")
         check(button == "Unlock account", f"the \"Lock account\" row offers {button!r}")
@@ -1583,7 +1583,7 @@ class Journey:
         if pathname(d) != self.bakery_path + "/activity":
             self.open_tab("Activity")
         click_and_wait_for_new_page(d, submit_button(d, "Mark setup as complete"))
-        self.expect_saved("Activity")
+        self.expect_saved("Activity", "Setup is complete.")
         onboarding = card(d, "Onboarding")
         check(not onboarding.find_elements(By.CSS_SELECTOR, ".badge"), "Onboarding still shows the \"In setup\" badge")
         steps = onboarding.find_elements(By.CSS_SELECTOR, "ul.checklist li")

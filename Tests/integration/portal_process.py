@@ -194,6 +194,18 @@ def outbound_messages(portal, recipient=None, channel=None):
         connection.close()
 
 
+def sql_rows(portal, query, parameters=()):
+    """Rows of a read-only query on the portal's SQLite file, as dicts."""
+    path = sqlite_path(portal)
+    assert path, "sql_rows: the portal is not on SQLite"
+    connection = sqlite3.connect(f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro", uri=True, timeout=10)
+    try:
+        connection.row_factory = sqlite3.Row
+        return [dict(row) for row in connection.execute(query, parameters)]
+    finally:
+        connection.close()
+
+
 def emailed_sign_in_codes(portal, recipient, host=None):
     """The sign-in codes emailed to `recipient` (any partner; `host` is kept for callers), newest first."""
     codes = []

@@ -18,7 +18,7 @@ try:
 except ImportError:
     sys.exit("run.py needs pyotp: .venv/bin/pip install -r Tests/requirements.txt")
 
-from portal_process import RECOVERY_CODE, Portal, Session, SignIn, csrf_from, free_port, header, port_is_free
+from portal_process import RECOVERY_CODE, Portal, Session, SignIn, csrf_from, free_port, header, port_is_free, sql_rows
 from smtp_sink import SMTPServer
 
 PASSWORD = "a long enough passphrase"
@@ -84,6 +84,10 @@ def cli_creates_partner_operator_and_token_that_the_api_accepts(opts):
         assert me["partner"]["slug"] == "globex" and me["operator"]["email"] == "hank@globex.test", me
         # Tokens expire: 90 days unless --days says otherwise; /api/v1/tokens lists them without secrets.
         assert "valid until" in token.stdout, token.stdout
+        # The command's token is in the audit log like one made through the API.
+        entries = sql_rows(portal, "SELECT actor_name, details FROM audit_events WHERE action = 'api-token.created'")
+        assert [row["actor_name"] for row in entries] == ["portal token create (command line)"], entries
+        assert "token: CRM sync" in entries[0]["details"], entries
         short = portal.cli("token", "create", "--partner", "globex", "--operator", "hank@globex.test", "--name", "Month",
                            "--days", "30")
         assert short.returncode == 0 and short.stdout.strip().splitlines()[-1].startswith("opk_"), short.stdout + short.stderr
@@ -192,6 +196,12 @@ def partner_policy_command_shows_and_changes_the_second_factor_rule(opts):
         # A wrong value is one clear line, and a non-zero exit.
         bad = portal.cli("partner", "policy", "--partner", "default", "--second-factor", "sometimes")
         assert bad.returncode != 0 and "--second-factor" in bad.stderr and "Fatal error" not in bad.stderr, bad.stderr
+        # Logging in to client accounts: the owner's consent and the owner's email.
+        assert "the owner's consent not asked for, the owner emailed every time" in shown.stdout, shown.stdout
+        consent = portal.cli("partner", "policy", "--partner", "default", "--login-as-consent", "required", "--login-as-notice", "secure")
+        assert consent.returncode == 0 and "the owner's consent required, the owner emailed for secure accounts" in consent.stdout, consent.stdout
+        bad = portal.cli("partner", "policy", "--partner", "default", "--login-as-notice", "sometimes")
+        assert bad.returncode != 0 and "--login-as-notice" in bad.stderr and "Fatal error" not in bad.stderr, bad.stderr
     finally:
         portal.stop()
 

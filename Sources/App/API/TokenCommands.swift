@@ -34,6 +34,10 @@ struct CreateTokenCommand: AsyncCommand {
         }
         let created = try await APITokens.create(name: name, operator: op, days: days, now: Date(), on: app.db)
         let expires = ISO8601DateFormatter().string(from: created.token.expiresAt ?? Date())
+        // The installation's own command, so the entry names it rather than an operator.
+        try await Audit.record("api-token.created", by: AuditActor(id: nil, name: "portal token create (command line)"),
+                               partnerID: try partner.requireID(), target: Audit.target(op),
+                               details: "token: \(name), expires \(expires)", on: app.db)
         context.console.output("Created API token '\(name)' for \(op.email), valid until \(expires). It is shown once; store it now:")
         context.console.output("\(created.secret.value)")
     }

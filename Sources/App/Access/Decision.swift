@@ -32,6 +32,18 @@ public enum DenyReason: Equatable, Sendable {
     case currentPasswordNeeded
     case mailboxClosed
     case ownerOnly
+    /// Logging in to a client account needs the owner's grant, and there is none.
+    case consentNeeded
+    /// A template account has nobody to log in as.
+    case templateAccount
+    /// Done by the person themselves, never by an operator logged in as them.
+    case notWhileSupporting
+    /// A new account's outbound message holds an external link (seed 001 §3.6).
+    case linksScreened
+    /// The operator's roles over the account are for its messages only (the Messaging Agent).
+    case messagesOnly
+    /// The partner requires owners and staff to use an authenticator app, and this person has none yet.
+    case authenticatorRequired
 
     public var message: String {
         switch self {
@@ -56,6 +68,12 @@ public enum DenyReason: Equatable, Sendable {
         case .ownContactThroughProfile: "Change your own email or phone on your profile, where you confirm it with your password."
         case .currentPasswordNeeded: "Enter your current password to change your email or phone."
         case .ownerOnly: "Only the owner of the account can change this."
+        case .consentNeeded: "The owner has not granted access to their account. Ask the owner to grant access from their workspace."
+        case .templateAccount: "This account is a template: nobody signs in to it."
+        case .notWhileSupporting: "Only the person themselves can do this, not an operator logged in as them."
+        case .linksScreened: "New accounts cannot send external links during their first 30 days. Remove the link (http://, https://, www. or an address such as example.com), or ask your provider to enable sending links."
+        case .messagesOnly: "Your roles over this account cover its messages only."
+        case .authenticatorRequired: "Set up an authenticator app on the security page first: it is required for signing in here."
         case .mailboxClosed: "The development mailbox is closed: only operators who manage settings can read it, and only while no transport is configured."
         }
     }

@@ -7,8 +7,16 @@ import SQLKit
 /// the API; each record carries its own id, so sending it twice counts it once. The latest
 /// time seen becomes the account's last activity, which the list's header counts read.
 enum AccountActivity {
-    struct Booking: Sendable, Equatable { let id: String; let at: Date }
-    struct Payment: Sendable, Equatable { let id: String; let at: Date; let amountMinor: Int64; let currency: String }
+    /// The details are optional: left out, a booking is confirmed and a payment paid, by
+    /// another method (the columns' defaults).
+    struct Booking: Sendable, Equatable {
+        let id: String; let at: Date
+        var service: String? = nil, clientName: String? = nil, clientEmail: String? = nil, status: BookingStatus? = nil, note: String? = nil
+    }
+    struct Payment: Sendable, Equatable {
+        let id: String; let at: Date; let amountMinor: Int64; let currency: String
+        var method: PaymentMethod? = nil, status: PaymentStatus? = nil
+    }
     struct StepDone: Sendable, Equatable { let step: String; let at: Date }
     struct SiteSeen: Sendable, Equatable { let host: String; let at: Date }
 
@@ -46,11 +54,19 @@ enum AccountActivity {
                 return rows.count
             }
             for booking in batch.bookings {
-                recorded.bookings += try await insert("account_bookings", ["external_id", "occurred_at"], [booking.id, booking.at], conflict: ["account_id", "external_id"])
+                let details: [(String, (any Encodable & Sendable)?)] = [("service", booking.service), ("client_name", booking.clientName),
+                                                                        ("client_email", booking.clientEmail), ("status", booking.status?.rawValue),
+                                                                        ("note", booking.note)]
+                let given = details.compactMap { column, value in value.map { (column, $0) } }
+                recorded.bookings += try await insert("account_bookings", ["external_id", "occurred_at"] + given.map(\.0),
+                                                      [booking.id, booking.at] + given.map(\.1), conflict: ["account_id", "external_id"])
             }
             for payment in batch.payments {
-                recorded.payments += try await insert("account_payments", ["external_id", "occurred_at", "amount_minor", "currency"],
-                                                      [payment.id, payment.at, payment.amountMinor, payment.currency], conflict: ["account_id", "external_id"])
+                let details: [(String, (any Encodable & Sendable)?)] = [("method", payment.method?.rawValue), ("status", payment.status?.rawValue)]
+                let given = details.compactMap { column, value in value.map { (column, $0) } }
+                recorded.payments += try await insert("account_payments", ["external_id", "occurred_at", "amount_minor", "currency"] + given.map(\.0),
+                                                      [payment.id, payment.at, payment.amountMinor, payment.currency] + given.map(\.1),
+                                                      conflict: ["account_id", "external_id"])
             }
             for step in batch.steps {
                 recorded.steps += try await insert("account_onboarding", ["step", "completed_at"], [step.step, step.at], conflict: ["account_id", "step"])
@@ -124,10 +140,11 @@ enum AccountActivity {
             if let i = index(booking.occurredAt) { summary.weeks[i].bookings += 1 }
         }
         var totals: [String: Int64] = [:]
-        for payment in try await AccountPayment.query(on: db).filter(\.$accountID == accountID).filter(\.$occurredAt >= since).all() {
+        for payment in try await PaymentRecord.query(on: db).filter(\.$accountID == accountID).filter(\.$occurredAt >= since).all() {
             if let i = index(payment.occurredAt) {
                 summary.weeks[i].payments += 1
-                totals[payment.currency, default: 0] &+= payment.amountMinor
+                // What was taken: a pending, failed or refunded payment is activity, not money.
+                if payment.status == .paid { totals[payment.currency, default: 0] &+= payment.amountMinor }
             }
         }
         summary.paymentTotals = totals.sorted { $0.key < $1.key }.map { .init(currency: $0.key, amountMinor: $0.value) }

@@ -24,6 +24,21 @@ enum AccountAdministration {
 
         /// The audit action, and the "before → after" line.
         var action: String { "account.\(rawValue)" }
+
+        /// What the page says once it is done.
+        var notice: String {
+            switch self {
+            case .lock: "Locked: the owner and staff are signed out and cannot sign in until it is unlocked."
+            case .unlock: "Unlocked: the owner and staff can sign in again."
+            case .enableSendLinks: "Send links enabled: messages with links are no longer screened."
+            case .disableSendLinks: "Send links disabled: links are screened again while the account is new."
+            case .markSecure: "Marked secure: only operators with a Secure role act on it now."
+            case .unmarkSecure: "No longer secure."
+            case .setTemplate: "This account is now a template for new accounts."
+            case .unsetTemplate: "This account is no longer a template."
+            case .completeSetup: "Setup is complete."
+            }
+        }
     }
 
     static func facts(_ account: Account, actor: Actor, on db: any Database) async throws -> AccountFacts {
@@ -64,7 +79,7 @@ enum AccountAdministration {
         try await db.transaction { db in
             try await account.update(on: db)
             // Locked out at once: the owner's and staff's sessions end with the lock.
-            if toggle == .lock { try await AccountUsers.endSessions(accountID: account.requireID(), on: db) }
+            if toggle == .lock { try await AccountUsers.endSessions(of: account, why: "the account was locked", on: db) }
             try await Audit.record(toggle.action, in: context, partnerID: account.partnerID, target: Audit.target(account), details: line, on: db)
         }
     }

@@ -22,7 +22,7 @@ extension APIService {
         guard let account = try await Account.query(on: request.db).filter(\.$partnerID == actor.partnerID)
             .filter(\.$nickname == input.path.nickname.lowercased()).first()
         else { throw PortalError.notFound("No account has this nickname.") }
-        return .ok(.init(body: .json(Self.account(try await AccountService.viewable(businessUID: account.businessUID, by: actor, on: request.db)))))
+        return .ok(.init(body: .json(Self.account(try await Self.accountData(account.businessUID, request: request).1))))
     }
 
     func updateAccountDetails(_ input: Operations.UpdateAccountDetails.Input) async throws -> Operations.UpdateAccountDetails.Output {
@@ -90,6 +90,7 @@ extension APIService {
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
         let (request, actor, account) = try await target(input.path.businessUid)
         try APIContext.refuseNulls(for: ["bookings", "payments", "onboardingSteps", "sites"], in: request)
+        try ActivityDetailsInput.refuseNulls(in: request)
         func checkID(_ id: String, _ field: String) throws {
             guard (1...100).contains(id.unicodeScalars.count), !DisplayText.hasControl(id) else {
                 throw PortalError.badRequest("\(field): an id has 1 to 100 characters and no control characters.")
@@ -112,8 +113,8 @@ extension APIService {
             throw PortalError.badRequest("\(name): at most \(limit) items.")
         }
         var batch = AccountActivity.Batch()
-        batch.bookings = (body.bookings ?? []).map { .init(id: $0.id, at: $0.at) }
-        batch.payments = (body.payments ?? []).map { .init(id: $0.id, at: $0.at, amountMinor: $0.amountMinor, currency: $0.currency) }
+        batch.bookings = try (body.bookings ?? []).map(ActivityDetailsInput.booking)
+        batch.payments = (body.payments ?? []).map(ActivityDetailsInput.payment)
         batch.steps = (body.onboardingSteps ?? []).map { .init(step: $0.step, at: $0.at) }
         batch.sites = try (body.sites ?? []).map { site in
             guard let host = AccountActivity.normalizeHost(site.host) else { throw PortalError.badRequest("sites: \(site.host) is not a host name.") }
@@ -124,7 +125,8 @@ extension APIService {
     }
 
     func listAccountStaff(_ input: Operations.ListAccountStaff.Input) async throws -> Operations.ListAccountStaff.Output {
-        let (request, _, account) = try await target(input.path.businessUid)
+        let request = try APIContext.current()
+        let (_, account) = try await Self.accountData(input.path.businessUid, request: request)
         return .ok(.init(body: .json(try await AccountUsers.users(of: account, on: request.db).map(Self.user))))
     }
 
@@ -151,7 +153,8 @@ extension APIService {
     }
 
     func listAccountLocations(_ input: Operations.ListAccountLocations.Input) async throws -> Operations.ListAccountLocations.Output {
-        let (request, _, account) = try await target(input.path.businessUid)
+        let request = try APIContext.current()
+        let (_, account) = try await Self.accountData(input.path.businessUid, request: request)
         return .ok(.init(body: .json(try await AccountEditing.locations(of: account, on: request.db).map(Self.location))))
     }
 

@@ -26,7 +26,7 @@ enum AccountPageController {
                 return await request.confirmation(AccountConfirmations.lock(account))
             }
             try await AccountAdministration.apply(toggle, to: account, by: actor, context: request.auditContext, on: request.db)
-            return try await saved(request, account, toggle == .completeSetup ? .activity : .account)
+            return try await request.redirect(to: (toggle == .completeSetup ? Tab.activity : .account).path(uid: account.businessUID), notice: toggle.notice)
         }
     }
 
@@ -259,14 +259,14 @@ enum AccountPageController {
             return .disabled(reason.message)
         }
         func state(_ permission: Permission) -> AccountPageView.State { state(AccessPolicy.decide(actor, permission, .account(facts))) }
-        var tabs = Tab.allCases
-        if state(.accountActivityView) != .enabled { tabs.removeAll { $0 == .activity } }
-        if state(.accountHistoryView) != .enabled { tabs.removeAll { $0 == .history } }
+        let tabs = Tab.allCases.filter { AccessPolicy.mayOpenAccountTab(actor, $0, facts).isAllowed }
         guard tabs.contains(tab) else {
-            try request.enforce(AccessPolicy.decide(actor, tab == .activity ? .accountActivityView : .accountHistoryView, .account(facts)),
-                                permission: tab == .activity ? .accountActivityView : .accountHistoryView)
+            // A link to the account lands on the first tab the operator may open (Messages, for the Messaging Agent).
+            if tab == .business, let first = tabs.first { return request.redirect(to: first.path(uid: account.businessUID)) }
+            try request.enforce(AccessPolicy.mayOpenAccountTab(actor, tab, facts))
             throw PortalError.notFound()
         }
+        let loginAs = try await loginAsPanel(request, account: account, actor: actor, facts: facts)
         let row = AccountDirectory.Row(account)
         let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(groups)
@@ -285,7 +285,8 @@ enum AccountPageController {
                 noteState: state(.accountNotesEdit),
                 locations: try await AccountEditing.locations(of: account, on: db).compactMap { location in
                     location.id.map { .init(id: $0.uuidString.lowercased(), name: location.name, address: location.address) }
-                })
+                },
+                description: account.businessDescription, openingHours: account.openingHours)
             body = AccountPageView.business(row, model, form: form, csrfToken: request.csrfToken)
         case .activity:
             let model = AccountPageView.Activity(
@@ -303,10 +304,14 @@ enum AccountPageController {
             let model = AccountPageView.Staff(
                 users: users.compactMap { user in
                     user.id.map { .init(id: $0.uuidString.lowercased(), name: user.name, email: user.email, isOwner: user.role == .owner,
-                                        status: user.status == .invited ? "Invited" : (user.mustChangePassword ? "Must change password" : "Active")) }
+                                        status: user.status == .invited ? "Invited" : (user.mustChangePassword ? "Must change password" : "Active"),
+                                        loginAs: loginAs?.state) }
                 },
-                staffSlots: account.staffSlots, state: state(.accountStaffManage))
+                staffSlots: account.staffSlots, state: state(.accountStaffManage), loginAsReasonRequired: loginAs?.reasonRequired ?? false)
             body = AccountPageView.staff(row, model, form: form, csrfToken: request.csrfToken)
+        case .messages:
+            body = AccountMessagesView.tab(row, try await AccountMessagesTab.model(request, account: account, actor: actor, facts: facts),
+                                           form: form, csrfToken: request.csrfToken)
         case .history:
             let lines = try await AccountAdministration.history(of: account, by: actor, on: db)
             body = AccountPageView.history(lines.map { .init(action: $0.action, actor: $0.actorName, onBehalfOf: $0.impersonatorName, details: $0.details, at: $0.at) },
@@ -343,9 +348,34 @@ enum AccountPageController {
                 ownerEmail: account.email, resetResult: resetResult)
             body = AccountPageView.account(row, model, form: form, csrfToken: request.csrfToken)
         }
-        let header = AccountPageView.Header(row: row, tabs: tabs, current: tab, notice: notice, message: message)
+        let header = AccountPageView.Header(row: row, tabs: tabs, current: tab, notice: notice, message: message, loginAs: loginAs)
         let title = tab == .business ? account.name : "\(tab.title) · \(account.name)"
-        return await request.page(title, status: status, current: .accounts, content: AccountPageView.page(header, body: body))
+        return await request.page(title, status: status, current: .accounts, content: AccountPageView.page(header, body: body, csrfToken: request.csrfToken))
+    }
+}
+
+extension AccountPageController {
+    /// The header's "Login as", decided as the request to log in will be: hidden from
+    /// operators who cannot log in to this account at all, disabled with the reason otherwise.
+    static func loginAsPanel(_ request: Request, account: Account, actor: Actor, facts: AccountFacts) async throws -> AccountPageView.LoginAs? {
+        let partner = try request.partner
+        let grantedUntil = try await SupportConsent.grantedUntil(account: account, now: Date(), on: request.db)
+        let decision = AccessPolicy.decideLoginAsClient(
+            actor, on: ClientLoginFacts(account: facts, isTemplate: account.isTemplate, consentRequired: partner.loginAsConsentRequired, grantedUntil: grantedUntil),
+            session: LoginAsSession(asOperator: request.signedIn?.impersonator != nil, asClient: false))
+        switch decision {
+        case .deny(.missingPermission), .deny(.outOfScope): return nil
+        default: break
+        }
+        var consent: String?
+        if partner.loginAsConsentRequired {
+            consent = grantedUntil.map { $0 == .distantFuture ? "Access granted by the owner until they revoke it."
+                                                              : "Access granted until \($0.formatted(date: .abbreviated, time: .shortened)) UTC." }
+                ?? "Ask the owner to grant access: they do it under Support access in their workspace."
+        }
+        return .init(ownerName: try await AccountUsers.owner(of: account, on: request.db)?.name,
+                     state: decision.denialMessage.map { .disabled($0) } ?? .enabled,
+                     reasonRequired: partner.impersonationReasonRequired, consent: consent)
     }
 }
 

@@ -5,11 +5,12 @@ import Foundation
 /// the reason.
 enum AccountPageView {
     enum Tab: String, CaseIterable, Sendable {
-        case business = "", activity, subscription, staff, history, account
+        case business = "", activity, subscription, staff, messages, history, account
 
         var title: String {
             switch self {
             case .business: "Business information"
+            case .messages: "Messages"
             case .activity: "Activity"
             case .subscription: "Subscription"
             case .staff: "Staff"
@@ -33,6 +34,17 @@ enum AccountPageView {
         var current: Tab
         var notice: String?
         var message: String?
+        /// "Login as" the owner, with its state; nil when the operator may not log in at all.
+        var loginAs: LoginAs? = nil
+    }
+
+    /// The header's "Login as": the button (or why not), whether a reason is asked for, and
+    /// the owner's consent where the partner asks for it.
+    struct LoginAs: Sendable {
+        var ownerName: String?
+        var state: State
+        var reasonRequired: Bool
+        var consent: String?
     }
 
     /// What was typed into the forms of the tab, and what was wrong with it.
@@ -43,13 +55,32 @@ enum AccountPageView {
         subscript(_ name: String) -> String { values[name] ?? "" }
     }
 
-    static func page(_ header: Header, body: Markup) -> Markup {
+    /// A "Login as" form: the button, and the reason field when the partner asks for one.
+    static func loginAsButton(_ loginAs: LoginAs, uid: String, userID: String?, name: String, label: String, csrfToken: String) -> Markup {
+        let id = "login-as-\(userID ?? "owner")"
+        switch loginAs.state {
+        case .disabled(let why): return disabledButton(label, reason: why, id: "why-\(id)")
+        case .enabled:
+            return .form(.method(.post), .action(userID.map { SiteURL.accountStaffLoginAs(uid: uid, userID: $0) } ?? .accountLoginAs(uid: uid)), .class("inline"),
+                         Forms.csrfField(csrfToken),
+                         .if(loginAs.reasonRequired,
+                             .group(.label(.class("visually-hidden"), .for("\(id)-reason"), .text("Reason for logging in as \(name)")),
+                                    .input(.id("\(id)-reason"), .name("reason"), .type(.text), .attr("placeholder", "Reason"), .attr("required", "required"),
+                                           .attr("maxlength", "500")))),
+                         .button(.class("button primary"), .type(.submit), .ariaLabel("\(label) \(name)"), .text(label)))
+        }
+    }
+
+    static func page(_ header: Header, body: Markup, csrfToken: String = "") -> Markup {
         let uid = header.row.businessUID
         return .group(
             .div(.class("page-header"),
                  .div(.h1(.text(header.row.name)),
                       .p(AccountsView.badges(header.row))),
-                 .a(.class("button secondary"), .href(SiteURL.accounts), .text("All accounts"))),
+                 .div(.class("header-actions"),
+                      .unwrap(header.loginAs) { loginAsButton($0, uid: uid, userID: nil, name: $0.ownerName ?? "owner", label: "Login as", csrfToken: csrfToken) },
+                      .a(.class("button secondary"), .href(SiteURL.accounts), .text("All accounts")))),
+            .unwrap(header.loginAs?.consent) { .p(.class("hint"), .text($0)) },
             .element("nav", [
                 .class("tabs"), .ariaLabel("Account"),
                 .forEach(header.tabs) { tab in
@@ -111,6 +142,9 @@ enum AccountPageView {
         var notes: [NoteLine]
         var noteState: State
         var locations: [LocationLine]
+        /// What the owner wrote for the business page, in their workspace.
+        var description: String? = nil
+        var openingHours: String? = nil
     }
 
     struct NoteLine: Sendable, Equatable {
@@ -133,6 +167,9 @@ enum AccountPageView {
                  definitions([("Owner", model.ownerName), ("Email", model.email), ("Phone", model.phone), ("Address", model.address),
                               ("Business UID", uid), ("Created", date(row.createdAt)), ("Plan", model.plan), ("Group", model.group),
                               ("Created from template", model.template)]),
+                 .if(model.description != nil || model.openingHours != nil,
+                     .group(.h3(.text("On the business page")),
+                            definitions([("Description", model.description), ("Opening hours", model.openingHours)]))),
                  guarded(model.editState, "Edit details", id: "details") {
                      .element("details", [
                         .if(!form.errors.isEmpty && form.values["form"] == "details", .attr("open", "open")),
@@ -313,6 +350,7 @@ enum AccountPageView {
         var users: [UserLine]
         var staffSlots: Int
         var state: State
+        var loginAsReasonRequired = false
     }
 
     struct UserLine: Sendable, Equatable {
@@ -321,6 +359,8 @@ enum AccountPageView {
         let email: String
         let isOwner: Bool
         let status: String
+        /// "Login as" this person: nil when the operator may not log in to the account at all.
+        var loginAs: State? = nil
     }
 
     static func staff(_ row: AccountDirectory.Row, _ model: Staff, form: Form, csrfToken: String) -> Markup {
@@ -336,7 +376,12 @@ enum AccountPageView {
                                .th(.attr("scope", "col"), .span(.class("visually-hidden"), .text("Actions"))))),
                     .tbody(.forEach(model.users) { user in
                         .tr(.td(.text(user.name)), .td(.text(user.email)), .td(.text(user.isOwner ? "Owner" : "Staff")), .td(.text(user.status)),
-                            .td(.if(!user.isOwner && model.state == .enabled,
+                            .td(.unwrap(user.loginAs) { state in
+                                    loginAsButton(.init(ownerName: nil, state: state, reasonRequired: model.loginAsReasonRequired, consent: nil),
+                                                  uid: row.businessUID, userID: user.isOwner ? nil : user.id, name: user.name, label: "Login as",
+                                                  csrfToken: csrfToken)
+                                },
+                                .if(!user.isOwner && model.state == .enabled,
                                     .form(.method(.post), .action(action(row.businessUID, .removeStaff)), .class("inline"), Forms.csrfField(csrfToken),
                                           .input(.type(.hidden), .name("user"), .value(user.id)),
                                           .button(.class("button link"), .type(.submit), .ariaLabel("Remove \(user.name)"), .text("Remove"))))))

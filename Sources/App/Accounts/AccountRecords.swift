@@ -75,6 +75,8 @@ final class AccountUserSession: Model, @unchecked Sendable {
     @Field(key: "expires_at") var expiresAt: Date
     @Field(key: "csrf_token") var csrfToken: String
     @OptionalField(key: "last_seen_at") var lastSeenAt: Date?
+    /// Set while an operator is logged in as this user: the login-as it belongs to.
+    @OptionalField(key: "support_access_id") var supportAccessID: UUID?
 
     init() {}
 

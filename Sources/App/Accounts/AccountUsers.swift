@@ -86,9 +86,12 @@ enum AccountUsers {
 
     /// Ends every session of the account's users (locking does this).
     @discardableResult
-    static func endSessions(accountID: UUID, on db: any Database) async throws -> Int {
-        let count = try await AccountUserSession.query(on: db).filter(\.$accountID == accountID).count()
-        try await AccountUserSession.query(on: db).filter(\.$accountID == accountID).delete()
+    static func endSessions(of account: Account, why: String, now: Date = Date(), on db: any Database) async throws -> Int {
+        let accountID = try account.requireID()
+        // Operators logged in as the account's people get their end entries first.
+        try await ClientLoginAs.endAll(accountID: accountID, partnerID: account.partnerID, why: why, ip: "", now: now, on: db)
+        let count = try await AccountUserSession.query(on: db).filter(\.$partnerID == account.partnerID).filter(\.$accountID == accountID).count()
+        try await AccountUserSession.query(on: db).filter(\.$partnerID == account.partnerID).filter(\.$accountID == accountID).delete()
         return count
     }
 

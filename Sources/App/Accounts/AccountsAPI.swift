@@ -20,8 +20,19 @@ extension APIService {
 
     func getAccount(_ input: Operations.GetAccount.Input) async throws -> Operations.GetAccount.Output {
         let request = try APIContext.current()
-        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: try await request.actor(), on: request.db)
+        let (_, account) = try await Self.accountData(input.path.businessUid, request: request)
         return .ok(.init(body: .json(Self.account(account))))
+    }
+
+    /// The account for reading its own data (details, tags, notes, staff, locations): the
+    /// same rule as the account page's data tabs, so that a role for messages alone (the
+    /// Messaging Agent) reads the account's conversations and nothing else of it.
+    static func accountData(_ uid: String, request: Request) async throws -> (Actor, Account) {
+        let actor = try await request.actor()
+        let account = try await AccountService.viewable(businessUID: uid, by: actor, on: request.db)
+        let facts = try await AccessLoader.facts(for: account, actor: actor, on: request.db)
+        try request.enforce(AccessPolicy.mayOpenAccountTab(actor, .business, facts), permission: .accountView)
+        return (actor, account)
     }
 
     func listAccounts(_ input: Operations.ListAccounts.Input) async throws -> Operations.ListAccounts.Output {
@@ -124,7 +135,7 @@ extension APIService {
 
     func listAccountTags(_ input: Operations.ListAccountTags.Input) async throws -> Operations.ListAccountTags.Output {
         let request = try APIContext.current()
-        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: try await request.actor(), on: request.db)
+        let (_, account) = try await Self.accountData(input.path.businessUid, request: request)
         return .ok(.init(body: .json(try await AccountLabels.tags(of: account, on: request.db))))
     }
 
@@ -151,7 +162,7 @@ extension APIService {
 
     func listAccountNotes(_ input: Operations.ListAccountNotes.Input) async throws -> Operations.ListAccountNotes.Output {
         let request = try APIContext.current()
-        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: try await request.actor(), on: request.db)
+        let (_, account) = try await Self.accountData(input.path.businessUid, request: request)
         return .ok(.init(body: .json(try await AccountLabels.notes(of: account, on: request.db).map(Self.note))))
     }
 

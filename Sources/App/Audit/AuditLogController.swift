@@ -9,7 +9,13 @@ enum AuditLogController {
         let (filter, typed, errors) = try await Self.filter(from: request, partnerID: actor.partnerID)
         let after = (try? request.query.get(String.self, at: "after")).flatMap(UUID.init(uuidString:))
         let page = try await AuditLog.page(filter, for: actor, after: after, on: request.db)
-        let operators = try await Operator.query(on: request.db).filter(\.$partner.$id == actor.partnerID).sort(\.$name).all()
+        // The filter names only operators the reader may view (and themselves): a
+        // group-scoped reader does not learn the rest of the partner's staff from it.
+        var operators = try await OperatorDirectory.list(.init(), for: actor, on: request.db)
+        if !operators.contains(where: { $0.id == actor.operatorID }),
+           let me = try await Operator.query(on: request.db).filter(\.$id == actor.operatorID).filter(\.$partner.$id == actor.partnerID).first() {
+            operators = (operators + [me]).sorted { $0.name.lowercased() < $1.name.lowercased() }
+        }
         let model = AuditLogView.Model(
             entries: page.entries, next: page.next, isFirstPage: after == nil, typed: typed, errors: errors,
             operators: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), label: op.name) } },

@@ -15,7 +15,9 @@ enum SessionCookies {
     static let challenge = "portal_challenge"
 
     /// The cookies that take the `__Host-` prefix over HTTPS.
-    static let prefixed = [session, csrf, challenge, workspaceSession]
+    static let prefixed = [session, csrf, challenge, workspaceSession, workspaceChallenge]
+    /// A workspace sign-in waiting for the authenticator's code (`WorkspaceTwoFactor`).
+    static let workspaceChallenge = "portal_app_challenge"
     /// A client owner or staff member's session in the workspace (`/app`).
     static let workspaceSession = "portal_app_session"
     static let hostPrefix = "__Host-"

@@ -51,6 +51,7 @@ enum SignInController {
     static func signOut(_ request: Request) async throws -> Response {
         if case .session(let id, _)? = request.signedIn?.credential {
             try await SessionStore.end(sessionID: id, on: request.db)
+            try await ClientLoginAsController.endInThisBrowser(request, why: "the operator signed out")
             request.logger.info("signed out", metadata: ["operator": "\(request.signedIn?.operatorID.uuidString ?? "")"])
         }
         let response = request.redirect(to: SiteURL.signIn.path + "?signed-out=1", redirectType: .normal)

@@ -27,6 +27,13 @@ enum SiteURL: Equatable, Sendable {
     case deleteRole(id: String)
     case groups
     case devMailbox
+    /// The public business page, by nickname or, without one, by Business UID.
+    case businessPage(key: String)
+    case businessPageBooking(key: String)
+    case businessPageContact(key: String)
+    /// The embeddable widget script, and the ping it sends from the embedding page.
+    case widgetScript(uid: String)
+    case widgetSeen(uid: String)
     case profile
     case profileEmail
     case profileNotifications
@@ -53,10 +60,34 @@ enum SiteURL: Equatable, Sendable {
     case workspaceProfile
     case workspaceStaff
     case workspaceStaffRemove
+    case workspaceStaffResend
+    case accountLoginAs(uid: String)
+    case accountStaffLoginAs(uid: String, userID: String)
+    case workspaceLoginLink(token: String)
+    case workspaceSignOutAs
+    case workspaceSupportAccess
+    case workspaceSupportAccessRevoke
     case accountsExport
     case accountsBulk
     case audit
     case auditExport
+    case workspaceMessages
+    case workspaceConversation(id: String)
+    case workspaceConversationReply(id: String)
+    case workspaceAnnouncements
+    case accountConversation(uid: String, id: String)
+    case accountConversationReply(uid: String, id: String)
+    case workspaceBookings
+    case workspacePastBookings
+    case workspaceBookingStatus(id: String)
+    case workspacePayments
+    case workspacePaymentStatus(id: String)
+    case workspaceSecurity
+    case workspaceAuthenticator
+    case workspaceAuthenticatorConfirm
+    case workspaceAuthenticatorRemove
+    case workspaceRecoveryCodes
+    case workspaceSignInCode
 
     var path: String {
         switch self {
@@ -84,6 +115,11 @@ enum SiteURL: Equatable, Sendable {
         case .deleteRole(let id): "/roles/\(id)/delete"
         case .groups: "/groups"
         case .devMailbox: "/dev/mailbox"
+        case .businessPage(let key): "/b/\(key)"
+        case .businessPageBooking(let key): "/b/\(key)/booking"
+        case .businessPageContact(let key): "/b/\(key)/contact"
+        case .widgetScript(let uid): "/w/\(uid).js"
+        case .widgetSeen(let uid): "/w/\(uid)/seen"
         case .profile: "/profile"
         case .profileEmail: "/profile/email"
         case .profileNotifications: "/profile/notifications"
@@ -110,10 +146,34 @@ enum SiteURL: Equatable, Sendable {
         case .workspaceProfile: "/app/profile"
         case .workspaceStaff: "/app/staff"
         case .workspaceStaffRemove: "/app/staff/remove"
+        case .workspaceStaffResend: "/app/staff/resend"
+        case .accountLoginAs(let uid): "/accounts/\(uid)/login-as"
+        case .accountStaffLoginAs(let uid, let userID): "/accounts/\(uid)/staff/\(userID)/login-as"
+        case .workspaceLoginLink(let token): "/app/login-as/\(token)"
+        case .workspaceSignOutAs: "/app/sign-out-as"
+        case .workspaceSupportAccess: "/app/support-access"
+        case .workspaceSupportAccessRevoke: "/app/support-access/revoke"
         case .accountsExport: "/accounts/export.csv"
         case .accountsBulk: "/accounts/bulk"
         case .audit: "/audit"
         case .auditExport: "/audit/export.csv"
+        case .workspaceMessages: "/app/messages"
+        case .workspaceConversation(let id): "/app/messages/\(id)"
+        case .workspaceConversationReply(let id): "/app/messages/\(id)/reply"
+        case .workspaceAnnouncements: "/app/announcements"
+        case .accountConversation(let uid, let id): "/accounts/\(uid)/messages/\(id)"
+        case .accountConversationReply(let uid, let id): "/accounts/\(uid)/messages/\(id)/reply"
+        case .workspaceBookings: "/app/bookings"
+        case .workspacePastBookings: "/app/bookings/past"
+        case .workspaceBookingStatus(let id): "/app/bookings/\(id)/status"
+        case .workspacePayments: "/app/payments"
+        case .workspacePaymentStatus(let id): "/app/payments/\(id)/status"
+        case .workspaceSecurity: "/app/security"
+        case .workspaceAuthenticator: "/app/security/authenticator"
+        case .workspaceAuthenticatorConfirm: "/app/security/authenticator/confirm"
+        case .workspaceAuthenticatorRemove: "/app/security/authenticator/remove"
+        case .workspaceRecoveryCodes: "/app/security/recovery-codes"
+        case .workspaceSignInCode: "/app/sign-in/code"
         }
     }
 
@@ -123,6 +183,12 @@ enum SiteURL: Equatable, Sendable {
         case .home: []
         case .setup: ["setup", ":token"]
         case .accountUserSetup: ["app", "setup", ":token"]
+        case .businessPage: ["b", ":pageKey"]
+        case .businessPageBooking: ["b", ":pageKey", "booking"]
+        case .businessPageContact: ["b", ":pageKey", "contact"]
+        // "{uid}.js" is one path segment: the handler takes the suffix off.
+        case .widgetScript: ["w", ":businessUid"]
+        case .widgetSeen: ["w", ":businessUid", "seen"]
         case .newRole: ["roles", "new"]
         case .role: ["roles", ":roleId"]
         case .editRole: ["roles", ":roleId", "edit"]
@@ -133,6 +199,15 @@ enum SiteURL: Equatable, Sendable {
         case .partnerKitFile: ["partner-kit", ":itemId", "file"]
         case .deletePartnerKitItem: ["partner-kit", ":itemId", "delete"]
         case .operatorDetail: ["operators", ":operatorId"]
+        case .accountLoginAs: ["accounts", ":businessUid", "login-as"]
+        case .accountStaffLoginAs: ["accounts", ":businessUid", "staff", ":userId", "login-as"]
+        case .workspaceLoginLink: ["app", "login-as", ":token"]
+        case .workspaceConversation: ["app", "messages", ":conversationId"]
+        case .workspaceConversationReply: ["app", "messages", ":conversationId", "reply"]
+        case .accountConversation: ["accounts", ":businessUid", "messages", ":conversationId"]
+        case .accountConversationReply: ["accounts", ":businessUid", "messages", ":conversationId", "reply"]
+        case .workspaceBookingStatus: ["app", "bookings", ":bookingId", "status"]
+        case .workspacePaymentStatus: ["app", "payments", ":paymentId", "status"]
         case .account: ["accounts", ":businessUid"]
         case .accountAction(_, let action): ["accounts", ":businessUid", PathComponent(stringLiteral: action.pathComponent)]
         case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action.rawValue)]

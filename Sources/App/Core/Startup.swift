@@ -24,6 +24,7 @@ public enum Startup {
             app.lifecycle.use(DeliveryWorker(transports: transports, retryCap: config.deliveryRetryCap))
             app.lifecycle.use(HistoryRetentionJob())
             app.lifecycle.use(PlannerStatisticsJob())
+            app.lifecycle.use(SupportAccessExpiryJob())
         }
     }
 

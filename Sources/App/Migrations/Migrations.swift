@@ -25,5 +25,9 @@ enum PortalMigrations {
         AddOutboundMessageAccount(),
         AddWorkspaceSessionFields(),
         AddBusinessProfile(),
+        CreateAccountMessages(),
+        AddBookingDetailsAndClientTwoFactor(),
+        CreateClientLoginAs(),
+        CreateBusinessPageSubmissions(),
     ]
 }

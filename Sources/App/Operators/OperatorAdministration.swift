@@ -240,7 +240,7 @@ extension PortalError {
         switch reason {
         case .otherPartner: return .notFound()
         // The subject's state, not the asker's rights, stands in the way: a conflict.
-        case .notInvited, .notActive, .notBlocked, .noSecondFactor, .lastAdmin, .alreadyImpersonating:
+        case .notInvited, .notActive, .notBlocked, .noSecondFactor, .lastAdmin, .alreadyImpersonating, .consentNeeded, .templateAccount:
             return PortalError(status: .conflict, title: "Not possible now", detail: reason.message)
         default:
             return PortalError(status: .forbidden, title: "Forbidden", detail: reason.message)

@@ -19,6 +19,13 @@ final class Partner: Model, @unchecked Sendable {
     @Field(key: "history_retention_days") var historyRetentionDays: Int
     /// The longest an API token made on this partner may live (`portal partner policy --max-token-days`).
     @Field(key: "max_token_days") var maxTokenDays: Int
+    /// Owners and staff of its client accounts must sign in with an authenticator app
+    /// (`portal partner policy --client-authenticator required`).
+    @Field(key: "client_second_factor_required") var clientSecondFactorRequired: Bool
+    /// Whether operators may log in to a client account only while its owner grants access.
+    @Field(key: "login_as_consent_required") var loginAsConsentRequired: Bool
+    /// When the owner is emailed that an operator logged in to their account.
+    @Field(key: "login_as_owner_notice") var loginAsOwnerNotice: LoginAsOwnerNotice
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
     @Children(for: \.$partner) var domains: [PartnerDomain]
@@ -45,7 +52,16 @@ final class Partner: Model, @unchecked Sendable {
         self.impersonationMaxMinutes = 60
         self.historyRetentionDays = 183
         self.maxTokenDays = Partner.defaultMaxTokenDays
+        self.clientSecondFactorRequired = false
+        self.loginAsConsentRequired = false
+        self.loginAsOwnerNotice = .always
     }
+}
+
+/// When an owner hears that an operator logged in to their account as them or their staff.
+enum LoginAsOwnerNotice: String, Codable, CaseIterable, Sendable {
+    case always, never
+    case secureOnly = "secure"
 }
 
 /// A host name that selects its partner (matched against the request's `Host`, without port).

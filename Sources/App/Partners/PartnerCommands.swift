@@ -17,6 +17,12 @@ struct PartnerPolicyCommand: AsyncCommand {
         @Option(name: "impersonation-minutes", help: "Longest a login as another operator lasts, 1 to 480.") var impersonationMinutes: String?
         @Option(name: "impersonation-reason", help: "required or optional.") var impersonationReason: String?
         @Option(name: "max-token-days", help: "Longest an API token may live, in days, 1 to 365 (default 365).") var maxTokenDays: String?
+        @Option(name: "client-authenticator", help: "required or optional: whether owners and staff must use an authenticator app.")
+        var clientAuthenticator: String?
+        @Option(name: "login-as-consent", help: "required or optional: whether operators may log in to a client account only while its owner grants access.")
+        var loginAsConsent: String?
+        @Option(name: "login-as-notice", help: "always, never or secure: when the owner is emailed that an operator logged in to their account.")
+        var loginAsNotice: String?
         init() {}
     }
 
@@ -51,6 +57,19 @@ struct PartnerPolicyCommand: AsyncCommand {
             // Tokens already made keep their expiry; the maximum applies to new ones.
             partner.maxTokenDays = days
         }
+        if let value = signature.clientAuthenticator {
+            guard ["required", "optional"].contains(value) else { throw CommandFailure("--client-authenticator: give required or optional.") }
+            // Owners and staff without one are sent to set one up at their next request.
+            partner.clientSecondFactorRequired = value == "required"
+        }
+        if let value = signature.loginAsConsent {
+            guard ["required", "optional"].contains(value) else { throw CommandFailure("--login-as-consent: give required or optional.") }
+            partner.loginAsConsentRequired = value == "required"
+        }
+        if let value = signature.loginAsNotice {
+            guard let notice = LoginAsOwnerNotice(rawValue: value) else { throw CommandFailure("--login-as-notice: give always, never or secure.") }
+            partner.loginAsOwnerNotice = notice
+        }
         try await partner.update(on: app.db)
         let policy = SecondFactorPolicy(partner: partner)
         let summary = """
@@ -58,6 +77,9 @@ struct PartnerPolicyCommand: AsyncCommand {
               second factor: \(policy.required ? "required" : "optional"), methods \(policy.stored)
               login as another operator: up to \(partner.impersonationMaxMinutes) minutes, reason \(partner.impersonationReasonRequired ? "required" : "optional")
               API tokens: up to \(partner.maxTokenDays) days
+              owners and staff: authenticator app \(partner.clientSecondFactorRequired ? "required" : "optional")
+              login as a client: the owner's consent \(partner.loginAsConsentRequired ? "required" : "not asked for"), the owner emailed \(
+                  partner.loginAsOwnerNotice == .always ? "every time" : partner.loginAsOwnerNotice == .never ? "never" : "for secure accounts")
             """
         context.console.output("\(summary)")
     }

@@ -29,6 +29,7 @@ enum WorkspaceController {
             return await signInPage(request, email: email, error: "This account is locked, so nobody can sign in to it. Contact \(partner.name) to have it unlocked.",
                                     status: .forbidden)
         case .signedIn(let user):
+            if let secondStep = try await WorkspaceTwoFactor.secondStep(for: user, request: request) { return secondStep }
             let started = try await WorkspaceSessions.start(for: user, now: Date(), on: request.db)
             let response = request.redirect(to: (user.mustChangePassword ? SiteURL.workspacePassword : SiteURL.workspace).path)
             response.cookies[SessionCookies.workspaceSession] = SessionCookies.make(started.token.value, for: request)
@@ -37,7 +38,9 @@ enum WorkspaceController {
     }
 
     static func signOut(_ request: Request) async throws -> Response {
-        if let user = request.workspaceUser {
+        if let user = request.workspaceUser, let acting = user.impersonator {
+            try await ClientLoginAs.end(acting.accessID, partnerID: user.partnerID, why: "signed out", ip: request.clientIP, on: request.db)
+        } else if let user = request.workspaceUser {
             try await AccountUserSession.query(on: request.db).filter(\.$partnerID == user.partnerID).filter(\.$id == user.sessionID).delete()
         }
         let response = request.redirect(to: SiteURL.workspaceSignIn.path)
@@ -57,7 +60,8 @@ enum WorkspaceController {
             },
             weeks: summary.weeks.map { .init(label: $0.start.formatted(date: .abbreviated, time: .omitted), bookings: $0.bookings, payments: $0.payments) },
             bookings: summary.bookings, payments: summary.payments,
-            paymentTotals: summary.paymentTotals.map { AccountActivity.money($0.amountMinor, $0.currency) })
+            paymentTotals: summary.paymentTotals.map { AccountActivity.money($0.amountMinor, $0.currency) },
+            pageKey: BusinessPages.key(of: account), embedSnippet: WidgetScript.embedSnippet(for: account, baseURL: request.baseURL))
         return await request.workspacePage(account.name, content: WorkspaceView.dashboard(model, csrfToken: request.workspaceCSRFToken))
     }
 
@@ -72,6 +76,7 @@ enum WorkspaceController {
 
     static func showPassword(_ request: Request) async throws -> Response {
         let user = try requireUser(request)
+        try request.enforce(AccessPolicy.mayChangeWorkspacePassword(supported: user.impersonator != nil))
         return await passwordPage(request, user: user, errors: .init())
     }
 
@@ -79,6 +84,7 @@ enum WorkspaceController {
         struct Form: Content { var currentPassword: String?; var password: String?; var passwordConfirmation: String?
             enum CodingKeys: String, CodingKey { case currentPassword = "current_password"; case password; case passwordConfirmation = "password_confirmation" } }
         let signedIn = try requireUser(request)
+        try request.enforce(AccessPolicy.mayChangeWorkspacePassword(supported: signedIn.impersonator != nil))
         let form = try request.content.decode(Form.self)
         guard let user = try await AccountUser.query(on: request.db).filter(\.$id == signedIn.userID).filter(\.$partnerID == signedIn.partnerID).first()
         else { throw PortalError.unauthorized() }
@@ -196,20 +202,35 @@ enum WorkspaceController {
         return request.redirect(to: SiteURL.workspaceStaff.path)
     }
 
+    /// `POST /app/staff/resend`: a new invitation link for a staff member who has not accepted yet.
+    static func resendStaffInvite(_ request: Request) async throws -> Response {
+        struct Form: Content { var user: String? }
+        let user = try requireUser(request)
+        guard let id = (try request.content.decode(Form.self).user).flatMap(UUID.init(uuidString:)) else {
+            throw PortalError.badRequest("Choose a staff member to invite again.")
+        }
+        do {
+            try await WorkspaceStaff.resend(id, by: user, partner: try request.partner, baseURL: request.baseURL, ip: request.clientIP, on: request.db)
+        } catch let error as PortalError where error.status == .conflict {
+            return try await staffPage(request, user: user, form: .init(name: "", email: ""), errors: .init(), message: error.detail, status: .conflict)
+        }
+        return try await staffPage(request, user: user, form: .init(name: "", email: ""), errors: .init(), notice: "Invitation sent again.")
+    }
+
     private static func staffPage(_ request: Request, user: WorkspaceUser, form: WorkspaceView.StaffModel.Form, errors: OperatorInput.Errors,
-                                  message: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+                                  message: String? = nil, notice: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let (people, slots) = try await WorkspaceStaff.people(of: user, on: request.db)
         let why: String? = if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role) { reason.message } else { nil }
         let model = WorkspaceView.StaffModel(
             people: people.map { .init(id: $0.id.uuidString.lowercased(), name: $0.name, email: $0.email, isOwner: $0.role == .owner,
                                        isInvited: $0.status == .invited) },
-            slots: slots, form: form, errors: errors, message: message, readOnlyReason: why)
+            slots: slots, form: form, errors: errors, message: message, readOnlyReason: why, notice: notice)
         return await request.workspacePage("Staff", status: status, content: WorkspaceView.staff(model, csrfToken: request.workspaceCSRFToken))
     }
 
     // MARK: -
 
-    private static func requireUser(_ request: Request) throws -> WorkspaceUser {
+    static func requireUser(_ request: Request) throws -> WorkspaceUser {
         guard let user = request.workspaceUser else { throw PortalError.unauthorized() }
         return user
     }
@@ -236,13 +257,24 @@ extension Request {
         let user = workspaceUser
         let layout = LayoutModel(
             partnerName: partner?.name ?? "", brandColor: partner?.brandColor ?? Partner.defaultBrandColor, logoURL: partner?.logoURL,
-            viewer: user.map { .init(name: $0.name, email: $0.email) }, csrfToken: workspaceCSRFToken,
+            viewer: user.map { user in
+                .init(name: user.name, email: user.email, impersonator: user.impersonator?.name, impersonationEnds: user.impersonator?.endsAt,
+                      standing: "\(user.role == .owner ? "owner" : "staff") of \(user.accountName)")
+            }, csrfToken: workspaceCSRFToken,
             navigation: user == nil || user?.mustChangePassword == true ? [] : [
                 .init(title: "Dashboard", url: .workspace, isCurrent: url.path == SiteURL.workspace.path),
+                .init(title: "Bookings", url: .workspaceBookings, isCurrent: url.path.hasPrefix(SiteURL.workspaceBookings.path)),
+                .init(title: "Payments", url: .workspacePayments, isCurrent: url.path.hasPrefix(SiteURL.workspacePayments.path)),
                 .init(title: "Business profile", url: .workspaceProfile, isCurrent: url.path == SiteURL.workspaceProfile.path),
                 .init(title: "Staff", url: .workspaceStaff, isCurrent: url.path == SiteURL.workspaceStaff.path),
-                .init(title: "Password", url: .workspacePassword, isCurrent: url.path == SiteURL.workspacePassword.path),
-            ],
+                .init(title: "Messages", url: .workspaceMessages,
+                      isCurrent: url.path.hasPrefix(SiteURL.workspaceMessages.path) || url.path == SiteURL.workspaceAnnouncements.path),
+                .init(title: "Support access", url: .workspaceSupportAccess, isCurrent: url.path == SiteURL.workspaceSupportAccess.path),
+            ] + (user?.impersonator != nil ? [] : [
+                // The password is reached through the person's name in the top bar; neither is an
+                // operator's to change while logged in as them.
+                .init(title: "Security", url: .workspaceSecurity, isCurrent: url.path == SiteURL.workspaceSecurity.path),
+            ]),
             area: .workspace)
         let nonce = SecretToken.generate().value
         return Response.html(Layout.page(title: title, layout: layout, nonce: nonce, content: content).render(), status: status, nonce: nonce)

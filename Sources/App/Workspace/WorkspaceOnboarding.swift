@@ -28,7 +28,7 @@ enum WorkspaceOnboarding {
         guard let step = steps.first(where: { $0.code == code }) else {
             throw PortalError.notFound("There is no onboarding step \(code) for this account.")
         }
-        let who = AuditActor(id: nil, name: user.name)
+        let who = user.auditActor
         try await db.transaction { db in
             let inserted = try await db.sql.insert(into: AccountOnboardingStep.schema)
                 .columns("id", "partner_id", "account_id", "step", "completed_at")

@@ -67,7 +67,7 @@ enum WorkspaceProfile {
         let details = "by \(user.role.rawValue) \(user.email): " + changes.joined(separator: "; ")
         try await db.transaction { db in
             try await account.update(on: db)
-            try await Audit.record("account.profile-changed", by: AuditActor(id: nil, name: user.name), partnerID: user.partnerID,
+            try await Audit.record("account.profile-changed", by: user.auditActor, partnerID: user.partnerID,
                                    target: Audit.target(account), details: details,
                                    ip: ip, now: now, on: db)
         }

@@ -14,6 +14,22 @@ struct WorkspaceUser: Sendable {
     let csrfToken: String
     /// Set by a temporary password: nothing but choosing a new one until it is done.
     let mustChangePassword: Bool
+    /// The operator acting as this person while logged in as them, and until when.
+    var impersonator: Impersonator? = nil
+
+    struct Impersonator: Sendable, Equatable {
+        let operatorID: UUID
+        let name: String
+        let endsAt: Date
+        /// The login-as (`SupportAccess`) the session belongs to.
+        let accessID: UUID
+    }
+
+    /// Who an entry written from this session names: the person, and the operator acting
+    /// as them while logged in as them, so that History and the audit log show both.
+    var auditActor: AuditActor {
+        AuditActor(id: nil, name: name, impersonator: impersonator.map { .init(id: $0.operatorID, name: $0.name) })
+    }
 }
 
 extension Request {
@@ -46,22 +62,28 @@ enum WorkspaceSessions {
 
     /// The signed-in user behind `token` on this partner, or nil. A locked account's sessions
     /// are deleted here, so locking ends them at the next request even on another instance.
-    static func resume(token: String, partnerID: UUID, now: Date, on db: any Database) async throws -> WorkspaceUser? {
+    static func resume(token: String, partnerID: UUID, ip: String = "", now: Date, on db: any Database) async throws -> WorkspaceUser? {
         guard let session = try await AccountUserSession.query(on: db).filter(\.$tokenDigest == SecretToken.digest(of: token))
             .filter(\.$partnerID == partnerID).first()
         else { return nil }
         let idle = now.timeIntervalSince(session.lastSeenAt ?? session.createdAt) > idleLimit
         guard session.expiresAt > now, !idle,
               let user = try await AccountUser.query(on: db).filter(\.$id == session.accountUserID).filter(\.$partnerID == partnerID).first(),
-              user.status == .active,
+              // An operator may set up an account before its owner has accepted the invitation.
+              user.status == .active || session.supportAccessID != nil,
               let account = try await Account.query(on: db).filter(\.$id == session.accountID).filter(\.$partnerID == partnerID).first()
         else {
             try await session.delete(on: db)
             return nil
         }
         if account.locked {
-            try await AccountUsers.endSessions(accountID: try account.requireID(), on: db)
+            try await AccountUsers.endSessions(of: account, why: "the account was locked", now: now, on: db)
             return nil
+        }
+        var impersonator: WorkspaceUser.Impersonator?
+        if let accessID = session.supportAccessID {
+            guard let acting = try await ClientLoginAs.resume(accessID, partnerID: partnerID, ip: ip, now: now, on: db) else { return nil }
+            impersonator = acting
         }
         if now.timeIntervalSince(session.lastSeenAt ?? session.createdAt) > 60 {
             session.lastSeenAt = now
@@ -69,7 +91,9 @@ enum WorkspaceSessions {
         }
         return WorkspaceUser(sessionID: try session.requireID(), userID: try user.requireID(), accountID: try account.requireID(),
                              partnerID: partnerID, name: user.name, email: user.email, role: user.role, accountName: account.name,
-                             csrfToken: session.csrfToken, mustChangePassword: user.mustChangePassword)
+                             csrfToken: session.csrfToken,
+                             // A temporary password is the person's to replace, not the operator's.
+                             mustChangePassword: impersonator == nil && user.mustChangePassword, impersonator: impersonator)
     }
 }
 
@@ -77,7 +101,7 @@ enum WorkspaceSessions {
 struct WorkspaceAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if let token = request.cookies[SessionCookies.workspaceSession]?.string.nilIfEmpty {
-            request.workspaceUser = try await WorkspaceSessions.resume(token: token, partnerID: try request.partner.requireID(), now: Date(),
+            request.workspaceUser = try await WorkspaceSessions.resume(token: token, partnerID: try request.partner.requireID(), ip: request.clientIP, now: Date(),
                                                                        on: request.db)
         }
         return try await next.respond(to: request)

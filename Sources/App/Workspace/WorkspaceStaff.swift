@@ -45,12 +45,28 @@ enum WorkspaceStaff {
         }
     }
 
+    /// A new invitation for a staff member who has not accepted yet; the earlier link stops working.
+    static func resend(_ userID: UUID, by user: WorkspaceUser, partner: Partner, baseURL: String, ip: String, now: Date = Date(),
+                       on db: any Database) async throws {
+        if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role) { throw PortalError.denied(reason) }
+        guard let account = try await account(of: user, on: db) else { throw PortalError.unauthorized() }
+        guard let person = try await AccountUser.query(on: db).filter(\.$id == userID).filter(\.$accountID == user.accountID)
+            .filter(\.$partnerID == user.partnerID).filter(\.$role == .staff).first()
+        else { throw PortalError.notFound("No staff member of this account has this id.") }
+        guard person.status == .invited else { throw PortalError.conflict("\(person.name) has accepted the invitation already.") }
+        try await db.transaction { db in
+            try await AccountUsers.invite(person, to: account, inviter: user.name, partner: partner, baseURL: baseURL, now: now, on: db)
+            try await Audit.record("account.staff-invite-resent", in: context(user, ip: ip), partnerID: user.partnerID, target: Audit.target(account),
+                                   details: "staff: \(person.name) <\(person.email)>", now: now, on: db)
+        }
+    }
+
     private static func account(of user: WorkspaceUser, on db: any Database) async throws -> Account? {
         try await Account.query(on: db).filter(\.$id == user.accountID).filter(\.$partnerID == user.partnerID).first()
     }
 
     /// History names the account's own person who acted.
     private static func context(_ user: WorkspaceUser, ip: String) -> AuditContext {
-        AuditContext(actor: AuditActor(id: nil, name: user.name), ip: ip)
+        AuditContext(actor: user.auditActor, ip: ip)
     }
 }

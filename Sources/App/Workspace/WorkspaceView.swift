@@ -65,6 +65,9 @@ enum WorkspaceView {
         var bookings: Int
         var payments: Int
         var paymentTotals: [String]
+        /// The business page's key, and the widget's embed snippet (shown as text).
+        var pageKey: String
+        var embedSnippet: String
     }
 
     static func dashboard(_ model: DashboardModel, csrfToken: String) -> Markup {
@@ -86,7 +89,12 @@ enum WorkspaceView {
                                 .th(.attr("scope", "col"), .text("Payments")))),
                      .tbody(.forEach(model.weeks) { week in
                          .tr(.td(.text(week.label)), .td(.text(String(week.bookings))), .td(.text(String(week.payments))))
-                     }))))
+                     })))),
+            .div(.class("card"),
+                 .h2(.text("Booking widget")),
+                 .p(.text("Paste this into your web site where the “Book now” button should appear. The button opens "),
+                    .a(.href(.businessPage(key: model.pageKey)), .text("your business page")), .text(".")),
+                 .pre(.code(.text(model.embedSnippet))))
         )
     }
 
@@ -155,6 +163,7 @@ enum WorkspaceView {
         var errors: OperatorInput.Errors
         var message: String?
         var readOnlyReason: String?
+        var notice: String? = nil
 
         var staffCount: Int { people.filter { !$0.isOwner }.count }
     }
@@ -166,6 +175,7 @@ enum WorkspaceView {
                                              .p(.text("\(model.staffCount) of \(model.slots) staff slots in use. Staff see all of the account's locations.")))),
             .unwrap(model.readOnlyReason) { .div(.class("banner warning"), .attr("role", "note"), .text($0)) },
             .unwrap(model.message) { .div(.class("banner error"), .attr("role", "alert"), .text($0)) },
+            .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
             .div(.class("card"), .div(.class("table-wrap"), .table(
                 .thead(.tr(.th(.attr("scope", "col"), .text("Person")), .th(.attr("scope", "col"), .text("Role")),
                            .th(.attr("scope", "col"), .text("Status")), .th(.attr("scope", "col"), .text("")))),
@@ -173,7 +183,12 @@ enum WorkspaceView {
                     .tr(.td(.strong(.text(person.name)), .div(.class("hint"), .text(person.email))),
                         .td(.text(person.isOwner ? "Owner" : "Staff")),
                         .td(.text(person.isInvited ? "Invited" : "Active")),
-                        .td(.if(mayManage && !person.isOwner,
+                        .td(.if(mayManage && person.isInvited && !person.isOwner,
+                                .form(.class("inline"), .method(.post), .action(SiteURL.workspaceStaffResend), Forms.csrfField(csrfToken),
+                                      .input(.type(.hidden), .name("user"), .value(person.id)),
+                                      .button(.class("button secondary"), .type(.submit), .ariaLabel("Send the invitation to \(person.name) again"),
+                                              .text("Resend invite")))),
+                            .if(mayManage && !person.isOwner,
                                 .form(.class("inline"), .method(.post), .action(SiteURL.workspaceStaffRemove), Forms.csrfField(csrfToken),
                                       .input(.type(.hidden), .name("user"), .value(person.id)),
                                       .button(.class("button secondary"), .type(.submit), .ariaLabel("Remove \(person.name)"), .text("Remove"))))))

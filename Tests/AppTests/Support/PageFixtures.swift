@@ -131,7 +131,20 @@ enum PageFixtures {
             workspacePage(t, WorkspaceView.dashboard(.init(accountName: t, userName: t, role: .owner, inSetup: true,
                                                            steps: [.init(code: t, title: t, doneAt: t), .init(code: t, title: t, doneAt: nil)],
                                                            weeks: [.init(label: t, bookings: 3, payments: 1)], bookings: 3, payments: 1,
-                                                           paymentTotals: [t]), csrfToken: t))
+                                                           paymentTotals: [t], pageKey: t, embedSnippet: t), csrfToken: t))
+        },
+        Page(view: "BusinessPageView.render") { t in
+            var frame = layout(t)
+            frame.area = .workspace
+            frame.viewer = nil
+            frame.navigation = []
+            frame.publicPage = .init(home: .businessPage(key: t), noindex: true)
+            let model = BusinessPageView.Model(
+                key: t, name: t, description: [t, t], openingHours: [t, t], address: t, phone: t, locations: [.init(name: t, address: t)],
+                notice: .bookingSent,
+                booking: .init(service: t, name: t, email: t, date: t, time: t, note: t), bookingErrors: errors(t, "service", "client_name", "date", "time"),
+                contact: .init(name: t, email: t, message: t), contactErrors: errors(t, "name", "email", "message"), refusal: t)
+            return Layout.page(title: t, layout: frame, nonce: "n0nce", content: BusinessPageView.render(model)).render()
         },
         Page(view: "WorkspaceView.profile") { t in
             workspacePage(t, WorkspaceView.profile(.init(input: .init(name: t, phone: t, address: t, description: t, openingHours: t,
@@ -142,10 +155,39 @@ enum PageFixtures {
             workspacePage(t, WorkspaceView.staff(.init(people: [.init(id: t, name: t, email: t, isOwner: true, isInvited: false),
                                                                 .init(id: t, name: t, email: t, isOwner: false, isInvited: true)],
                                                        slots: 2, form: .init(name: t, email: t), errors: errors(t, "name", "email"),
-                                                       message: t, readOnlyReason: nil), csrfToken: t))
+                                                       message: t, readOnlyReason: nil, notice: t), csrfToken: t))
         },
         Page(view: "WorkspaceView.password") { t in
             workspacePage(t, WorkspaceView.password(.init(mustChange: true, errors: errors(t, "current_password", "password")), csrfToken: t))
+        },
+        Page(view: "BookingsView.bookings") { t in
+            let row = BookingsView.BookingsModel.Row(id: t, time: t, service: t, clientName: t, clientEmail: t, status: .noShow, note: t)
+            let model = BookingsView.BookingsModel(showingPast: false, days: [.init(label: t, rows: [row, row])],
+                                                   form: .init(service: t, clientName: t, clientEmail: t, at: t, note: t, status: t),
+                                                   errors: errors(t, "service", "client_name", "client_email", "at", "status", "note"), message: t)
+            var past = model
+            past.showingPast = true
+            return workspacePage(t, .group(BookingsView.bookings(model, csrfToken: t), BookingsView.bookings(past, csrfToken: t)))
+        },
+        Page(view: "BookingsView.payments") { t in
+            workspacePage(t, BookingsView.payments(.init(
+                rows: [.init(id: t, time: t, amount: t, method: .transfer, status: .refunded)], totals: [.init(currency: t, paid: t, pending: t, refunded: t)],
+                totalsPeriod: t, form: .init(amount: t, currency: t, method: t, status: t, at: t),
+                errors: errors(t, "amount", "currency", "method", "status", "at"), message: t), csrfToken: t))
+        },
+        Page(view: "WorkspaceTwoFactorView.code") { t in
+            workspacePage(t, WorkspaceTwoFactorView.code(.init(partnerName: t, error: t), csrfToken: t))
+        },
+        Page(view: "WorkspaceTwoFactorView.security") { t in
+            let enrolled = WorkspaceTwoFactorView.SecurityModel(enrolledAt: t, recoveryCodesLeft: 7, required: true, pendingSecret: nil, provisioningURI: nil,
+                                                                codeError: t, passwordError: t, notice: t, readOnlyReason: nil)
+            let pending = WorkspaceTwoFactorView.SecurityModel(enrolledAt: nil, recoveryCodesLeft: 0, required: true, pendingSecret: t,
+                                                               provisioningURI: "otpauth://totp/Acme:felix?secret=K", codeError: t, passwordError: nil,
+                                                               notice: nil, readOnlyReason: nil)
+            var supported = pending
+            supported.readOnlyReason = t
+            return workspacePage(t, .group(WorkspaceTwoFactorView.security(enrolled, csrfToken: t), WorkspaceTwoFactorView.security(pending, csrfToken: t),
+                                           WorkspaceTwoFactorView.security(supported, csrfToken: t)))
         },
         Page(view: "ConfirmationView.page") { t in
             page(t, ConfirmationView.page(.init(question: t, consequence: t, confirmLabel: t, action: .operatorAction(id: t, action: .block),
@@ -179,7 +221,7 @@ enum PageFixtures {
         Page(view: "AccountPageView.business") { t in
             account(t, .business, AccountPageView.business(row(t), .init(
                 email: t, phone: t, ownerName: t, address: t, plan: t, group: t, template: t, editState: .enabled, tags: [t, t], tagState: .enabled,
-                notes: [.init(author: t, body: t, at: date)], noteState: .disabled(t), locations: [.init(id: t, name: t, address: t)]),
+                notes: [.init(author: t, body: t, at: date)], noteState: .disabled(t), locations: [.init(id: t, name: t, address: t)], description: t, openingHours: t),
                 form: form(t), csrfToken: t))
         },
         Page(view: "AccountPageView.activity") { t in
@@ -194,8 +236,9 @@ enum PageFixtures {
                                                                    form: form(t), csrfToken: t))
         },
         Page(view: "AccountPageView.staff") { t in
-            account(t, .staff, AccountPageView.staff(row(t), .init(users: [.init(id: t, name: t, email: t, isOwner: false, status: t)],
-                                                                     staffSlots: 3, state: .enabled), form: form(t), csrfToken: t))
+            account(t, .staff, AccountPageView.staff(row(t), .init(users: [.init(id: t, name: t, email: t, isOwner: false, status: t, loginAs: .enabled),
+                                                                            .init(id: t, name: t, email: t, isOwner: true, status: t, loginAs: .disabled(t))],
+                                                                     staffSlots: 3, state: .enabled, loginAsReasonRequired: true), form: form(t), csrfToken: t))
         },
         Page(view: "AccountPageView.history") { t in
             account(t, .history, AccountPageView.history([.init(action: t, actor: t, onBehalfOf: t, details: t, at: date)], retentionDays: 30))
@@ -207,7 +250,51 @@ enum PageFixtures {
                 groupID: t, groups: [.init(id: t, label: t)], moveState: .enabled, resetState: .enabled, ownerEmail: t,
                 resetResult: .link(t)), form: form(t), csrfToken: t))
         },
+        Page(view: "SupportAccessView.reason") { t in
+            page(t, SupportAccessView.reason(.init(accountName: t, userName: t, standing: t, action: .accountLoginAs(uid: t), back: .account(uid: t),
+                                                   minutes: 60, reason: t, error: t), csrfToken: t))
+        },
+        Page(view: "SupportAccessView.page") { t in
+            supportedWorkspacePage(t, SupportAccessView.page(.init(
+                partnerName: t, consentRequired: true, grantState: .allow,
+                grants: [.init(id: t, grantedBy: t, grantedAt: date, until: date, inForce: true, revoked: nil),
+                         .init(id: t, grantedBy: t, grantedAt: date, until: nil, inForce: false, revoked: t)],
+                visits: [.init(operatorName: t, asName: t, startedAt: date, ended: t, reason: t)], notice: t), csrfToken: t))
+        },
+        Page(view: "MessagesView.inbox") { t in
+            workspacePage(t, MessagesView.inbox(.init(conversations: [conversation(t)], screening: t)))
+        },
+        Page(view: "MessagesView.thread") { t in
+            workspacePage(t, MessagesView.thread(.init(conversationID: t, customerName: t, customerEmail: t, lines: messageLines(t), reply: t,
+                                                       errors: errors(t, "message"), screening: t), csrfToken: t))
+        },
+        Page(view: "MessagesView.announcements") { t in
+            workspacePage(t, MessagesView.announcements(.init(subject: t, body: t, errors: errors(t, "subject", "message"), customers: 2,
+                                                              sent: [.init(subject: t, body: t, author: t, recipients: 2, at: date)], screening: t),
+                                                        csrfToken: t))
+        },
+        Page(view: "AccountMessagesView.tab") { t in
+            account(t, .messages, AccountMessagesView.tab(row(t), .init(
+                conversations: [conversation(t)], selected: .init(id: t, customerName: t, customerEmail: t, lines: messageLines(t)),
+                replyState: .enabled, screening: t), form: .init(values: ["message": t], errors: errors(t, "message")), csrfToken: t))
+        },
     ]
+
+    /// A workspace page while an operator is logged in as its user: the support banner.
+    static func supportedWorkspacePage(_ text: String, _ content: Markup) -> String {
+        var frame = layout(text)
+        frame.area = .workspace
+        frame.viewer?.standing = text
+        return Layout.page(title: text, layout: frame, nonce: "n0nce", content: content).render()
+    }
+
+    static func conversation(_ t: String) -> MessagesView.ConversationRow {
+        .init(id: t, customerName: t, customerEmail: t, lastMessageAt: date, unread: true)
+    }
+
+    static func messageLines(_ t: String) -> [MessagesView.Line] {
+        [.init(inbound: true, author: t, body: t, at: date, channel: t), .init(inbound: false, author: t, body: t, at: date, channel: t)]
+    }
 
     /// View functions that are parts of the pages above, not pages of their own.
     static let partsOfPages: [String: String] = [
@@ -217,7 +304,10 @@ enum PageFixtures {
         "AccountsView.badges": "AccountsView.list",
         "AccountPageView.page": "AccountPageView.business",
         "AccountPageView.disabledButton": "AccountPageView.account",
+        "AccountPageView.loginAsButton": "AccountPageView.business",
         "ActivityChart.chart": "AccountPageView.activity",
+        "MessagesView.conversationList": "MessagesView.inbox",
+        "MessagesView.lines": "MessagesView.thread",
     ]
 
     static func invite(_ t: String) -> OperatorsView.InviteForm {
@@ -239,6 +329,8 @@ enum PageFixtures {
     }
 
     static func account(_ t: String, _ tab: AccountPageView.Tab, _ body: Markup) -> String {
-        page(t, AccountPageView.page(.init(row: row(t), tabs: AccountPageView.Tab.allCases, current: tab, notice: t, message: t), body: body))
+        page(t, AccountPageView.page(.init(row: row(t), tabs: AccountPageView.Tab.allCases, current: tab, notice: t, message: t,
+                                           loginAs: .init(ownerName: t, state: .enabled, reasonRequired: true, consent: t)),
+                                     body: body, csrfToken: t))
     }
 }

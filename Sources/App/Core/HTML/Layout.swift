@@ -15,6 +15,8 @@ struct LayoutModel: Sendable {
         /// Who is really acting, while they are logged in as this operator, and until when.
         var impersonator: String? = nil
         var impersonationEnds: Date? = nil
+        /// In the workspace, who the person is: "owner of Blue Bakery Kent".
+        var standing: String? = nil
     }
 
     var partnerName: String
@@ -27,6 +29,14 @@ struct LayoutModel: Sendable {
     /// The operator portal, or a client's workspace: the workspace's frame carries only the
     /// partner's brand, and its own home, profile and sign-out.
     var area: Area = .portal
+    /// Set on a public page (a business page): where its brand leads, and whether search
+    /// engines are asked not to index it.
+    var publicPage: PublicPage? = nil
+
+    struct PublicPage: Sendable, Equatable {
+        var home: SiteURL
+        var noindex: Bool
+    }
 
     enum Area: Sendable, Equatable {
         case portal, workspace
@@ -34,6 +44,7 @@ struct LayoutModel: Sendable {
         var home: SiteURL { self == .portal ? .home : .workspace }
         var profile: SiteURL { self == .portal ? .profile : .workspacePassword }
         var signOut: SiteURL { self == .portal ? .signOut : .workspaceSignOut }
+        var signOutAs: SiteURL { self == .portal ? .signOutAs : .workspaceSignOutAs }
     }
 
     static let mock = LayoutModel(
@@ -61,7 +72,9 @@ enum Layout {
         html += head(title: "\(title) · \(layout.partnerName)", layout: layout, nonce: nonce)
         MarkupWriter.write(.body(
             .a(.class("skip-link"), .href(.fragment("main")), .text("Skip to content")),
-            .unwrap(layout.viewer) { impersonationBanner($0, csrfToken: layout.csrfToken) },
+            .unwrap(layout.viewer) { viewer in
+                layout.area == .portal ? impersonationBanner(viewer, csrfToken: layout.csrfToken) : supportBanner(viewer, csrfToken: layout.csrfToken)
+            },
             topBar(layout),
             .main(.id("main"), .attr("tabindex", "-1"), content),
             .footer(.class("footer"), .text(layout.area == .workspace || layout.partnerName == productName
@@ -75,6 +88,7 @@ enum Layout {
     /// `#RRGGBB` before they are written.
     private static func head(title: String, layout: LayoutModel, nonce: String) -> String {
         "<head><meta charset=\"UTF-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+            + (layout.publicPage?.noindex == true ? "<meta name=\"robots\" content=\"noindex\"/>" : "")
             + "<title>\(MarkupWriter.escapeText(title))</title>"
             + "<link rel=\"stylesheet\" href=\"\(MarkupWriter.escapeAttribute(SiteURL.stylesheet.path))\" type=\"text/css\"/>"
             // No favicon of our own yet: say so, instead of letting browsers ask for one.
@@ -104,13 +118,35 @@ enum Layout {
         }
     }
 
+    /// In the workspace, while an operator is logged in as its owner or a staff member: both
+    /// names, the end, and the × that ends it and returns to the account page.
+    private static func supportBanner(_ viewer: LayoutModel.Viewer, csrfToken: String) -> Markup {
+        .unwrap(viewer.impersonator) { operatorName in
+            .div(
+                .class("impersonation-banner"), .attr("role", "status"),
+                .p(
+                    .strong(.text(operatorName)), .text(" is acting as "), .strong(.text(viewer.name)),
+                    .unwrap(viewer.standing) { .text(", \($0)") },
+                    .unwrap(viewer.impersonationEnds) { ends in .text(", until \(ends.formatted(date: .omitted, time: .shortened)) UTC") },
+                    .text(". Everything is recorded with both names.")
+                ),
+                .form(
+                    .method(.post), .action(SiteURL.workspaceSignOutAs),
+                    Forms.csrfField(csrfToken),
+                    .button(.class("button"), .type(.submit), .ariaLabel("Sign out as \(viewer.name)"), .attr("title", "Sign out as \(viewer.name)"),
+                            .text("×"))
+                )
+            )
+        }
+    }
+
     private static func topBar(_ layout: LayoutModel) -> Markup {
         .header(
             .class("topbar"),
             .div(
                 .class("topbar-inner"),
                 .a(
-                    .class("brand"), .href(layout.area.home),
+                    .class("brand"), .href(layout.publicPage?.home ?? layout.area.home),
                     .unwrap(layout.logoURL.flatMap(ExternalURL.init), { .img(.src($0), .alt("")) },
                             else: .span(.class("brand-mark"), .attr("aria-hidden", "true"),
                                         .text(String(layout.partnerName.prefix(1)).uppercased()))),
@@ -136,7 +172,7 @@ enum Layout {
                                 .button(.class("button secondary"), .type(.submit), .text("Sign out"))
                             ),
                             else: .form(
-                                .method(.post), .action(SiteURL.signOutAs),
+                                .method(.post), .action(layout.area.signOutAs),
                                 Forms.csrfField(layout.csrfToken),
                                 .button(.class("button secondary"), .type(.submit), .text("Sign out as"))
                             )

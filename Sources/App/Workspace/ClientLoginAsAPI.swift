@@ -1,0 +1,31 @@
+import Fluent
+import OpenAPIRuntime
+import Vapor
+
+/// `POST /api/v1/accounts/{uid}/login-as`: the same decision as the account page's
+/// "Login as", answered with a single-use link instead of a session.
+extension APIService {
+    func loginAsAccountUser(_ input: Operations.LoginAsAccountUser.Input) async throws -> Operations.LoginAsAccountUser.Output {
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        let request = try APIContext.current()
+        let signedIn = try request.requireSignedIn()
+        let actor = try await request.actor()
+        try APIContext.refuseNulls(for: ["userId", "reason"], in: request)
+        let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: actor, on: request.db)
+        let userID = try body.userId.map { try APIInput.uuid($0, field: "userId") }
+        let user = try await ClientLoginAs.target(in: account, userID: userID, on: request.db)
+        let partner = try request.partner
+        let facts = try await ClientLoginAs.facts(account, actor: actor, partner: partner, on: request.db)
+        try request.enforce(AccessPolicy.decideLoginAsClient(actor, on: facts, session: LoginAsSession(asOperator: signedIn.impersonator != nil, asClient: false)),
+                            permission: .accountImpersonate)
+        let reason: String?
+        do { reason = try ClientLoginAs.reason(body.reason, for: user, partner: partner) } catch let errors as OperatorInput.Errors {
+            throw PortalError.badRequest(errors.summary)
+        }
+        let (token, expiresAt) = try await ClientLoginAs.issueLink(as: user, in: account, by: actor, operatorName: signedIn.name, reason: reason,
+                                                                   partner: partner, ip: request.clientIP, on: request.db)
+        return .created(.init(body: .json(.init(
+            url: request.baseURL + SiteURL.workspaceLoginLink(token: token.value).path, expiresAt: expiresAt,
+            userId: try user.requireID().uuidString.lowercased(), userName: user.name, role: user.role == .owner ? .owner : .staff))))
+    }
+}

@@ -93,10 +93,7 @@ enum AccountMessages {
     /// A message counts as activity; last activity never runs backwards or ahead of the clock.
     static func touchActivity(account: Account, now: Date, on db: any Database) async throws {
         guard now > (account.lastActivityAt ?? .distantPast) else { return }
-        try await db.sql.update(Account.schema).set("last_activity_at", to: now)
-            .where("id", .equal, try account.requireID())
-            .where("partner_id", .equal, account.partnerID)
-            .where(SQLQueryString("(last_activity_at IS NULL OR last_activity_at < \(bind: now))")).run()
+        try await AccountActivityClock.touch(accountID: try account.requireID(), partnerID: account.partnerID, at: now, on: db)
         account.lastActivityAt = now
     }
 }

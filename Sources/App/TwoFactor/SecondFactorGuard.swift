@@ -74,38 +74,12 @@ final class SecondFactorGuard: Model, @unchecked Sendable {
     static func recordFailure(operatorID: UUID, now: Date, on db: any Database) async throws -> Date? {
         let sql = try db.sql
         try await ensureRow(operatorID: operatorID, on: sql)
-        // Counted in the database so that concurrent wrong codes all count.
-        let counted = try await sql.update(schema)
-            .set("consecutive_failures", to: SQLRaw("consecutive_failures + 1"))
-            .where("operator_id", .equal, operatorID)
-            .returning("consecutive_failures", "locks")
-            .first()
-        guard let counted else { return nil }
-        let failures = try counted.decode(column: "consecutive_failures", as: Int.self)
-        let locks = try counted.decode(column: "locks", as: Int.self)
-        guard failures >= failuresBeforeLock else { return nil }
-        let until = now.addingTimeInterval(lockDuration(forLock: locks + 1))
-        // Compare-and-set: of two requests that both reached the limit, one starts the lock.
-        let locked = try await sql.update(schema)
-            .set("consecutive_failures", to: 0)
-            .set("locks", to: locks + 1)
-            .set("locked_until", to: until)
-            .where("operator_id", .equal, operatorID)
-            .where("consecutive_failures", .equal, failures)
-            .where("locks", .equal, locks)
-            .returning("id")
-            .all()
-        return locked.isEmpty ? nil : until
+        return try await WrongCodeCount.countFailure(in: schema, ownerColumn: "operator_id", owner: operatorID, now: now, on: sql)
     }
 
     /// A right code: the count and the growing lock start again.
     static func recordSuccess(operatorID: UUID, on db: any Database) async throws {
-        try await db.sql.update(schema)
-            .set("consecutive_failures", to: 0)
-            .set("locks", to: 0)
-            .set("locked_until", to: SQLLiteral.null)
-            .where("operator_id", .equal, operatorID)
-            .run()
+        try await WrongCodeCount.clear(in: schema, ownerColumn: "operator_id", owner: operatorID, on: try db.sql)
     }
 
     /// Takes one text message from the operator's hourly allowance; returns when the next
@@ -164,5 +138,46 @@ extension Application {
     var secondFactorClock: @Sendable () -> Date {
         get { storage[SecondFactorClockKey.self] ?? { Date() } }
         set { storage[SecondFactorClockKey.self] = newValue }
+    }
+}
+
+/// Wrong codes in a row and the growing lock that follows them, for a guard table keyed by
+/// its owner (an operator, or an owner or staff member of a client account).
+enum WrongCodeCount {
+    /// Counts a wrong code; returns the end of the lock when this failure started one (only
+    /// the request that starts a lock gets it back, so the email goes out once).
+    static func countFailure(in table: String, ownerColumn: String, owner: UUID, now: Date, on sql: any SQLDatabase) async throws -> Date? {
+        // Counted in the database so that concurrent wrong codes all count.
+        guard let counted = try await sql.update(table)
+            .set("consecutive_failures", to: SQLRaw("consecutive_failures + 1"))
+            .where(SQLIdentifier(ownerColumn), .equal, SQLBind(owner))
+            .returning("consecutive_failures", "locks")
+            .first()
+        else { return nil }
+        let failures = try counted.decode(column: "consecutive_failures", as: Int.self)
+        let locks = try counted.decode(column: "locks", as: Int.self)
+        guard failures >= SecondFactorGuard.failuresBeforeLock else { return nil }
+        let until = now.addingTimeInterval(SecondFactorGuard.lockDuration(forLock: locks + 1))
+        // Compare-and-set: of two requests that both reached the limit, one starts the lock.
+        let locked = try await sql.update(table)
+            .set("consecutive_failures", to: 0)
+            .set("locks", to: locks + 1)
+            .set("locked_until", to: until)
+            .where(SQLIdentifier(ownerColumn), .equal, SQLBind(owner))
+            .where("consecutive_failures", .equal, failures)
+            .where("locks", .equal, locks)
+            .returning("id")
+            .all()
+        return locked.isEmpty ? nil : until
+    }
+
+    /// A right code: the count and the growing lock start again.
+    static func clear(in table: String, ownerColumn: String, owner: UUID, on sql: any SQLDatabase) async throws {
+        try await sql.update(table)
+            .set("consecutive_failures", to: 0)
+            .set("locks", to: 0)
+            .set("locked_until", to: SQLLiteral.null)
+            .where(SQLIdentifier(ownerColumn), .equal, SQLBind(owner))
+            .run()
     }
 }

@@ -138,36 +138,10 @@ final class AccountUserFactorGuard: Model, @unchecked Sendable {
             .values(SQLBind(UUID()), SQLBind(partnerID), SQLBind(userID), SQLBind(0), SQLBind(0))
             .ignoringConflicts(with: ["account_user_id"])
             .run()
-        // Counted in the database so that concurrent wrong codes all count.
-        guard let counted = try await sql.update(schema)
-            .set("consecutive_failures", to: SQLRaw("consecutive_failures + 1"))
-            .where("account_user_id", .equal, userID)
-            .returning("consecutive_failures", "locks")
-            .first()
-        else { return nil }
-        let failures = try counted.decode(column: "consecutive_failures", as: Int.self)
-        let locks = try counted.decode(column: "locks", as: Int.self)
-        guard failures >= SecondFactorGuard.failuresBeforeLock else { return nil }
-        let until = now.addingTimeInterval(SecondFactorGuard.lockDuration(forLock: locks + 1))
-        // Of two requests that both reached the limit, one starts the lock.
-        let locked = try await sql.update(schema)
-            .set("consecutive_failures", to: 0)
-            .set("locks", to: locks + 1)
-            .set("locked_until", to: until)
-            .where("account_user_id", .equal, userID)
-            .where("consecutive_failures", .equal, failures)
-            .where("locks", .equal, locks)
-            .returning("id")
-            .all()
-        return locked.isEmpty ? nil : until
+        return try await WrongCodeCount.countFailure(in: schema, ownerColumn: "account_user_id", owner: userID, now: now, on: sql)
     }
 
     static func recordSuccess(userID: UUID, on db: any Database) async throws {
-        try await db.sql.update(schema)
-            .set("consecutive_failures", to: 0)
-            .set("locks", to: 0)
-            .set("locked_until", to: SQLLiteral.null)
-            .where("account_user_id", .equal, userID)
-            .run()
+        try await WrongCodeCount.clear(in: schema, ownerColumn: "account_user_id", owner: userID, on: try db.sql)
     }
 }

@@ -299,6 +299,65 @@ import VaporTesting
         }
     }
 
+    @Test func anOperatorLoggedInAsTheOwnerCannotInviteThemselvesAsStaff() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator(email: "maya@example.com", name: "Maya Support", role: "support")
+            let client = try await client(portal)
+            let browser = try await portal.signIn(email: "maya@example.com")
+            _ = try await loginAs(portal, client, browser: browser)
+            let staff = try await portal.visit("/app/staff", browser: browser)
+            #expect(staff.text.contains("not an operator logged in as them") && !staff.text.contains("Send invitation"))
+            let invite = try await portal.submit("/app/staff", ["csrf_token": staff.csrfToken ?? "", "name": "Maya", "email": "maya@example.com"],
+                                                 browser: browser)
+            #expect(invite.status == .forbidden)
+            #expect(try await AccountUser.query(on: portal.db).filter(\.$email == "maya@example.com").count() == 0)
+            let remove = try await portal.submit("/app/staff/remove", ["csrf_token": staff.csrfToken ?? "", "user": try client.staff.requireID().uuidString],
+                                                 browser: browser)
+            #expect(remove.status == .forbidden)
+        }
+    }
+
+    @Test func removingTheStaffMemberEndsTheVisitAndKeepsItsRecord() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator()
+            try await portal.makeOperator(email: "maya@example.com", name: "Maya Support", role: "support")
+            let client = try await client(portal)
+            let browser = try await portal.signIn(email: "maya@example.com")
+            _ = try await loginAs(portal, client, staff: true, browser: browser)
+            // The operators' Staff tab removes Kim while Maya is logged in as Kim.
+            let ada = try await portal.signIn()
+            let tab = try await portal.visit("/accounts/\(client.uid)/staff", browser: ada)
+            _ = try await portal.submit("/accounts/\(client.uid)/remove-staff", ["csrf_token": tab.csrfToken ?? "", "user": try client.staff.requireID().uuidString.lowercased(),
+                                                                               "confirmed": "yes"], browser: ada)
+            #expect(try await AccountUser.find(client.staff.id, on: portal.db) == nil)
+            #expect(try await portal.visit("/app", browser: browser).headers.first(name: .location) == "/app/sign-in")
+            let access = try #require(try await SupportAccess.query(on: portal.db).first())
+            #expect(access.endedAt != nil && access.endReason == "Kim Staff was removed from the account")
+            #expect(try await entries(portal, "account.login-as-ended").count == 1)
+        }
+    }
+
+    @Test func aLoginLinkOpenedInABrowserAlreadyLoggedInAsSomeoneIsRefused() async throws {
+        try await TestPortal.run { portal in
+            let maya = try await portal.makeOperator(email: "maya@example.com", name: "Maya Support", role: "support")
+            let first = try await client(portal)
+            let second = try await client(portal)
+            let browser = try await portal.signIn(email: "maya@example.com")
+            _ = try await loginAs(portal, first, browser: browser)
+            let api = try await portal.api(as: maya)
+            let url = try #require(try api.object(try await api.call(.POST, "/accounts/\(second.uid)/login-as", json: "{}"))["url"] as? String)
+            #expect(try await portal.visit(try #require(URL(string: url)?.path), browser: browser).status == .conflict)
+            #expect(try await SupportAccess.query(on: portal.db).filter(\.$endedAt == nil).count() == 1)
+        }
+    }
+
+    @Test func theReasonCannotAddLinesInAnyScript() throws {
+        let partner = Partner(slug: "p", name: "P")
+        let user = AccountUser(partnerID: UUID(), accountID: UUID(), role: .owner, name: "Felix", email: "f@example.com")
+        let reason = try ClientLoginAs.reason("routine\u{2028}\u{2029}IMPORTANT\u{85}call\u{9B}now\r\nplease", for: user, partner: partner)
+        #expect(reason == "routine  IMPORTANT call now  please")
+    }
+
     @Test func signingOutOfThePortalEndsTheLoginAsHeldInTheSameBrowser() async throws {
         try await TestPortal.run { portal in
             try await portal.makeOperator(email: "maya@example.com", name: "Maya Support", role: "support")

@@ -7,6 +7,9 @@ import Testing
     @Test(arguments: [
         "see https://bluebakery.example", "HTTP://EXAMPLE.COM", "visit www.bluebakery.example", "order at bluebakery.com today",
         "(shop.example.co.uk/offer)", "menu: bakery.io.", "go to bakery.de?x=1", "bluebakery.shop",
+        // Ways around a word-by-word reading.
+        "evil.com/@promo", "see evil.com/?ref=a@b", "see:evil.com", "evil.com,now", "go to evil.com's page", "ftp://evil.com",
+        "evil\u{FF0E}com", "evil\u{3002}com", "ｅｖｉｌ．ｃｏｍ", "bücher.de", "evil.zip", "evil.support", "https:/evil.com", "shop.xn--p1ai",
     ])
     func linksAreFound(text: String) {
         #expect(MessageScreening.containsLink(text))
@@ -14,7 +17,7 @@ import Testing
 
     @Test(arguments: [
         "Open 8.30 to 12.00, i.e. mornings.", "Write to felix@bakery.example", "We sell 3.5 kg loaves", "U.S.A. flour", "readme.txt",
-        "Thanks!\nSee you on Sunday.", "",
+        "Thanks!\nSee you on Sunday.", "", "Write to felix@bakery.example, or call.", "Version 2.1.3 is out", "e.g. rye",
     ])
     func plainTextIsNotALink(text: String) {
         #expect(!MessageScreening.containsLink(text))

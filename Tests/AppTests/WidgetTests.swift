@@ -51,9 +51,9 @@ import VaporTesting
     @Test func aHostileHostHeaderStaysInsideTheScriptsJSON() async throws {
         try await TestPortal.run { portal in
             let account = try await business(portal)
+            // A Host header that is not a host name never reaches the script (PartnerMiddleware).
             let response = try await portal.send(.GET, "/w/\(account.businessUID).js", host: "portal.test\";alert(1);//")
-            #expect(response.status == .ok)
-            #expect(try config(response.text)["page"] == "http://portal.test\";alert(1);///b/blue-bakery")
+            #expect(response.status == .badRequest && !response.text.contains("alert(1)"))
         }
     }
 

@@ -181,6 +181,25 @@ extension WorkspaceSignInTests {
 
 /// The business profile the owner keeps in the workspace.
 extension WorkspaceSignInTests {
+    @Test func whileLinksAreScreenedTheBusinessNameCannotCarryOne() async throws {
+        try await TestPortal.run { portal in
+            let (account, _) = try await client(portal)
+            let owner = Browser()
+            #expect(try await signIn(portal, owner).status == .seeOther)
+            let page = try await portal.visit("/app/profile", browser: owner)
+            var fields = ["csrf_token": page.csrfToken ?? "", "name": "Get deals at evil.com", "phone": "", "address": "", "description": "",
+                          "opening_hours": "", "brand_color": "", "logo_url": ""]
+            let refused = try await portal.submit("/app/profile", fields, browser: owner)
+            #expect(refused.status == .unprocessableEntity && refused.text.contains("cannot hold a web address"))
+            #expect(try await Account.find(account.id, on: portal.db)?.name == "Blue Bakery")
+            // Once an operator enables send links, it may.
+            account.sendLinksEnabled = true
+            try await account.update(on: portal.db)
+            fields["name"] = "Blue Bakery (bluebakery.com)"
+            #expect(try await portal.submit("/app/profile", fields, browser: owner).status == .seeOther)
+        }
+    }
+
     @Test func theOwnerEditsTheBusinessProfileAndStaffMayOnlyReadIt() async throws {
         try await TestPortal.run { portal in
             let (account, _) = try await client(portal)

@@ -11,8 +11,12 @@ extension AccessPolicy {
 
 extension AccessPolicy {
     /// Inviting and removing the account's staff: the owner's (seed 003: staff see the
-    /// account's locations, but do not choose who else does).
-    static func mayManageStaff(_ role: AccountUser.Role) -> Decision {
-        role == .owner ? .allow : .deny(.ownerOnly)
+    /// account's locations, but do not choose who else does). Never through a login-as: an
+    /// invitation is a password of its own that would outlast the visit, its time limit and
+    /// the owner's consent; operators manage staff on the account page's Staff tab, under
+    /// their own permission.
+    static func mayManageStaff(_ role: AccountUser.Role, supported: Bool) -> Decision {
+        if supported { return .deny(.notWhileSupporting) }
+        return role == .owner ? .allow : .deny(.ownerOnly)
     }
 }

@@ -84,7 +84,7 @@ enum AccountEditing {
                     // Links mailed to the old address, and sessions opened with it, must not
                     // open the account for whoever still reads that mailbox.
                     try await AccountUserToken.query(on: db).filter(\.$accountUserID == owner.requireID()).delete()
-                    try await AccountUserSession.query(on: db).filter(\.$accountUserID == owner.requireID()).delete()
+                    try await AccountUserSession.query(on: db).filter(\.$accountUserID == owner.requireID()).filter(\.$supportAccessID == nil).delete()
                 }
             }
             try await Audit.record("account.details-changed", in: context, partnerID: account.partnerID, target: Audit.target(account),
@@ -98,7 +98,7 @@ enum AccountEditing {
                                    on db: any Database) async throws {
         try await require(.accountSubscriptionEdit, account, actor, on: db)
         var errors = OperatorInput.Errors()
-        let catalogue = try await PlanCatalogue.plans(partnerID: account.partnerID, on: db)
+        let catalogue = try await PlanCatalogue.plans(for: account, on: db)
         if let plan, !catalogue.contains(where: { $0.name == plan }) {
             errors.fields["plan"] = "Choose one of the plans: \(catalogue.map(\.name).joined(separator: ", "))."
         }

@@ -74,7 +74,7 @@ enum AccountUsers {
             user.status = .active
             user.mustChangePassword = false
             try await user.update(on: db)
-            try await AccountUserSession.query(on: db).filter(\.$accountUserID == user.requireID()).delete()
+            try await AccountUserSession.query(on: db).filter(\.$accountUserID == user.requireID()).filter(\.$supportAccessID == nil).delete()
             if let account = try await Account.query(on: db).filter(\.$id == user.accountID).filter(\.$partnerID == user.partnerID).first() {
                 try await Audit.record(record.purpose == .invite ? "account.user-invite-accepted" : "account.user-password-reset",
                                        by: AuditActor(id: nil, name: user.name), partnerID: user.partnerID, target: Audit.target(account),
@@ -113,7 +113,7 @@ enum AccountUsers {
         let temporary = method == .temporary ? temporaryPassword() : nil
         let hash = try await temporary.asyncFlatMap { try await passwords.hash($0) }
         return try await db.transaction { db in
-            try await AccountUserSession.query(on: db).filter(\.$accountUserID == owner.requireID()).delete()
+            try await AccountUserSession.query(on: db).filter(\.$accountUserID == owner.requireID()).filter(\.$supportAccessID == nil).delete()
             let result: ResetResult
             if let temporary, let hash {
                 try await AccountUserToken.query(on: db).filter(\.$accountUserID == owner.requireID()).filter(\.$usedAt == nil)
@@ -201,6 +201,8 @@ enum AccountUsers {
         else { throw PortalError.notFound("No staff member of this account has this id.") }
         guard user.role == .staff else { throw PortalError.conflict("The owner cannot be removed; the owner is reached at the account's email.") }
         try await db.transaction { db in
+            try await ClientLoginAs.endAll(userID: try user.requireID(), partnerID: account.partnerID, why: "\(user.name) was removed from the account",
+                                           ip: context.ip, on: db)
             try await user.delete(on: db)
             try await Audit.record("account.staff-removed", in: context, partnerID: account.partnerID, target: Audit.target(account),
                                    details: "staff: \(user.name) <\(user.email)> → —", on: db)

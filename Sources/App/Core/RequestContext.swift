@@ -15,7 +15,17 @@ extension Request {
 
     var partnerIfResolved: Partner? { storage[PartnerKey.self] }
 
-    func setPartner(_ partner: Partner) { storage[PartnerKey.self] = partner }
+    private struct RegisteredHostKey: StorageKey { typealias Value = Bool }
+
+    func setPartner(_ partner: Partner, hostIsRegistered: Bool = true) {
+        storage[PartnerKey.self] = partner
+        storage[RegisteredHostKey.self] = hostIsRegistered
+    }
+
+    /// Whether the request's host is one of the partner's registered domains. When it is
+    /// not (the default partner answers any address until it has a domain), links are built
+    /// from PUBLIC_URL where one is set.
+    var hostIsRegistered: Bool { storage[RegisteredHostKey.self] ?? false }
 
     /// The operator behind this request, signed in by session cookie or API token.
     var signedIn: SignedIn? {

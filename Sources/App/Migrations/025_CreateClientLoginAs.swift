@@ -10,7 +10,9 @@ struct CreateClientLoginAs: AsyncMigration {
             .id()
             .field("partner_id", .uuid, .required, .references("partners", "id", onDelete: .cascade))
             .field("account_id", .uuid, .required, .references("accounts", "id", onDelete: .cascade))
-            .field("account_user_id", .uuid, .required, .references("account_users", "id", onDelete: .cascade))
+            // No foreign key: the record of a visit outlives the staff member it was made as
+            // (their name and role are kept here).
+            .field("account_user_id", .uuid, .required)
             .field("operator_id", .uuid, .required)
             .field("operator_name", .string, .required)
             .field("user_name", .string, .required)
@@ -25,6 +27,8 @@ struct CreateClientLoginAs: AsyncMigration {
         let sql = try database.sql
         try await sql.create(index: "account_support_access_account_idx").on("account_support_access").column("account_id").column("started_at").run()
         try await sql.create(index: "account_support_access_operator_idx").on("account_support_access").column("operator_id").column("ended_at").run()
+        // The minute's sweep of visits whose time is up: open ones (ended_at null) by their end.
+        try await sql.create(index: "account_support_access_open_idx").on("account_support_access").column("ended_at").column("ends_at").run()
 
         try await database.schema("account_user_sessions").field("support_access_id", .uuid).update()
 

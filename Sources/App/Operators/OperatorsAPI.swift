@@ -159,9 +159,15 @@ extension Array {
 }
 
 extension Request {
-    /// The address this request came in on, for links in emails ("https://portal.partner.com").
+    /// The address for links in emails and scripts ("https://portal.partner.com"): the
+    /// partner's domain the request came in on; PUBLIC_URL when the host is not one of the
+    /// partner's registered domains and PUBLIC_URL is set; else the host (PartnerMiddleware
+    /// has checked it is only a host name and a port).
     var baseURL: String {
-        let host = headers.first(name: .host) ?? "localhost"
+        if !hostIsRegistered, let configured = application.portalConfig.publicURL?.nilIfEmpty {
+            return configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+        }
+        let host = headers.first(name: .host).flatMap(PartnerMiddleware.validHostHeader) ?? "localhost"
         return (isSecureTransport ? "https://" : "http://") + host
     }
 }

@@ -31,7 +31,7 @@ enum ClientLoginAs {
     static func reason(_ raw: String?, for user: AccountUser, partner: Partner) throws -> String? {
         // One line: control characters (line breaks among them) become spaces, so that the
         // reason cannot add lines to the owner's email or the audit log.
-        let flattened = String(String.UnicodeScalarView((raw ?? "").unicodeScalars.map { DisplayText.isControl($0) ? " " : $0 }))
+        let flattened = String(String.UnicodeScalarView((raw ?? "").unicodeScalars.map { LogSanitizer.needsEscape($0) ? " " : $0 }))
         let reason = flattened.trimmingCharacters(in: .whitespacesAndNewlines)
         var errors = OperatorInput.Errors()
         if reason.unicodeScalars.count > Impersonation.maxReasonLength {
@@ -149,6 +149,13 @@ enum ClientLoginAs {
                                    details: "as \(access.userRole.rawValue) \(access.userName): \(why)", ip: ip, now: now, on: db)
             return true
         }
+    }
+
+    /// Ends every open login-as as this person (they are being removed, say).
+    static func endAll(userID: UUID, partnerID: UUID, why: String, ip: String, now: Date = Date(), on db: any Database) async throws {
+        let open = try await SupportAccess.query(on: db).filter(\.$partnerID == partnerID).filter(\.$accountUserID == userID)
+            .filter(\.$endedAt == nil).all()
+        for access in open { try await end(try access.requireID(), partnerID: partnerID, why: why, ip: ip, now: now, on: db) }
     }
 
     /// Ends every open login-as of the account (it was locked, say).

@@ -73,6 +73,8 @@ enum ClientLoginAsController {
     /// `GET /app/login-as/:token`: the API's single-use link, opened in a browser.
     static func openLink(_ request: Request) async throws -> Response {
         let token = request.parameters.get("token") ?? ""
+        // One login-as at a time in a browser, as on the account page.
+        if request.workspaceUser?.impersonator != nil { throw PortalError.denied(.alreadyImpersonating) }
         guard token.count <= 128,
               let (started, _) = try await ClientLoginAs.redeem(token, partner: try request.partner, ip: request.clientIP, on: request.db)
         else {

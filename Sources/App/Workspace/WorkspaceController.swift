@@ -220,7 +220,7 @@ enum WorkspaceController {
     private static func staffPage(_ request: Request, user: WorkspaceUser, form: WorkspaceView.StaffModel.Form, errors: OperatorInput.Errors,
                                   message: String? = nil, notice: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let (people, slots) = try await WorkspaceStaff.people(of: user, on: request.db)
-        let why: String? = if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role) { reason.message } else { nil }
+        let why: String? = if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role, supported: user.impersonator != nil) { reason.message } else { nil }
         let model = WorkspaceView.StaffModel(
             people: people.map { .init(id: $0.id.uuidString.lowercased(), name: $0.name, email: $0.email, isOwner: $0.role == .owner,
                                        isInvited: $0.status == .invited) },

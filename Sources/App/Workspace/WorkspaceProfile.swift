@@ -34,6 +34,11 @@ enum WorkspaceProfile {
         case .success(let value): name = value
         case .failure(let message): errors.fields["name"] = message
         }
+        // The name signs every reply and announcement: while links are screened it may not
+        // carry one either.
+        if name != account.name, case .deny = AccessPolicy.maySend(name, createdAt: account.createdAt, sendLinksEnabled: account.sendLinksEnabled, now: now) {
+            errors.fields["name"] = "While messages are screened for links (the account's first 30 days), the business name cannot hold a web address."
+        }
         let phone = input.phone.nilIfBlank.flatMap { OperatorInput.phone($0, errors: &errors) }
         let address = text(input.address, field: "address", maxLength: AccountEditing.maxAddressLength, multiline: false, errors: &errors)
         let description = text(input.description, field: "description", maxLength: maxDescriptionLength, multiline: true, errors: &errors)

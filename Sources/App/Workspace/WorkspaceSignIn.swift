@@ -63,7 +63,9 @@ struct WorkspaceSignIn {
             user.passwordHash = hash
             user.mustChangePassword = false
             try await user.update(on: db)
-            try await AccountUserSession.query(on: db).filter(\.$accountUserID == user.requireID()).filter(\.$id != sessionID).delete()
+            // The person's own other sessions; an operator's visit keeps its own limits.
+            try await AccountUserSession.query(on: db).filter(\.$accountUserID == user.requireID()).filter(\.$id != sessionID)
+                .filter(\.$supportAccessID == nil).delete()
             try await AccountUserToken.query(on: db).filter(\.$accountUserID == user.requireID()).filter(\.$usedAt == nil).delete()
             if let account = try await Account.query(on: db).filter(\.$id == user.accountID).filter(\.$partnerID == user.partnerID).first() {
                 try await Audit.record("account.user-password-changed", by: AuditActor(id: nil, name: user.name), partnerID: user.partnerID,

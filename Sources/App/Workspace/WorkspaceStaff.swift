@@ -22,14 +22,14 @@ enum WorkspaceStaff {
 
     static func invite(name: String, email: String, by user: WorkspaceUser, partner: Partner, baseURL: String, ip: String,
                        now: Date = Date(), on db: any Database) async throws {
-        if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role) { throw PortalError.denied(reason) }
+        if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role, supported: user.impersonator != nil) { throw PortalError.denied(reason) }
         guard let account = try await account(of: user, on: db) else { throw PortalError.unauthorized() }
         _ = try await AccountUsers.inviteStaff(name: name, email: email, to: account, context: context(user, ip: ip), partner: partner,
                                                baseURL: baseURL, now: now, on: db)
     }
 
     static func remove(_ userID: UUID, by user: WorkspaceUser, ip: String, on db: any Database) async throws {
-        if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role) { throw PortalError.denied(reason) }
+        if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role, supported: user.impersonator != nil) { throw PortalError.denied(reason) }
         guard let account = try await account(of: user, on: db) else { throw PortalError.unauthorized() }
         guard let person = try await AccountUser.query(on: db).filter(\.$id == userID).filter(\.$accountID == user.accountID)
             .filter(\.$partnerID == user.partnerID).first()
@@ -37,6 +37,8 @@ enum WorkspaceStaff {
         guard person.role == .staff else { throw PortalError.conflict("The owner cannot be removed.") }
         let line = "staff: \(person.name) <\(person.email)> → —"
         try await db.transaction { db in
+            try await ClientLoginAs.endAll(userID: try person.requireID(), partnerID: user.partnerID, why: "\(person.name) was removed from the account",
+                                           ip: ip, on: db)
             try await AccountUserSession.query(on: db).filter(\.$partnerID == user.partnerID).filter(\.$accountUserID == person.requireID()).delete()
             try await AccountUserToken.query(on: db).filter(\.$partnerID == user.partnerID).filter(\.$accountUserID == person.requireID()).delete()
             try await person.delete(on: db)
@@ -48,7 +50,7 @@ enum WorkspaceStaff {
     /// A new invitation for a staff member who has not accepted yet; the earlier link stops working.
     static func resend(_ userID: UUID, by user: WorkspaceUser, partner: Partner, baseURL: String, ip: String, now: Date = Date(),
                        on db: any Database) async throws {
-        if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role) { throw PortalError.denied(reason) }
+        if case .deny(let reason) = AccessPolicy.mayManageStaff(user.role, supported: user.impersonator != nil) { throw PortalError.denied(reason) }
         guard let account = try await account(of: user, on: db) else { throw PortalError.unauthorized() }
         guard let person = try await AccountUser.query(on: db).filter(\.$id == userID).filter(\.$accountID == user.accountID)
             .filter(\.$partnerID == user.partnerID).filter(\.$role == .staff).first()

@@ -21,11 +21,12 @@ enum LogSanitizer {
     /// when its slashes are percent-encoded, up to the query, the fragment or a space: the
     /// router reads `/setup//{token}` and `/setup/./{token}` as the same link, so no segment
     /// after `setup/` is safe to keep.
-    private nonisolated(unsafe) static let tokenSegment = /(?i)((?:\/|%2f)setup(?:\/|%2f))[^?#\s]+/
+    /// The same holds for the single-use login links the API hands out (`/app/login-as/{token}`).
+    private nonisolated(unsafe) static let tokenSegment = /(?i)((?:\/|%2f)(?:setup|login-as)(?:\/|%2f))[^?#\s]+/
 
     static func clean(_ text: String) -> String {
         let escaped = escapeControlCharacters(text)
-        guard escaped.localizedCaseInsensitiveContains("setup") else { return escaped }
+        guard escaped.localizedCaseInsensitiveContains("setup") || escaped.localizedCaseInsensitiveContains("login-as") else { return escaped }
         return escaped.replacing(tokenSegment) { match in match.output.1 + redacted }
     }
 
@@ -46,7 +47,7 @@ enum LogSanitizer {
     }
 
     /// Control characters, and the Unicode line and paragraph separators some viewers break on.
-    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         scalar.properties.generalCategory == .control || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0x85
     }
 

@@ -242,6 +242,12 @@ import VaporTesting
             #expect(try api.object(viaAPI)["operatorId"] as? String == agent.id?.uuidString.lowercased())
             let screened = try await api.call(.POST, "/accounts/\(uid)/conversations/\(try id(dana))/replies", json: #"{"body":"Menu: bluebakery.com"}"#)
             #expect(screened.status == .conflict && screened.text.contains("external links"))
+            // The list names accounts without their details, and searches names only.
+            let accountsList = try await portal.visit("/accounts", browser: browser)
+            #expect(accountsList.status == .ok && accountsList.text.contains(account.name) && !accountsList.text.contains(account.email))
+            let byEmail = try await portal.visit("/accounts?q=\(account.email.prefix(5))", browser: browser)
+            #expect(!byEmail.text.contains("/accounts/\(uid)\""))
+            #expect(try await api.call(.GET, "/accounts").status == .forbidden)
             // Nothing else of the account through the API either.
             for path in ["", "/staff", "/locations", "/tags", "/notes", "/activity", "/history"] {
                 #expect(try await api.call(.GET, "/accounts/\(uid)\(path)").status == .forbidden, "GET /accounts/{uid}\(path)")

@@ -24,6 +24,14 @@ extension AccessPolicy {
         }
     }
 
+    /// Whether the operator reads accounts' own details (contact, owner, plan) anywhere: not
+    /// when every role that lets them find accounts is for messages alone. The accounts list
+    /// then names accounts without their details and searches names only, and the API's list
+    /// is refused (`.messagesOnly`).
+    static func readsAccountDetails(_ actor: Actor) -> Bool {
+        actor.grants.contains { $0.role.allPermissions.contains(.accountView) && !isForMessagesOnly($0.role) }
+    }
+
     /// A role whose account permissions are reading (and perhaps replying to) messages, and
     /// viewing the account so as to find it.
     static func isForMessagesOnly(_ role: RoleDefinition) -> Bool {

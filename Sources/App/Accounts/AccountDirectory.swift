@@ -43,6 +43,9 @@ enum AccountDirectory {
         /// Accounts assigned to this operator.
         var operatorID: UUID?
         var sort = Sort.name
+        /// Search names, nicknames and Business UIDs only, never contact details: for readers
+        /// whose roles cover messages alone (`AccessPolicy.readsAccountDetails`).
+        var namesOnly = false
     }
 
     struct Row: Sendable, Equatable {
@@ -215,7 +218,11 @@ enum AccountDirectory {
         if filter.mine {
             parts.append(SQLQueryString("id IN (SELECT a.account_id FROM account_assignments a WHERE a.operator_id = \(bind: actor.operatorID))"))
         }
-        if let search = searchCondition(filter.search, partnerID: actor.partnerID, dialect: dialect) { parts.append(search) }
+        if filter.namesOnly {
+            if let search = nameCondition(filter.search) { parts.append(search) }
+        } else if let search = searchCondition(filter.search, partnerID: actor.partnerID, dialect: dialect) {
+            parts.append(search)
+        }
         return parts
     }
 
@@ -223,6 +230,19 @@ enum AccountDirectory {
     /// exact Business UID. Three characters or more use the trigram index of migration 015
     /// (SQLite's FTS5 table; PostgreSQL's pg_trgm index on the same text); shorter ones read
     /// the rows.
+    /// "Contains" over the name and nickname, or the exact Business UID.
+    private static func nameCondition(_ raw: String) -> (any SQLExpression)? {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        let needle = trimmed.lowercased()
+        guard !needle.isEmpty else { return nil }
+        let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        return SQLQueryString("""
+            (LOWER(name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(nickname, '')) LIKE \(bind: pattern) ESCAPE '\\' \
+            OR business_uid = \(bind: trimmed))
+            """)
+    }
+
     private static func searchCondition(_ raw: String, partnerID: UUID, dialect: String) -> (any SQLExpression)? {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         let needle = trimmed.lowercased()

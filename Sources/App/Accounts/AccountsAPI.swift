@@ -39,6 +39,9 @@ extension APIService {
         let request = try APIContext.current()
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountView]), permission: .accountView)
+        // The list carries every account's details; a reader of messages alone works from
+        // the conversations of the accounts they are given.
+        if !AccessPolicy.readsAccountDetails(actor) { try request.enforce(.deny(.messagesOnly), permission: .accountView) }
         let query = input.query
         if (query.q?.unicodeScalars.count ?? 0) > AccountDirectory.maxSearchLength { throw PortalError.badRequest("q: use at most 200 characters.") }
         if (query.tag?.unicodeScalars.count ?? 0) > AccountLabels.maxTagLength { throw PortalError.badRequest("tag: use at most 40 characters.") }

@@ -6,7 +6,9 @@ enum AccountsController {
     static func index(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountView]), permission: .accountView)
-        let filter = try Self.filter(from: request)
+        var typed = try Self.filter(from: request)
+        typed.namesOnly = !AccessPolicy.readsAccountDetails(actor)
+        let filter = typed
         let after = (try? request.query.get(String.self, at: "after")).flatMap(UUID.init(uuidString:))
         async let page = AccountDirectory.page(filter, for: actor, after: after, on: request.db)
         let db = request.db
@@ -30,7 +32,7 @@ enum AccountsController {
             mayExport: AccessPolicy.decideAnywhere(actor, [.accountsExport]).isAllowed,
             mayTag: AccessPolicy.decideAnywhere(actor, [.accountTagsEdit]).isAllowed,
             mayAssign: AccessPolicy.decideAnywhere(actor, [.accountAssignmentsEdit]).isAllowed,
-            notice: await request.takeNotice())
+            notice: await request.takeNotice(), showsDetails: !filter.namesOnly)
         return await request.page("Client accounts", current: .accounts, content: AccountsView.list(model, csrfToken: request.csrfToken))
     }
 

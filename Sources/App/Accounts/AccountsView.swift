@@ -23,6 +23,8 @@ enum AccountsView {
         var mayTag: Bool
         var mayAssign: Bool
         var notice: String?
+        /// Contact details beside each name; not for readers of messages alone.
+        var showsDetails = true
     }
 
     /// The query string of `filter`, to link to another page or status of the same list.
@@ -98,14 +100,14 @@ enum AccountsView {
                      .div(.class("table-wrap"), .table(
                         .thead(.tr(.th(.attr("scope", "col"), .span(.class("visually-hidden"), .text("Select"))),
                                    header("Account"), header("Business UID"), header("Group"), header("State"), header("Created"), header("Last activity"))),
-                        .tbody(.forEach(model.rows) { tableRow($0, groupPaths: model.groupPaths) }))))
+                        .tbody(.forEach(model.rows) { tableRow($0, groupPaths: model.groupPaths, showsDetails: model.showsDetails) }))))
     }
 
-    private static func tableRow(_ row: AccountDirectory.Row, groupPaths: GroupPaths) -> Markup {
+    private static func tableRow(_ row: AccountDirectory.Row, groupPaths: GroupPaths, showsDetails: Bool) -> Markup {
         let checkbox: Markup = .input(.type(.checkbox), .name("accounts[]"), .value(row.businessUID),
                                                       .id("select-\(row.businessUID)"), .attr("aria-label", "Select \(row.name)"))
         let name: Markup = .group(.a(.href(SiteURL.account(uid: row.businessUID)), .strong(.text(row.name))),
-                                                  .br(), .small(.text(row.email)))
+                                                  .if(showsDetails, .group(.br(), .small(.text(row.email)))))
         let created = row.createdAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "—"
         let active = row.lastActivityAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "Never"
         return .tr(.td(checkbox), .td(name), .td(.code(text: row.businessUID)),
@@ -135,7 +137,7 @@ enum AccountsView {
             .class("card inline-form filters"), .method(.get), .action(SiteURL.accounts),
             .div(.class("field"), .label(.for("q"), .text("Search")),
                  .input(.id("q"), .name("q"), .type(.search), .value(filter.search),
-                        .placeholder("Name, email, phone, UID, nickname, owner, tag"))),
+                        .placeholder(filter.namesOnly ? "Name, UID, nickname" : "Name, email, phone, UID, nickname, owner, tag"))),
             .div(.class("field"), .label(.for("status"), .text("Status")),
                  .select(.id("status"), .attr("name", "status"),
                          Forms.option(value: "", label: "Any", selected: filter.status == nil),

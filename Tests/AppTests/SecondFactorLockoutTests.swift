@@ -183,4 +183,23 @@ import VaporTesting
             #expect(try await self.code(portal, code, browser: browser).status == .seeOther)
         }
     }
+
+    @Test func triesAreCountedBeforeTheCodeIsCheckedSoCodesSentAtOnceCannotAllBeTried() async throws {
+        try await portal { portal, clock in
+            try await portal.makeOperator()
+            let browser = Browser()
+            #expect(try await password(portal, clock, browser: browser).headers.first(name: .location) == "/sign-in/code")
+            let challenge = try #require(try await SignInChallenge.query(on: portal.db).first())
+            let id = try challenge.requireID()
+            let db = portal.db
+            let taken = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for _ in 0..<20 { group.addTask { try await CodeAttempts.take(in: SignInChallenge.schema, id: id, on: db) } }
+                var numbers: [Int] = []
+                for try await number in group { if let number { numbers.append(number) } }
+                return numbers.sorted()
+            }
+            // Exactly the attempt's tries, each number once, however the requests interleave.
+            #expect(taken == Array(1...(SignInChallenge.allowedFailures + 1)))
+        }
+    }
 }

@@ -181,3 +181,18 @@ enum WrongCodeCount {
             .run()
     }
 }
+
+/// The tries of one pending sign-in, taken before a code is checked: the count goes up in the
+/// database first, so that codes sent at once cannot all be checked before any is counted.
+enum CodeAttempts {
+    /// This try's number (1 for the first), or nil when the attempt has had all its tries.
+    static func take(in table: String, id: UUID, on db: any Database) async throws -> Int? {
+        let rows = try await db.sql.update(table)
+            .set("failures", to: SQLRaw("failures + 1"))
+            .where("id", .equal, id)
+            .where("failures", .lessThanOrEqual, SignInChallenge.allowedFailures)
+            .returning("failures")
+            .all()
+        return try rows.first?.decode(column: "failures", as: Int.self)
+    }
+}

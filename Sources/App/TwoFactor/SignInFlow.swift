@@ -128,6 +128,12 @@ enum SignInFlow {
         if let until = try await SecondFactorGuard.lockedUntil(operatorID: operatorID, now: now, on: db) {
             return .secondFactorLocked(until: until)
         }
+        guard let attempt = try await CodeAttempts.take(in: SignInChallenge.schema, id: challenge.requireID(), on: db) else {
+            try await challenge.delete(on: db)
+            return .locked
+        }
+        // Counted already: a right code spends the pending sign-in, so the count does not matter then.
+        challenge.failures = attempt
         var refusal = "That code is not right."
         var usedRecoveryCode = false
         var accepted = false
@@ -182,7 +188,6 @@ enum SignInFlow {
             return .accepted(usedRecoveryCode: usedRecoveryCode)
         }
 
-        challenge.failures += 1
         let email = op.email
         try await SignInAttempt(partnerID: partner.requireID(), email: email, ip: ip, succeeded: false, at: now).create(on: db)
         try await Audit.record("sign-in.failed", by: AuditActor(id: op.id, name: op.name), partnerID: partner.requireID(),
@@ -198,7 +203,6 @@ enum SignInFlow {
                                    target: Audit.target(op), details: "too many wrong second-factor codes", ip: ip, now: now, on: db)
             return .locked
         }
-        try await challenge.update(on: db)
         let left = SignInChallenge.allowedFailures + 1 - challenge.failures
         return .wrong(refusal + (left == 1 ? " One attempt left." : " \(left) attempts left."))
     }

@@ -72,6 +72,12 @@ enum WorkspaceTwoFactor {
             return .throttled(retryAfterSeconds: Int(SecondFactorGuard.addressWindow))
         }
         if let until = try await AccountUserFactorGuard.lockedUntil(userID: userID, now: now, on: db) { return .locked(until: until) }
+        guard let attempt = try await CodeAttempts.take(in: AccountUserChallenge.schema, id: challenge.requireID(), on: db) else {
+            try await challenge.delete(on: db)
+            return .ended
+        }
+        // Counted already (see CodeAttempts): codes sent at once cannot all be checked first.
+        challenge.failures = attempt
         var refusal = "That code is not right."
         var accepted = false, usedRecoveryCode = false
         if let code = OneTimeCode.normalize(input) {
@@ -111,7 +117,6 @@ enum WorkspaceTwoFactor {
             return .accepted(usedRecoveryCode: usedRecoveryCode)
         }
 
-        challenge.failures += 1
         try await SignInAttempt(partnerID: partnerID, email: WorkspaceSignIn.attemptKey(factor.email), ip: ip, succeeded: false, at: now).create(on: db)
         let account = try await Account.query(on: db).filter(\.$id == factor.accountID).filter(\.$partnerID == partnerID).first()
         let who = AuditActor(id: nil, name: factor.name)
@@ -138,7 +143,6 @@ enum WorkspaceTwoFactor {
             try await challenge.delete(on: db)
             return .ended
         }
-        try await challenge.update(on: db)
         let left = SignInChallenge.allowedFailures + 1 - challenge.failures
         return .wrong(refusal + (left == 1 ? " One attempt left." : " \(left) attempts left."))
     }

@@ -48,7 +48,7 @@ import VaporTesting
         }
     }
 
-    @Test func aHostileHostHeaderStaysInsideTheScriptsJSON() async throws {
+    @Test func aHostHeaderThatIsNotAHostNameNeverReachesTheScript() async throws {
         try await TestPortal.run { portal in
             let account = try await business(portal)
             // A Host header that is not a host name never reaches the script (PartnerMiddleware).

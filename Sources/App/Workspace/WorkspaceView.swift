@@ -178,7 +178,8 @@ enum WorkspaceView {
             .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
             .div(.class("card"), .div(.class("table-wrap"), .table(
                 .thead(.tr(.th(.attr("scope", "col"), .text("Person")), .th(.attr("scope", "col"), .text("Role")),
-                           .th(.attr("scope", "col"), .text("Status")), .th(.attr("scope", "col"), .text("")))),
+                           .th(.attr("scope", "col"), .text("Status")),
+                           .th(.attr("scope", "col"), .span(.class("visually-hidden"), .text("Actions"))))),
                 .tbody(.forEach(model.people) { person in
                     .tr(.td(.strong(.text(person.name)), .div(.class("hint"), .text(person.email))),
                         .td(.text(person.isOwner ? "Owner" : "Staff")),

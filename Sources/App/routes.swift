@@ -80,6 +80,7 @@ func routes(_ app: Application) throws {
 
     let signedIn = browser.grouped(RequireSignedIn())
     signedIn.get(SiteURL.home.pathComponents, use: HomeController.show)
+    signedIn.get(SiteURL.tasks.pathComponents, use: TasksController.show)
     signedIn.get(SiteURL.devMailbox.pathComponents, use: MailboxController.index)
     signedIn.get(SiteURL.roles.pathComponents, use: RolesController.index)
     signedIn.post(SiteURL.roles.pathComponents, use: RolesController.create)
@@ -137,6 +138,14 @@ func routes(_ app: Application) throws {
     signedIn.post(SiteURL.partnerKitFiles.pathComponents, bodyLimit: .partnerKitForm, use: PartnerKitController.upload)
     signedIn.get(SiteURL.partnerKitFile(id: "").pathComponents, use: PartnerKitController.download)
     signedIn.post(SiteURL.deletePartnerKitItem(id: "").pathComponents, use: PartnerKitController.delete)
+    signedIn.get(SiteURL.settings.pathComponents, use: SettingsController.index)
+    signedIn.post(SiteURL.settingsSection(.security).pathComponents, use: SettingsController.updateSecurity)
+    signedIn.post(SiteURL.settingsSection(.retention).pathComponents, use: SettingsController.updateRetention)
+    signedIn.post(SiteURL.settingsSection(.branding).pathComponents, use: SettingsController.updateBranding)
+    signedIn.post(SiteURL.settingsSection(.domains).pathComponents, use: SettingsController.addDomain)
+    signedIn.post(SiteURL.settingsDomainRemove.pathComponents, use: SettingsController.removeDomain)
+    signedIn.post(SiteURL.settingsSection(.plans).pathComponents, use: SettingsController.updatePlans)
+    signedIn.post(SiteURL.settingsSection(.onboarding).pathComponents, use: SettingsController.updateSteps)
 
     let api = tenant.grouped(APIMiddleware())
     api.get(["api", "v1", "openapi.yaml"], use: OpenAPIDocument.serve)

@@ -13,6 +13,9 @@ import VaporTesting
     /// Routes any signed-in operator may use on themselves, or that need no sign-in at all.
     static let openToEveryone: Set<String> = [
         "GET /", "GET /healthz", "GET /readyz", "GET /assets/portal.css",
+        // Everyone has their own tasks: the page and the API show the categories their roles
+        // cover, in their scope (TasksTests.anOperatorWithoutAccountOrOperatorRightsHasNoCategories).
+        "GET /tasks", "GET /api/v1/tasks",
         "GET /sign-in", "POST /sign-in", "POST /sign-out", "GET /sign-in/code", "POST /sign-in/code", "POST /sign-in/code/resend",
         "GET /sign-in/enrol", "POST /sign-in/enrol", "POST /sign-out-as",
         "GET /profile", "POST /profile", "POST /profile/email", "POST /profile/notifications", "POST /profile/password",

@@ -19,7 +19,7 @@ Then, with a second browser for the invited operator:
   d. the admin creates three client accounts through the API (with a token made by
      `portal token create`), finds them on the Accounts page (header counts, search, the
      new filters, CSV export and bulk bar, "My Accounts" after assigning themself to one),
-     and opens one, whose page is in six tabs: adds a tag and a note (Business
+     and opens one, whose page is in seven tabs: adds a tag and a note (Business
      information), locks it and sets its nickname, a bad one first answering 422 with the
      field's error (Account), and reads all of it in History, newest first; then sees the
      chart and marks setup complete (Activity), chooses a plan (Subscription), finds the
@@ -133,6 +133,7 @@ ACCOUNT_TABS = {
     "Activity": "/activity",
     "Subscription": "/subscription",
     "Staff": "/staff",
+    "Messages": "/messages",
     "History": "/history",
     "Account": "/account",
 }
@@ -785,7 +786,7 @@ class Journey:
               self.accounts_list_tools)
         self.audit("client accounts", "19-accounts")
         s.run("searching \"bakery\" lists only Rosie's Bakery; clearing the search lists all three", self.search_accounts)
-        if not s.run("Rosie's Bakery opens on its Business information tab, one of six tabs", self.open_bakery):
+        if not s.run("Rosie's Bakery opens on its Business information tab, one of seven tabs", self.open_bakery):
             return self.not_run("the client accounts journey")
         s.run("the Account tab assigns the admin under \"Operator assignments\"; it stays ticked", self.assign_admin)
         s.run("\"My Accounts\" lists only Rosie's Bakery", self.my_accounts)
@@ -1356,7 +1357,7 @@ class Journey:
     # The account's tabs.
 
     def expect_tab(self, title):
-        """On the bakery's tab `title`: the six tabs are linked, and only `title` is current."""
+        """On the bakery's tab `title`: the seven tabs are linked, and only `title` is current."""
         d = self.driver
         navs = d.find_elements(By.CSS_SELECTOR, "main nav.tabs[aria-label='Account']")
         check(navs, f"no <nav class=\"tabs\" aria-label=\"Account\"> on {path_of(d)}")

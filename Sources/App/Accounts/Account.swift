@@ -75,6 +75,8 @@ final class AccountAssignment: Model, @unchecked Sendable {
     @Field(key: "partner_id") var partnerID: UUID
     @Field(key: "account_id") var accountID: UUID
     @Field(key: "operator_id") var operatorID: UUID
+    /// When the operator was assigned; nil for assignments older than the column.
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
 

@@ -129,8 +129,12 @@ enum AccountAdministration {
         func list(_ ids: Set<UUID>) -> String { ids.compactMap { names[$0] }.sorted().joined(separator: ", ").nilIfEmpty ?? "—" }
         let line = "assigned: \(list(current)) → \(list(operatorIDs))"
         try await db.transaction { db in
-            try await AccountAssignment.query(on: db).filter(\.$accountID == account.requireID()).delete()
-            for id in operatorIDs {
+            // Only the changes: an operator who stays assigned keeps the time they were assigned.
+            let removed = Array(current.subtracting(operatorIDs))
+            if !removed.isEmpty {
+                try await AccountAssignment.query(on: db).filter(\.$accountID == account.requireID()).filter(\.$operatorID ~~ removed).delete()
+            }
+            for id in operatorIDs.subtracting(current) {
                 try await AccountAssignment(partnerID: account.partnerID, accountID: account.requireID(), operatorID: id).create(on: db)
             }
             try await Audit.record("account.assignments-changed", in: context, partnerID: account.partnerID, target: Audit.target(account), details: line, on: db)

@@ -297,7 +297,7 @@ enum AccountPageController {
             let model = AccountPageView.Subscription(
                 plan: account.plan, staffSlots: account.staffSlots,
                 staffCount: try await AccountUser.query(on: db).filter(\.$accountID == account.requireID()).filter(\.$role == .staff).count(),
-                plans: try await PlanCatalogue.plans(partnerID: account.partnerID, on: db), state: state(.accountSubscriptionEdit))
+                plans: try await PlanCatalogue.plans(for: account, on: db), state: state(.accountSubscriptionEdit))
             body = AccountPageView.subscription(row, model, form: form, csrfToken: request.csrfToken)
         case .staff:
             let users = try await AccountUsers.users(of: account, on: db)

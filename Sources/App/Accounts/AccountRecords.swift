@@ -122,6 +122,8 @@ final class PartnerPlan: Model, @unchecked Sendable {
     @Field(key: "name") var name: String
     @Field(key: "staff_slots") var staffSlots: Int
     @Field(key: "position") var position: Int
+    /// Set when the partner stops offering the plan; accounts that have it keep it.
+    @OptionalField(key: "retired_at") var retiredAt: Date?
 
     init() {}
 
@@ -142,6 +144,8 @@ final class PartnerOnboardingStep: Model, @unchecked Sendable {
     @Field(key: "code") var code: String
     @Field(key: "title") var title: String
     @Field(key: "position") var position: Int
+    /// Set when the partner no longer asks for the step: no wizard or checklist shows it.
+    @OptionalField(key: "retired_at") var retiredAt: Date?
 
     init() {}
 

@@ -26,7 +26,8 @@ enum AccountsController {
             filter: filter, counts: try await counts, rows: try await page.rows, next: try await page.next,
             isFirstPage: after == nil, groupPaths: paths,
             groupOptions: paths.options.map { .init(id: $0.id, label: $0.label) },
-            planOptions: try await PlanCatalogue.plans(partnerID: actor.partnerID, on: request.db).map(\.name),
+            // Retired plans too: accounts keep them, and the filter finds those accounts.
+            planOptions: try await PlanCatalogue.catalogue(partnerID: actor.partnerID, on: request.db).map(\.name),
             operatorOptions: operators.map { .init(id: $0.id.uuidString.lowercased(), label: $0.name) },
             mayCreate: AccessPolicy.decideAnywhere(actor, [.accountsCreate]).isAllowed,
             mayExport: AccessPolicy.decideAnywhere(actor, [.accountsExport]).isAllowed,

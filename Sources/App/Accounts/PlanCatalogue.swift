@@ -7,11 +7,15 @@ enum PlanCatalogue {
     struct Plan: Sendable, Equatable {
         let name: String
         let staffSlots: Int
+        /// No longer offered: it stays on the accounts that have it.
+        var retired = false
     }
 
     struct Step: Sendable, Equatable {
         let code: String
         let title: String
+        /// No longer asked for: no wizard or checklist shows it.
+        var retired = false
     }
 
     static let defaultPlans = [Plan(name: "Starter", staffSlots: 1), Plan(name: "Standard", staffSlots: 5),
@@ -21,14 +25,31 @@ enum PlanCatalogue {
                                Step(code: "widget", title: "Booking widget on a site"), Step(code: "payments", title: "Payments")]
     static let maxStaffSlots = 10_000
 
+    /// The plans offered to accounts, in order (retired ones left out).
     static func plans(partnerID: UUID, on db: any Database) async throws -> [Plan] {
-        let rows = try await PartnerPlan.query(on: db).filter(\.$partnerID == partnerID).sort(\.$position).all()
-        return rows.isEmpty ? defaultPlans : rows.map { Plan(name: $0.name, staffSlots: $0.staffSlots) }
+        try await catalogue(partnerID: partnerID, on: db).filter { !$0.retired }
     }
 
+    /// Every plan of the partner, retired ones included, in order.
+    static func catalogue(partnerID: UUID, on db: any Database) async throws -> [Plan] {
+        let rows = try await PartnerPlan.query(on: db).filter(\.$partnerID == partnerID).sort(\.$position).all()
+        return rows.isEmpty ? defaultPlans : rows.map { Plan(name: $0.name, staffSlots: $0.staffSlots, retired: $0.retiredAt != nil) }
+    }
+
+    /// The plans an account may be given: those offered, and the one it has even if retired.
+    static func plans(for account: Account, on db: any Database) async throws -> [Plan] {
+        try await catalogue(partnerID: account.partnerID, on: db).filter { !$0.retired || $0.name == account.plan }
+    }
+
+    /// The steps accounts go through, in order (retired ones left out).
     static func steps(partnerID: UUID, on db: any Database) async throws -> [Step] {
+        try await allSteps(partnerID: partnerID, on: db).filter { !$0.retired }
+    }
+
+    /// Every step of the partner, retired ones included, in order.
+    static func allSteps(partnerID: UUID, on db: any Database) async throws -> [Step] {
         let rows = try await PartnerOnboardingStep.query(on: db).filter(\.$partnerID == partnerID).sort(\.$position).all()
-        return rows.isEmpty ? defaultSteps : rows.map { Step(code: $0.code, title: $0.title) }
+        return rows.isEmpty ? defaultSteps : rows.map { Step(code: $0.code, title: $0.title, retired: $0.retiredAt != nil) }
     }
 
     /// The steps that apply to one account: its own selection (copied from a template), or all.

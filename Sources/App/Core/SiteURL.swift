@@ -4,6 +4,8 @@ import Vapor
 /// link cannot point at a route that does not exist.
 enum SiteURL: Equatable, Sendable {
     case home
+    /// The signed-in operator's outstanding work.
+    case tasks
     case signIn
     case signOut
     case signInCode
@@ -88,10 +90,15 @@ enum SiteURL: Equatable, Sendable {
     case workspaceAuthenticatorRemove
     case workspaceRecoveryCodes
     case workspaceSignInCode
+    /// The partner's settings, and the form of each section.
+    case settings
+    case settingsSection(PartnerSettings.Section)
+    case settingsDomainRemove
 
     var path: String {
         switch self {
         case .home: "/"
+        case .tasks: "/tasks"
         case .signIn: "/sign-in"
         case .signOut: "/sign-out"
         case .signInCode: "/sign-in/code"
@@ -174,6 +181,9 @@ enum SiteURL: Equatable, Sendable {
         case .workspaceAuthenticatorRemove: "/app/security/authenticator/remove"
         case .workspaceRecoveryCodes: "/app/security/recovery-codes"
         case .workspaceSignInCode: "/app/sign-in/code"
+        case .settings: "/settings"
+        case .settingsSection(let section): "/settings/\(section.rawValue)"
+        case .settingsDomainRemove: "/settings/domains/remove"
         }
     }
 

@@ -1,19 +1,26 @@
 import Vapor
 
-/// `GET /`: the signed-in operator's start page.
+/// `GET /`: the signed-in operator's dashboard. Each part appears only when the access
+/// layer allows it (`TaskAccess.swift`).
 enum HomeController {
     static func show(_ request: Request) async throws -> Response {
         let signedIn = try request.requireSignedIn()
         let partner = try request.partner
         let actor = try await request.actor()
-        let model = HomeView.Model(
-            operatorName: signedIn.name,
-            partnerName: partner.name,
-            roles: actor.grants.map { grant in
-                .init(role: grant.role.name, scope: HomeView.describe(scope: grant.scope))
-            },
-            permissionCount: actor.grants.reduce(into: Set<Permission>()) { $0.formUnion($1.role.allPermissions) }.count
-        )
+        let db = request.db
+        let now = Date()
+        let tasks = try await OutstandingTasks.sections(for: actor, now: now, limit: 0, on: db)
+        var counts: HeaderCounts.Counts? = nil
+        var assigned: [HomeDashboard.AssignedAccount]? = nil
+        if AccessPolicy.mayViewAccountSummary(actor).isAllowed {
+            counts = try await request.application.headerCounts.value(.init(actor: actor, filter: .init())) {
+                try await AccountDirectory.counts(.init(), for: actor, now: now, on: db)
+            }
+            assigned = try await HomeDashboard.assignedAccounts(for: actor, on: db)
+        }
+        let audit = AccessPolicy.mayReadRecentAudit(actor).isAllowed ? try await HomeDashboard.recentAudit(for: actor, on: db) : nil
+        let model = HomeView.Model(operatorName: signedIn.name, partnerName: partner.name,
+                                   tasks: TasksView.Model(tasks).sections, headerCounts: counts, assigned: assigned, recentAudit: audit)
         return await request.page("Home", current: .home, content: HomeView.render(model))
     }
 }

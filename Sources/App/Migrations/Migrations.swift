@@ -29,5 +29,7 @@ enum PortalMigrations {
         AddBookingDetailsAndClientTwoFactor(),
         CreateClientLoginAs(),
         CreateBusinessPageSubmissions(),
+        AddPlanAndStepRetirement(),
+        AddAssignmentTimesAndTaskIndexes(),
     ]
 }

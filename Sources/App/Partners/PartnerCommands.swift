@@ -16,6 +16,8 @@ struct PartnerPolicyCommand: AsyncCommand {
         @Option(name: "methods", help: "Allowed second factors, comma-separated: totp, email, sms.") var methods: String?
         @Option(name: "impersonation-minutes", help: "Longest a login as another operator lasts, 1 to 480.") var impersonationMinutes: String?
         @Option(name: "impersonation-reason", help: "required or optional.") var impersonationReason: String?
+        @Option(name: "idle-minutes", help: "Minutes without activity after which a session ends, 5 to 480.") var idleMinutes: String?
+        @Option(name: "absolute-minutes", help: "Longest a session lasts, in minutes, 480 to 43200.") var absoluteMinutes: String?
         @Option(name: "max-token-days", help: "Longest an API token may live, in days, 1 to 365 (default 365).") var maxTokenDays: String?
         @Option(name: "client-authenticator", help: "required or optional: whether owners and staff must use an authenticator app.")
         var clientAuthenticator: String?
@@ -31,50 +33,24 @@ struct PartnerPolicyCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let partner = try await CommandLookup.partner(slug: signature.partner, on: app.db)
-        if let value = signature.secondFactor {
-            guard ["required", "optional"].contains(value) else { throw CommandFailure("--second-factor: give required or optional.") }
-            partner.secondFactorRequired = value == "required"
-        }
-        if let value = signature.methods {
-            let names = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            let methods = names.compactMap(SecondFactorMethod.init(rawValue:))
-            guard !methods.isEmpty, methods.count == names.count else { throw CommandFailure("--methods: give one or more of totp, email, sms.") }
-            partner.secondFactorMethods = SecondFactorPolicy(required: partner.secondFactorRequired, methods: methods).stored
-        }
-        if let value = signature.impersonationMinutes {
-            guard let minutes = Int(value), (1...480).contains(minutes) else { throw CommandFailure("--impersonation-minutes: give 1 to 480.") }
-            partner.impersonationMaxMinutes = minutes
-        }
-        if let value = signature.impersonationReason {
-            guard ["required", "optional"].contains(value) else { throw CommandFailure("--impersonation-reason: give required or optional.") }
-            partner.impersonationReasonRequired = value == "required"
-        }
-        if let value = signature.maxTokenDays {
-            let range = Partner.maxTokenDaysRange
-            guard let days = Int(value), range.contains(days) else {
-                throw CommandFailure("--max-token-days: give \(range.lowerBound) to \(range.upperBound).")
-            }
-            // Tokens already made keep their expiry; the maximum applies to new ones.
-            partner.maxTokenDays = days
-        }
-        if let value = signature.clientAuthenticator {
-            guard ["required", "optional"].contains(value) else { throw CommandFailure("--client-authenticator: give required or optional.") }
-            // Owners and staff without one are sent to set one up at their next request.
-            partner.clientSecondFactorRequired = value == "required"
-        }
-        if let value = signature.loginAsConsent {
-            guard ["required", "optional"].contains(value) else { throw CommandFailure("--login-as-consent: give required or optional.") }
-            partner.loginAsConsentRequired = value == "required"
-        }
-        if let value = signature.loginAsNotice {
-            guard let notice = LoginAsOwnerNotice(rawValue: value) else { throw CommandFailure("--login-as-notice: give always, never or secure.") }
-            partner.loginAsOwnerNotice = notice
+        // The same checks as the Settings page and the API.
+        let change = SettingsInput.SecurityChange(
+            secondFactor: signature.secondFactor, methods: signature.methods.map { $0.split(separator: ",").map(String.init) },
+            idleTimeout: signature.idleMinutes, absoluteTimeout: signature.absoluteMinutes,
+            impersonationReason: signature.impersonationReason, impersonationMinutes: signature.impersonationMinutes,
+            loginAsConsent: signature.loginAsConsent, loginAsNotice: signature.loginAsNotice,
+            clientAuthenticator: signature.clientAuthenticator, maxTokenDays: signature.maxTokenDays)
+        do {
+            try SettingsInput.apply(change, to: partner)
+        } catch {
+            throw CommandFailure(error.summary(naming: SettingsInput.securityOptionNames))
         }
         try await partner.update(on: app.db)
         let policy = SecondFactorPolicy(partner: partner)
         let summary = """
             Partner '\(partner.slug)':
               second factor: \(policy.required ? "required" : "optional"), methods \(policy.stored)
+              sessions: end after \(partner.idleTimeoutMinutes) minutes idle, \(partner.absoluteTimeoutMinutes) minutes at most
               login as another operator: up to \(partner.impersonationMaxMinutes) minutes, reason \(partner.impersonationReasonRequired ? "required" : "optional")
               API tokens: up to \(partner.maxTokenDays) days
               owners and staff: authenticator app \(partner.clientSecondFactorRequired ? "required" : "optional")

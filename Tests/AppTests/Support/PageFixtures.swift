@@ -44,10 +44,24 @@ enum PageFixtures {
 
     static func option(_ text: String) -> OperatorsView.Option { .init(id: text, label: text) }
 
+    /// Every task category: one with an account row, an operator row and more than it lists, one empty.
+    static func taskSections(_ t: String) -> [TasksView.Model.Section] {
+        TaskCategory.allCases.map { category in
+            .init(category: category, rule: t, total: category == .lockedAccounts ? 0 : 60,
+                  rows: category == .lockedAccounts ? [] : [.init(label: t, email: t, link: .account(uid: t), at: date),
+                                                             .init(label: t, email: t, link: .operatorDetail(id: t), at: nil)])
+        }
+    }
+
     static let pages: [Page] = [
         Page(view: "HomeView.render") { t in
-            page(t, HomeView.render(.init(operatorName: t, partnerName: t, roles: [.init(role: t, scope: t)], permissionCount: 3)))
+            page(t, HomeView.render(.init(
+                operatorName: t, partnerName: t, tasks: taskSections(t), headerCounts: [.active: 1, .new: 2, .inactive: 3],
+                assigned: [.init(name: t, businessUID: t, lastActivityAt: date), .init(name: t, businessUID: t, lastActivityAt: nil)],
+                recentAudit: [.init(at: date, actorName: t, impersonatorName: t, action: t, targetLabel: t, accountUID: t),
+                              .init(at: date, actorName: t, impersonatorName: nil, action: t, targetLabel: t, accountUID: nil)])))
         },
+        Page(view: "TasksView.render") { t in page(t, TasksView.render(.init(sections: taskSections(t)))) },
         Page(view: "ErrorPageView.render") { t in page(t, ErrorPageView.render(status: .notFound, title: t, detail: t)) },
         Page(view: "SignInView.render") { t in
             page(t, SignInView.render(.init(email: t, next: t, error: t, notice: .signedOut), csrfToken: t))
@@ -109,6 +123,17 @@ enum PageFixtures {
         },
         Page(view: "GroupsView.move") { t in
             page(t, GroupsView.move(.init(id: t, label: t, targets: [.init(id: t, label: t)], mayMoveToTop: true), csrfToken: t))
+        },
+        Page(view: "SettingsView.render") { t in
+            page(t, SettingsView.render(.init(
+                security: .init(secondFactor: t, methods: [t], idleTimeout: t, absoluteTimeout: t, impersonationReason: t,
+                                impersonationMinutes: t, loginAsConsent: t, loginAsNotice: t, clientAuthenticator: t),
+                retentionDays: t, branding: .init(name: t, color: t, logo: t),
+                domains: [.init(host: t, isCurrent: true), .init(host: t, isCurrent: false)], newHost: t,
+                errors: .init(fields: Dictionary(uniqueKeysWithValues: ["second_factor", "methods", "idle_timeout", "absolute_timeout",
+                                                                        "impersonation_reason", "impersonation_minutes", "login_as_consent",
+                                                                        "login_as_notice", "client_authenticator"].map { ($0, t) })),
+                failedSection: .security, notice: t), csrfToken: t))
         },
         Page(view: "PartnerKitView.render") { t in
             page(t, PartnerKitView.render(.init(
@@ -308,6 +333,7 @@ enum PageFixtures {
         "ActivityChart.chart": "AccountPageView.activity",
         "MessagesView.conversationList": "MessagesView.inbox",
         "MessagesView.lines": "MessagesView.thread",
+        "TasksView.counts": "TasksView.render",
     ]
 
     static func invite(_ t: String) -> OperatorsView.InviteForm {

@@ -196,13 +196,28 @@ enum BrandColor {
 
     /// Black or white, whichever contrasts more with the colour (WCAG relative luminance).
     static func textColor(on value: String) -> String {
+        let luminance = luminance(of: value)
+        return (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) ? "#FFFFFF" : darkText
+    }
+
+    static let darkText = "#111827"
+
+    /// The WCAG contrast ratio of the colour with the better of the two text colours pages
+    /// put on it (white and `darkText`); Settings refuses a brand colour below AA's 4.5:1.
+    static func contrast(on value: String) -> Double {
+        let background = luminance(of: value)
+        func ratio(_ text: Double) -> Double { (max(text, background) + 0.05) / (min(text, background) + 0.05) }
+        return max(ratio(1), ratio(luminance(of: darkText)))
+    }
+
+    /// WCAG relative luminance of a `#RRGGBB` colour.
+    static func luminance(of value: String) -> Double {
         let hex = sanitized(value).dropFirst()
         let channels = stride(from: 0, to: 6, by: 2).map { offset -> Double in
             let start = hex.index(hex.startIndex, offsetBy: offset)
             let byte = Double(Int(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0) / 255
             return byte <= 0.03928 ? byte / 12.92 : pow((byte + 0.055) / 1.055, 2.4)
         }
-        let luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
-        return (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) ? "#FFFFFF" : "#111827"
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
     }
 }

@@ -31,6 +31,14 @@ struct LinkTarget: Sendable, Equatable {
     /// A place on the same page.
     static func fragment(_ id: StaticString) -> LinkTarget { LinkTarget(value: "#\(id)") }
 
+    /// A place on a portal page, by an element id the page's own code chose (letters,
+    /// digits and "-" only; anything else is left out).
+    static func site(_ url: SiteURL, fragment: String) -> LinkTarget {
+        let id = String(fragment.unicodeScalars.filter { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+            .map(Character.init))
+        return LinkTarget(value: url.path + (id.isEmpty ? "" : "#" + id))
+    }
+
     static func external(_ url: ExternalURL) -> LinkTarget { LinkTarget(value: url.value) }
 
     /// A path on this site from elsewhere (a `next` address): only "/…", never "//…", a

@@ -27,7 +27,8 @@ extension Request {
 enum Navigation {
     static func items(for request: Request, current: SiteURL?) async -> [LayoutModel.NavItem] {
         guard request.signedIn != nil, let actor = try? await request.actor() else { return [] }
-        var items: [LayoutModel.NavItem] = [.init(title: "Home", url: .home, isCurrent: current == .home)]
+        var items: [LayoutModel.NavItem] = [.init(title: "Home", url: .home, isCurrent: current == .home),
+                                            .init(title: "Tasks", url: .tasks, isCurrent: current == .tasks)]
         if AccessPolicy.decideAnywhere(actor, [.accountView]).isAllowed {
             items.append(.init(title: "Accounts", url: .accounts, isCurrent: current == .accounts))
         }
@@ -45,6 +46,9 @@ enum Navigation {
         }
         if AccessPolicy.decideAnywhere(actor, [.auditView]).isAllowed {
             items.append(.init(title: "Audit log", url: .audit, isCurrent: current == .audit))
+        }
+        if AccessPolicy.mayManageSettings(actor).isAllowed {
+            items.append(.init(title: "Settings", url: .settings, isCurrent: current == .settings))
         }
         return items
     }

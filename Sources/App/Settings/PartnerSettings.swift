@@ -1,0 +1,198 @@
+import Fluent
+import Foundation
+
+/// The partner's own settings: security policy, history retention, brand and domains. Each
+/// section is changed on its own, by an operator holding `settings.manage` over the whole
+/// partner, and every change is audited as `settings.<section>-changed` with before → after.
+/// The page and the API both come here; the values take effect where they are read (the sign-in
+/// flow, the session checks, the retention job, the layout, the partner middleware).
+enum PartnerSettings {
+    enum Section: String, CaseIterable, Sendable {
+        case security, retention, branding, domains, plans, onboarding
+    }
+
+    struct Security: Sendable, Equatable {
+        var secondFactorRequired: Bool
+        var secondFactorMethods: [SecondFactorMethod]
+        var idleTimeoutMinutes: Int
+        var absoluteTimeoutMinutes: Int
+        var impersonationReasonRequired: Bool
+        var impersonationMaxMinutes: Int
+        var loginAsConsentRequired: Bool
+        var loginAsOwnerNotice: LoginAsOwnerNotice
+        var clientSecondFactorRequired: Bool
+
+        init(_ partner: Partner) {
+            let policy = SecondFactorPolicy(partner: partner)
+            secondFactorRequired = policy.required
+            secondFactorMethods = policy.methods
+            idleTimeoutMinutes = partner.idleTimeoutMinutes
+            absoluteTimeoutMinutes = partner.absoluteTimeoutMinutes
+            impersonationReasonRequired = partner.impersonationReasonRequired
+            impersonationMaxMinutes = partner.impersonationMaxMinutes
+            loginAsConsentRequired = partner.loginAsConsentRequired
+            loginAsOwnerNotice = partner.loginAsOwnerNotice
+            clientSecondFactorRequired = partner.clientSecondFactorRequired
+        }
+
+        /// "field: before → after" for each value that differs.
+        func changes(to after: Security) -> [String] {
+            func choice(_ value: Bool) -> String { value ? "required" : "optional" }
+            return [
+                Audit.change("second factor", choice(secondFactorRequired), choice(after.secondFactorRequired)),
+                Audit.change("second factor methods", secondFactorMethods.map(\.rawValue).joined(separator: ","),
+                             after.secondFactorMethods.map(\.rawValue).joined(separator: ",")),
+                Audit.change("idle timeout minutes", String(idleTimeoutMinutes), String(after.idleTimeoutMinutes)),
+                Audit.change("absolute timeout minutes", String(absoluteTimeoutMinutes), String(after.absoluteTimeoutMinutes)),
+                Audit.change("login-as reason", choice(impersonationReasonRequired), choice(after.impersonationReasonRequired)),
+                Audit.change("login-as maximum minutes", String(impersonationMaxMinutes), String(after.impersonationMaxMinutes)),
+                Audit.change("client consent", choice(loginAsConsentRequired), choice(after.loginAsConsentRequired)),
+                Audit.change("owner notice", loginAsOwnerNotice.rawValue, after.loginAsOwnerNotice.rawValue),
+                Audit.change("client authenticator", choice(clientSecondFactorRequired), choice(after.clientSecondFactorRequired)),
+            ].compactMap { $0 }
+        }
+    }
+
+    /// Every section as it is now.
+    struct Snapshot: Sendable, Equatable {
+        var security: Security
+        var retentionDays: Int
+        var branding: SettingsInput.Branding
+        var domains: [String]
+    }
+
+    static func snapshot(partnerID: UUID, on db: any Database) async throws -> Snapshot {
+        let partner = try await partnerRow(partnerID, on: db)
+        return try await snapshot(partner, on: db)
+    }
+
+    static func snapshot(_ partner: Partner, on db: any Database) async throws -> Snapshot {
+        Snapshot(security: Security(partner), retentionDays: partner.historyRetentionDays, branding: branding(partner),
+                 domains: try await hosts(partnerID: partner.requireID(), on: db))
+    }
+
+    // MARK: - Changes
+
+    static func updateSecurity(_ change: SettingsInput.SecurityChange, by actor: Actor, context: AuditContext,
+                               on db: any Database) async throws -> Snapshot {
+        try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
+        return try await db.transaction { db in
+            let partner = try await partnerRow(actor.partnerID, on: db)
+            let before = Security(partner)
+            try SettingsInput.apply(change, to: partner)
+            try await save(partner, section: .security, changes: before.changes(to: Security(partner)), context: context, on: db)
+            return try await snapshot(partner, on: db)
+        }
+    }
+
+    static func updateRetention(days raw: String, by actor: Actor, context: AuditContext, on db: any Database) async throws -> Snapshot {
+        try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
+        let days = try SettingsInput.retentionDays(raw)
+        return try await db.transaction { db in
+            let partner = try await partnerRow(actor.partnerID, on: db)
+            let change = Audit.change("history retention days", String(partner.historyRetentionDays), String(days))
+            partner.historyRetentionDays = days
+            try await save(partner, section: .retention, changes: [change].compactMap { $0 }, context: context, on: db)
+            return try await snapshot(partner, on: db)
+        }
+    }
+
+    /// nil leaves a value as it is; an empty `logo` removes the logo.
+    static func updateBranding(name: String?, color: String?, logo: String?, by actor: Actor, context: AuditContext,
+                               on db: any Database) async throws -> Snapshot {
+        try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
+        return try await db.transaction { db in
+            let partner = try await partnerRow(actor.partnerID, on: db)
+            let before = branding(partner)
+            let after = try SettingsInput.branding(name: name, color: color, logo: logo, current: before)
+            (partner.name, partner.brandColor, partner.logoURL) = (after.name, after.color, after.logoURL)
+            let changes = [
+                Audit.change("name", before.name, after.name),
+                Audit.change("colour", before.color, after.color),
+                Audit.change("logo", before.logoURL ?? "none", after.logoURL ?? "none"),
+            ].compactMap { $0 }
+            try await save(partner, section: .branding, changes: changes, context: context, on: db)
+            return try await snapshot(partner, on: db)
+        }
+    }
+
+    /// A domain refused for what it is, not for how it is written: it belongs to another
+    /// partner, it is not one of ours, or it is the one in use (409 in the API).
+    struct DomainConflict: Error, Equatable, Sendable {
+        let field: String
+        let message: String
+    }
+
+    /// Adds and removes host names (already normalised, see `SettingsInput.host`). `requestHost`
+    /// is the address the change came on: it is never removed, and a portal that answers on it
+    /// only because it has no domain yet keeps it when it gets its first one.
+    static func updateDomains(add: [String], remove: [String], requestHost: String, by actor: Actor, context: AuditContext,
+                              on db: any Database) async throws -> Snapshot {
+        try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
+        return try await db.transaction { db in
+            let partner = try await partnerRow(actor.partnerID, on: db)
+            let partnerID = try partner.requireID()
+            let before = try await hosts(partnerID: partnerID, on: db)
+            var after = before
+            for host in remove {
+                guard before.contains(host) else { throw DomainConflict(field: "remove", message: "\(host) is not one of this portal's domains.") }
+                guard host != requestHost else {
+                    throw DomainConflict(field: "remove", message: "\(host) is the address you are using: remove it from another of the portal's domains.")
+                }
+                after.removeAll { $0 == host }
+            }
+            var added = add.filter { !after.contains($0) }
+            if before.isEmpty, !added.isEmpty, !added.contains(requestHost) {
+                // The first domain ends the answer on any other address: keep this one, or the
+                // change would lock its author out.
+                guard PartnerService.isValidHost(requestHost) else {
+                    throw DomainConflict(field: "host", message: "The portal would stop answering on the address you are using, which is not a host "
+                                         + "name it can keep. Open Settings on a host name (such as localhost) to add the first domain.")
+                }
+                added.append(requestHost)
+            }
+            if !added.isEmpty {
+                let taken = try await PartnerDomain.query(on: db).filter(\.$host ~~ added).filter(\.$partner.$id != partnerID).all()
+                if let host = taken.first?.host {
+                    throw DomainConflict(field: "host", message: "\(host) already belongs to another portal.")
+                }
+            }
+            after.append(contentsOf: added)
+            after.sort()
+            let removed = Set(before).subtracting(after)
+            if !removed.isEmpty {
+                try await PartnerDomain.query(on: db).filter(\.$partner.$id == partnerID).filter(\.$host ~~ Array(removed)).delete()
+            }
+            for host in added { try await PartnerDomain(partnerID: partnerID, host: host).create(on: db) }
+            let change = Audit.change("domains", before.isEmpty ? "none" : before.joined(separator: ", "),
+                                      after.isEmpty ? "none" : after.joined(separator: ", "))
+            try await save(partner, section: .domains, changes: [change].compactMap { $0 }, context: context, on: db)
+            return try await snapshot(partner, on: db)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private static func partnerRow(_ partnerID: UUID, on db: any Database) async throws -> Partner {
+        guard let partner = try await Partner.find(partnerID, on: db) else { throw PortalError.notFound() }
+        return partner
+    }
+
+    static func hosts(partnerID: UUID, on db: any Database) async throws -> [String] {
+        try await PartnerDomain.query(on: db).filter(\.$partner.$id == partnerID).sort(\.$host).all().map(\.host)
+    }
+
+    private static func branding(_ partner: Partner) -> SettingsInput.Branding {
+        .init(name: partner.name, color: partner.brandColor, logoURL: partner.logoURL)
+    }
+
+    /// Writes the partner and, when something changed, the audit entry.
+    private static func save(_ partner: Partner, section: Section, changes: [String], context: AuditContext,
+                             on db: any Database) async throws {
+        guard !changes.isEmpty else { return }
+        if partner.hasChanges { try await partner.update(on: db) }
+        try await Audit.record("settings.\(section.rawValue)-changed", in: context, partnerID: try partner.requireID(),
+                               target: ("partner", partner.id?.uuidString.lowercased(), partner.name),
+                               details: changes.joined(separator: "\n"), on: db)
+    }
+}

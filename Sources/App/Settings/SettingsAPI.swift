@@ -1,0 +1,182 @@
+import Fluent
+import OpenAPIRuntime
+import Vapor
+
+/// `/api/v1/settings`: every section, and a PATCH per section. The same domain calls as the page.
+extension APIService {
+    func getSettings(_ input: Operations.GetSettings.Input) async throws -> Operations.GetSettings.Output {
+        let request = try APIContext.current()
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
+        let settings = try await PartnerSettings.snapshot(partnerID: actor.partnerID, on: request.db)
+        let plans = try await PlanCatalogue.catalogue(partnerID: actor.partnerID, on: request.db)
+        let steps = try await PlanCatalogue.allSteps(partnerID: actor.partnerID, on: request.db)
+        return .ok(.init(body: .json(.init(onboarding: Self.steps(steps), security: Self.security(settings.security),
+                                           retention: Self.retention(settings), branding: Self.branding(settings),
+                                           domains: Self.domains(settings), plans: Self.plans(plans)))))
+    }
+
+    func updateOnboardingSettings(_ input: Operations.UpdateOnboardingSettings.Input) async throws -> Operations.UpdateOnboardingSettings.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["add", "update", "order"], in: request)
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
+        if let order = body.order, Set(order).count != order.count { throw PortalError.badRequest("order: list each code once.") }
+        let changes = (body.add ?? []).map { PartnerSettings.StepChange(title: $0.title) }
+            + (body.update ?? []).map { PartnerSettings.StepChange(step: $0.code, title: $0.title, retired: $0.retired) }
+        do {
+            let steps = try await PartnerSettings.updateSteps(changes, order: body.order, by: actor, context: request.auditContext, on: request.db)
+            return .ok(.init(body: .json(Self.steps(steps))))
+        } catch let invalid as SettingsInput.Invalid {
+            throw PortalError.badRequest(invalid.summary(naming: ["step_title": "title"]))
+        } catch let conflict as PartnerSettings.StepConflict {
+            throw PortalError.conflict(conflict.message)
+        }
+    }
+
+    func updatePlanSettings(_ input: Operations.UpdatePlanSettings.Input) async throws -> Operations.UpdatePlanSettings.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["add", "update"], in: request)
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
+        let changes = (body.add ?? []).map { PartnerSettings.PlanChange(name: $0.name, staffSlots: String($0.staffSlots ?? 1)) }
+            + (body.update ?? []).map { PartnerSettings.PlanChange(plan: $0.name, name: $0.newName, staffSlots: $0.staffSlots.map(String.init),
+                                                                   retired: $0.retired) }
+        do {
+            let plans = try await PartnerSettings.updatePlans(changes, by: actor, context: request.auditContext, on: request.db)
+            return .ok(.init(body: .json(Self.plans(plans))))
+        } catch let invalid as SettingsInput.Invalid {
+            throw PortalError.badRequest(invalid.summary(naming: ["plan_name": "name", "plan_staff_slots": "staffSlots"]))
+        } catch let conflict as PartnerSettings.PlanConflict {
+            throw PortalError.conflict(conflict.message)
+        }
+    }
+
+    func updateSecuritySettings(_ input: Operations.UpdateSecuritySettings.Input) async throws -> Operations.UpdateSecuritySettings.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: Array(Self.securityPropertyNames.values), in: request)
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
+        func choice(_ value: Bool?) -> String? { value.map { $0 ? "required" : "optional" } }
+        let change = SettingsInput.SecurityChange(
+            secondFactor: choice(body.secondFactorRequired), methods: body.secondFactorMethods?.map(\.rawValue),
+            idleTimeout: body.idleTimeoutMinutes.map(String.init), absoluteTimeout: body.absoluteTimeoutMinutes.map(String.init),
+            impersonationReason: choice(body.impersonationReasonRequired), impersonationMinutes: body.impersonationMaxMinutes.map(String.init),
+            loginAsConsent: choice(body.loginAsConsentRequired), loginAsNotice: body.loginAsOwnerNotice?.rawValue,
+            clientAuthenticator: choice(body.clientSecondFactorRequired))
+        do {
+            let settings = try await PartnerSettings.updateSecurity(change, by: actor, context: request.auditContext, on: request.db)
+            return .ok(.init(body: .json(Self.security(settings.security))))
+        } catch let invalid as SettingsInput.Invalid {
+            throw PortalError.badRequest(invalid.summary(naming: Self.securityPropertyNames))
+        }
+    }
+
+    func updateRetentionSettings(_ input: Operations.UpdateRetentionSettings.Input) async throws -> Operations.UpdateRetentionSettings.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["historyRetentionDays"], in: request)
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
+        do {
+            let settings = if let days = body.historyRetentionDays {
+                try await PartnerSettings.updateRetention(days: String(days), by: actor, context: request.auditContext, on: request.db)
+            } else {
+                try await PartnerSettings.snapshot(partnerID: actor.partnerID, on: request.db)
+            }
+            return .ok(.init(body: .json(Self.retention(settings))))
+        } catch let invalid as SettingsInput.Invalid {
+            throw PortalError.badRequest(invalid.summary(naming: ["retention_days": "historyRetentionDays"]))
+        }
+    }
+
+    func updateBrandingSettings(_ input: Operations.UpdateBrandingSettings.Input) async throws -> Operations.UpdateBrandingSettings.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["name", "color", "logo"], in: request)
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
+        // The page forgives spaces around a colour or an address; the document's patterns do not.
+        if let color = body.color, color != color.trimmingCharacters(in: .whitespaces) || !BrandColor.isValid(color) {
+            throw PortalError.badRequest("color: give # and six hexadecimal digits, such as #4F46E5.")
+        }
+        if let logo = body.logo, !logo.isEmpty, !SettingsInput.isLogoURL(logo) || logo != logo.trimmingCharacters(in: .whitespaces) {
+            throw PortalError.badRequest("logo: give an https:// address (at most \(SettingsInput.maxLogoURLLength) characters), or \"\" for no logo.")
+        }
+        do {
+            let settings = try await PartnerSettings.updateBranding(name: body.name, color: body.color, logo: body.logo, by: actor,
+                                                                    context: request.auditContext, on: request.db)
+            return .ok(.init(body: .json(Self.branding(settings))))
+        } catch let invalid as SettingsInput.Invalid {
+            throw PortalError.badRequest(invalid.summary())
+        }
+    }
+
+    func updateDomainSettings(_ input: Operations.UpdateDomainSettings.Input) async throws -> Operations.UpdateDomainSettings.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["add", "remove"], in: request)
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
+        func hosts(_ given: [String]?, field: String) throws -> [String] {
+            let given = given ?? []
+            guard given.count <= 20, Set(given).count == given.count else { throw PortalError.badRequest("\(field): list up to 20 host names, each once.") }
+            for host in given where (try? SettingsInput.host(host).get()) != host {
+                throw PortalError.badRequest("\(field): '\(host)' is not a lower-case host name without a final dot, such as portal.example.com.")
+            }
+            return given
+        }
+        let add = try hosts(body.add, field: "add")
+        let remove = try hosts(body.remove, field: "remove")
+        do {
+            let settings = try await PartnerSettings.updateDomains(add: add, remove: remove, requestHost: PartnerMiddleware.host(of: request),
+                                                                   by: actor, context: request.auditContext, on: request.db)
+            return .ok(.init(body: .json(Self.domains(settings))))
+        } catch let conflict as PartnerSettings.DomainConflict {
+            throw PortalError.conflict("\(conflict.field == "host" ? "add" : conflict.field): \(conflict.message)")
+        }
+    }
+
+    // MARK: - Mapping
+
+    /// The form's field names as the document's properties.
+    static let securityPropertyNames: [String: String] = [
+        "second_factor": "secondFactorRequired", "methods": "secondFactorMethods", "idle_timeout": "idleTimeoutMinutes",
+        "absolute_timeout": "absoluteTimeoutMinutes", "impersonation_reason": "impersonationReasonRequired",
+        "impersonation_minutes": "impersonationMaxMinutes", "login_as_consent": "loginAsConsentRequired",
+        "login_as_notice": "loginAsOwnerNotice", "client_authenticator": "clientSecondFactorRequired",
+    ]
+
+    static func security(_ security: PartnerSettings.Security) -> Components.Schemas.SecuritySettings {
+        .init(secondFactorRequired: security.secondFactorRequired,
+              secondFactorMethods: security.secondFactorMethods.compactMap { .init(rawValue: $0.rawValue) },
+              idleTimeoutMinutes: security.idleTimeoutMinutes, absoluteTimeoutMinutes: security.absoluteTimeoutMinutes,
+              impersonationReasonRequired: security.impersonationReasonRequired, impersonationMaxMinutes: security.impersonationMaxMinutes,
+              loginAsConsentRequired: security.loginAsConsentRequired,
+              loginAsOwnerNotice: .init(rawValue: security.loginAsOwnerNotice.rawValue) ?? .always,
+              clientSecondFactorRequired: security.clientSecondFactorRequired)
+    }
+
+    static func retention(_ settings: PartnerSettings.Snapshot) -> Components.Schemas.RetentionSettings {
+        .init(historyRetentionDays: settings.retentionDays)
+    }
+
+    static func branding(_ settings: PartnerSettings.Snapshot) -> Components.Schemas.BrandingSettings {
+        .init(name: settings.branding.name, color: BrandColor.sanitized(settings.branding.color), logo: settings.branding.logoURL)
+    }
+
+    static func steps(_ steps: [PlanCatalogue.Step]) -> Components.Schemas.OnboardingSettings {
+        .init(steps: steps.map { .init(code: $0.code, title: $0.title, retired: $0.retired) })
+    }
+
+    static func plans(_ plans: [PlanCatalogue.Plan]) -> Components.Schemas.PlanSettings {
+        .init(plans: plans.map { .init(name: $0.name, staffSlots: $0.staffSlots, retired: $0.retired) })
+    }
+
+    static func domains(_ settings: PartnerSettings.Snapshot) -> Components.Schemas.DomainSettings {
+        .init(hosts: settings.domains)
+    }
+}

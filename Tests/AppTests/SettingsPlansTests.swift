@@ -85,6 +85,8 @@ import VaporTesting
             #expect(try await api.call(.PATCH, "/settings/plans", json: #"{"update":[{"name":"Platinum","retired":true}]}"#).status == .conflict)
             #expect(try await api.call(.PATCH, "/settings/plans", json: #"{"add":[{"name":"Gold","staffSlots":10001}]}"#).status == .badRequest)
             #expect(try await api.call(.PATCH, "/settings/plans", json: #"{"add":[{"name":" "}]}"#).status == .badRequest)
+            // A null inside the lists is refused as the schema says, not read as "left out".
+            #expect(try await api.call(.PATCH, "/settings/plans", json: #"{"add":[{"name":"Zero","staffSlots":null}],"update":[]}"#).status == .badRequest)
             let response = try await api.call(.PATCH, "/settings/plans",
                                               json: #"{"add":[{"name":"Gold","staffSlots":10}],"update":[{"name":"Premium","retired":true}]}"#)
             #expect(response.status == .ok)

@@ -28,6 +28,26 @@ enum APIContext {
             throw PortalError.badRequest("'\(property)' must not be null; leave it out to keep the current value.")
         }
     }
+
+    /// The same inside the lists of a body (`add`, `update`, …), whose items allow no null.
+    static func refuseNestedNulls(in request: Request) throws {
+        guard let data = request.body.data,
+              let object = try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]
+        else { return }
+        func path(of value: Any, at place: String) -> String? {
+            if value is NSNull { return place }
+            if let list = value as? [Any] {
+                for (index, item) in list.enumerated() { if let found = path(of: item, at: "\(place)[\(index)]") { return found } }
+            }
+            if let nested = value as? [String: Any] {
+                for (key, item) in nested.sorted(by: { $0.key < $1.key }) { if let found = path(of: item, at: "\(place).\(key)") { return found } }
+            }
+            return nil
+        }
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) where !(value is NSNull) {
+            if let place = path(of: value, at: key) { throw PortalError.badRequest("'\(place)' must not be null; leave it out instead.") }
+        }
+    }
 }
 
 extension Request {

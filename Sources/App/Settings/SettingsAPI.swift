@@ -20,6 +20,7 @@ extension APIService {
         let request = try APIContext.current()
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
         try APIContext.refuseNulls(for: ["add", "update", "order"], in: request)
+        try APIContext.refuseNestedNulls(in: request)
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
         if let order = body.order, Set(order).count != order.count { throw PortalError.badRequest("order: list each code once.") }
@@ -39,6 +40,7 @@ extension APIService {
         let request = try APIContext.current()
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
         try APIContext.refuseNulls(for: ["add", "update"], in: request)
+        try APIContext.refuseNestedNulls(in: request)
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
         let changes = (body.add ?? []).map { PartnerSettings.PlanChange(name: $0.name, staffSlots: String($0.staffSlots ?? 1)) }
@@ -103,6 +105,12 @@ extension APIService {
         if let color = body.color, color != color.trimmingCharacters(in: .whitespaces) || !BrandColor.isValid(color) {
             throw PortalError.badRequest("color: give # and six hexadecimal digits, such as #4F46E5.")
         }
+        // Well-formed, but too faint for text: a rule of the portal the document cannot state.
+        if let color = body.color, BrandColor.contrast(on: color) < SettingsInput.minimumContrast {
+            let ratio = (BrandColor.contrast(on: color) * 100).rounded(.down) / 100
+            throw PortalError.conflict("color: text on \(color) would be hard to read (contrast \(ratio):1 with white or dark text; "
+                                       + "at least \(SettingsInput.minimumContrast):1 is needed).", title: "Colour too faint for text")
+        }
         if let logo = body.logo, !logo.isEmpty, !SettingsInput.isLogoURL(logo) || logo != logo.trimmingCharacters(in: .whitespaces) {
             throw PortalError.badRequest("logo: give an https:// address (at most \(SettingsInput.maxLogoURLLength) characters), or \"\" for no logo.")
         }
@@ -119,6 +127,7 @@ extension APIService {
         let request = try APIContext.current()
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
         try APIContext.refuseNulls(for: ["add", "remove"], in: request)
+        try APIContext.refuseNestedNulls(in: request)
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
         func hosts(_ given: [String]?, field: String) throws -> [String] {

@@ -86,6 +86,9 @@ import VaporTesting
             let noReason = try await loginAs(portal, sam, reason: "  ", browser: browser)
             #expect(noReason.status == .unprocessableEntity)
             #expect(noReason.text.contains("your organisation requires a reason"))
+            // Through the API the request is well formed and the policy stands in the way: 409.
+            let missing = try await portal.api(as: ada).call(.POST, "/operators/\(try sam.requireID().uuidString.lowercased())/login-as", json: "{}")
+            #expect(missing.status == .conflict && missing.text.contains("requires a reason"))
             #expect(try await loginAs(portal, sam, reason: "checking a report", browser: browser).status == .seeOther)
             let session = try #require(try await PortalSession.query(on: portal.db).filter(\.$impersonatorID == ada.id).first())
             let limit = try #require(session.impersonationExpiresAt).timeIntervalSince(try #require(session.impersonationStartedAt))

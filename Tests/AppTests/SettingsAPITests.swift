@@ -125,6 +125,13 @@ import VaporTesting
                 #expect(isProblem(try await api.call(.PATCH, "/settings/domains", json: bad), .badRequest), "\(bad)")
             }
             #expect(isProblem(try await api.call(.PATCH, "/settings/domains", json: ##"{"add":["globex.example"]}"##), .conflict))
+            // The same host added and removed at once is a conflict, not a server error; a list
+            // longer than the document allows is a bad request.
+            #expect(isProblem(try await api.call(.PATCH, "/settings/domains", json: ##"{"add":["b.example"],"remove":["b.example"]}"##), .conflict))
+            let many = (0..<21).map { "\"h\($0).example\"" }.joined(separator: ",")
+            #expect(isProblem(try await api.call(.PATCH, "/settings/domains", json: "{\"add\":[\(many)]}"), .badRequest))
+            #expect(isProblem(try await api.call(.PATCH, "/settings/onboarding", json: "{\"add\":[\((0..<21).map { _ in #"{"title":"Step"}"# }.joined(separator: ","))]}"),
+                              .badRequest))
             let added = try await api.call(.PATCH, "/settings/domains", json: ##"{"add":["acme.example","www.acme.example"]}"##)
             #expect(added.status == .ok)
             #expect(try api.object(added)["hosts"] as? [String] == ["acme.example", "portal.test", "www.acme.example"])

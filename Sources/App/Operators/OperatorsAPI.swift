@@ -112,6 +112,7 @@ extension APIService {
         try APIContext.refuseNulls(for: ["reason"], in: request)
         let reason = body.reason
         let partner = try request.partner
+        try Self.refuseMissingReason(reason, partner: partner)
         do {
             let cleaned = try await Impersonation.authorize(target: target, by: actor, signedIn: signedIn, reason: reason, partner: partner, on: request.db)
             let (token, expiry) = try await Impersonation.startToken(target: target, by: signedIn, reason: cleaned, partner: partner,

@@ -133,6 +133,9 @@ enum PartnerSettings {
             let partner = try await partnerRow(actor.partnerID, on: db)
             let partnerID = try partner.requireID()
             let before = try await hosts(partnerID: partnerID, on: db)
+            if let both = add.first(where: remove.contains) {
+                throw DomainConflict(field: "add", message: "\(both) is both added and removed: say one or the other.")
+            }
             var after = before
             for host in remove {
                 guard before.contains(host) else { throw DomainConflict(field: "remove", message: "\(host) is not one of this portal's domains.") }
@@ -141,7 +144,9 @@ enum PartnerSettings {
                 }
                 after.removeAll { $0 == host }
             }
-            var added = add.filter { !after.contains($0) }
+            // Each host once, in the order given.
+            var added: [String] = []
+            for host in add where !after.contains(host) && !added.contains(host) { added.append(host) }
             if before.isEmpty, !added.isEmpty, !added.contains(requestHost) {
                 // The first domain ends the answer on any other address: keep this one, or the
                 // change would lock its author out.

@@ -24,6 +24,9 @@ extension APIService {
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
         if let order = body.order, Set(order).count != order.count { throw PortalError.badRequest("order: list each code once.") }
+        try Self.atMost(20, body.add, "add")
+        try Self.atMost(50, body.update, "update")
+        try Self.atMost(50, body.order, "order")
         let changes = (body.add ?? []).map { PartnerSettings.StepChange(title: $0.title) }
             + (body.update ?? []).map { PartnerSettings.StepChange(step: $0.code, title: $0.title, retired: $0.retired) }
         do {
@@ -43,6 +46,8 @@ extension APIService {
         try APIContext.refuseNestedNulls(in: request)
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
+        try Self.atMost(20, body.add, "add")
+        try Self.atMost(20, body.update, "update")
         let changes = (body.add ?? []).map { PartnerSettings.PlanChange(name: $0.name, staffSlots: String($0.staffSlots ?? 1)) }
             + (body.update ?? []).map { PartnerSettings.PlanChange(plan: $0.name, name: $0.newName, staffSlots: $0.staffSlots.map(String.init),
                                                                    retired: $0.retired) }
@@ -138,6 +143,8 @@ extension APIService {
             }
             return given
         }
+        try Self.atMost(20, body.add, "add")
+        try Self.atMost(20, body.remove, "remove")
         let add = try hosts(body.add, field: "add")
         let remove = try hosts(body.remove, field: "remove")
         do {
@@ -187,5 +194,10 @@ extension APIService {
 
     static func domains(_ settings: PartnerSettings.Snapshot) -> Components.Schemas.DomainSettings {
         .init(hosts: settings.domains)
+    }
+
+    /// The document's `maxItems`, which the generated decoder does not check.
+    static func atMost<T>(_ limit: Int, _ list: [T]?, _ field: String) throws {
+        if let list, list.count > limit { throw PortalError.badRequest("\(field): at most \(limit) items.") }
     }
 }

@@ -5,6 +5,13 @@ import Vapor
 /// `POST /api/v1/accounts/{uid}/login-as`: the same decision as the account page's
 /// "Login as", answered with a single-use link instead of a session.
 extension APIService {
+    /// A reason the partner's policy asks for and the request leaves out: the request is
+    /// well formed, the partner's present policy stands in the way (409).
+    static func refuseMissingReason(_ reason: String?, partner: Partner) throws {
+        guard partner.impersonationReasonRequired, (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+        throw PortalError.conflict("Your organisation requires a reason for logging in as someone: give one in `reason`.", title: "Reason required")
+    }
+
     func loginAsAccountUser(_ input: Operations.LoginAsAccountUser.Input) async throws -> Operations.LoginAsAccountUser.Output {
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
         let request = try APIContext.current()
@@ -18,6 +25,7 @@ extension APIService {
         let facts = try await ClientLoginAs.facts(account, actor: actor, partner: partner, on: request.db)
         try request.enforce(AccessPolicy.decideLoginAsClient(actor, on: facts, session: LoginAsSession(asOperator: signedIn.impersonator != nil, asClient: false)),
                             permission: .accountImpersonate)
+        try Self.refuseMissingReason(body.reason, partner: partner)
         let reason: String?
         do { reason = try ClientLoginAs.reason(body.reason, for: user, partner: partner) } catch let errors as OperatorInput.Errors {
             throw PortalError.badRequest(errors.summary)

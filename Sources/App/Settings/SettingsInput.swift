@@ -172,10 +172,12 @@ enum SettingsInput {
     /// The document's pattern for `logo` (after the empty alternative): an https address with a
     /// plain host name (no port), and a path and query of URL characters.
     static let logoPattern = #"^https://[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?:/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*)?(?:\?(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$"#
-    private nonisolated(unsafe) static let logoRegex = try! Regex(logoPattern)
+    /// Compiled once; a pattern that did not compile would refuse every logo (the settings
+    /// tests save one), never stop the server.
+    private nonisolated(unsafe) static let logoRegex = try? Regex(logoPattern)
 
     static func isLogoURL(_ text: String) -> Bool {
-        text.unicodeScalars.count <= maxLogoURLLength && (try? logoRegex.wholeMatch(in: text)) != nil && ExternalURL(text) != nil
+        text.unicodeScalars.count <= maxLogoURLLength && (logoRegex.flatMap { try? $0.wholeMatch(in: text) }) != nil && ExternalURL(text) != nil
     }
 
     // MARK: - Domains

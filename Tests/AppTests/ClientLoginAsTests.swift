@@ -358,6 +358,21 @@ import VaporTesting
         #expect(reason == "routine  IMPORTANT call now  please")
     }
 
+    /// The API document's `maxLength: 500` is on what was sent: control characters that are
+    /// turned into spaces and trimmed still count (schemathesis sent 501 with two in front).
+    @Test func theReasonsLimitCountsWhatWasSentBeforeItIsCleaned() throws {
+        let partner = Partner(slug: "p", name: "P")
+        let user = AccountUser(partnerID: UUID(), accountID: UUID(), role: .owner, name: "Felix", email: "f@example.com")
+        let limit = Impersonation.maxReasonLength
+        #expect(try ClientLoginAs.reason(String(repeating: "a", count: limit), for: user, partner: partner)?.count == limit)
+        #expect(throws: OperatorInput.Errors.self) {
+            try ClientLoginAs.reason("\u{94}\u{86}" + String(repeating: "a", count: limit - 1), for: user, partner: partner)
+        }
+        #expect(throws: OperatorInput.Errors.self) {
+            try ClientLoginAs.reason("  " + String(repeating: "a", count: limit - 1), for: user, partner: partner)
+        }
+    }
+
     @Test func signingOutOfThePortalEndsTheLoginAsHeldInTheSameBrowser() async throws {
         try await TestPortal.run { portal in
             try await portal.makeOperator(email: "maya@example.com", name: "Maya Support", role: "support")

@@ -8,7 +8,8 @@ import Testing
         #expect(AccountLabels.normalizeTag(tag) != nil)
     }
 
-    @Test(arguments: ["½", "e\u{0301}", "x²", "a/b", "   ", "<b>", String(repeating: "a", count: 41)])
+    @Test(arguments: ["½", "e\u{0301}", "x²", "a/b", "   ", "<b>", String(repeating: "a", count: 41),
+                      " " + String(repeating: "a", count: 40), "\tvip", "\u{A0}vip", "vip\u{3000}"])
     func anythingElseIsNot(_ tag: String) {
         #expect(AccountLabels.normalizeTag(tag) == nil)
     }

@@ -14,7 +14,7 @@ import Testing
         #expect(html.contains("Ada Admin"))
         #expect(html.contains("aria-current=\"page\""))
         #expect(html.contains("action=\"/sign-out\""))
-        #expect(html.contains("<style nonce=\"n0nce\">:root{--brand:#4F46E5;--brand-text:#FFFFFF}</style>"))
+        #expect(html.contains("<style nonce=\"n0nce\">:root{--brand:#4F46E5;--brand-text:#FFFFFF;--brand-strong:#3F38B7}</style>"))
         #expect(html.contains("<html lang=\"en\">"))
     }
 

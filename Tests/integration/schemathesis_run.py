@@ -32,7 +32,11 @@ def main():
                    "-H", f"Authorization: Bearer {value}", "--max-examples", "200", "--no-color"]
         shown = [("Authorization: Bearer …" if part.startswith("Authorization:") else part) for part in command]
         print("$", " ".join(shown), flush=True)
-        result = subprocess.run(command, timeout=900)
+        here = os.path.dirname(os.path.abspath(__file__))
+        env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks",
+                   PYTHONPATH=os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")])),
+                   PORTAL_OPENAPI_PATH=os.path.join(here, "..", "..", "Sources", "App", "API", "openapi.yaml"))
+        result = subprocess.run(command, timeout=900, env=env)
         if result.returncode != 0:
             print(portal.log()[-4000:])
         sys.exit(result.returncode)

@@ -85,8 +85,9 @@ enum AccountAdministration {
     }
 
     /// Lowercase letters, digits and hyphens, 2 to 63 long, not starting or ending with a hyphen.
-    static func validateNickname(_ raw: String) -> Result<String, NicknameError> {
-        let value = raw.trimmingCharacters(in: .whitespaces).lowercased()
+    /// `exactly`: as the API document states it, with no spaces to trim and no capitals.
+    static func validateNickname(_ raw: String, exactly: Bool = false) -> Result<String, NicknameError> {
+        let value = exactly ? raw : raw.trimmingCharacters(in: .whitespaces).lowercased()
         let scalars = Array(value.unicodeScalars)
         func allowed(_ scalar: Unicode.Scalar) -> Bool { ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "-" }
         guard (2...63).contains(scalars.count), scalars.allSatisfy(allowed), scalars.first != "-", scalars.last != "-" else {

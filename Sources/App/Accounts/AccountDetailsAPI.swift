@@ -102,7 +102,7 @@ extension APIService {
             guard payment.currency.unicodeScalars.count == 3, payment.currency.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
                 throw PortalError.badRequest("payments: currency is a three-letter ISO 4217 code in capitals, like EUR.")
             }
-            guard abs(payment.amountMinor) <= 1_000_000_000_000 else { throw PortalError.badRequest("payments: amountMinor is at most 10^12 either way.") }
+            guard (-1_000_000_000_000...1_000_000_000_000).contains(payment.amountMinor) else { throw PortalError.badRequest("payments: amountMinor is at most 10^12 either way.") }
         }
         for step in body.onboardingSteps ?? [] where !(1...64).contains(step.step.count)
             || !step.step.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) {
@@ -117,7 +117,9 @@ extension APIService {
         batch.payments = (body.payments ?? []).map(ActivityDetailsInput.payment)
         batch.steps = (body.onboardingSteps ?? []).map { .init(step: $0.step, at: $0.at) }
         batch.sites = try (body.sites ?? []).map { site in
-            guard let host = AccountActivity.normalizeHost(site.host) else { throw PortalError.badRequest("sites: \(site.host) is not a host name.") }
+            // As the document states it: a bare host name, nothing to strip (no scheme, port, path or spaces).
+            guard site.host.unicodeScalars.allSatisfy(\.isASCII), let host = AccountActivity.normalizeHost(site.host),
+                  host == site.host.lowercased() else { throw PortalError.badRequest("sites: \(site.host) is not a host name.") }
             return .init(host: host, at: site.at)
         }
         let recorded = try await AccountActivity.record(batch, for: account, by: actor, on: request.db)

@@ -62,11 +62,11 @@ enum AccountLabels {
     }
 
     static func normalizeTag(_ raw: String) -> String? {
-        // Checked as typed, as the schema checks it: lower-casing may add a mark (İ → i̇).
+        // Checked as sent, as the schema checks it (spaces count; a tab or a no-break space is
+        // no tag character); then trimmed. Lower-casing comes last: it may add a mark (İ → i̇).
+        guard raw.unicodeScalars.count <= maxTagLength, raw.unicodeScalars.allSatisfy({ isTagCharacter($0) }) else { return nil }
         let typed = raw.trimmingCharacters(in: .whitespaces)
-        guard (1...maxTagLength).contains(typed.unicodeScalars.count),
-              typed.unicodeScalars.allSatisfy({ isTagCharacter($0) })
-        else { return nil }
+        guard !typed.isEmpty else { return nil }
         return typed.lowercased()
     }
 
@@ -119,7 +119,8 @@ enum AccountLabels {
                         on db: any Database) async throws -> AccountNote {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .accountNotesEdit, .account(try await AccountAdministration.facts(account, actor: actor, on: db))))
         let body = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !body.isEmpty, body.unicodeScalars.count <= maxNoteLength else {
+        // The limit is on what was sent, as the API document counts it.
+        guard !body.isEmpty, raw.unicodeScalars.contains(where: { !DisplayText.isSpace($0) }), raw.unicodeScalars.count <= maxNoteLength else {
             throw OperatorInput.Errors(fields: ["note": "Write 1 to \(maxNoteLength) characters."])
         }
         let note = AccountNote(partnerID: account.partnerID, accountID: try account.requireID(), authorID: context.actor.id,

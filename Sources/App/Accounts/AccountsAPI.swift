@@ -89,6 +89,10 @@ extension APIService {
         // Secure last: marking it secure may take the account out of reach of the other changes.
         if let value = body.secure { toggles.append(value ? .markSecure : .unmarkSecure) }
         let nickname: String?? = APIContext.hasNull("nickname", in: request) ? .some(nil) : body.nickname.map { .some($0) }
+        // As sent, before any other answer: the document's pattern has no spaces and no capitals.
+        if case .some(.some(let value)) = nickname, case .failure(let error) = AccountAdministration.validateNickname(value, exactly: true) {
+            throw PortalError.badRequest("nickname: \(error.message)")
+        }
         // Every change is checked before any is made.
         let facts = try await AccountAdministration.facts(account, actor: actor, on: request.db)
         for toggle in toggles {

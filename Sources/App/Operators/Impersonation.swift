@@ -20,7 +20,8 @@ enum Impersonation {
                                                                session: SessionFacts(isImpersonating: signedIn.impersonator != nil)))
         let reason = (rawReason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         var errors = OperatorInput.Errors()
-        if reason.unicodeScalars.count > maxReasonLength {
+        // The limit is on what was sent, as the API document states it, not on what is kept.
+        if (rawReason ?? "").unicodeScalars.count > maxReasonLength {
             errors.fields["reason"] = "Keep the reason under \(maxReasonLength) characters."
         } else if reason.isEmpty && partner.impersonationReasonRequired {
             errors.fields["reason"] = "Say why you are logging in as \(target.name); your organisation requires a reason."

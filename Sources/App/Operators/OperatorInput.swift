@@ -27,6 +27,11 @@ enum OperatorInput {
     static func email(_ raw: String) -> Checked {
         let email = Operator.normalize(email: raw)
         if email.isEmpty { return .failure("Enter an email address.") }
+        // As sent: ASCII only (lower-casing would turn the Kelvin sign into a "k"), no control
+        // characters, and the document's 254 counted before the spaces are trimmed.
+        guard raw.unicodeScalars.count <= 254, raw.unicodeScalars.allSatisfy({ $0.isASCII }), !DisplayText.hasControl(raw) else {
+            return .failure("Enter an email address like name@example.com.")
+        }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.count <= 254, parts.count == 2, isDotAtom(parts[0], allowed: localCharacters), parts[0].count <= 64,
               isHostName(parts[1])

@@ -22,6 +22,7 @@ extension APIService {
         let request = try APIContext.current()
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
         try APIContext.refuseNulls(for: ["phone"], in: request)
+        guard (1...50).contains(body.grants.count) else { throw PortalError.badRequest("grants: give 1 to 50 grants.") }
         let grants = try body.grants.map { item in
             let (kind, id) = try Self.parseScope(item.scope)
             return OperatorAdministration.RequestedGrant(role: item.role, scope: kind, scopeID: id)

@@ -38,7 +38,8 @@ extension APIService {
         try APIContext.refuseNulls(for: ["description", "secureClearance"], in: request)
         let actor = try await request.actor()
         let roleInput = RoleService.Input(
-            name: try APIInput.text(body.name, field: "name", maxLength: 100),
+            // As sent: RoleService checks the length and control characters before it trims.
+            name: body.name,
             description: try APIInput.text(body.description ?? "", field: "description", maxLength: 500),
             permissions: try Self.permissions(body.permissions), secureClearance: body.secureClearance ?? false)
         let role = try await RoleService.create(roleInput, by: actor, in: request.auditContext, on: request.db)
@@ -59,7 +60,7 @@ extension APIService {
             throw PortalError.notFound("No role with this id.")
         }
         let change = RoleService.Input(
-            name: try body.name.map { try APIInput.text($0, field: "name", maxLength: 100) } ?? role.name,
+            name: body.name ?? role.name,
             description: try body.description.map { try APIInput.text($0, field: "description", maxLength: 500) } ?? role.description,
             permissions: try body.permissions.map(Self.permissions) ?? role.permissions,
             secureClearance: body.secureClearance ?? role.secureClearance)

@@ -34,7 +34,8 @@ enum ClientLoginAs {
         let flattened = String(String.UnicodeScalarView((raw ?? "").unicodeScalars.map { LogSanitizer.needsEscape($0) ? " " : $0 }))
         let reason = flattened.trimmingCharacters(in: .whitespacesAndNewlines)
         var errors = OperatorInput.Errors()
-        if reason.unicodeScalars.count > Impersonation.maxReasonLength {
+        // The limit is on what was sent, as the API document states it, not on what is kept.
+        if (raw ?? "").unicodeScalars.count > Impersonation.maxReasonLength {
             errors.fields["reason"] = "Keep the reason under \(Impersonation.maxReasonLength) characters."
         } else if reason.isEmpty && partner.impersonationReasonRequired {
             errors.fields["reason"] = "Say why you are logging in as \(user.name); your organisation requires a reason."

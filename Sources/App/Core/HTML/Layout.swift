@@ -94,7 +94,7 @@ enum Layout {
             // No favicon of our own yet: say so, instead of letting browsers ask for one.
             + "<link rel=\"icon\" href=\"data:,\" type=\"image/x-icon\"/>"
             + "<style nonce=\"\(MarkupWriter.escapeAttribute(nonce))\">"
-            + ":root{--brand:\(BrandColor.sanitized(layout.brandColor));--brand-text:\(BrandColor.textColor(on: layout.brandColor))}</style></head>"
+            + ":root{--brand:\(BrandColor.sanitized(layout.brandColor));--brand-text:\(BrandColor.textColor(on: layout.brandColor));--brand-strong:\(BrandColor.ink(layout.brandColor))}</style></head>"
     }
 
     /// Whose session this is and who is acting, on every page while logged in as someone.
@@ -191,7 +191,9 @@ enum BrandColor {
     }
 
     static func isValid(_ value: String) -> Bool {
-        value.count == 7 && value.first == "#" && value.dropFirst().allSatisfy(\.isHexDigit)
+        // ASCII only: `Character.isHexDigit` also accepts the full-width digits and letters.
+        value.unicodeScalars.count == 7 && value.first == "#"
+            && value.unicodeScalars.dropFirst().allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0) }
     }
 
     /// Black or white, whichever contrasts more with the colour (WCAG relative luminance).
@@ -208,6 +210,25 @@ enum BrandColor {
         let background = luminance(of: value)
         func ratio(_ text: Double) -> Double { (max(text, background) + 0.05) / (min(text, background) + 0.05) }
         return max(ratio(1), ratio(luminance(of: darkText)))
+    }
+
+    /// The colour pages draw text and links in on a white background: the brand colour,
+    /// darkened towards black until it reads at AA's 4.5:1 on white. A light brand (a pale
+    /// yellow is a fine button colour with dark text on it) still gives readable links.
+    static func ink(_ value: String) -> String {
+        let hex = sanitized(value).dropFirst()
+        let channels = stride(from: 0, to: 6, by: 2).map { offset -> Double in
+            let start = hex.index(hex.startIndex, offsetBy: offset)
+            return Double(Int(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) ?? 0)
+        }
+        // At least the 20 % darkening the style sheet applied before, more when it is needed.
+        var share = 0.8
+        while share > 0 {
+            let mixed = "#" + channels.map { String(format: "%02X", Int(($0 * share).rounded())) }.joined()
+            if 1.05 / (luminance(of: mixed) + 0.05) >= 4.5 { return mixed }
+            share -= 0.05
+        }
+        return "#000000"
     }
 
     /// WCAG relative luminance of a `#RRGGBB` colour.

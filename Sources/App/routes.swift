@@ -18,6 +18,11 @@ func routes(_ app: Application) throws {
     tenant.post(SiteURL.businessPageContact(key: "").pathComponents, use: BusinessPageController.sendMessage)
     tenant.get(SiteURL.widgetScript(uid: "").pathComponents, use: WidgetController.script)
     tenant.get(SiteURL.widgetSeen(uid: "").pathComponents, use: WidgetController.seen)
+    tenant.get(SiteURL.brandLogo(version: nil).pathComponents, use: BrandLogoController.show)
+    // A digest's unsubscribe link: the token is the proof, and a mail client's one-click POST
+    // (RFC 8058) carries no session or CSRF token.
+    tenant.get(SiteURL.unsubscribe(token: "").pathComponents, use: UnsubscribeController.show)
+    tenant.post(SiteURL.unsubscribe(token: "").pathComponents, use: UnsubscribeController.unsubscribe)
 
     let browser = tenant.grouped(SessionAuthenticator(), CSRFMiddleware())
     browser.get(SiteURL.signIn.pathComponents, use: SignInController.show)
@@ -141,11 +146,16 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.settings.pathComponents, use: SettingsController.index)
     signedIn.post(SiteURL.settingsSection(.security).pathComponents, use: SettingsController.updateSecurity)
     signedIn.post(SiteURL.settingsSection(.retention).pathComponents, use: SettingsController.updateRetention)
-    signedIn.post(SiteURL.settingsSection(.branding).pathComponents, use: SettingsController.updateBranding)
+    signedIn.post(SiteURL.settingsSection(.branding).pathComponents, bodyLimit: .brandingForm, use: SettingsController.updateBranding)
+    signedIn.post(SiteURL.settingsSection(.tasks).pathComponents, use: SettingsController.updateTasks)
     signedIn.post(SiteURL.settingsSection(.domains).pathComponents, use: SettingsController.addDomain)
     signedIn.post(SiteURL.settingsDomainRemove.pathComponents, use: SettingsController.removeDomain)
     signedIn.post(SiteURL.settingsSection(.plans).pathComponents, use: SettingsController.updatePlans)
     signedIn.post(SiteURL.settingsSection(.onboarding).pathComponents, use: SettingsController.updateSteps)
+    signedIn.get(SiteURL.operations.pathComponents, use: OperationsController.show)
+    signedIn.get(SiteURL.apiTokens.pathComponents, use: TokenSettingsController.index)
+    signedIn.post(SiteURL.apiTokens.pathComponents, use: TokenSettingsController.create)
+    signedIn.post(SiteURL.revokeAPIToken(id: "").pathComponents, use: TokenSettingsController.revoke)
 
     let api = tenant.grouped(APIMiddleware())
     api.get(["api", "v1", "openapi.yaml"], use: OpenAPIDocument.serve)
@@ -154,5 +164,8 @@ func routes(_ app: Application) throws {
     // The generated routes take MAX_BODY_BYTES, except the upload, whose body is a whole file.
     for route in app.routes.all where route.method == .POST && route.path == ["api", "v1", "partner-kit", "files"] {
         route.bodyLimit = .partnerKitFile
+    }
+    for route in app.routes.all where route.method == .PATCH && route.path == ["api", "v1", "settings", "branding"] {
+        route.bodyLimit = .brandingJSON
     }
 }

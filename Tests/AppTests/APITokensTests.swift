@@ -1,5 +1,6 @@
 @testable import App
 import Fluent
+import SQLKit
 import Foundation
 import Testing
 import Vapor
@@ -72,6 +73,16 @@ import VaporTesting
         }
     }
 
+    @Test func aTokenStopsWhenItsOperatorMayNoLongerSignIn() async throws {
+        try await TestPortal.run { portal in
+            let sam = try await portal.makeOperator(email: "sam@example.com", name: "Sam", role: "support")
+            let api = try await portal.api(as: sam)
+            #expect(try await api.call(.GET, "/me").status == .ok)
+            try await portal.db.sql.update(Grant.schema).set("role", to: "notifications").where("operator_id", .equal, sam.requireID()).run()
+            #expect(isProblem(try await api.call(.GET, "/me"), .unauthorized))
+        }
+    }
+
     @Test func expiredTokensAreRefused() async throws {
         try await TestPortal.run { portal in
             let ada = try await portal.makeOperator()
@@ -87,19 +98,20 @@ import VaporTesting
         }
     }
 
-    @Test func anotherOperatorCannotRevokeYourToken() async throws {
+    @Test func anotherOperatorWithoutTheRightCannotRevokeYourToken() async throws {
         try await TestPortal.run { portal in
             let ada = try await portal.makeOperator()
-            let bo = try await portal.makeOperator(email: "bo@example.com", name: "Bo", role: "admin")
+            let bo = try await portal.makeOperator(email: "bo@example.com", name: "Bo", role: "support")
             let adaAPI = try await portal.api(as: ada)
             let boAPI = try await portal.api(as: bo)
             let adaTokens = try adaAPI.array(try await adaAPI.call(.GET, "/tokens"))
             let id = try #require(adaTokens.first?["id"] as? String)
-            #expect(isProblem(try await boAPI.call(.DELETE, "/tokens/\(id)"), .notFound))
+            // Support has no apiTokens.manage: refused, and the token still works.
+            #expect(isProblem(try await boAPI.call(.DELETE, "/tokens/\(id)"), .forbidden))
             #expect(try boAPI.array(try await boAPI.call(.GET, "/tokens")).allSatisfy { $0["id"] as? String != id })
             #expect(try await adaAPI.call(.GET, "/me").status == .ok)
 
-            // Nor can anyone on another partner, with the same id.
+            // Nor can anyone on another partner, with the same id: there it does not exist.
             let other = try await portal.makePartner(slug: "other", name: "Other", domains: ["other.test"])
             let cy = try await portal.makeOperator(email: "cy@example.com", name: "Cy", partner: other)
             let cyAPI = try await portal.api(as: cy, host: "other.test")
@@ -138,15 +150,27 @@ import VaporTesting
         }
     }
 
-    @Test func loggedInAsSomeoneCannotMakeATokenAndViewersNeedThePermission() async throws {
+    @Test func everyoneWhoMaySignInMakesTokensButNotWhileLoggedInAsSomeone() async throws {
         try await TestPortal.run { portal in
             try await portal.makeOperator()
             let vi = try await portal.makeOperator(email: "vi@example.com", name: "Vi", role: "viewer")
             let viAPI = try await portal.api(as: vi)
-            #expect(isProblem(try await viAPI.call(.POST, "/tokens", json: #"{"name": "Mine"}"#), .forbidden))
-            // Listing and revoking your own needs nothing.
-            let mine = try viAPI.array(try await viAPI.call(.GET, "/tokens"))
-            #expect(mine.count == 1)
+            #expect(try await viAPI.call(.POST, "/tokens", json: #"{"name": "Mine"}"#).status == .created)
+            #expect(try viAPI.array(try await viAPI.call(.GET, "/tokens")).count == 2)
+
+            // Without portal.login (the Notifications role) a token acts for no one.
+            let no = try await portal.makeOperator(email: "no@example.com", name: "No Login", role: "notifications")
+            let noAPI = try await portal.api(as: no)
+            #expect(isProblem(try await noAPI.call(.POST, "/tokens", json: #"{"name": "Mine"}"#), .unauthorized))
+            #expect(isProblem(try await noAPI.call(.GET, "/tokens"), .unauthorized))
+
+            // A token that is a login as Vi cannot make a lasting one.
+            let ada = try await portal.api(as: try #require(try await Operator.query(on: portal.db).filter(\.$email == "ada@example.com").first()))
+            let loginAs = try await ada.call(.POST, "/operators/\(try vi.requireID().uuidString.lowercased())/login-as", json: #"{"reason":"ticket 7"}"#)
+            let asVi = APIClient(portal: portal, token: try #require(try ada.object(loginAs)["token"] as? String))
+            let refused = try await asVi.call(.POST, "/tokens", json: #"{"name": "Lasting"}"#)
+            #expect(isProblem(refused, .forbidden) && refused.text.contains("not an operator logged in as them"))
+            #expect(try await APIToken.query(on: portal.db).filter(\.$name == "Lasting").count() == 0)
         }
     }
 }

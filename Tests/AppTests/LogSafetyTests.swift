@@ -80,6 +80,7 @@ import VaporTesting
 
     @Test func theSanitizerRedactsEscapesAndIsIdempotent() {
         #expect(LogSanitizer.clean("GET /app/login-as/1Y8yOldSQuNrX8P9 303") == "GET /app/login-as/[redacted] 303")
+        #expect(LogSanitizer.clean("POST /unsubscribe/AbC-12_x.y 200") == "POST /unsubscribe/[redacted] 200")
         let cleaned = LogSanitizer.clean("GET /app/setup/abc123?x=1 and /SETUP%2Fdef next\r\nline\u{1B}[31m\u{2028}")
         #expect(cleaned == "GET /app/setup/[redacted]?x=1 and /SETUP%2F[redacted] next\\r\\nline\\u{1B}[31m\\u{2028}")
         #expect(LogSanitizer.clean(cleaned) == cleaned)

@@ -23,7 +23,8 @@ import VaporTesting
         // Marketing's own right: the partner kit.
         "GET /partner-kit", "GET /partner-kit/:itemId/file",
         "GET /api/v1/me", "PATCH /api/v1/me", "GET /api/v1/openapi.yaml",
-        "GET /api/v1/tokens", "DELETE /api/v1/tokens/:tokenId",
+        // Their own API tokens come with signing in; revoking another's is refused (TokenSettingsTests).
+        "GET /api/v1/tokens", "POST /api/v1/tokens", "DELETE /api/v1/tokens/:tokenId", "GET /settings/api-tokens", "POST /settings/api-tokens",
         "GET /api/v1/partner-kit", "GET /api/v1/partner-kit/:itemId", "GET /api/v1/partner-kit/:itemId/file",
         // The permission catalogue is the product's own reference, the same for every partner.
         "GET /api/v1/permissions",
@@ -43,6 +44,10 @@ import VaporTesting
         // Public: the business page, its forms and the widget, for anyone on the partner's domain
         // (BusinessPageTests, WidgetTests).
         "GET /b/:pageKey", "POST /b/:pageKey/booking", "POST /b/:pageKey/contact", "GET /w/:businessUid", "GET /w/:businessUid/seen",
+        // The partner's logo, shown on its sign-in pages and business pages (SettingsLogoTests).
+        "GET /brand/logo",
+        // A digest's unsubscribe link: its token is the proof (DigestTests).
+        "GET /unsubscribe/:token", "POST /unsubscribe/:token",
         // Their own operator record, through the page and the API (name and digest only).
         "GET /operators/:operatorId", "POST /operators/:operatorId", "POST /operators/:operatorId/notifications",
         "GET /api/v1/operators/:operatorId", "PATCH /api/v1/operators/:operatorId",

@@ -68,8 +68,7 @@ import VaporTesting
             try await portal.makeOperator()
             let browser = try await portal.signIn()
             let csrf = try #require(try await portal.visit("/settings", browser: browser).csrfToken)
-            let saved = try await portal.submit("/settings/branding", ["name": "Blue Reseller", "color": "#0f766e",
-                                                                       "logo": "https://cdn.example.com/logo.png", "csrf_token": csrf],
+            let saved = try await portal.submit("/settings/branding", ["name": "Blue Reseller", "color": "#0f766e", "csrf_token": csrf],
                                                 browser: browser)
             #expect(saved.status == .seeOther)
             #expect(saved.headers.first(name: .location) == "/settings")
@@ -78,11 +77,8 @@ import VaporTesting
             let signIn = try await portal.send(.GET, "/sign-in")
             #expect(signIn.text.contains("--brand:#0F766E;--brand-text:#FFFFFF"))
             #expect(signIn.text.contains("Blue Reseller"))
-            #expect(signIn.text.contains(#"<img src="https://cdn.example.com/logo.png""#))
             let entry = try #require(try await Self.entries("settings.branding-changed", portal).first)
-            #expect(entry.details.contains("colour: #4F46E5 → #0F766E"))
-            #expect(entry.details.contains("name: Acme Partners → Blue Reseller"))
-            #expect(entry.details.contains("logo: none → https://cdn.example.com/logo.png"))
+            #expect(entry.details == "name: Acme Partners → Blue Reseller\ncolour: #4F46E5 → #0F766E")
             #expect(entry.actorName == "Ada Admin" && entry.targetType == "partner")
         }
     }
@@ -92,16 +88,12 @@ import VaporTesting
             try await portal.makeOperator()
             let browser = try await portal.signIn()
             let csrf = try #require(try await portal.visit("/settings", browser: browser).csrfToken)
-            let refused = try await portal.submit("/settings/branding", ["name": "Grey Partners", "color": "#7F7F7F", "logo": "", "csrf_token": csrf],
+            let refused = try await portal.submit("/settings/branding", ["name": "Grey Partners", "color": "#7F7F7F", "csrf_token": csrf],
                                                   browser: browser)
             #expect(refused.status == .unprocessableEntity)
             #expect(refused.text.contains(##"id="field-color" name="color" type="text" value="#7F7F7F""##))
             #expect(refused.text.contains(#"<div class="error" id="field-color-error">Text on this colour would be hard to read"#))
             #expect(refused.text.contains(#"value="Grey Partners""#), "the other fields keep what was typed")
-            let bad = try await portal.submit("/settings/branding", ["name": "Acme", "color": "#4F46E5", "logo": "javascript:alert(1)",
-                                                                     "csrf_token": csrf], browser: browser)
-            #expect(bad.status == .unprocessableEntity)
-            #expect(bad.text.contains(#"id="field-logo-error""#))
             let partner = try await Self.partner(portal)
             #expect(partner.brandColor == Partner.defaultBrandColor && partner.name == "Acme Partners" && partner.logoURL == nil)
             #expect(try await Self.entries("settings.branding-changed", portal).isEmpty)
@@ -244,17 +236,10 @@ import VaporTesting
         }
     }
 
-    @Test func brandContrastAndLogoAddressesAreCheckedAsTheDocumentSays() throws {
+    @Test func brandContrastAndHostNamesAreCheckedAsTheDocumentSays() throws {
         #expect(BrandColor.contrast(on: "#FFFFFF") > 15 && BrandColor.contrast(on: "#000000") > 18)
         #expect(BrandColor.contrast(on: "#4F46E5") >= 4.5)
         #expect(BrandColor.contrast(on: "#7F7F7F") < 4.5)
-        for good in ["https://cdn.example.com/logo.png", "https://a.b/c%20d?x=1&y=(2)", "HTTPS://CDN.EXAMPLE.COM/".replacingOccurrences(of: "HTTPS", with: "https")] {
-            #expect(SettingsInput.isLogoURL(good), "\(good)")
-        }
-        for bad in ["http://cdn.example.com/logo.png", "https://", "https://-a.example/", "https://a.example/%zz", "https://a.example/ x",
-                    "https://user@a.example/", "https://a.example:8443/", "javascript:alert(1)", "https://a.example/" + String(repeating: "a", count: 2000)] {
-            #expect(!SettingsInput.isLogoURL(bad), "\(bad)")
-        }
         #expect(try SettingsInput.host(" Portal.Example.COM. ").get() == "portal.example.com")
         for bad in ["", "a_b.example", "-a.example", "exämple.com", "a..b", "https://a.example"] {
             #expect((try? SettingsInput.host(bad).get()) == nil, "\(bad)")

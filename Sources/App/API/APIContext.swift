@@ -108,6 +108,13 @@ struct APIMiddleware: AsyncMiddleware {
             token.lastUsedAt = now
             try await token.update(on: request.db)
         }
+        // A token acts for someone who may still sign in: an operator moved to a role that
+        // cannot (Notifications, say) keeps no API access through tokens made before.
+        guard let actor = try await AccessLoader.actor(operatorID: try token.operator.requireID(), partnerID: token.partnerID, on: request.db),
+              AccessPolicy.mayUseOwnTokens(actor).isAllowed else {
+            request.logger.notice("API token refused: its operator may not sign in", metadata: ["partner": "\(partner.slug)"])
+            throw PortalError.unauthorized("The API token is unknown, expired, or its operator cannot act.")
+        }
         var signedIn = try SignedIn(operator: token.operator, credential: .apiToken(id: try token.requireID()))
         if let impersonatorID = token.impersonatorID {
             guard let impersonator = try await Operator.find(impersonatorID, on: request.db), impersonator.status == .active else {
@@ -117,6 +124,7 @@ struct APIMiddleware: AsyncMiddleware {
             signedIn.impersonator = .init(id: impersonatorID, name: impersonator.name, expiresAt: token.expiresAt)
             request.logger[metadataKey: "impersonator"] = "\(impersonatorID)"
         }
+        request.remember(actor)
         return signedIn
     }
 }

@@ -72,20 +72,40 @@ enum APITokens {
         return Created(token: token, secret: secret)
     }
 
-    /// The operator's own tokens, newest first; a login-as token is a session, not listed.
-    static func list(operatorID: UUID, partnerID: UUID, on db: any Database) async throws -> [APIToken] {
-        try await APIToken.query(on: db).filter(\.$partnerID == partnerID).filter(\.$operator.$id == operatorID)
-            .filter(\.$impersonatorID == nil).sort(\.$createdAt, .descending).sort(\.$id).all()
+    /// A new token for `op` as `create` makes it, recorded in the audit log with its name and
+    /// expiry (never its value). The caller has asked the policy and checked name and days.
+    static func issue(name: String, operator op: Operator, days: Int, context: AuditContext, now: Date, on db: any Database) async throws -> Created {
+        let created = try await create(name: name, operator: op, days: days, now: now, on: db)
+        try await Audit.record("api-token.created", in: context, partnerID: op.$partner.id, target: Audit.target(op),
+                               details: "token: \(name), expires \(ISO8601DateFormatter().string(from: created.token.expiresAt ?? now))", now: now, on: db)
+        return created
     }
 
-    /// Revokes one of the operator's own tokens at once. False when there is no such token
-    /// of theirs on this partner (another operator's token is answered as absent).
-    static func revoke(_ id: UUID, operatorID: UUID, partnerID: UUID, on db: any Database) async throws -> Bool {
-        let query = APIToken.query(on: db).filter(\.$id == id).filter(\.$partnerID == partnerID)
-            .filter(\.$operator.$id == operatorID).filter(\.$impersonatorID == nil)
-        guard try await query.count() == 1 else { return false }
-        try await query.delete()
-        return true
+    /// The operator's own tokens, newest first, with their operator; a login-as token is a
+    /// session, not listed.
+    static func list(operatorID: UUID, partnerID: UUID, on db: any Database) async throws -> [APIToken] {
+        try await APIToken.query(on: db).filter(\.$partnerID == partnerID).filter(\.$operator.$id == operatorID)
+            .filter(\.$impersonatorID == nil).with(\.$operator).sort(\.$createdAt, .descending).sort(\.$id).all()
+    }
+
+    /// Every operator's tokens on the partner, newest first, with their operators.
+    static func listAll(partnerID: UUID, on db: any Database) async throws -> [APIToken] {
+        try await APIToken.query(on: db).filter(\.$partnerID == partnerID)
+            .filter(\.$impersonatorID == nil).with(\.$operator).sort(\.$createdAt, .descending).sort(\.$id).all()
+    }
+
+    /// One token of the partner with its operator; nil for another partner's, a login-as one, or none.
+    static func find(_ id: UUID, partnerID: UUID, on db: any Database) async throws -> APIToken? {
+        try await APIToken.query(on: db).filter(\.$id == id).filter(\.$partnerID == partnerID)
+            .filter(\.$impersonatorID == nil).with(\.$operator).first()
+    }
+
+    /// Revokes a token (found by `find`, its revocation allowed by the policy) at once,
+    /// recorded with its name and its operator.
+    static func revoke(_ token: APIToken, context: AuditContext, now: Date, on db: any Database) async throws {
+        try await APIToken.query(on: db).filter(\.$id == token.requireID()).filter(\.$partnerID == token.partnerID).delete()
+        try await Audit.record("api-token.revoked", in: context, partnerID: token.partnerID, target: Audit.target(token.operator),
+                               details: "token: \(token.name) (id \(try token.requireID().uuidString.lowercased()))", now: now, on: db)
     }
 
     /// Every token acting as the operator, or made by them logging in as someone, stops at

@@ -135,7 +135,7 @@ public enum Permission: String, CaseIterable, Codable, Sendable, Comparable {
         case .groupsManage: "Create, rename, move and delete groups."
         case .auditView: "Read the partner-wide audit log."
         case .settingsManage: "Change branding, security policy, plans, onboarding steps and retention."
-        case .apiTokensManage: "Create and revoke API tokens."
+        case .apiTokensManage: "See and revoke every operator's API tokens; everyone who may sign in manages their own."
         case .accountView: "See the account and its business information."
         case .accountActivityView: "See bookings, payments, onboarding progress and sites."
         case .accountHistoryView: "Read the history of operator actions on the account."

@@ -15,6 +15,11 @@ extension Request {
         return actor
     }
 
+    /// Keeps an actor loaded while authenticating, so that `actor()` does not load it again.
+    func remember(_ actor: Actor) {
+        storage[ActorKey.self] = actor
+    }
+
     /// Asks the policy and throws 403 (or 404 across partners) when it says no. Every denial
     /// is logged with who asked, for what, and why.
     func authorize(_ permission: Permission, on target: Target) async throws {

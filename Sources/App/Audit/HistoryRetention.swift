@@ -1,11 +1,10 @@
 import Fluent
-import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
 /// Deletes account history older than each partner's retention period (seed 001 §3.5: six
-/// months by default). Every serving instance runs it daily; a delete of old rows is the
-/// same however many instances run it, and at the same time, so no lock is needed.
+/// months by default). The `history-retention` job runs it daily; a delete of old rows is
+/// the same however many times it runs, so a run repeated after a crash does no harm.
 enum HistoryRetention {
     /// Deletes, per partner, the account history entries from before its retention period.
     /// Returns how many rows went.
@@ -23,33 +22,6 @@ enum HistoryRetention {
             deleted += rows.count
         }
         return deleted
-    }
-}
-
-/// Runs `HistoryRetention.prune` shortly after start and then once a day.
-final class HistoryRetentionJob: LifecycleHandler, Sendable {
-    static let interval: Duration = .seconds(24 * 3600)
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-
-    func didBootAsync(_ app: Application) async throws {
-        let started = Task {
-            // A little after start, so that booting instances do not all delete at once.
-            try? await Task.sleep(for: .seconds(Int.random(in: 30...300)))
-            while !Task.isCancelled {
-                do {
-                    let deleted = try await HistoryRetention.prune(on: app.db)
-                    app.logger.info("history retention ran", metadata: ["deleted": "\(deleted)"])
-                } catch {
-                    app.logger.warning("history retention failed; it runs again tomorrow", metadata: ["error": "\(error)"])
-                }
-                try? await Task.sleep(for: Self.interval)
-            }
-        }
-        task.withLockedValue { $0 = started }
-    }
-
-    func shutdownAsync(_ app: Application) async {
-        task.withLockedValue { $0?.cancel() }
     }
 }
 

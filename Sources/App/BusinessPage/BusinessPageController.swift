@@ -94,7 +94,8 @@ extension Request {
         let partner = partnerIfResolved
         var layout = LayoutModel(
             partnerName: account.name, brandColor: account.brandColor ?? partner?.brandColor ?? Partner.defaultBrandColor,
-            logoURL: account.logoURL ?? partner?.logoURL, viewer: nil, csrfToken: "", navigation: [], area: .workspace)
+            logoURL: account.logoURL ?? partner?.logoURL, logoVersion: account.logoURL == nil ? await partnerLogoVersion() : nil,
+            viewer: nil, csrfToken: "", navigation: [], area: .workspace)
         layout.publicPage = .init(home: .businessPage(key: model.key), noindex: !account.setupCompleted)
         let nonce = SecretToken.generate().value
         let title = model.notice == nil ? "Book or get in touch" : "Thank you"

@@ -94,6 +94,15 @@ enum SiteURL: Equatable, Sendable {
     case settings
     case settingsSection(PartnerSettings.Section)
     case settingsDomainRemove
+    /// The background jobs and the partner's outbox backlog.
+    case operations
+    /// The partner's uploaded logo; `version` (its digest) makes a new logo a new address.
+    case brandLogo(version: String?)
+    /// A digest's unsubscribe link: the confirmation page (GET) and the one-click unsubscribe (POST).
+    case unsubscribe(token: String)
+    /// The signed-in operator's API tokens, and every operator's for those who manage them.
+    case apiTokens
+    case revokeAPIToken(id: String)
 
     var path: String {
         switch self {
@@ -184,6 +193,11 @@ enum SiteURL: Equatable, Sendable {
         case .settings: "/settings"
         case .settingsSection(let section): "/settings/\(section.rawValue)"
         case .settingsDomainRemove: "/settings/domains/remove"
+        case .operations: "/operations"
+        case .brandLogo(let version): version.map { "/brand/logo?v=\($0)" } ?? "/brand/logo"
+        case .unsubscribe(let token): "/unsubscribe/\(token)"
+        case .apiTokens: "/settings/api-tokens"
+        case .revokeAPIToken(let id): "/settings/api-tokens/\(id)/revoke"
         }
     }
 
@@ -192,6 +206,7 @@ enum SiteURL: Equatable, Sendable {
         switch self {
         case .home: []
         case .setup: ["setup", ":token"]
+        case .unsubscribe: ["unsubscribe", ":token"]
         case .accountUserSetup: ["app", "setup", ":token"]
         case .businessPage: ["b", ":pageKey"]
         case .businessPageBooking: ["b", ":pageKey", "booking"]
@@ -200,6 +215,7 @@ enum SiteURL: Equatable, Sendable {
         case .widgetScript: ["w", ":businessUid"]
         case .widgetSeen: ["w", ":businessUid", "seen"]
         case .newRole: ["roles", "new"]
+        case .brandLogo: ["brand", "logo"]
         case .role: ["roles", ":roleId"]
         case .editRole: ["roles", ":roleId", "edit"]
         case .deleteRole: ["roles", ":roleId", "delete"]
@@ -209,6 +225,7 @@ enum SiteURL: Equatable, Sendable {
         case .partnerKitFile: ["partner-kit", ":itemId", "file"]
         case .deletePartnerKitItem: ["partner-kit", ":itemId", "delete"]
         case .operatorDetail: ["operators", ":operatorId"]
+        case .revokeAPIToken: ["settings", "api-tokens", ":tokenId", "revoke"]
         case .accountLoginAs: ["accounts", ":businessUid", "login-as"]
         case .accountStaffLoginAs: ["accounts", ":businessUid", "staff", ":userId", "login-as"]
         case .workspaceLoginLink: ["app", "login-as", ":token"]

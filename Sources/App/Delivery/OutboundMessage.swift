@@ -36,6 +36,13 @@ final class OutboundMessage: Model, @unchecked Sendable {
     @OptionalField(key: "sent_at") var sentAt: Date?
     /// The client account the message is about, if any (who may read it in the mailbox).
     @OptionalField(key: "account_id") var accountID: UUID?
+    /// Extra email headers, "Name: value" one per line (`MailHeader`); nil for none.
+    @OptionalField(key: "headers") var storedHeaders: String?
+
+    var headers: [MailHeader] {
+        get { (storedHeaders ?? "").split(separator: "\n").compactMap { MailHeader(line: String($0)) } }
+        set { storedHeaders = newValue.isEmpty ? nil : newValue.map(\.line).joined(separator: "\n") }
+    }
 
     init() {}
 
@@ -50,4 +57,27 @@ final class OutboundMessage: Model, @unchecked Sendable {
         self.nextAttemptAt = now
         self.createdAt = now
     }
+}
+
+/// An extra header of an email. Built by the portal, and still checked: the name is an RFC
+/// 5322 field name of letters, digits and hyphens, the value printable ASCII without CR or
+/// LF, so that no header can start another line.
+struct MailHeader: Sendable, Equatable {
+    let name: String
+    let value: String
+
+    init?(name: String, value: String) {
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }),
+              !value.isEmpty, value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f })
+        else { return nil }
+        self.name = name
+        self.value = value
+    }
+
+    init?(line: String) {
+        guard let colon = line.firstIndex(of: ":") else { return nil }
+        self.init(name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+    }
+
+    var line: String { "\(name): \(value)" }
 }

@@ -9,9 +9,10 @@ enum Outbox {
     /// Adds a message; call it on the database of the transaction that makes the change.
     @discardableResult
     static func enqueue(partnerID: UUID, channel: OutboundMessage.Channel, to recipient: String, subject: String, body: String,
-                        about accountID: UUID? = nil, now: Date = Date(), on db: any Database) async throws -> OutboundMessage {
+                        about accountID: UUID? = nil, headers: [MailHeader] = [], now: Date = Date(), on db: any Database) async throws -> OutboundMessage {
         let message = OutboundMessage(partnerID: partnerID, channel: channel, recipient: recipient, subject: subject, body: body, now: now)
         message.accountID = accountID
+        message.headers = headers
         try await message.create(on: db)
         return message
     }

@@ -32,7 +32,7 @@ struct SMTPTransport: MessageTransport {
 
     func send(_ message: OutboundMessage, partnerName: String) async throws {
         let data = SMTPMessage(from: settings.from, fromName: partnerName, to: message.recipient,
-                               subject: message.subject, body: message.body, date: Date()).rendered
+                               subject: message.subject, body: message.body, date: Date(), headers: message.headers).rendered
         let channel = try await connect()
         // A conversation that stalls is cut off; the outbox will try again later.
         let deadline = channel.channel.eventLoop.scheduleTask(in: timeout) { channel.channel.close(promise: nil) }
@@ -141,8 +141,11 @@ struct SMTPMessage {
     let subject: String
     let body: String
     let date: Date
+    /// Extra headers (`List-Unsubscribe`), each checked again as it is written.
+    var headers: [MailHeader] = []
 
     var rendered: String {
+        let extra = headers.compactMap { MailHeader(name: $0.name, value: $0.value)?.line }
         let headers = [
             "From: \(Self.displayName(fromName)) <\(Self.oneLine(from))>",
             "To: <\(Self.oneLine(to))>",
@@ -152,7 +155,7 @@ struct SMTPMessage {
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: base64",
-        ]
+        ] + extra
         let encoded = Data(body.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
         return headers.joined(separator: "\r\n") + "\r\n\r\n" + encoded + "\r\n"
     }

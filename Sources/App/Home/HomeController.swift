@@ -9,7 +9,8 @@ enum HomeController {
         let actor = try await request.actor()
         let db = request.db
         let now = Date()
-        let tasks = try await OutstandingTasks.sections(for: actor, now: now, limit: 0, on: db)
+        let thresholds = TaskThresholds(partner: partner)
+        let tasks = try await OutstandingTasks.sections(for: actor, now: now, limit: 0, thresholds: thresholds, on: db)
         var counts: HeaderCounts.Counts? = nil
         var assigned: [HomeDashboard.AssignedAccount]? = nil
         if AccessPolicy.mayViewAccountSummary(actor).isAllowed {
@@ -20,7 +21,7 @@ enum HomeController {
         }
         let audit = AccessPolicy.mayReadRecentAudit(actor).isAllowed ? try await HomeDashboard.recentAudit(for: actor, on: db) : nil
         let model = HomeView.Model(operatorName: signedIn.name, partnerName: partner.name,
-                                   tasks: TasksView.Model(tasks).sections, headerCounts: counts, assigned: assigned, recentAudit: audit)
+                                   tasks: TasksView.Model(tasks, thresholds: thresholds).sections, headerCounts: counts, assigned: assigned, recentAudit: audit)
         return await request.page("Home", current: .home, content: HomeView.render(model))
     }
 }

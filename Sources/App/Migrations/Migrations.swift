@@ -31,5 +31,8 @@ enum PortalMigrations {
         CreateBusinessPageSubmissions(),
         AddPlanAndStepRetirement(),
         AddAssignmentTimesAndTaskIndexes(),
+        CreateScheduledJobs(),
+        CreateDigestDeliveries(),
+        AddPartnerLogoAndTaskThresholds(),
     ]
 }

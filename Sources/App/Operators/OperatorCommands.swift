@@ -1,7 +1,7 @@
 import Fluent
 import Vapor
 
-/// `portal operator create --partner SLUG --email EMAIL --name NAME --role admin [--password-stdin]`
+/// `portal operator create --partner SLUG --email EMAIL --name NAME --role admin [--time-zone ZONE] [--password-stdin]`
 struct OperatorCommands: AsyncCommandGroup {
     let help = "Manage operators."
     let commands: [String: any AnyAsyncCommand] = ["create": CreateOperatorCommand()]
@@ -13,6 +13,7 @@ struct CreateOperatorCommand: AsyncCommand {
         @Option(name: "email", help: "The operator's email address.") var email: String?
         @Option(name: "name", help: "The operator's name.") var name: String?
         @Option(name: "role", help: "A built-in role code, e.g. admin.") var role: String?
+        @Option(name: "time-zone", help: "An IANA time zone, e.g. Europe/London, for the digest and the times shown (default UTC).") var timeZone: String?
         @Flag(name: "password-stdin", help: "Read the password from standard input instead of printing a setup link.") var passwordStdin: Bool
         init() {}
     }
@@ -22,6 +23,9 @@ struct CreateOperatorCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let partner = try await CommandLookup.partner(slug: signature.partner, on: app.db)
+        if let zone = signature.timeZone, TimeZone(identifier: zone) == nil {
+            throw CommandFailure("--time-zone: '\(zone)' is not a time zone; use a name like Europe/London.")
+        }
         var passwordHash: String? = nil
         if signature.passwordStdin {
             let password = readLine(strippingNewline: true) ?? ""
@@ -35,6 +39,10 @@ struct CreateOperatorCommand: AsyncCommand {
                 partnerID: try partner.requireID(), on: app.db)
         } catch let errors as OperatorInput.Errors {
             throw CommandFailure(errors.summary)
+        }
+        if let zone = signature.timeZone {
+            op.timeZone = zone
+            try await op.update(on: app.db)
         }
         if passwordHash != nil {
             context.console.output("Created operator \(op.email) (\(signature.role ?? "")) on '\(partner.slug)'. They can sign in now.")

@@ -43,6 +43,7 @@ enum ProfileView {
     static func render(_ model: Model, csrfToken: String) -> Markup {
         .group(
             .div(.class("page-header"), .div(.h1(.text("Your profile")), .p(.text(model.email)))),
+            .p(.a(.href(SiteURL.apiTokens), .text("Your API tokens for the JSON API"))),
             .if(model.notice == .saved, .div(.class("banner success"), .attr("role", "status"), .text("Saved."))),
             .form(.class("card"), .method(.post), .action(SiteURL.profile), .novalidate(),
                   Forms.csrfField(csrfToken),

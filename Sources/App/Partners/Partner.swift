@@ -26,6 +26,12 @@ final class Partner: Model, @unchecked Sendable {
     @Field(key: "login_as_consent_required") var loginAsConsentRequired: Bool
     /// When the owner is emailed that an operator logged in to their account.
     @Field(key: "login_as_owner_notice") var loginAsOwnerNotice: LoginAsOwnerNotice
+    /// When work becomes a task, in days (`TaskThresholds(partner:)`, Settings → Tasks).
+    @Field(key: "task_stuck_in_setup_days") var taskStuckInSetupDays: Int
+    @Field(key: "task_inactive_days") var taskInactiveDays: Int
+    @Field(key: "task_new_assignment_days") var taskNewAssignmentDays: Int
+    @Field(key: "task_pending_invite_days") var taskPendingInviteDays: Int
+    @Field(key: "task_screening_notice_days") var taskScreeningNoticeDays: Int
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
     @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
     @Children(for: \.$partner) var domains: [PartnerDomain]
@@ -55,6 +61,12 @@ final class Partner: Model, @unchecked Sendable {
         self.clientSecondFactorRequired = false
         self.loginAsConsentRequired = false
         self.loginAsOwnerNotice = .always
+        let tasks = TaskThresholds.standard
+        self.taskStuckInSetupDays = tasks.stuckInSetupDays
+        self.taskInactiveDays = tasks.inactiveDays
+        self.taskNewAssignmentDays = tasks.newAssignmentDays
+        self.taskPendingInviteDays = tasks.pendingInviteDays
+        self.taskScreeningNoticeDays = tasks.screeningNoticeDays
     }
 }
 

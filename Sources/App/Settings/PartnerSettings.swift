@@ -1,14 +1,15 @@
 import Fluent
 import Foundation
 
-/// The partner's own settings: security policy, history retention, brand and domains. Each
+/// The partner's own settings: security policy, history retention, brand and domains, plans,
+/// onboarding steps and when work becomes a task. Each
 /// section is changed on its own, by an operator holding `settings.manage` over the whole
 /// partner, and every change is audited as `settings.<section>-changed` with before → after.
 /// The page and the API both come here; the values take effect where they are read (the sign-in
-/// flow, the session checks, the retention job, the layout, the partner middleware).
+/// flow, the session checks, the retention job, the layout, the partner middleware, Tasks).
 enum PartnerSettings {
     enum Section: String, CaseIterable, Sendable {
-        case security, retention, branding, domains, plans, onboarding
+        case security, retention, branding, domains, plans, onboarding, tasks
     }
 
     struct Security: Sendable, Equatable {
@@ -58,7 +59,10 @@ enum PartnerSettings {
         var security: Security
         var retentionDays: Int
         var branding: SettingsInput.Branding
+        /// The uploaded logo; `branding.logoURL` is shown only without one.
+        var logo: PartnerLogo.Summary?
         var domains: [String]
+        var tasks: TaskThresholds
     }
 
     static func snapshot(partnerID: UUID, on db: any Database) async throws -> Snapshot {
@@ -67,8 +71,10 @@ enum PartnerSettings {
     }
 
     static func snapshot(_ partner: Partner, on db: any Database) async throws -> Snapshot {
-        Snapshot(security: Security(partner), retentionDays: partner.historyRetentionDays, branding: branding(partner),
-                 domains: try await hosts(partnerID: partner.requireID(), on: db))
+        let partnerID = try partner.requireID()
+        return Snapshot(security: Security(partner), retentionDays: partner.historyRetentionDays, branding: branding(partner),
+                        logo: try await PartnerLogo.find(partnerID: partnerID, on: db)?.summary,
+                        domains: try await hosts(partnerID: partnerID, on: db), tasks: TaskThresholds(partner: partner))
     }
 
     // MARK: - Changes
@@ -97,21 +103,95 @@ enum PartnerSettings {
         }
     }
 
-    /// nil leaves a value as it is; an empty `logo` removes the logo.
-    static func updateBranding(name: String?, color: String?, logo: String?, by actor: Actor, context: AuditContext,
-                               on db: any Database) async throws -> Snapshot {
+    /// A change to the logo: a file to check and show from now on, or none at all (which also
+    /// ends showing an address typed before logos could be uploaded).
+    enum LogoChange: Sendable, Equatable {
+        case upload(Data)
+        case remove
+    }
+
+    /// The declared type of an uploaded logo is not what its bytes are (409 in the API).
+    struct LogoConflict: Error, Equatable, Sendable {
+        let message: String
+    }
+
+    /// nil leaves a value as it is. A refused logo is reported as the `logo` field, with any
+    /// refused name or colour; `declaredLogoType` (the API's `contentType`) must be what the
+    /// bytes are found to be.
+    static func updateBranding(name: String?, color: String?, logo: LogoChange? = nil, declaredLogoType: LogoImage.Kind? = nil,
+                               by actor: Actor, context: AuditContext, now: Date = Date(), on db: any Database) async throws -> Snapshot {
         try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
+        var read: Result<LogoImage, LogoImage.Refusal>?
+        if case .upload(let data) = logo {
+            do { read = .success(try LogoImage.read(data)) } catch { read = .failure(error) }
+        }
+        let image = try? read?.get()
+        let logoRefusal: [String: String] = if case .failure(let refusal) = read { ["logo": refusal.message] } else { [:] }
         return try await db.transaction { db in
+            var invalid = SettingsInput.Invalid(fields: logoRefusal)
             let partner = try await partnerRow(actor.partnerID, on: db)
+            let partnerID = try partner.requireID()
             let before = branding(partner)
-            let after = try SettingsInput.branding(name: name, color: color, logo: logo, current: before)
+            var after = before
+            do {
+                after = try SettingsInput.branding(name: name, color: color, current: before)
+            } catch let refused as SettingsInput.Invalid {
+                invalid.fields.merge(refused.fields) { first, _ in first }
+            }
+            guard invalid.isEmpty else { throw invalid }
+            if let image, let declaredLogoType, image.kind != declaredLogoType {
+                throw LogoConflict(message: "The file is \(image.kind.rawValue), not \(declaredLogoType.rawValue) as contentType says.")
+            }
+            let storedLogo = try await PartnerLogo.find(partnerID: partnerID, withContents: false, on: db)
+            let logoBefore = storedLogo?.summary.description ?? before.logoURL ?? "none"
+            var logoAfter = logoBefore
+            switch logo {
+            case .upload where image?.digest == storedLogo?.digest:
+                break
+            case .upload:
+                guard let image else { break }
+                try await PartnerLogo.query(on: db).filter(\.$partnerID == partnerID).delete()
+                let stored = PartnerLogo(partnerID: partnerID, image: image, now: now)
+                try await stored.create(on: db)
+                after.logoURL = nil
+                logoAfter = stored.summary.description
+                if logoAfter == logoBefore { logoAfter += " (a new image)" }
+            case .remove:
+                try await PartnerLogo.query(on: db).filter(\.$partnerID == partnerID).delete()
+                after.logoURL = nil
+                logoAfter = "none"
+            case nil:
+                break
+            }
             (partner.name, partner.brandColor, partner.logoURL) = (after.name, after.color, after.logoURL)
             let changes = [
                 Audit.change("name", before.name, after.name),
                 Audit.change("colour", before.color, after.color),
-                Audit.change("logo", before.logoURL ?? "none", after.logoURL ?? "none"),
+                Audit.change("logo", logoBefore, logoAfter),
             ].compactMap { $0 }
             try await save(partner, section: .branding, changes: changes, context: context, on: db)
+            return try await snapshot(partner, on: db)
+        }
+    }
+
+    /// When work becomes a task: the Tasks page, Home, the API and digests read the new days
+    /// at their next request.
+    static func updateTasks(_ change: SettingsInput.TasksChange, by actor: Actor, context: AuditContext,
+                            on db: any Database) async throws -> Snapshot {
+        try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
+        return try await db.transaction { db in
+            let partner = try await partnerRow(actor.partnerID, on: db)
+            let before = TaskThresholds(partner: partner)
+            try SettingsInput.apply(change, to: partner)
+            let after = TaskThresholds(partner: partner)
+            let changes = [
+                Audit.change("stuck in setup days", String(before.stuckInSetupDays), String(after.stuckInSetupDays)),
+                Audit.change("inactive days", String(before.inactiveDays), String(after.inactiveDays)),
+                Audit.change("new assignment days", String(before.newAssignmentDays), String(after.newAssignmentDays)),
+                Audit.change("pending invite days", String(before.pendingInviteDays), String(after.pendingInviteDays)),
+                Audit.change("screening notice days", String(before.screeningNoticeDays), String(after.screeningNoticeDays)),
+            ].compactMap { $0 }
+            try await save(partner, section: .tasks, changes: changes, context: context, on: db)
             return try await snapshot(partner, on: db)
         }
     }

@@ -13,7 +13,7 @@ extension APIService {
         let steps = try await PlanCatalogue.allSteps(partnerID: actor.partnerID, on: request.db)
         return .ok(.init(body: .json(.init(onboarding: Self.steps(steps), security: Self.security(settings.security),
                                            retention: Self.retention(settings), branding: Self.branding(settings),
-                                           domains: Self.domains(settings), plans: Self.plans(plans)))))
+                                           domains: Self.domains(settings), plans: Self.plans(plans), tasks: Self.tasks(settings)))))
     }
 
     func updateOnboardingSettings(_ input: Operations.UpdateOnboardingSettings.Input) async throws -> Operations.UpdateOnboardingSettings.Output {
@@ -103,10 +103,11 @@ extension APIService {
     func updateBrandingSettings(_ input: Operations.UpdateBrandingSettings.Input) async throws -> Operations.UpdateBrandingSettings.Output {
         let request = try APIContext.current()
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
-        try APIContext.refuseNulls(for: ["name", "color", "logo"], in: request)
+        try APIContext.refuseNulls(for: ["name", "color"], in: request)
+        try APIContext.refuseNestedNulls(in: request)
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
-        // The page forgives spaces around a colour or an address; the document's patterns do not.
+        // The page forgives spaces around a colour; the document's pattern does not.
         if let color = body.color, color != color.trimmingCharacters(in: .whitespaces) || !BrandColor.isValid(color) {
             throw PortalError.badRequest("color: give # and six hexadecimal digits, such as #4F46E5.")
         }
@@ -116,15 +117,48 @@ extension APIService {
             throw PortalError.conflict("color: text on \(color) would be hard to read (contrast \(ratio):1 with white or dark text; "
                                        + "at least \(SettingsInput.minimumContrast):1 is needed).", title: "Colour too faint for text")
         }
-        if let logo = body.logo, !logo.isEmpty, !SettingsInput.isLogoURL(logo) || logo != logo.trimmingCharacters(in: .whitespaces) {
-            throw PortalError.badRequest("logo: give an https:// address (at most \(SettingsInput.maxLogoURLLength) characters), or \"\" for no logo.")
+        var logo: PartnerSettings.LogoChange?
+        var declared: LogoImage.Kind?
+        if let upload = body.logo {
+            let length = upload.data.unicodeScalars.count
+            guard (4...SettingsInput.maxLogoBase64Length).contains(length), let data = SettingsInput.logoData(base64: upload.data) else {
+                throw PortalError.badRequest("logo.data: give the image as padded base64 of 4 to \(SettingsInput.maxLogoBase64Length) characters.")
+            }
+            logo = .upload(data)
+            declared = LogoImage.Kind(rawValue: upload.contentType.rawValue)
+        } else if APIContext.hasNull("logo", in: request) {
+            logo = .remove
         }
         do {
-            let settings = try await PartnerSettings.updateBranding(name: body.name, color: body.color, logo: body.logo, by: actor,
-                                                                    context: request.auditContext, on: request.db)
+            let settings = try await PartnerSettings.updateBranding(name: body.name, color: body.color, logo: logo, declaredLogoType: declared,
+                                                                    by: actor, context: request.auditContext, now: Date(), on: request.db)
             return .ok(.init(body: .json(Self.branding(settings))))
-        } catch let invalid as SettingsInput.Invalid {
+        } catch var invalid as SettingsInput.Invalid {
+            // A logo that is well-formed base64 but no image we take: the document cannot say so.
+            if let refusal = invalid.fields.removeValue(forKey: "logo"), invalid.isEmpty {
+                throw PortalError.conflict("logo: \(refusal)", title: "Logo refused")
+            }
             throw PortalError.badRequest(invalid.summary())
+        } catch let conflict as PartnerSettings.LogoConflict {
+            throw PortalError.conflict("logo: \(conflict.message)", title: "Logo refused")
+        }
+    }
+
+    func updateTaskSettings(_ input: Operations.UpdateTaskSettings.Input) async throws -> Operations.UpdateTaskSettings.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: Array(Self.taskPropertyNames.values), in: request)
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.mayManageSettings(actor), permission: .settingsManage)
+        let change = SettingsInput.TasksChange(
+            stuckInSetupDays: body.stuckInSetupDays.map(String.init), inactiveDays: body.inactiveDays.map(String.init),
+            newAssignmentDays: body.newAssignmentDays.map(String.init), pendingInviteDays: body.pendingInviteDays.map(String.init),
+            screeningNoticeDays: body.screeningNoticeDays.map(String.init))
+        do {
+            let settings = try await PartnerSettings.updateTasks(change, by: actor, context: request.auditContext, on: request.db)
+            return .ok(.init(body: .json(Self.tasks(settings))))
+        } catch let invalid as SettingsInput.Invalid {
+            throw PortalError.badRequest(invalid.summary(naming: Self.taskPropertyNames))
         }
     }
 
@@ -181,7 +215,26 @@ extension APIService {
     }
 
     static func branding(_ settings: PartnerSettings.Snapshot) -> Components.Schemas.BrandingSettings {
-        .init(name: settings.branding.name, color: BrandColor.sanitized(settings.branding.color), logo: settings.branding.logoURL)
+        let logo: Components.Schemas.BrandingSettings.LogoPayload? = if let uploaded = settings.logo {
+            .init(url: SiteURL.brandLogo(version: uploaded.digest).path, contentType: .init(rawValue: uploaded.contentType),
+                  byteSize: Int(uploaded.byteSize))
+        } else {
+            settings.branding.logoURL.map { .init(url: $0) }
+        }
+        return .init(name: settings.branding.name, color: BrandColor.sanitized(settings.branding.color), logo: logo)
+    }
+
+    /// The form's field names as the document's properties.
+    static let taskPropertyNames: [String: String] = [
+        "task_stuck_in_setup_days": "stuckInSetupDays", "task_inactive_days": "inactiveDays",
+        "task_new_assignment_days": "newAssignmentDays", "task_pending_invite_days": "pendingInviteDays",
+        "task_screening_notice_days": "screeningNoticeDays",
+    ]
+
+    static func tasks(_ settings: PartnerSettings.Snapshot) -> Components.Schemas.TaskSettings {
+        .init(stuckInSetupDays: settings.tasks.stuckInSetupDays, inactiveDays: settings.tasks.inactiveDays,
+              newAssignmentDays: settings.tasks.newAssignmentDays, pendingInviteDays: settings.tasks.pendingInviteDays,
+              screeningNoticeDays: settings.tasks.screeningNoticeDays)
     }
 
     static func steps(_ steps: [PlanCatalogue.Step]) -> Components.Schemas.OnboardingSettings {

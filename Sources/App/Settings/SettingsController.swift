@@ -60,18 +60,49 @@ enum SettingsController {
         }
     }
 
+    /// The name, the colour and, sent as a multipart form, a new logo file or `remove_logo`. A
+    /// file input left empty keeps the logo.
     static func updateBranding(_ request: Request) async throws -> Response {
-        struct Form: Content { var name: String?; var color: String?; var logo: String? }
+        struct Form: Content { var name: String?; var color: String?; var logo: File?; var remove_logo: String? }
         let actor = try await authorized(request)
         let form = try request.content.decode(Form.self)
+        let file = form.logo.flatMap { $0.data.readableBytes == 0 && $0.filename.isEmpty ? nil : Data($0.data.readableBytesView) }
+        let logo: PartnerSettings.LogoChange? = if let file { .upload(file) } else if form.remove_logo == "yes" { .remove } else { nil }
         do {
-            _ = try await PartnerSettings.updateBranding(name: form.name ?? "", color: form.color ?? "", logo: form.logo ?? "",
-                                                         by: actor, context: request.auditContext, on: request.db)
+            _ = try await PartnerSettings.updateBranding(name: form.name ?? "", color: form.color ?? "", logo: logo,
+                                                         by: actor, context: request.auditContext, now: Date(), on: request.db)
             return try await request.redirect(to: SiteURL.settings.path, notice: "The branding was saved.")
         } catch let invalid as SettingsInput.Invalid {
             var model = try await model(request, actor: actor)
-            model.branding = .init(name: form.name ?? "", color: form.color ?? "", logo: form.logo ?? "")
+            (model.branding.name, model.branding.color) = (form.name ?? "", form.color ?? "")
             return await refused(request, model: model, section: .branding, invalid)
+        }
+    }
+
+    static func updateTasks(_ request: Request) async throws -> Response {
+        struct Form: Content {
+            var task_stuck_in_setup_days: String?
+            var task_inactive_days: String?
+            var task_new_assignment_days: String?
+            var task_pending_invite_days: String?
+            var task_screening_notice_days: String?
+        }
+        let actor = try await authorized(request)
+        let form = try request.content.decode(Form.self)
+        // Every field is on the form: one left out is sent as empty, and refused.
+        let change = SettingsInput.TasksChange(
+            stuckInSetupDays: form.task_stuck_in_setup_days ?? "", inactiveDays: form.task_inactive_days ?? "",
+            newAssignmentDays: form.task_new_assignment_days ?? "", pendingInviteDays: form.task_pending_invite_days ?? "",
+            screeningNoticeDays: form.task_screening_notice_days ?? "")
+        do {
+            _ = try await PartnerSettings.updateTasks(change, by: actor, context: request.auditContext, on: request.db)
+            return try await request.redirect(to: SiteURL.settings.path + "#tasks", notice: "The task settings were saved.")
+        } catch let invalid as SettingsInput.Invalid {
+            var model = try await model(request, actor: actor)
+            model.tasks = .init(stuckInSetupDays: change.stuckInSetupDays ?? "", inactiveDays: change.inactiveDays ?? "",
+                                newAssignmentDays: change.newAssignmentDays ?? "", pendingInviteDays: change.pendingInviteDays ?? "",
+                                screeningNoticeDays: change.screeningNoticeDays ?? "")
+            return await refused(request, model: model, section: .tasks, invalid)
         }
     }
 
@@ -186,12 +217,17 @@ enum SettingsController {
                             loginAsConsent: choice(security.loginAsConsentRequired), loginAsNotice: security.loginAsOwnerNotice.rawValue,
                             clientAuthenticator: choice(security.clientSecondFactorRequired)),
             retentionDays: String(settings.retentionDays),
-            branding: .init(name: settings.branding.name, color: settings.branding.color, logo: settings.branding.logoURL ?? ""),
+            branding: .init(name: settings.branding.name, color: settings.branding.color,
+                            logo: settings.logo.map { .init(summary: $0.description, version: $0.digest) }
+                                ?? settings.branding.logoURL.map { .init(summary: $0, version: nil) }),
             domains: settings.domains.map { .init(host: $0, isCurrent: $0 == current) },
             plans: try await PlanCatalogue.catalogue(partnerID: actor.partnerID, on: request.db)
                 .map { .init(name: $0.name, staffSlots: $0.staffSlots, retired: $0.retired) },
             steps: try await PlanCatalogue.allSteps(partnerID: actor.partnerID, on: request.db)
-                .map { .init(code: $0.code, title: $0.title, retired: $0.retired) })
+                .map { .init(code: $0.code, title: $0.title, retired: $0.retired) },
+            tasks: .init(stuckInSetupDays: String(settings.tasks.stuckInSetupDays), inactiveDays: String(settings.tasks.inactiveDays),
+                         newAssignmentDays: String(settings.tasks.newAssignmentDays), pendingInviteDays: String(settings.tasks.pendingInviteDays),
+                         screeningNoticeDays: String(settings.tasks.screeningNoticeDays)))
     }
 
     private static func refused(_ request: Request, model: SettingsView.Model, section: PartnerSettings.Section,
@@ -205,4 +241,13 @@ enum SettingsController {
     private static func page(_ request: Request, model: SettingsView.Model, status: HTTPResponseStatus = .ok) async -> Response {
         await request.page("Settings", status: status, current: .settings, content: SettingsView.render(model, csrfToken: request.csrfToken))
     }
+}
+
+extension BodyLimit {
+    /// The branding form: a logo file (refused next to the field when over 512 KiB, up to
+    /// this much) and the few fields around it.
+    static let brandingForm = BodyLimit(bytes: 4 * LogoImage.maxBytes + 64 * 1024, refusal: "A logo can be up to 512 KiB.")
+    /// `PATCH /api/v1/settings/branding`, whose logo is base64 in JSON.
+    static let brandingJSON = BodyLimit(bytes: SettingsInput.maxLogoBase64Length + 64 * 1024,
+                                        refusal: "A logo can be up to 512 KiB (\(SettingsInput.maxLogoBase64Length) characters of base64).")
 }

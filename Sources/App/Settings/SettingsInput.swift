@@ -10,7 +10,10 @@ enum SettingsInput {
     static let impersonationMinutesRange = 1...480
     static let retentionDaysRange = 30...730
     static let maxNameLength = 200
-    static let maxLogoURLLength = 2000
+    /// Days after which work becomes a task (Settings → Tasks)…
+    static let taskDaysRange = 1...365
+    /// …and the notice before a new account's link screening ends, which must start after it began.
+    static let screeningNoticeDaysRange = 1...(TaskThresholds.standard.screeningDays - 1)
     static let maxHostLength = 253
     /// WCAG AA for normal text.
     static let minimumContrast = 4.5
@@ -130,11 +133,27 @@ enum SettingsInput {
     struct Branding: Sendable, Equatable {
         var name: String
         var color: String
+        /// An https address typed before logos could be uploaded: shown while no logo is
+        /// uploaded, until one is or the logo is removed (it can no longer be set).
         var logoURL: String?
     }
 
-    /// The brand as given: nil keeps a value; an empty logo address removes the logo.
-    static func branding(name: String?, color: String?, logo: String?, current: Branding) throws(Invalid) -> Branding {
+    /// The base64 of the largest logo (`LogoImage.maxBytes`), the API's `maxLength` for it.
+    static let maxLogoBase64Length = (LogoImage.maxBytes + 2) / 3 * 4
+
+    /// Canonical padded base64, as the document's pattern for a logo's `data` states it (every
+    /// group of four whole, `=` only at the end), decoded; nil otherwise.
+    static func logoData(base64 text: String) -> Data? {
+        let scalars = text.unicodeScalars
+        guard scalars.count % 4 == 0 else { return nil }
+        let alphabet = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        let padding = scalars.reversed().prefix { $0 == "=" }.count
+        guard padding <= 2, scalars.dropLast(padding).allSatisfy(alphabet.contains) else { return nil }
+        return Data(base64Encoded: text)
+    }
+
+    /// The name and colour as given: nil keeps a value. The logo is checked by `LogoImage`.
+    static func branding(name: String?, color: String?, current: Branding) throws(Invalid) -> Branding {
         var invalid = Invalid()
         var result = current
         if let name {
@@ -155,29 +174,43 @@ enum SettingsInput {
                 result.color = trimmed.uppercased()
             }
         }
-        if let logo {
-            let trimmed = logo.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty {
-                result.logoURL = nil
-            } else if isLogoURL(trimmed) {
-                result.logoURL = trimmed
-            } else {
-                invalid.fields["logo"] = "Enter an address starting with https:// (at most \(maxLogoURLLength) characters), or leave it empty for no logo."
-            }
-        }
         guard invalid.isEmpty else { throw invalid }
         return result
     }
 
-    /// The document's pattern for `logo` (after the empty alternative): an https address with a
-    /// plain host name (no port), and a path and query of URL characters.
-    static let logoPattern = #"^https://[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?:/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*)?(?:\?(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$"#
-    /// Compiled once; a pattern that did not compile would refuse every logo (the settings
-    /// tests save one), never stop the server.
-    private nonisolated(unsafe) static let logoRegex = try? Regex(logoPattern)
+    // MARK: - Tasks
 
-    static func isLogoURL(_ text: String) -> Bool {
-        text.unicodeScalars.count <= maxLogoURLLength && (logoRegex.flatMap { try? $0.wholeMatch(in: text) }) != nil && ExternalURL(text) != nil
+    /// A change to the task thresholds, as text; nil leaves the value as it is.
+    struct TasksChange: Sendable, Equatable {
+        var stuckInSetupDays: String?
+        var inactiveDays: String?
+        var newAssignmentDays: String?
+        var pendingInviteDays: String?
+        var screeningNoticeDays: String?
+    }
+
+    /// Checks every given value and, only when all are valid, sets them on `partner`.
+    static func apply(_ change: TasksChange, to partner: Partner) throws(Invalid) {
+        var invalid = Invalid()
+        func days(_ raw: String?, field: String, in range: ClosedRange<Int> = taskDaysRange) -> Int? {
+            guard let raw else { return nil }
+            guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                invalid.fields[field] = "Enter a whole number of days from \(range.lowerBound) to \(range.upperBound)."
+                return nil
+            }
+            return value
+        }
+        let stuck = days(change.stuckInSetupDays, field: "task_stuck_in_setup_days")
+        let inactive = days(change.inactiveDays, field: "task_inactive_days")
+        let assigned = days(change.newAssignmentDays, field: "task_new_assignment_days")
+        let invited = days(change.pendingInviteDays, field: "task_pending_invite_days")
+        let notice = days(change.screeningNoticeDays, field: "task_screening_notice_days", in: screeningNoticeDaysRange)
+        guard invalid.isEmpty else { throw invalid }
+        if let stuck { partner.taskStuckInSetupDays = stuck }
+        if let inactive { partner.taskInactiveDays = inactive }
+        if let assigned { partner.taskNewAssignmentDays = assigned }
+        if let invited { partner.taskPendingInviteDays = invited }
+        if let notice { partner.taskScreeningNoticeDays = notice }
     }
 
     // MARK: - Domains

@@ -19,7 +19,24 @@ enum SettingsView {
         struct Branding: Sendable, Equatable {
             var name: String
             var color: String
-            var logo: String
+            /// The logo shown now, if any.
+            var logo: Logo?
+        }
+
+        struct Logo: Sendable, Equatable {
+            /// "image/png, 12 KiB", or the address of a logo typed before uploads.
+            var summary: String
+            /// The uploaded logo's digest, for its preview; nil for an address.
+            var version: String?
+        }
+
+        /// The task thresholds as shown or as typed.
+        struct Tasks: Sendable, Equatable {
+            var stuckInSetupDays: String
+            var inactiveDays: String
+            var newAssignmentDays: String
+            var pendingInviteDays: String
+            var screeningNoticeDays: String
         }
 
         struct Domain: Sendable, Equatable {
@@ -63,6 +80,7 @@ enum SettingsView {
 
         var steps: [Step] = []
         var stepDraft = StepDraft()
+        var tasks = Tasks(stuckInSetupDays: "14", inactiveDays: "30", newAssignmentDays: "7", pendingInviteDays: "3", screeningNoticeDays: "7")
         /// The errors of the form that was just sent, by field name (unique across the page).
         var errors = SettingsInput.Invalid()
         var failedSection: PartnerSettings.Section?
@@ -73,7 +91,7 @@ enum SettingsView {
                             impersonationReason: "optional", impersonationMinutes: "60", loginAsConsent: "optional",
                             loginAsNotice: "always", clientAuthenticator: "optional"),
             retentionDays: "183",
-            branding: .init(name: "Acme Partners", color: "#4F46E5", logo: ""),
+            branding: .init(name: "Acme Partners", color: "#4F46E5", logo: .init(summary: "image/png, 12 KiB", version: "0a1b2c")),
             domains: [.init(host: "portal.acme.example", isCurrent: true), .init(host: "acme.example", isCurrent: false)],
             plans: [.init(name: "Starter", staffSlots: 1, retired: false), .init(name: "Legacy", staffSlots: 3, retired: true)],
             steps: [.init(code: "business-details", title: "Business details", retired: false),
@@ -92,14 +110,17 @@ enum SettingsView {
                  .a(.href(.fragment("branding")), .text("Branding")),
                  .a(.href(.fragment("domains")), .text("Domains")),
                  .a(.href(.fragment("plans")), .text("Plans")),
-                 .a(.href(.fragment("onboarding")), .text("Onboarding steps"))),
+                 .a(.href(.fragment("onboarding")), .text("Onboarding steps")),
+                 .a(.href(.fragment("tasks")), .text("Tasks")),
+                 .a(.href(SiteURL.apiTokens), .text("API tokens"))),
             .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
             securityForm(model, csrfToken: csrfToken),
             retentionForm(model, csrfToken: csrfToken),
             brandingForm(model, csrfToken: csrfToken),
             domainsSection(model, csrfToken: csrfToken),
             plansSection(model, csrfToken: csrfToken),
-            stepsSection(model, csrfToken: csrfToken)
+            stepsSection(model, csrfToken: csrfToken),
+            tasksForm(model, csrfToken: csrfToken)
         )
     }
 
@@ -181,7 +202,7 @@ enum SettingsView {
                 .method(.post), .action(SiteURL.settingsSection(.plans)), .novalidate(),
                 Forms.csrfField(csrfToken),
                 .h3(.text("Add a plan")),
-                Forms.field(.init(name: "name", label: "Name", value: adding ? model.planDraft.name : "", error: adding ? errors["plan_name"] : nil)),
+                Forms.field(.init(name: "name", label: "Name", value: adding ? model.planDraft.name : "", error: adding ? errors["plan_name"] : nil, id: "field-plan-name")),
                 Forms.field(.init(name: "staff_slots", label: "Default staff slots", type: .number, value: adding ? model.planDraft.staffSlots : "1",
                                   error: adding ? errors["plan_staff_slots"] : nil, hint: "0 to \(PlanCatalogue.maxStaffSlots).")),
                 .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Add plan")))
@@ -292,8 +313,10 @@ enum SettingsView {
 
     private static func brandingForm(_ model: Model, csrfToken: String) -> Markup {
         let errors = model.failedSection == .branding ? model.errors : .init()
+        let logoError = errors["logo"]
+        let describedBy = ["field-logo-hint"] + (logoError == nil ? [] : ["field-logo-error"])
         return .form(
-            .class("card"), .id("branding"), .method(.post), .action(SiteURL.settingsSection(.branding)), .novalidate(),
+            .class("card"), .id("branding"), .method(.post), .action(SiteURL.settingsSection(.branding)), .enctype(.multipartData), .novalidate(),
             Forms.csrfField(csrfToken),
             .h2(.text("Branding")),
             summary(errors, section: "branding"),
@@ -302,10 +325,49 @@ enum SettingsView {
             Forms.field(.init(name: "color", label: "Brand colour", value: model.branding.color, error: errors["color"],
                               hint: "# and six hexadecimal digits, such as #4F46E5. Text on it must stay readable: "
                                   + "a colour with less than 4.5:1 contrast with both white and dark text is refused.")),
-            Forms.field(.init(name: "logo", label: "Logo address (optional)", type: .url, value: model.branding.logo, error: errors["logo"],
-                              hint: "An https:// address of a PNG, JPEG or SVG image, shown beside the name. Leave empty for none.",
-                              required: false)),
+            .unwrap(model.branding.logo) { logo in
+                .div(.class("field"),
+                     .p(.text("Logo now: "), .strong(.text(logo.summary))),
+                     .unwrap(logo.version) { .img(.src(SiteURL.brandLogo(version: $0)), .alt("Your logo"), .attr("height", "48")) },
+                     .div(.class("checkbox"),
+                          .input(.type(.checkbox), .id("field-remove_logo"), .name("remove_logo"), .value("yes")),
+                          .label(.for("field-remove_logo"), .text("Remove the logo"))))
+            },
+            .div(.class("field"),
+                 .label(.for("field-logo"), .text(model.branding.logo == nil ? "Logo (optional)" : "Replace the logo (optional)")),
+                 .input(.id("field-logo"), .name("logo"), .type(.file), .attr("accept", "image/png,image/jpeg,image/svg+xml"),
+                        .attr("aria-invalid", logoError == nil ? nil : "true"), .attr("aria-describedby", describedBy.joined(separator: " "))),
+                 .div(.class("hint"), .id("field-logo-hint"),
+                      .text("A PNG, JPEG or SVG image of up to 512 KiB, shown beside the name wherever your brand is. "
+                            + "Scripts, links and anything an SVG would load are removed from it.")),
+                 .unwrap(logoError) { .div(.class("error"), .id("field-logo-error"), .text($0)) }),
             .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save branding")))
+        )
+    }
+
+    private static func tasksForm(_ model: Model, csrfToken: String) -> Markup {
+        let errors = model.failedSection == .tasks ? model.errors : .init()
+        let days = SettingsInput.taskDaysRange, notice = SettingsInput.screeningNoticeDaysRange
+        let range = "\(days.lowerBound) to \(days.upperBound) days."
+        return .form(
+            .class("card"), .id("tasks"), .method(.post), .action(SiteURL.settingsSection(.tasks)), .novalidate(),
+            Forms.csrfField(csrfToken),
+            .h2(.text("Tasks")),
+            .p(.class("hint"), .text("When work shows on every operator's Tasks page, on Home and in digests.")),
+            summary(errors, section: "task settings"),
+            number(name: "task_stuck_in_setup_days", label: "Stuck in setup after (days)", value: model.tasks.stuckInSetupDays, range: days,
+                   error: errors["task_stuck_in_setup_days"], hint: "An account still in setup this long after it was created. " + range),
+            number(name: "task_inactive_days", label: "Inactive after (days)", value: model.tasks.inactiveDays, range: days,
+                   error: errors["task_inactive_days"], hint: "An account without activity for this long. " + range),
+            number(name: "task_new_assignment_days", label: "Newly assigned for (days)", value: model.tasks.newAssignmentDays, range: days,
+                   error: errors["task_new_assignment_days"], hint: "An account assigned to the operator this recently. " + range),
+            number(name: "task_pending_invite_days", label: "Invite pending after (days)", value: model.tasks.pendingInviteDays, range: days,
+                   error: errors["task_pending_invite_days"], hint: "An operator invited this long ago who has not accepted. " + range),
+            number(name: "task_screening_notice_days", label: "Link screening notice (days)", value: model.tasks.screeningNoticeDays, range: notice,
+                   error: errors["task_screening_notice_days"],
+                   hint: "A new account whose first \(TaskThresholds.standard.screeningDays) days of link screening end within this many days. "
+                       + "\(notice.lowerBound) to \(notice.upperBound) days."),
+            .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save task settings")))
         )
     }
 
@@ -352,7 +414,7 @@ enum SettingsView {
     }
 
     private static func summary(_ errors: SettingsInput.Invalid, section: String) -> Markup {
-        Forms.errorSummary(errors.isEmpty ? nil : "The \(section) were not saved. Correct the fields marked below.")
+        Forms.errorSummary(errors.isEmpty ? nil : "Your changes to the \(section) were not saved. Correct the fields marked below.")
     }
 
     /// Required or optional, as two radio buttons with the explanation beside them.

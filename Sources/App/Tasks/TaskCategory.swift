@@ -54,9 +54,9 @@ enum TaskCategory: String, CaseIterable, Sendable, Hashable {
     }
 }
 
-/// When work becomes a task, in days (the numbers). Read from this one value
-/// everywhere a rule needs it, so that a partner setting can replace the constants later:
-/// the queries take a `TaskThresholds` and default to `standard`.
+/// When work becomes a task, in days. Each partner sets its own in Settings → Tasks
+/// (`init(partner:)`); `standard` is where a new partner starts, and what the queries use when
+/// they are given none.
 struct TaskThresholds: Sendable, Equatable {
     var stuckInSetupDays = 14
     var inactiveDays = 30
@@ -70,4 +70,13 @@ struct TaskThresholds: Sendable, Equatable {
     static let standard = TaskThresholds()
 
     static func days(_ count: Int) -> TimeInterval { TimeInterval(count) * 86_400 }
+}
+
+extension TaskThresholds {
+    /// The partner's own thresholds (the screening period itself is the product's, not theirs).
+    init(partner: Partner) {
+        self.init(stuckInSetupDays: partner.taskStuckInSetupDays, inactiveDays: partner.taskInactiveDays,
+                  newAssignmentDays: partner.taskNewAssignmentDays, pendingInviteDays: partner.taskPendingInviteDays,
+                  screeningNoticeDays: partner.taskScreeningNoticeDays)
+    }
 }

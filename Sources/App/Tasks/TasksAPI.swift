@@ -11,13 +11,14 @@ extension APIService {
         guard (1...OutstandingTasks.maxRows).contains(limit) else {
             throw PortalError.badRequest("limit: give 1 to \(OutstandingTasks.maxRows).")
         }
-        let sections = try await OutstandingTasks.sections(for: actor, now: Date(), limit: limit, on: request.db)
-        return .ok(.init(body: .json(.init(categories: sections.map(Self.taskCategory)))))
+        let thresholds = TaskThresholds(partner: try request.partner)
+        let sections = try await OutstandingTasks.sections(for: actor, now: Date(), limit: limit, thresholds: thresholds, on: request.db)
+        return .ok(.init(body: .json(.init(categories: sections.map { Self.taskCategory($0, thresholds: thresholds) }))))
     }
 
-    static func taskCategory(_ section: OutstandingTasks.Section) -> Components.Schemas.TaskCategory {
+    static func taskCategory(_ section: OutstandingTasks.Section, thresholds: TaskThresholds = .standard) -> Components.Schemas.TaskCategory {
         .init(category: .init(rawValue: section.category.rawValue)!, title: section.category.title,
-              rule: section.category.rule(.standard), total: section.total, rows: section.rows.map { row in
+              rule: section.category.rule(thresholds), total: section.total, rows: section.rows.map { row in
                   switch row.subject {
                   case .account(let uid):
                       .init(_type: .account, id: row.id.uuidString.lowercased(), label: row.label, email: row.email,

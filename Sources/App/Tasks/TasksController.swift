@@ -5,7 +5,8 @@ import Vapor
 enum TasksController {
     static func show(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
-        let sections = try await OutstandingTasks.sections(for: actor, now: Date(), on: request.db)
-        return await request.page("Tasks", current: .tasks, content: TasksView.render(TasksView.Model(sections)))
+        let thresholds = TaskThresholds(partner: try request.partner)
+        let sections = try await OutstandingTasks.sections(for: actor, now: Date(), thresholds: thresholds, on: request.db)
+        return await request.page("Tasks", current: .tasks, content: TasksView.render(TasksView.Model(sections, thresholds: thresholds)))
     }
 }

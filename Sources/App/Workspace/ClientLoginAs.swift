@@ -167,7 +167,8 @@ enum ClientLoginAs {
     }
 
     /// Ends the login-as whose time is up, on every partner, so that a session nobody comes
-    /// back to still gets its end entry. Run every minute by `SupportAccessExpiryJob`.
+    /// back to still gets its end entry. Run every minute by the `login-as-expiry` job; `end`
+    /// writes each entry once, however many runs find the same visit.
     @discardableResult
     static func endExpired(now: Date = Date(), on db: any Database) async throws -> Int {
         let due = try await SupportAccess.query(on: db).filter(\.$endedAt == nil).filter(\.$endsAt <= now).limit(500).all()
@@ -205,31 +206,6 @@ enum ClientLoginAs {
             return nil
         }
         return .init(operatorID: access.operatorID, name: access.operatorName, endsAt: access.endsAt, accessID: accessID)
-    }
-}
-
-/// Ends the login-as whose time ran out, every minute, on every serving instance (`end`
-/// writes each entry once however many run it).
-final class SupportAccessExpiryJob: LifecycleHandler, Sendable {
-    static let interval: Duration = .seconds(60)
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-
-    func didBootAsync(_ app: Application) async throws {
-        let started = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Self.interval)
-                do {
-                    try await ClientLoginAs.endExpired(on: app.db)
-                } catch {
-                    app.logger.warning("ending expired logins as clients failed; it runs again in a minute", metadata: ["error": "\(error)"])
-                }
-            }
-        }
-        task.withLockedValue { $0 = started }
-    }
-
-    func shutdownAsync(_ app: Application) async {
-        task.withLockedValue { $0?.cancel() }
     }
 }
 

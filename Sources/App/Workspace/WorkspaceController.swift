@@ -257,6 +257,7 @@ extension Request {
         let user = workspaceUser
         let layout = LayoutModel(
             partnerName: partner?.name ?? "", brandColor: partner?.brandColor ?? Partner.defaultBrandColor, logoURL: partner?.logoURL,
+            logoVersion: await partnerLogoVersion(),
             viewer: user.map { user in
                 .init(name: user.name, email: user.email, impersonator: user.impersonator?.name, impersonationEnds: user.impersonator?.endsAt,
                       standing: "\(user.role == .owner ? "owner" : "staff") of \(user.accountName)")

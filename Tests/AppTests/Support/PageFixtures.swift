@@ -62,6 +62,14 @@ enum PageFixtures {
                               .init(at: date, actorName: t, impersonatorName: nil, action: t, targetLabel: t, accountUID: nil)])))
         },
         Page(view: "TasksView.render") { t in page(t, TasksView.render(.init(sections: taskSections(t)))) },
+        Page(view: "OperationsView.render") { t in
+            page(t, OperationsView.render(.init(
+                jobs: [.init(title: t, name: t, lastRun: date, outcome: .failed, failure: t, nextRun: date, consecutiveFailures: 2, lastDuration: t, items: nil),
+                       .init(title: t, name: t, lastRun: nil, outcome: .never, failure: nil, nextRun: nil, consecutiveFailures: 0, lastDuration: nil, items: nil),
+                       .init(title: t, name: t, lastRun: date, outcome: .ok, failure: nil, nextRun: date, consecutiveFailures: 0, lastDuration: t, items: 3),
+                       .init(title: t, name: t, lastRun: date, outcome: .running, failure: nil, nextRun: date, consecutiveFailures: 0, lastDuration: t, items: 1)],
+                backlog: .init(queued: 1, held: 2, failed: 3, oldestQueuedAge: t))))
+        },
         Page(view: "ErrorPageView.render") { t in page(t, ErrorPageView.render(status: .notFound, title: t, detail: t)) },
         Page(view: "SignInView.render") { t in
             page(t, SignInView.render(.init(email: t, next: t, error: t, notice: .signedOut), csrfToken: t))
@@ -128,12 +136,46 @@ enum PageFixtures {
             page(t, SettingsView.render(.init(
                 security: .init(secondFactor: t, methods: [t], idleTimeout: t, absoluteTimeout: t, impersonationReason: t,
                                 impersonationMinutes: t, loginAsConsent: t, loginAsNotice: t, clientAuthenticator: t),
-                retentionDays: t, branding: .init(name: t, color: t, logo: t),
+                retentionDays: t, branding: .init(name: t, color: t, logo: .init(summary: t, version: t)),
                 domains: [.init(host: t, isCurrent: true), .init(host: t, isCurrent: false)], newHost: t,
+                tasks: .init(stuckInSetupDays: t, inactiveDays: t, newAssignmentDays: t, pendingInviteDays: t, screeningNoticeDays: t),
                 errors: .init(fields: Dictionary(uniqueKeysWithValues: ["second_factor", "methods", "idle_timeout", "absolute_timeout",
                                                                         "impersonation_reason", "impersonation_minutes", "login_as_consent",
                                                                         "login_as_notice", "client_authenticator"].map { ($0, t) })),
                 failedSection: .security, notice: t), csrfToken: t))
+        },
+        // The same page with the branding form refused (a logo typed before uploads), and with the tasks form refused.
+        Page(view: "SettingsView.render, branding refused") { t in
+            var model = SettingsView.Model.mock
+            model.branding = .init(name: t, color: t, logo: .init(summary: t, version: nil))
+            model.errors = .init(fields: ["name": t, "color": t, "logo": t])
+            model.failedSection = .branding
+            model.notice = t
+            return page(t, SettingsView.render(model, csrfToken: t))
+        },
+        Page(view: "SettingsView.render, tasks refused") { t in
+            var model = SettingsView.Model.mock
+            (model.branding.name, model.branding.color, model.branding.logo) = (t, t, nil)
+            model.tasks = .init(stuckInSetupDays: t, inactiveDays: t, newAssignmentDays: t, pendingInviteDays: t, screeningNoticeDays: t)
+            model.errors = .init(fields: Dictionary(uniqueKeysWithValues: ["task_stuck_in_setup_days", "task_inactive_days", "task_new_assignment_days",
+                                                                           "task_pending_invite_days", "task_screening_notice_days"].map { ($0, t) }))
+            model.failedSection = .tasks
+            model.notice = t
+            return page(t, SettingsView.render(model, csrfToken: t))
+        },
+        // The frame with an uploaded logo, whose version is written into its address.
+        Page(view: "Layout.page, uploaded logo") { t in
+            var frame = layout(t)
+            frame.logoVersion = t
+            return Layout.page(title: t, layout: frame, nonce: "n0nce", content: .p(.text(t))).render()
+        },
+        Page(view: "TokenSettingsView.render") { t in
+            page(t, TokenSettingsView.render(.init(
+                tokens: [.init(id: t, name: t, owner: t, isOwn: true, createdAt: date, expiresAt: date, lastUsedAt: date, isExpired: false),
+                         .init(id: t, name: t, owner: t, isOwn: false, createdAt: date, expiresAt: date, lastUsedAt: nil, isExpired: true)],
+                showsEveryone: true, maxDays: 365, defaultDays: 90, draft: .init(name: t, days: t), createRefusal: nil,
+                errors: .init(fields: ["name": t, "expires_in_days": t]), created: .init(name: t, value: t, expiresAt: date), notice: t),
+                csrfToken: t))
         },
         Page(view: "PartnerKitView.render") { t in
             page(t, PartnerKitView.render(.init(
@@ -218,6 +260,8 @@ enum PageFixtures {
             page(t, ConfirmationView.page(.init(question: t, consequence: t, confirmLabel: t, action: .operatorAction(id: t, action: .block),
                                                 cancel: .operatorDetail(id: t), carried: [.init(name: "method", value: t)]), csrfToken: t))
         },
+        Page(view: "UnsubscribeView.confirm") { t in page(t, UnsubscribeView.confirm(.init(partnerName: t, email: t, action: .unsubscribe(token: t)))) },
+        Page(view: "UnsubscribeView.done") { t in page(t, UnsubscribeView.done(.init(partnerName: t, email: t, action: .unsubscribe(token: t)))) },
         Page(view: "MailboxView.render") { t in
             page(t, MailboxView.render(.init(messages: [.init(channel: t, recipient: t, subject: t, body: t + " https://portal.test/setup/abc " + t,
                                                               sentAt: date)])))

@@ -17,10 +17,12 @@ enum Forms {
         var autocomplete: String? = nil
         var required: Bool = true
         var autofocus: Bool = false
+        /// When two forms on one page have a field of the same name.
+        var id: String? = nil
     }
 
     static func field(_ field: Field) -> Markup {
-        let id = "field-\(field.name)"
+        let id = field.id ?? "field-\(field.name)"
         let describedBy = [field.hint.map { _ in "\(id)-hint" }, field.error.map { _ in "\(id)-error" }].compactMap { $0 }
         return .div(
             .class("field"),

@@ -21,7 +21,10 @@ struct LayoutModel: Sendable {
 
     var partnerName: String
     var brandColor: String
+    /// An https address of a logo, shown when there is no uploaded one.
     var logoURL: String?
+    /// The uploaded logo's version (its digest), when the partner has one.
+    var logoVersion: String? = nil
     var viewer: Viewer?
     /// The token every state-changing form carries.
     var csrfToken: String
@@ -147,9 +150,11 @@ enum Layout {
                 .class("topbar-inner"),
                 .a(
                     .class("brand"), .href(layout.publicPage?.home ?? layout.area.home),
-                    .unwrap(layout.logoURL.flatMap(ExternalURL.init), { .img(.src($0), .alt("")) },
-                            else: .span(.class("brand-mark"), .attr("aria-hidden", "true"),
-                                        .text(String(layout.partnerName.prefix(1)).uppercased()))),
+                    .unwrap(layout.logoVersion, { .img(.src(SiteURL.brandLogo(version: $0)), .alt("")) },
+                            else: .unwrap(layout.logoURL.flatMap(ExternalURL.init).flatMap { $0.value.lowercased().hasPrefix("https://") ? $0 : nil },
+                                          { .img(.src($0), .alt("")) },
+                                          else: .span(.class("brand-mark"), .attr("aria-hidden", "true"),
+                                                      .text(String(layout.partnerName.prefix(1)).uppercased())))),
                     .span(.text(layout.partnerName))
                 ),
                 .if(layout.viewer != nil && !layout.navigation.isEmpty,

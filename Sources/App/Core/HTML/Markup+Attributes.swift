@@ -30,6 +30,7 @@ extension Markup {
     static func action(_ url: SiteURL) -> Markup { attr("action", url.path) }
     static func action(_ target: LinkTarget) -> Markup { attr("action", target.value) }
     static func src(_ url: ExternalURL) -> Markup { attr("src", url.value) }
+    static func src(_ url: SiteURL) -> Markup { attr("src", url.path) }
 }
 
 enum InputType: String, Sendable {

@@ -9,6 +9,7 @@ extension Request {
             partnerName: partner?.name ?? "Operator Portal",
             brandColor: partner?.brandColor ?? Partner.defaultBrandColor,
             logoURL: partner?.logoURL,
+            logoVersion: await partnerLogoVersion(),
             viewer: signedIn.map { .init(name: $0.name, email: $0.email, impersonator: $0.impersonator?.name, impersonationEnds: $0.impersonator?.expiresAt) },
             csrfToken: signedIn?.csrfToken ?? anonymousCSRFToken,
             navigation: navigation
@@ -49,6 +50,9 @@ enum Navigation {
         }
         if AccessPolicy.mayManageSettings(actor).isAllowed {
             items.append(.init(title: "Settings", url: .settings, isCurrent: current == .settings))
+        }
+        if AccessPolicy.mayViewOperations(actor).isAllowed {
+            items.append(.init(title: "Operations", url: .operations, isCurrent: current == .operations))
         }
         return items
     }

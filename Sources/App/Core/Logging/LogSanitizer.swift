@@ -21,12 +21,13 @@ enum LogSanitizer {
     /// when its slashes are percent-encoded, up to the query, the fragment or a space: the
     /// router reads `/setup//{token}` and `/setup/./{token}` as the same link, so no segment
     /// after `setup/` is safe to keep.
-    /// The same holds for the single-use login links the API hands out (`/app/login-as/{token}`).
-    private nonisolated(unsafe) static let tokenSegment = /(?i)((?:\/|%2f)(?:setup|login-as)(?:\/|%2f))[^?#\s]+/
+    /// The same holds for the single-use login links the API hands out (`/app/login-as/{token}`)
+    /// and for the digest emails' unsubscribe links (`/unsubscribe/{token}`).
+    private nonisolated(unsafe) static let tokenSegment = /(?i)((?:\/|%2f)(?:setup|login-as|unsubscribe)(?:\/|%2f))[^?#\s]+/
 
     static func clean(_ text: String) -> String {
         let escaped = escapeControlCharacters(text)
-        guard escaped.localizedCaseInsensitiveContains("setup") || escaped.localizedCaseInsensitiveContains("login-as") else { return escaped }
+        guard ["setup", "login-as", "unsubscribe"].contains(where: { escaped.localizedCaseInsensitiveContains($0) }) else { return escaped }
         return escaped.replacing(tokenSegment) { match in match.output.1 + redacted }
     }
 

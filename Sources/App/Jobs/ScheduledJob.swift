@@ -1,0 +1,73 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// A periodic job the runner keeps: its name (the row in `scheduled_jobs`), how often it
+/// runs, how long an instance may hold it, and its work, which returns how many items it
+/// handled.
+///
+/// Runs are at least once: an instance killed during a run leaves its lease to expire and
+/// another instance runs the job again. Every job's work must therefore be idempotent: run
+/// twice at the same `now`, it leaves the database as once.
+struct ScheduledJob: Sendable {
+    let name: String
+    /// The job in plain words, as the Operations page lists it.
+    let title: String
+    let interval: TimeInterval
+    /// Longer than the job's worst run; the runner also renews it while the run lasts.
+    let lease: TimeInterval
+    let work: @Sendable (JobContext) async throws -> Int
+    /// What the instance gives back when it stops (the outbox's claimed messages).
+    var release: (@Sendable (JobContext) async throws -> Int)? = nil
+}
+
+/// What a job's work is handed: the database, the time it runs at (from the runner's clock,
+/// so that tests move the calendar), the instance running it, and delivery's settings.
+struct JobContext: Sendable {
+    let db: any Database
+    let logger: Logger
+    let now: Date
+    let worker: String
+    let delivery: DeliverySettings
+}
+
+/// How the outbox job sends: the transports the configuration asks for, and the longest
+/// wait between attempts at one message; and how the digest job signs the links it writes
+/// (none: it sends nothing).
+struct DeliverySettings: Sendable {
+    var transports: Transports
+    var retryCap: TimeInterval = 900
+    var links: Digests.Links? = nil
+
+    static let none = DeliverySettings(transports: .none)
+}
+
+extension ScheduledJob {
+    /// Every job, in the order the Operations page lists them. Adding a job is one line here.
+    static let all: [ScheduledJob] = [
+        ScheduledJob(name: "outbox", title: "Send queued email and SMS", interval: 1, lease: 300,
+                     work: { try await DeliveryWorker.runOnce(db: $0.db, transports: $0.delivery.transports, worker: $0.worker, now: $0.now,
+                                                              retryCap: $0.delivery.retryCap, logger: $0.logger) },
+                     release: { try await Outbox.release(worker: $0.worker, on: $0.db) }),
+        ScheduledJob(name: "digests", title: "Email each operator's digest of tasks at 08:00 their time", interval: 60, lease: 900,
+                     work: { context in
+                         guard let links = context.delivery.links else { return 0 }
+                         return try await Digests.runDue(now: context.now, on: context.db, logger: context.logger, links: links)
+                     }),
+        ScheduledJob(name: "history-retention", title: "Delete account history past its retention period", interval: 86_400, lease: 3600,
+                     work: { try await HistoryRetention.prune(now: $0.now, on: $0.db) }),
+        ScheduledJob(name: "planner-statistics", title: "Refresh the database's query statistics", interval: 3600, lease: 1800,
+                     work: { context in try await PlannerStatistics.optimize(on: context.db); return 0 }),
+        ScheduledJob(name: "login-as-expiry", title: "End logins as clients at their time limit", interval: 60, lease: 600,
+                     work: { try await ClientLoginAs.endExpired(now: $0.now, on: $0.db) }),
+        ScheduledJob(name: "invite-expiry", title: "Delete expired invitation links", interval: 3600, lease: 600,
+                     work: { try await LinkExpiry.deleteExpiredInvites(now: $0.now, on: $0.db) }),
+        ScheduledJob(name: "link-expiry", title: "Delete expired password-reset and login links", interval: 900, lease: 600,
+                     work: { try await LinkExpiry.deleteExpiredLinks(now: $0.now, on: $0.db) }),
+        ScheduledJob(name: "session-cleanup", title: "End sessions past their time limits", interval: 900, lease: 600,
+                     work: { try await SessionCleanup.run(now: $0.now, on: $0.db) }),
+    ]
+
+    /// The job named `name` in `all`.
+    static func named(_ name: String) -> ScheduledJob? { all.first { $0.name == name } }
+}

@@ -24,6 +24,7 @@ import Testing
         ("LOG_LEVEL", "loud"),
         ("MAX_BODY_BYTES", "12"),
         ("SIGNIN_FAILURES_PER_ACCOUNT", "0"),
+        ("DELIVERY_LEASE_SECONDS", "5"),
     ])
     func wrongValueNamesTheVariable(variable: String, value: String) {
         #expect(throws: AppConfig.Invalid.self) { try AppConfig.from(environment: [variable: value]) }
@@ -33,6 +34,11 @@ import Testing
             #expect(error.variable == variable)
             #expect(error.description.hasPrefix(variable + ":"))
         }
+    }
+
+    @Test func theDeliveryLeaseIsTwoMinutesUnlessSet() throws {
+        #expect(try AppConfig.from(environment: [:]).deliveryLease == 120)
+        #expect(try AppConfig.from(environment: ["DELIVERY_LEASE_SECONDS": "15"]).deliveryLease == 15)
     }
 
     @Test func publicURLLosesTrailingSlash() throws {

@@ -7,8 +7,11 @@ import VaporTesting
     @Test func healthAndReadinessAnswer200() async throws {
         try await TestPortal.run { portal in
             let health = try await portal.send(.GET, "/healthz")
-            let ready = try await portal.send(.GET, "/readyz")
             #expect(health.status == .ok)
+            // Readiness gives the database two seconds; on a machine busy running every suite
+            // at once a PostgreSQL pool can be slower than that once, so a few tries are allowed.
+            var ready = try await portal.send(.GET, "/readyz")
+            for _ in 0..<4 where ready.status != .ok { ready = try await portal.send(.GET, "/readyz") }
             #expect(ready.status == .ok)
         }
     }

@@ -372,12 +372,116 @@ def readyz_follows_postgres_going_down_and_coming_back(opts):
         portal.stop()
 
 
+def fresh_postgres_database(opts, name):
+    """A new, empty database next to --pg-url's (psql from --psql), and its URL."""
+    parts = urllib.parse.urlparse(opts.pg_url)
+    created = subprocess.run([opts.psql, "-h", parts.hostname, "-p", str(parts.port or 5432), "-U", parts.username or "postgres",
+                              "-d", parts.path.lstrip("/"), "-v", "ON_ERROR_STOP=1", "-c", f"DROP DATABASE IF EXISTS {name}", "-c",
+                              f"CREATE DATABASE {name}"], capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    return parts._replace(path="/" + name).geturl()
+
+
+def zone_past_eight():
+    """An IANA zone whose local time is now between 09:00 and 21:00, so that today's digest is due."""
+    hour = time.gmtime().tm_hour
+    for offset in range(-11, 13):
+        if 9 <= (hour + offset) % 24 <= 21 and (time.gmtime().tm_min < 50 or (hour + offset) % 24 < 21):
+            # Etc/GMT-5 is five hours *ahead* of UTC.
+            return "UTC" if offset == 0 else (f"Etc/GMT-{offset}" if offset > 0 else f"Etc/GMT+{-offset}")
+    raise AssertionError("no zone found")
+
+
+def digests_received(sink, recipients):
+    counts = {recipient: 0 for recipient in recipients}
+    for message in sink.received():
+        for to in message["to"]:
+            if to in counts and message["subject"].startswith("Your tasks"):
+                counts[to] += 1
+    return counts
+
+
+@check
+def two_instances_on_postgres_send_each_digest_once_and_a_killed_one_loses_none(opts):
+    """Two instances on one PostgreSQL with a real SMTP server: every operator's digest arrives exactly once;
+    then one instance is killed while it sends, and the other sends what it had taken once its lease ends."""
+    if not opts.pg_url or not opts.psql:
+        raise AssertionError("no PostgreSQL given (--pg-url, --psql)")
+    database = fresh_postgres_database(opts, "portal_digests")
+    smtp_port = free_port()
+    zone = zone_past_eight()
+    with SMTPServer(smtp_port) as smtp:
+        env = {"DATABASE_URL": database, "DELIVERY_LEASE_SECONDS": "10", **smtp_env(smtp_port)}
+        first = Portal(opts.portal, env=env).start()
+        second = Portal(opts.portal, env=env).start()
+        try:
+            made = first.cli("operator", "create", "--partner", "default", "--email", "lead@example.com", "--name", "Lead",
+                             "--role", "admin", "--time-zone", zone, "--password-stdin", stdin=PASSWORD + "\n")
+            assert made.returncode == 0, made.stderr
+            token = first.cli("token", "create", "--partner", "default", "--operator", "lead@example.com", "--name", "it")
+            assert token.returncode == 0, token.stderr
+            bearer = {"Authorization": "Bearer " + token.stdout.strip().splitlines()[-1], "Content-Type": "application/json"}
+            status, _, body, _ = first.request("POST", "/api/v1/accounts", json.dumps({"name": "Rosie's Bakery", "email": "rosie@example.com"}),
+                                               headers=bearer)
+            assert status == 201, body
+            uid = json.loads(body)["businessUid"]
+            status, _, body, _ = first.request("PATCH", f"/api/v1/accounts/{uid}", json.dumps({"locked": True}), headers=bearer)
+            assert status == 200, body
+
+            def invite(batch, count):
+                emails = [f"{batch}{index}@example.com" for index in range(count)]
+                for email_address in emails:
+                    made = first.cli("operator", "create", "--partner", "default", "--email", email_address, "--name", email_address,
+                                     "--role", "support", "--time-zone", zone, "--password-stdin", stdin=PASSWORD + "\n")
+                    assert made.returncode == 0, made.stderr
+                return emails
+
+            # Everyone sees the locked account: every digest has something in it.
+            everyone = ["lead@example.com", *invite("first", 8)]
+            wait_for(lambda: all(digests_received(smtp.sink, everyone).values()), 150,
+                     f"not every digest arrived: {digests_received(smtp.sink, everyone)}\n" + first.log()[-1500:] + second.log()[-1500:])
+            digest = next(message for message in smtp.sink.received() if message["to"] == ["lead@example.com"])
+            headers = {name.lower(): value for name, value in digest["headers"].items()}
+            assert headers.get("list-unsubscribe-post") == "List-Unsubscribe=One-Click", headers
+            assert "/unsubscribe/" in headers.get("list-unsubscribe", ""), headers
+            assert "Locked accounts" in digest["body"] and "Rosie's Bakery" in digest["body"], digest["body"]
+
+            # A slow mail server, so that sending takes long enough to be interrupted.
+            smtp.sink.delay = 0.5
+            later = invite("second", 12)
+            sent_by = {}
+
+            def someone_is_sending():
+                for name, portal in (("first", first), ("second", second)):
+                    sent_by[name] = portal.log().count("message sent")
+                return any(digests_received(smtp.sink, later).values())
+
+            baseline = {"first": first.log().count("message sent"), "second": second.log().count("message sent")}
+            wait_for(someone_is_sending, 150, "no digest of the second batch arrived")
+            busy = max(("first", "second"), key=lambda name: sent_by[name] - baseline[name])
+            victim, survivor = (first, second) if busy == "first" else (second, first)
+            victim.process.kill()
+            victim.process.wait()
+            wait_for(lambda: all(digests_received(smtp.sink, later).values()), 120,
+                     f"digests lost after the kill: {digests_received(smtp.sink, later)}\n" + survivor.log()[-2000:])
+            # The digest job has run again since the first batch (the second batch came from a later run).
+            counts = digests_received(smtp.sink, everyone)
+            assert set(counts.values()) == {1}, f"digests per operator of the first batch: {counts}"
+            counts = digests_received(smtp.sink, later)
+            # At least once: a message the killed instance was handing to the server as it died may come twice.
+            assert sum(counts.values()) <= len(later) + 1, f"digests per operator after the kill: {counts}"
+        finally:
+            first.stop()
+            second.stop()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--portal", required=True)
     parser.add_argument("--pg-url")
     parser.add_argument("--pg-stop", default="")
     parser.add_argument("--pg-start", default="")
+    parser.add_argument("--psql", default="", help="psql, to make the fresh databases some checks need")
     parser.add_argument("--only")
     opts = parser.parse_args()
     opts.portal = os.path.abspath(opts.portal)

@@ -1,4 +1,5 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for delivery checks."""
+import asyncio
 import email
 import email.policy
 import threading
@@ -9,9 +10,13 @@ from aiosmtpd.controller import Controller
 class Sink:
     def __init__(self):
         self.messages = []
+        # Seconds to wait before accepting each message: a slow server.
+        self.delay = 0
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self._lock:
             self.messages.append({

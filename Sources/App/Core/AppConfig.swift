@@ -41,6 +41,9 @@ public struct AppConfig: Sendable {
     public var smsWebhook: SMSWebhook?
     /// The longest wait between two attempts at sending a message.
     public var deliveryRetryCap: TimeInterval
+    /// How long an instance holds the messages it took to send; an instance that stops
+    /// without giving them back (killed) leaves them to others after this long.
+    public var deliveryLease: TimeInterval = 120
     /// `SECRET_KEY`: 32 bytes that encrypt stored secrets; nil generates a key file (`SecretKeys`).
     public var secretKey: Data? = nil
     /// `SECRET_KEY_PREVIOUS`: keys still accepted for reading values sealed before a rotation.
@@ -111,6 +114,7 @@ public struct AppConfig: Sendable {
         .init(name: "SMS_WEBHOOK_URL", defaultValue: "(unset: development mailbox)", meaning: "HTTP endpoint that receives a JSON POST `{\"to\", \"text\"}` for each SMS."),
         .init(name: "SMS_WEBHOOK_TOKEN", defaultValue: "(required with SMS_WEBHOOK_URL)", meaning: "Bearer token sent to the SMS endpoint."),
         .init(name: "DELIVERY_RETRY_MAX_SECONDS", defaultValue: "900", meaning: "Longest wait between two attempts at sending a message (attempts back off from 5 s)."),
+        .init(name: "DELIVERY_LEASE_SECONDS", defaultValue: "120", meaning: "How long an instance holds the messages it is sending; after an instance dies, others send them once this has passed. Longer than the slowest send."),
         .init(name: "SECRET_KEY", defaultValue: "(unset: generated into `secret.key` next to the SQLite file)", meaning: "32 bytes in base64 or hex that encrypt stored authenticator-app keys and key recovery-code digests. Generate one with `openssl rand -base64 32`."),
         .init(name: "SECRET_KEY_PREVIOUS", defaultValue: "(none)", meaning: "Comma-separated earlier values of `SECRET_KEY`, still accepted for reading after a rotation (see Key rotation)."),
     ]
@@ -223,6 +227,7 @@ public struct AppConfig: Sendable {
             deliveryRetryCap: TimeInterval(try integer("DELIVERY_RETRY_MAX_SECONDS", default: 900, in: 1...86_400))
         )
         config.smtp = smtp
+        config.deliveryLease = TimeInterval(try integer("DELIVERY_LEASE_SECONDS", default: 120, in: 10...3600))
         if let raw = value("SECRET_KEY") {
             guard let key = SecretKeys.parse(raw) else {
                 throw Invalid(variable: "SECRET_KEY", problem: "expected 32 bytes written as base64 (44 characters) or hex (64 characters)")

@@ -21,7 +21,7 @@ public enum Startup {
                 let channels = [transports.email == nil ? "email" : nil, transports.sms == nil ? "SMS" : nil].compactMap { $0 }
                 app.logger.warning("No transport for \(channels.joined(separator: " and ")): those messages are kept in the development mailbox at /dev/mailbox, which operators who manage settings can read. Set SMTP_HOST and SMS_WEBHOOK_URL in production.")
             }
-            app.lifecycle.use(JobRunner(delivery: DeliverySettings(transports: transports, retryCap: config.deliveryRetryCap,
+            app.lifecycle.use(JobRunner(delivery: DeliverySettings(transports: transports, retryCap: config.deliveryRetryCap, lease: config.deliveryLease,
                                                                  links: Digests.Links(secrets: try app.secrets(), publicURL: config.publicURL))))
         }
     }

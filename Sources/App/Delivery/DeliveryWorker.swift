@@ -22,7 +22,7 @@ enum DeliveryWorker {
     /// One round: claim, send, record. Returns how many messages it handled.
     @discardableResult
     static func runOnce(db: any Database, transports: Transports, worker: String, now: Date,
-                        retryCap: TimeInterval = 900, logger: Logger) async throws -> Int {
+                        retryCap: TimeInterval = 900, lease: TimeInterval = DeliveryWorker.lease, logger: Logger) async throws -> Int {
         let due = try await Outbox.claim(worker: worker, limit: batchSize, lease: lease, now: now, on: db)
         guard !due.isEmpty else { return 0 }
         let partnerIDs = Set(due.map(\.partnerID))

@@ -37,6 +37,7 @@ struct JobContext: Sendable {
 struct DeliverySettings: Sendable {
     var transports: Transports
     var retryCap: TimeInterval = 900
+    var lease: TimeInterval = DeliveryWorker.lease
     var links: Digests.Links? = nil
 
     static let none = DeliverySettings(transports: .none)
@@ -45,11 +46,11 @@ struct DeliverySettings: Sendable {
 extension ScheduledJob {
     /// Every job, in the order the Operations page lists them. Adding a job is one line here.
     static let all: [ScheduledJob] = [
-        ScheduledJob(name: "outbox", title: "Send queued email and SMS", interval: 1, lease: 300,
+        ScheduledJob(name: "outbox", title: "Send queued email and SMS", interval: 1, lease: 15,
                      work: { try await DeliveryWorker.runOnce(db: $0.db, transports: $0.delivery.transports, worker: $0.worker, now: $0.now,
-                                                              retryCap: $0.delivery.retryCap, logger: $0.logger) },
+                                                              retryCap: $0.delivery.retryCap, lease: $0.delivery.lease, logger: $0.logger) },
                      release: { try await Outbox.release(worker: $0.worker, on: $0.db) }),
-        ScheduledJob(name: "digests", title: "Email each operator's digest of tasks at 08:00 their time", interval: 60, lease: 900,
+        ScheduledJob(name: "digests", title: "Email each operator's digest of tasks at 08:00 their time", interval: 60, lease: 60,
                      work: { context in
                          guard let links = context.delivery.links else { return 0 }
                          return try await Digests.runDue(now: context.now, on: context.db, logger: context.logger, links: links)

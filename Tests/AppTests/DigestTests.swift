@@ -371,3 +371,12 @@ import Vapor
         try #require(try await Operator.query(on: portal.db).filter(\.$id == op.requireID()).with(\.$grants).first())
     }
 }
+
+@Suite struct DigestTextTests {
+    /// An unclosed right-to-left override would turn the rest of the line, the real link
+    /// among it, around.
+    @Test func bidirectionalFormattingCharactersAreDropped() {
+        let name = "Acme \u{202E}gnp.exe\u{2066}x\u{2069}\u{200F} Reset\u{2028}now"
+        #expect(DigestEmail.flattened(name) == "Acme gnp.exex Reset now")
+    }
+}

@@ -81,6 +81,11 @@ import VaporTesting
     @Test func theSanitizerRedactsEscapesAndIsIdempotent() {
         #expect(LogSanitizer.clean("GET /app/login-as/1Y8yOldSQuNrX8P9 303") == "GET /app/login-as/[redacted] 303")
         #expect(LogSanitizer.clean("POST /unsubscribe/AbC-12_x.y 200") == "POST /unsubscribe/[redacted] 200")
+        // A described API error carries the request's headers.
+        let described = LogSanitizer.clean(#"request: PATCH /api/v1/settings [authorization: Bearer opk_yatdH0x-9; cookie: portal-session=s3cr3t; accept: */*]"#)
+        #expect(!described.contains("opk_") && !described.contains("yatdH0x") && !described.contains("s3cr3t"), "\(described)")
+        #expect(described.contains("accept: */*"))
+        #expect(LogSanitizer.clean("Authorization: Basic YWxhZGRpbjpvcGVu") == "Authorization: Basic [redacted]")
         let cleaned = LogSanitizer.clean("GET /app/setup/abc123?x=1 and /SETUP%2Fdef next\r\nline\u{1B}[31m\u{2028}")
         #expect(cleaned == "GET /app/setup/[redacted]?x=1 and /SETUP%2F[redacted] next\\r\\nline\\u{1B}[31m\\u{2028}")
         #expect(LogSanitizer.clean(cleaned) == cleaned)

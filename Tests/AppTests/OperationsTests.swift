@@ -67,7 +67,8 @@ import VaporTesting
             let browser = try await portal.signIn()
             let page = try await portal.visit("/operations", browser: browser)
             #expect(page.status == .ok)
-            #expect(page.text.contains(#"<a href="/operations" aria-current="page">Operations</a>"#))
+            #expect(page.text.contains(#"<a href="/settings" aria-current="page">Settings</a>"#))
+            #expect(try await portal.visit("/settings", browser: browser).text.contains(#"<a href="/operations">Operations</a>"#), "reached from Settings")
             for job in ScheduledJob.all { #expect(page.text.contains(job.title), "\(job.name)") }
             #expect(page.text.contains("0.25 s"))
             #expect(page.text.contains("PostgresNIO.PSQLError"))

@@ -178,8 +178,18 @@ import VaporTesting
         #expect(LogoImage.sniff(Self.png) == .png && LogoImage.sniff(Self.jpeg) == .jpeg)
         #expect(SVGSanitizer.sanitize(Self.svg) != nil)
         #expect(SVGSanitizer.sanitize(Data("\u{FEFF}  \n<svg viewBox=\"0 0 1 1\"/>".utf8)) != nil)
+        #expect(SVGSanitizer.sanitize(Data("<?xml version=\"1.0\" encoding=\"UTF-8\"?><svg viewBox=\"0 0 1 1\"/>".utf8)) != nil)
+        // Style that fetches from a bare string, without url().
+        for fetching in ["<svg><style>rect{mask-image:image-set(\"http://127.0.0.1:1/a.png\" 1x)}</style></svg>",
+                         "<svg><rect style=\"fill:image('http://127.0.0.1:1/b.png')\"/></svg>"] {
+            let clean = String(decoding: SVGSanitizer.sanitize(Data(fetching.utf8)) ?? Data(), as: UTF8.self)
+            #expect(!clean.contains("127.0.0.1"), "\(clean)")
+        }
         for bad in ["<html><svg/></html>", "<svg>", "svg", "<svg:svg xmlns:svg=\"http://www.w3.org/2000/svg\"/>", "",
-                    "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><svg>&e;</svg>"] {
+                    "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><svg>&e;</svg>",
+                    "<!DOCTYPE svg SYSTEM \"http://127.0.0.1:1/x.dtd\"><svg/>",
+                    "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADw-+ACE-DOCTYPE svg +AFs-+ADw-+ACE-ENTITY x SYSTEM +ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-<svg/>",
+                    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><svg/>", "<?xml version=\"1.0\"<svg/>"] {
             #expect(SVGSanitizer.sanitize(Data(bad.utf8)) == nil, "\(bad)")
         }
         #expect(throws: LogoImage.Refusal.empty) { try LogoImage.read(Data()) }

@@ -44,7 +44,7 @@ enum AccountActivity {
             throw PortalError.unknownReference("\(unknown.step) is not one of this account's onboarding steps (\(known.sorted().joined(separator: ", "))).")
         }
         let accountID = try account.requireID(), partnerID = account.partnerID
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let sql = try db.sql
             var recorded = Recorded()
             func insert(_ table: String, _ columns: [String], _ values: [any Encodable & Sendable], conflict: [String]) async throws -> Int {

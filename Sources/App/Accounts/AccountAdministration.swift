@@ -76,7 +76,7 @@ enum AccountAdministration {
             account.setupCompleted = true
             line = "setup: in setup → completed"
         }
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await account.update(on: db)
             // Locked out at once: the owner's and staff's sessions end with the lock.
             if toggle == .lock { try await AccountUsers.endSessions(of: account, why: "the account was locked", on: db) }
@@ -113,7 +113,7 @@ enum AccountAdministration {
         }
         let line = "nickname: \(account.nickname ?? "—") → \(nickname ?? "—")"
         account.nickname = nickname
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await account.update(on: db)
             try await Audit.record("account.nickname-changed", in: context, partnerID: account.partnerID, target: Audit.target(account), details: line, on: db)
         }
@@ -129,7 +129,7 @@ enum AccountAdministration {
         guard current != operatorIDs else { return }
         func list(_ ids: Set<UUID>) -> String { ids.compactMap { names[$0] }.sorted().joined(separator: ", ").nilIfEmpty ?? "—" }
         let line = "assigned: \(list(current)) → \(list(operatorIDs))"
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             // Only the changes: an operator who stays assigned keeps the time they were assigned.
             let removed = Array(current.subtracting(operatorIDs))
             if !removed.isEmpty {

@@ -73,7 +73,7 @@ enum AccountEditing {
         account.ownerName = ownerName
         account.address = address
         let line = changes.joined(separator: "; "), newEmail = email, newOwnerName = ownerName
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await account.update(on: db)
             if let owner, owner.email != newEmail || (newOwnerName != nil && owner.name != newOwnerName) {
                 let emailMoved = owner.email != newEmail
@@ -115,7 +115,7 @@ enum AccountEditing {
         if let staffSlots, staffSlots != account.staffSlots { changes.append("staff slots: \(account.staffSlots) → \(staffSlots)"); account.staffSlots = staffSlots }
         guard !changes.isEmpty else { return }
         let line = changes.joined(separator: "; ")
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await account.update(on: db)
             try await Audit.record("account.subscription-changed", in: context, partnerID: account.partnerID, target: Audit.target(account),
                                    details: line, on: db)
@@ -140,7 +140,7 @@ enum AccountEditing {
         func label(_ id: UUID?) -> String { paths.label(of: id) ?? "no group" }
         let line = "group: \(label(account.groupID)) → \(label(groupID))"
         account.groupID = groupID
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await account.update(on: db)
             try await Audit.record("account.moved", in: context, partnerID: account.partnerID, target: Audit.target(account), details: line, on: db)
         }
@@ -172,7 +172,7 @@ enum AccountEditing {
         }
         let location = AccountLocation(partnerID: account.partnerID, accountID: try account.requireID(), name: name, address: address)
         let line = "location: — → \(name), \(address)"
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await location.create(on: db)
             try await Audit.record("account.location-added", in: context, partnerID: account.partnerID, target: Audit.target(account),
                                    details: line, on: db)
@@ -185,7 +185,7 @@ enum AccountEditing {
         guard let location = try await AccountLocation.query(on: db).filter(\.$id == id).filter(\.$accountID == account.requireID())
             .filter(\.$partnerID == account.partnerID).first()
         else { throw PortalError.notFound("This account has no location with this id.") }
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await location.delete(on: db)
             try await Audit.record("account.location-removed", in: context, partnerID: account.partnerID, target: Audit.target(account),
                                    details: "location: \(location.name), \(location.address) → —", on: db)

@@ -93,7 +93,7 @@ enum AccountLabels {
         let existing = try await tags(of: account, on: db)
         guard !existing.contains(tag) else { return }
         guard existing.count < maxTagsPerAccount else { throw OperatorInput.Errors(fields: ["tag": "An account has at most \(maxTagsPerAccount) tags."]) }
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await AccountTag(partnerID: account.partnerID, accountID: account.requireID(), tag: tag).create(on: db)
             try await Audit.record("account.tag-added", in: context, partnerID: account.partnerID, target: Audit.target(account), details: "tag: \(tag)", on: db)
         }
@@ -102,7 +102,7 @@ enum AccountLabels {
     static func removeTag(_ raw: String, from account: Account, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .accountTagsEdit, .account(try await AccountAdministration.facts(account, actor: actor, on: db))))
         guard let tag = normalizeTag(raw) else { return }
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let removed = try await AccountTag.query(on: db).filter(\.$accountID == account.requireID()).filter(\.$tag == tag).count()
             guard removed > 0 else { return }
             try await AccountTag.query(on: db).filter(\.$accountID == account.requireID()).filter(\.$tag == tag).delete()
@@ -125,7 +125,7 @@ enum AccountLabels {
         }
         let note = AccountNote(partnerID: account.partnerID, accountID: try account.requireID(), authorID: context.actor.id,
                                authorName: context.actor.name, body: body, createdAt: now)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await note.create(on: db)
             try await Audit.record("account.note-added", in: context, partnerID: account.partnerID, target: Audit.target(account),
                                    details: "note: " + String(body.prefix(200)), now: now, on: db)

@@ -78,7 +78,7 @@ enum AccountService {
         }
         let origin = template.map { "from the template \($0.name) (\($0.businessUID))" } ?? "blank"
         let templateTags = try await template.asyncFlatMap { try await AccountLabels.tags(of: $0, on: db) } ?? []
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await account.create(on: db)
             for tag in templateTags {
                 try await AccountTag(partnerID: actor.partnerID, accountID: account.requireID(), tag: tag).create(on: db)

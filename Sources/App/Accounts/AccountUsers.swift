@@ -66,7 +66,7 @@ enum AccountUsers {
 
     /// Sets the user's password from a link, spending it; false when another request spent it first.
     static func choosePassword(hash: String, with record: AccountUserToken, user: AccountUser, ip: String, now: Date, on db: any Database) async throws -> Bool {
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let spent = try await db.sql.update(AccountUserToken.schema).set("used_at", to: now)
                 .where("id", .equal, try record.requireID()).where("used_at", .is, SQLLiteral.null).returning("id").all()
             guard !spent.isEmpty else { return false }
@@ -112,7 +112,7 @@ enum AccountUsers {
         guard let owner = try await owner(of: account, on: db) else { throw PortalError.conflict("This account has no owner to reset.") }
         let temporary = method == .temporary ? temporaryPassword() : nil
         let hash = try await temporary.asyncFlatMap { try await passwords.hash($0) }
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             try await AccountUserSession.query(on: db).filter(\.$accountUserID == owner.requireID()).filter(\.$supportAccessID == nil).delete()
             let result: ResetResult
             if let temporary, let hash {
@@ -173,7 +173,7 @@ enum AccountUsers {
         guard errors.isEmpty else { throw errors }
         let user = AccountUser(partnerID: account.partnerID, accountID: try account.requireID(), role: .staff, name: name, email: email)
         let line = "staff: — → \(name) <\(email)>", checkedEmail = email
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await db.sql.update(Account.schema).set(SQLIdentifier("staff_slots"), to: SQLIdentifier("staff_slots"))
                 .where("id", .equal, try account.requireID()).run()
             guard let current = try await Account.query(on: db).filter(\.$id == account.requireID()).filter(\.$partnerID == account.partnerID).first()
@@ -200,7 +200,7 @@ enum AccountUsers {
             .filter(\.$partnerID == account.partnerID).first()
         else { throw PortalError.notFound("No staff member of this account has this id.") }
         guard user.role == .staff else { throw PortalError.conflict("The owner cannot be removed; the owner is reached at the account's email.") }
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await ClientLoginAs.endAll(userID: try user.requireID(), partnerID: account.partnerID, why: "\(user.name) was removed from the account",
                                            ip: context.ip, on: db)
             try await user.delete(on: db)

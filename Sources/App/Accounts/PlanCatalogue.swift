@@ -62,7 +62,7 @@ enum PlanCatalogue {
 
     /// Replaces the partner's catalogue (the `portal partner plans` command).
     static func replacePlans(_ plans: [Plan], partnerID: UUID, on db: any Database) async throws {
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await PartnerPlan.query(on: db).filter(\.$partnerID == partnerID).delete()
             for (position, plan) in plans.enumerated() {
                 try await PartnerPlan(partnerID: partnerID, name: plan.name, staffSlots: plan.staffSlots, position: position).create(on: db)

@@ -64,7 +64,7 @@ enum VisibilitySeeder {
         let assignments = shapes.map { shape in sample(shape.assignments, from: accounts.ids.count, using: &rng) }
 
         let started = BenchClock.now()
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let sql = try db.sql
             let now = Date()
             try await insertGroups(tree, partnerID: partnerID, now: now, on: sql)
@@ -78,7 +78,7 @@ enum VisibilitySeeder {
 
     /// Deletes everything the seeder wrote for `partnerID`, children first.
     static func remove(partnerID: UUID, on db: any Database) async throws {
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let sql = try db.sql
             for table in ["account_assignments", "grants", "operators", "accounts", "groups", "partner_domains"] {
                 try await sql.delete(from: table).where("partner_id", .equal, partnerID).run()

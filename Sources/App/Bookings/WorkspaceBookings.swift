@@ -29,7 +29,7 @@ enum WorkspaceBookings {
             errors.fields["at"] = "Choose a time within the next two years."
         }
         guard errors.isEmpty, let details else { throw errors }
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             _ = try await insert(details, at: at, status: .requested, accountID: accountID, partnerID: partnerID, on: db)
             try await AccountActivityClock.touch(accountID: accountID, partnerID: partnerID, at: now, on: db)
         }
@@ -73,7 +73,7 @@ enum WorkspaceBookings {
         let status = BookingStatus(rawValue: input.status)
         if status == nil { errors.fields["status"] = "Choose one of the statuses." }
         guard errors.isEmpty, let details, let at, let status else { throw errors }
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let id = try await insert(details, at: at, status: status, accountID: user.accountID, partnerID: user.partnerID, on: db)
             try await AccountActivityClock.touch(accountID: user.accountID, partnerID: user.partnerID, at: now, on: db)
             try await Audit.record("account.booking-added", by: user.auditActor, partnerID: user.partnerID, target: Audit.target(account),
@@ -95,7 +95,7 @@ enum WorkspaceBookings {
         let before = booking.status
         guard before != status else { return }
         booking.status = status
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await booking.update(on: db)
             try await AccountActivityClock.touch(accountID: user.accountID, partnerID: user.partnerID, at: now, on: db)
             let what = booking.service.isEmpty ? booking.externalID : booking.service

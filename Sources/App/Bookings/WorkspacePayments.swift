@@ -65,7 +65,7 @@ enum WorkspacePayments {
         payment.currency = currency
         payment.method = method
         payment.status = status
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await payment.create(on: db)
             try await AccountActivityClock.touch(accountID: user.accountID, partnerID: user.partnerID, at: now, on: db)
             try await Audit.record("account.payment-recorded", by: user.auditActor, partnerID: user.partnerID, target: Audit.target(account),
@@ -87,7 +87,7 @@ enum WorkspacePayments {
         let before = payment.status
         guard before != status else { return }
         payment.status = status
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await payment.update(on: db)
             try await AccountActivityClock.touch(accountID: user.accountID, partnerID: user.partnerID, at: now, on: db)
             try await Audit.record("account.payment-status-changed", by: user.auditActor, partnerID: user.partnerID, target: Audit.target(account),

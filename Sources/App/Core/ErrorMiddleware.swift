@@ -14,12 +14,20 @@ struct PortalErrorMiddleware: AsyncMiddleware {
                 described = .methodNotAllowed(allowed: allowed)
             }
             if described.status.code >= 500 {
-                request.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.url.path)"])
+                request.logger.error("request failed", metadata: ["error": "\(Self.loggable(error))", "path": "\(request.url.path)"])
             } else {
                 request.logger.notice("request refused", metadata: ["status": "\(described.status.code)", "detail": "\(described.detail)", "path": "\(request.url.path)"])
             }
             return Self.isAPI(request) ? Self.problemResponse(described, request: request) : await Self.htmlResponse(described, request: request)
         }
+    }
+
+    /// What a server error says in the log. An API handler's error carries the whole request
+    /// (its headers, with the bearer token, and the decoded body): only the operation and the
+    /// cause are kept.
+    static func loggable(_ error: any Error) -> String {
+        guard let server = error as? ServerError else { return String(reflecting: error) }
+        return "\(server.operationID): \(server.causeDescription): \(String(reflecting: server.underlyingError))"
     }
 
     static func isAPI(_ request: Request) -> Bool {

@@ -77,7 +77,7 @@ enum DemoSeeder {
     }
 
     private static func insert(_ tables: [Table], on db: any Database) async throws {
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let sql = try db.sql
             for table in tables where !table.rows.isEmpty {
                 try await BulkInsert(sql: sql, table: table.name, columns: table.columns).run(count: table.rows.count) { table.rows[$0] }

@@ -81,8 +81,17 @@ enum DigestEmail {
         }
     }
 
-    /// Control characters and the Unicode line separators (`LogSanitizer.needsEscape`) become spaces.
+    /// Control characters and the Unicode line separators (`LogSanitizer.needsEscape`) become
+    /// spaces; the bidirectional formatting characters go, so that a name cannot turn the rest
+    /// of its line (the link beside it) around.
     static func flattened(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { LogSanitizer.needsEscape($0) ? " " : $0 }))
+        String(String.UnicodeScalarView(text.unicodeScalars.compactMap { scalar -> Unicode.Scalar? in
+            if isBidiControl(scalar) { return nil }
+            return LogSanitizer.needsEscape(scalar) ? " " : scalar
+        }))
+    }
+
+    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        [0x200E, 0x200F, 0x061C].contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 }

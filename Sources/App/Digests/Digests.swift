@@ -72,7 +72,7 @@ enum Digests {
     /// The delivery row and the message, in one transaction; false when the period's
     /// digest was recorded already (by another instance, or an earlier run).
     static func enqueue(_ digest: Digest, now: Date, on db: any Database) async throws -> Bool {
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             guard let deliveryID = try await DigestDelivery.claim(partnerID: digest.partnerID, operatorID: digest.operatorID,
                                                                   periodKey: digest.periodKey, now: now, on: tx)
             else { return false }

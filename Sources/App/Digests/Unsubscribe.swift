@@ -17,7 +17,7 @@ enum Unsubscribe {
         guard !before.categories.isEmpty else { return }
         op.notificationPreferences = NotificationPreferences(frequency: before.frequency, categories: [])
         let change = Audit.change("notifications", before.stored, op.storedNotificationPreferences) ?? ""
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await op.update(on: db)
             try await Audit.record("operator.notifications-changed", by: AuditActor(id: op.id, name: op.name), partnerID: op.$partner.id,
                                    target: Audit.target(op), details: change + " (via the email link)", ip: ip, now: now, on: db)

@@ -38,7 +38,7 @@ enum GroupService {
         try await ensureUnique(name: name, parentID: parent?.id, partnerID: actor.partnerID, excluding: nil, on: db)
         let group = AccountGroup(partnerID: actor.partnerID, parent: parent, name: name)
         let context = try await Audit.context(context, for: actor, on: db)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await group.create(on: db)
             try await Audit.record("group.created", in: context, partnerID: group.partnerID, target: Audit.target(group),
                                    details: "parent: \(parent?.name ?? Self.topLabel)", on: db)
@@ -54,7 +54,7 @@ enum GroupService {
         guard before != name else { return }
         let context = try await Audit.context(context, for: actor, on: db)
         group.name = name
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await group.update(on: db)
             try await Audit.record("group.renamed", in: context, partnerID: group.partnerID, target: Audit.target(group),
                                    details: Audit.change("name", before, name) ?? "", on: db)
@@ -77,7 +77,7 @@ enum GroupService {
         let newPath = (newParent?.path ?? "/") + (try group.requireID()).uuidString.lowercased() + "/"
         let oldParentName = try await group.parentID.asyncMap { try await find($0, partnerID: group.partnerID, on: db)?.name } ?? nil
         let context = try await Audit.context(context, for: actor, on: db)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             // Rewrite the prefix of every path in the subtree, in one statement.
             try await db.sql.raw("""
                 UPDATE groups SET path = CAST(\(bind: newPath) AS TEXT) || substr(path, CAST(\(bind: oldPath.count + 1) AS INTEGER)) \
@@ -98,7 +98,7 @@ enum GroupService {
             throw PortalError(status: .conflict, title: "Group not empty", detail: reason)
         }
         let context = try await Audit.context(context, for: actor, on: db)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await group.delete(on: db)
             try await Audit.record("group.deleted", in: context, partnerID: group.partnerID, target: Audit.target(group), on: db)
         }

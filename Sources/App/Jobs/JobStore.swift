@@ -52,7 +52,7 @@ enum JobStore {
     /// PostgreSQL: the due rows are locked in a transaction, skipping those another instance
     /// is claiming at this moment (it gets them, this one does not wait), then leased.
     private static func claimLockingRows(_ jobs: [ScheduledJob], worker: String, now: Date, on db: any Database) async throws -> [Claim] {
-        try await db.transaction { tx in
+        try await db.writeTransaction { tx in
             let sql = try tx.sql
             let rows = try await sql.raw("""
                 SELECT name, consecutive_failures FROM scheduled_jobs

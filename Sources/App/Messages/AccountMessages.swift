@@ -53,7 +53,7 @@ enum AccountMessages {
         let text = body(rawBody, field: "message", errors: &errors)
         guard errors.isEmpty, let name, let email, let text else { throw errors }
 
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             guard let account = try await Account.query(on: db).filter(\.$partnerID == partnerID).filter(\.$id == accountID).first() else {
                 throw PortalError.notFound()
             }

@@ -32,7 +32,7 @@ extension AccountMessages {
         var errors = OperatorInput.Errors()
         guard let text = body(raw, field: "message", errors: &errors) else { throw errors }
         try await screen(text, field: "message", account: account, what: "reply to \(conversation.customerEmail)", by: sender, now: now, on: db)
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let message = try AccountMessage(conversation: conversation, direction: .outbound, channel: sender.channel, body: text,
                                              authorName: sender.name, operatorID: sender.operatorID, now: now)
             try await message.create(on: db)
@@ -64,7 +64,7 @@ extension AccountMessages {
             throw OperatorInput.Errors(fields: ["message": "No customer has written to this business yet, so there is nobody to announce to."])
         }
         try await screen(subject + "\n" + text, field: "message", account: account, what: "announcement “\(subject)”", by: sender, now: now, on: db)
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let announcement = AccountAnnouncement(partnerID: account.partnerID, accountID: try account.requireID(), subject: subject, body: text,
                                                    authorName: sender.name, operatorID: sender.operatorID, recipients: recipients.count, now: now)
             try await announcement.create(on: db)

@@ -49,7 +49,7 @@ enum Impersonation {
         }
         let expiry = min(now.addingTimeInterval(TimeInterval(partner.impersonationMaxMinutes * 60)), session.expiresAt)
         let token = SecretToken.generate()
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             session.tokenDigest = token.digest
             session.$operator.id = try target.requireID()
             session.impersonatorID = signedIn.operatorID
@@ -68,7 +68,7 @@ enum Impersonation {
                            now: Date = Date(), on db: any Database) async throws -> (SecretToken, Date) {
         let expiry = now.addingTimeInterval(TimeInterval(partner.impersonationMaxMinutes * 60))
         let token = SecretToken.generate(prefix: APIToken.prefix)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let record = APIToken(partnerID: try partner.requireID(), operatorID: try target.requireID(),
                                   name: "Logged in as \(target.name) by \(signedIn.name)", tokenDigest: token.digest, now: now, expiresAt: expiry)
             record.impersonatorID = signedIn.operatorID
@@ -89,7 +89,7 @@ enum Impersonation {
         let target = try await Operator.query(on: db).filter(\.$id == targetID).filter(\.$partner.$id == session.partnerID).first()
         let impersonator = try await Operator.query(on: db).filter(\.$id == impersonatorID).filter(\.$partner.$id == session.partnerID).first()
         let token = SecretToken.generate()
-        let ended = try await db.transaction { db in
+        let ended = try await db.writeTransaction { db in
             let claimed = try await db.sql.update(PortalSession.schema)
                 .set("token_digest", to: token.digest)
                 .set("operator_id", to: impersonatorID)
@@ -127,7 +127,7 @@ enum Impersonation {
         }
         let target = try await Operator.query(on: db).filter(\.$id == session.$operator.id).filter(\.$partner.$id == session.partnerID).first()
         let impersonator = try await Operator.query(on: db).filter(\.$id == impersonatorID).filter(\.$partner.$id == session.partnerID).first()
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let deleted = try await db.sql.delete(from: PortalSession.schema).where("id", .equal, try session.requireID()).returning("id").all()
             guard !deleted.isEmpty else { return }
             try await recordEnd(target: target, targetID: session.$operator.id, impersonator: impersonator, partnerID: session.partnerID,
@@ -153,7 +153,7 @@ enum Impersonation {
         guard let token = try await APIToken.find(tokenID, on: db), let impersonatorID = token.impersonatorID else { return }
         let target = try await Operator.query(on: db).filter(\.$id == token.$operator.id).filter(\.$partner.$id == token.partnerID).first()
         let impersonator = try await Operator.query(on: db).filter(\.$id == impersonatorID).filter(\.$partner.$id == token.partnerID).first()
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await token.delete(on: db)
             try await recordEnd(target: target, targetID: token.$operator.id, impersonator: impersonator, partnerID: token.partnerID,
                                 why: why, ip: ip, now: now, on: db)

@@ -73,7 +73,7 @@ enum OperatorAdministration {
             target.phoneVerifiedAt = nil
         }
         target.phone = newPhone
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await target.update(on: db)
             if emailChanged {
                 // Whatever signed them in under the old address stops: sessions and API tokens.
@@ -105,7 +105,7 @@ enum OperatorAdministration {
         try require(AccessPolicy.decide(actor, .notifications, on: try await subject(for: target, on: db)))
         guard preferences != target.notificationPreferences else { return }
         target.notificationPreferences = preferences
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await target.update(on: db)
             try await Audit.record("operator.notifications-changed", in: context, partnerID: target.$partner.id, target: Audit.target(target),
                                    details: target.storedNotificationPreferences, on: db)
@@ -115,7 +115,7 @@ enum OperatorAdministration {
     static func block(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try await require(actor, .block, on: target, db: db)
         target.status = .blocked
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await AdminGuard.requireAnotherAdmin(besides: target, action: "blocked", on: db)
             try await target.update(on: db)
             try await Impersonation.endAll(startedBy: target.requireID(), why: "\(target.name) was blocked", ip: context.ip, on: db)
@@ -130,7 +130,7 @@ enum OperatorAdministration {
     static func remove(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try await require(actor, .remove, on: target, db: db)
         let partnerName = try await Partner.find(target.$partner.id, on: db)?.name ?? Layout.productName
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await AdminGuard.requireAnotherAdmin(besides: target, action: "removed", on: db)
             try await Audit.record("operator.removed", in: context, partnerID: target.$partner.id, target: Audit.target(target), on: db)
             let notice = Emails.accessRevoked(partner: partnerName)
@@ -143,7 +143,7 @@ enum OperatorAdministration {
     /// new one at their next sign-in, and are told by email.
     static func resetSecondFactor(of target: Operator, by actor: Actor, context: AuditContext, partner: Partner, on db: any Database) async throws {
         try require(AccessPolicy.decide(actor, .resetSecondFactor, on: try await subject(for: target, on: db)))
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             target.secondFactor = nil
             target.totpSecret = nil
             target.totpLastStep = nil
@@ -159,7 +159,7 @@ enum OperatorAdministration {
     static func unblock(_ target: Operator, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try require(AccessPolicy.decide(actor, .unblock, on: try await subject(for: target, on: db)))
         target.status = target.passwordHash == nil ? .invited : .active
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await target.update(on: db)
             try await Audit.record("operator.unblocked", in: context, partnerID: target.$partner.id, target: Audit.target(target), on: db)
         }
@@ -176,7 +176,7 @@ enum OperatorAdministration {
         let keepsAdmin = requested.contains { roles[$0.role]?.isAdmin == true && $0.scope == .all }
         let before = target.grants.map(describe).sorted().joined(separator: ", ")
         let after = requested.map { describe(role: $0.role, scope: $0.scope, id: $0.scopeID) }.sorted().joined(separator: ", ")
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             if !keepsAdmin { try await AdminGuard.requireAnotherAdmin(besides: target, action: "demoted", on: db) }
             try await Audit.record("operator.grants-changed", in: context, partnerID: partnerID, target: Audit.target(target),
                                    details: "grants: \(before) → \(after)", on: db)

@@ -38,7 +38,7 @@ enum OperatorInvitations {
         }
 
         let (cleanName, cleanEmail) = (name, email)
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let op = Operator(partnerID: partnerID, email: cleanEmail, name: cleanName, status: .invited)
             op.phone = phone
             try await op.create(on: db)
@@ -58,7 +58,7 @@ enum OperatorInvitations {
     static func resend(to target: Operator, by actor: Actor, context: AuditContext, partner: Partner, baseURL: String,
                        now: Date = Date(), on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .resendInvite, on: try await OperatorAdministration.subject(for: target, on: db)))
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await sendInvite(to: target, partner: partner, inviter: context.actor.name, baseURL: baseURL, now: now, on: db)
             try await Audit.record("operator.invite-resent", in: context, partnerID: partner.requireID(), target: Audit.target(target), now: now, on: db)
         }
@@ -68,7 +68,7 @@ enum OperatorInvitations {
     static func resetPassword(of target: Operator, by actor: Actor, context: AuditContext, partner: Partner, baseURL: String,
                               now: Date = Date(), on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .resetPassword, on: try await OperatorAdministration.subject(for: target, on: db)))
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let token = try await SetupLinks.issue(.passwordReset, operatorID: target.requireID(), partnerID: partner.requireID(),
                                                    lifetime: SetupLinks.passwordResetLifetime, now: now, on: db)
             let email = Emails.passwordReset(partner: partner.name, link: SetupLinks.url(for: token, base: baseURL))

@@ -32,7 +32,7 @@ enum OperatorService {
         }
         guard errors.isEmpty, let name, let email else { throw errors }
 
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let op = Operator(partnerID: partnerID, email: email, name: name,
                               status: input.passwordHash == nil ? .invited : .active, passwordHash: input.passwordHash)
             try await op.create(on: db)

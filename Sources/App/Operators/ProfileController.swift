@@ -76,7 +76,7 @@ enum ProfileController {
         }
         op.passwordHash = try await request.password.async.hash(form.password ?? "")
         let context = request.auditContext
-        try await request.db.transaction { db in
+        try await request.db.writeTransaction { db in
             try await op.update(on: db)
             try await SessionStore.endAll(operatorID: op.requireID(), on: db)
             try await APITokens.revokeAll(operatorID: op.requireID(), partnerID: op.$partner.id, on: db)
@@ -102,7 +102,7 @@ enum ProfileController {
                 return try await render(request, errors: .init(fields: ["confirm_password": "Set up two-step sign-in first."]), status: .conflict)
             }
             let context = request.auditContext
-            let codes = try await request.db.transaction { db in
+            let codes = try await request.db.writeTransaction { db in
                 let codes = try await RecoveryCode.regenerate(for: op.requireID(), secrets: request.application.secrets(), on: db)
                 try await Audit.record("operator.recovery-codes-replaced", in: context, partnerID: op.$partner.id, target: Audit.target(op), on: db)
                 return codes

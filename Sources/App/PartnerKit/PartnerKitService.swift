@@ -47,7 +47,7 @@ enum PartnerKitService {
         try OperatorAdministration.require(mayManage(actor))
         let item = PartnerKitItem(partnerID: actor.partnerID, title: link.title, summary: link.summary, kind: .link, url: link.url,
                                   createdAt: now, createdBy: context.actor.name)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await item.create(on: db)
             try await Audit.record("partner-kit.added", in: context, partnerID: actor.partnerID, target: target(item),
                                    details: "link: \(link.url)", now: now, on: db)
@@ -61,7 +61,7 @@ enum PartnerKitService {
         let item = PartnerKitItem(partnerID: actor.partnerID, title: file.title, summary: file.summary, kind: .file,
                                   fileName: file.fileName, contentType: file.contentType, byteSize: Int64(file.contents.count),
                                   createdAt: now, createdBy: context.actor.name)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await item.create(on: db)
             try await PartnerKitFile(itemID: try item.requireID(), partnerID: actor.partnerID, contents: file.contents).create(on: db)
             try await Audit.record("partner-kit.added", in: context, partnerID: actor.partnerID, target: target(item),
@@ -73,7 +73,7 @@ enum PartnerKitService {
     static func delete(_ item: PartnerKitItem, by actor: Actor, context: AuditContext, on db: any Database) async throws {
         try OperatorAdministration.require(mayManage(actor))
         let id = try item.requireID()
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await PartnerKitFile.query(on: db).filter(\.$id == id).filter(\.$partnerID == item.partnerID).delete()
             try await PartnerKitItem.query(on: db).filter(\.$id == id).filter(\.$partnerID == item.partnerID).delete()
             try await Audit.record("partner-kit.deleted", in: context, partnerID: item.partnerID, target: target(item),

@@ -118,7 +118,7 @@ enum PartnerService {
             errors.fields["domain"] = "One of these domains already belongs to a partner."
         }
         guard errors.isEmpty else { throw errors }
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let partner = Partner(slug: slug, name: name)
             try await partner.create(on: db)
             for host in Set(domains).sorted() {

@@ -34,7 +34,7 @@ enum RoleService {
         let role = CustomRole(partnerID: actor.partnerID, name: name, description: clean(input.description),
                               permissions: input.permissions, secureClearance: input.secureClearance)
         let context = try await Audit.context(context, for: actor, on: db)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await role.create(on: db)
             try await Audit.record("role.created", in: context, partnerID: role.partnerID, target: Audit.target(role),
                                    details: Self.summary(role), on: db)
@@ -60,7 +60,7 @@ enum RoleService {
             Audit.change("secure clearance", before.clearance ? "yes" : "no", role.secureClearance ? "yes" : "no"),
         ].compactMap { $0 }
         let context = try await Audit.context(context, for: actor, on: db)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await role.update(on: db)
             try await Audit.record("role.edited", in: context, partnerID: role.partnerID, target: Audit.target(role),
                                    details: lines.isEmpty ? "no change" : lines.joined(separator: "\n"), on: db)
@@ -76,7 +76,7 @@ enum RoleService {
                               detail: "\(holders) grant\(holders == 1 ? "" : "s") still use “\(role.name)”. Change those operators' roles first.")
         }
         let context = try await Audit.context(context, for: actor, on: db)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await role.delete(on: db)
             try await Audit.record("role.deleted", in: context, partnerID: role.partnerID, target: Audit.target(role),
                                    details: Self.summary(role), on: db)

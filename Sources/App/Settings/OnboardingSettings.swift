@@ -28,7 +28,7 @@ extension PartnerSettings {
     static func updateSteps(_ changes: [StepChange], order: [String]? = nil, by actor: Actor, context: AuditContext,
                             on db: any Database) async throws -> [PlanCatalogue.Step] {
         try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             guard let partner = try await Partner.find(actor.partnerID, on: db) else { throw PortalError.notFound() }
             let partnerID = try partner.requireID()
             var rows = try await PartnerOnboardingStep.query(on: db).filter(\.$partnerID == partnerID).sort(\.$position).all()

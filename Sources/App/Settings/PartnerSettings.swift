@@ -82,7 +82,7 @@ enum PartnerSettings {
     static func updateSecurity(_ change: SettingsInput.SecurityChange, by actor: Actor, context: AuditContext,
                                on db: any Database) async throws -> Snapshot {
         try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let partner = try await partnerRow(actor.partnerID, on: db)
             let before = Security(partner)
             try SettingsInput.apply(change, to: partner)
@@ -94,7 +94,7 @@ enum PartnerSettings {
     static func updateRetention(days raw: String, by actor: Actor, context: AuditContext, on db: any Database) async throws -> Snapshot {
         try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
         let days = try SettingsInput.retentionDays(raw)
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let partner = try await partnerRow(actor.partnerID, on: db)
             let change = Audit.change("history retention days", String(partner.historyRetentionDays), String(days))
             partner.historyRetentionDays = days
@@ -127,7 +127,7 @@ enum PartnerSettings {
         }
         let image = try? read?.get()
         let logoRefusal: [String: String] = if case .failure(let refusal) = read { ["logo": refusal.message] } else { [:] }
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             var invalid = SettingsInput.Invalid(fields: logoRefusal)
             let partner = try await partnerRow(actor.partnerID, on: db)
             let partnerID = try partner.requireID()
@@ -179,7 +179,7 @@ enum PartnerSettings {
     static func updateTasks(_ change: SettingsInput.TasksChange, by actor: Actor, context: AuditContext,
                             on db: any Database) async throws -> Snapshot {
         try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let partner = try await partnerRow(actor.partnerID, on: db)
             let before = TaskThresholds(partner: partner)
             try SettingsInput.apply(change, to: partner)
@@ -209,7 +209,7 @@ enum PartnerSettings {
     static func updateDomains(add: [String], remove: [String], requestHost: String, by actor: Actor, context: AuditContext,
                               on db: any Database) async throws -> Snapshot {
         try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let partner = try await partnerRow(actor.partnerID, on: db)
             let partnerID = try partner.requireID()
             let before = try await hosts(partnerID: partnerID, on: db)

@@ -21,7 +21,7 @@ extension PartnerSettings {
     /// a `PlanConflict`.
     static func updatePlans(_ changes: [PlanChange], by actor: Actor, context: AuditContext, on db: any Database) async throws -> [PlanCatalogue.Plan] {
         try OperatorAdministration.require(AccessPolicy.mayManageSettings(actor))
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let partner = try await Partner.find(actor.partnerID, on: db)
             guard let partner else { throw PortalError.notFound() }
             let partnerID = try partner.requireID()

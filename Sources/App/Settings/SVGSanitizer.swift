@@ -39,10 +39,13 @@ enum SVGSanitizer {
     }
 
     /// The sanitised SVG, or nil when the bytes are not an XML document whose root is `<svg>`.
-    /// Entity declarations are refused outright: a logo needs none, and they are how XML
-    /// parsers are made to read files or grow without bound.
+    /// Document types and entity declarations are refused outright: a logo needs none, and
+    /// they are how XML parsers are made to read files or grow without bound. So is an XML
+    /// declaration naming another encoding than UTF-8: the parser would decode by it, and a
+    /// UTF-7 `+ADw-+ACE-ENTITY` is no `<!ENTITY` to a check that reads UTF-8.
     static func sanitize(_ data: Data) -> Data? {
-        guard let text = String(data: data, encoding: .utf8), text.range(of: "<!ENTITY", options: .caseInsensitive) == nil else { return nil }
+        guard let text = String(data: data, encoding: .utf8), text.range(of: "<!ENTITY", options: .caseInsensitive) == nil,
+              text.range(of: "<!DOCTYPE", options: .caseInsensitive) == nil, declaresOnlyUTF8(text) else { return nil }
         let reader = Reader()
         let parser = XMLParser(data: Data(text.utf8))
         parser.shouldResolveExternalEntities = false
@@ -52,6 +55,17 @@ enum SVGSanitizer {
         var output = ""
         write(root, isRoot: true, into: &output)
         return Data(output.utf8)
+    }
+
+    /// No XML declaration, or one whose encoding (if it names one) is UTF-8.
+    static func declaresOnlyUTF8(_ text: String) -> Bool {
+        let start = text.drop { $0 == "\u{FEFF}" || $0.isWhitespace }
+        guard start.lowercased().hasPrefix("<?xml") else { return true }
+        guard let end = start.range(of: "?>") else { return false }
+        let declaration = start[..<end.lowerBound].lowercased()
+        guard let named = declaration.range(of: "encoding") else { return true }
+        let value = declaration[named.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }.prefix { $0 != "\"" && $0 != "'" && $0 != " " }
+        return value == "utf-8" || value == "utf8"
     }
 
     // MARK: - Reading
@@ -145,7 +159,9 @@ enum SVGSanitizer {
     /// no import, no escapes that could spell either, and `url(…)` only to `#name`.
     static func isSafeValue(_ value: String) -> Bool {
         let compact = String(value.lowercased().unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) }.map(Character.init))
-        for banned in ["\\", "javascript:", "vbscript:", "data:", "@import", "expression(", "behavior:", "-moz-binding", "</"]
+        // image-set(), image() and cross-fade() fetch from a bare string, without url().
+        for banned in ["\\", "javascript:", "vbscript:", "data:", "@import", "expression(", "behavior:", "-moz-binding", "</",
+                       "image-set(", "image(", "cross-fade(", "element("]
         where compact.contains(banned) { return false }
         var rest = Substring(compact)
         while let found = rest.range(of: "url(") {

@@ -44,7 +44,7 @@ enum SetupController {
         let now = Date()
         let op: Operator
         do {
-            op = try await request.db.transaction { db -> Operator in
+            op = try await request.db.writeTransaction { db -> Operator in
                 guard try await SetupLinks.consume(record, now: now, on: db) else { throw PortalError.setupLinkSpent }
                 switch record.purpose {
                 case .firstAdmin:

@@ -92,7 +92,7 @@ enum SecondFactorController {
                                     notice: nil, status: .tooManyRequests)
         }
         do {
-            try await request.db.transaction { db in
+            try await request.db.writeTransaction { db in
                 try await SignInFlow.sendCode(challenge, token: token, method: method, to: challenge.operator, partner: request.partner,
                                               now: now, on: db)
                 try await challenge.update(on: db)
@@ -145,7 +145,7 @@ enum SecondFactorController {
             return await renderEnrol(request, challenge, model, status: .tooManyRequests)
         }
         do {
-            try await request.db.transaction { db in
+            try await request.db.writeTransaction { db in
                 if method != .totp {
                     try await SignInFlow.sendCode(challenge, token: token, method: method, to: challenge.operator, partner: partner, now: now, on: db)
                 }

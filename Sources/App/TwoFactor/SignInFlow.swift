@@ -37,7 +37,7 @@ enum SignInFlow {
     static func begin(_ purpose: SignInChallenge.Purpose, method: SecondFactorMethod?, for op: Operator, partner: Partner,
                       next: String?, now: Date, on db: any Database) async throws -> SecretToken {
         let token = SecretToken.generate()
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             // One pending sign-in per operator: an older one stops working.
             try await SignInChallenge.query(on: db).filter(\.$operator.$id == op.requireID()).delete()
             let challenge = SignInChallenge(partnerID: try partner.requireID(), operatorID: try op.requireID(), tokenDigest: token.digest,
@@ -210,7 +210,7 @@ enum SignInFlow {
     /// Ends the pending sign-in and tells the operator, once for this lock, by email.
     private static func lockSecondFactor(_ op: Operator, until: Date, challenge: SignInChallenge, partner: Partner, ip: String,
                                          now: Date, on db: any Database) async throws {
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await SignInChallenge.query(on: db).filter(\.$id == challenge.requireID()).delete()
             let email = Emails.secondFactorLocked(partner: partner.name, until: SecondFactorGuard.describe(until, timeZone: op.timeZone))
             try await Outbox.enqueue(partnerID: partner.requireID(), channel: .email, to: op.email, subject: email.subject, body: email.body,
@@ -227,7 +227,7 @@ enum SignInFlow {
                                   on db: any Database) async throws -> [String] {
         let op = challenge.operator
         guard let method = challenge.method else { return [] }
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             op.secondFactor = method
             switch method {
             case .totp:

@@ -57,7 +57,7 @@ enum ClientLoginAs {
             actor, on: try await facts(account, actor: actor, partner: partner, now: now, on: db), session: session))
         let endsAt = now.addingTimeInterval(TimeInterval(partner.impersonationMaxMinutes * 60))
         let token = SecretToken.generate()
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let access = try SupportAccess(user: user, operatorID: actor.operatorID, operatorName: operatorName, reason: reason, via: via,
                                            now: now, endsAt: endsAt)
             try await access.create(on: db)
@@ -136,7 +136,7 @@ enum ClientLoginAs {
     /// writes the end entry (two requests finding it expired at once write one).
     @discardableResult
     static func end(_ accessID: UUID, partnerID: UUID, why: String, ip: String, now: Date = Date(), on db: any Database) async throws -> Bool {
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await AccountUserSession.query(on: db).filter(\.$partnerID == partnerID).filter(\.$supportAccessID == accessID).delete()
             let ended = try await db.sql.update(SupportAccess.schema).set("ended_at", to: now).set("end_reason", to: why)
                 .where("id", .equal, accessID).where("partner_id", .equal, partnerID).where("ended_at", .is, SQLLiteral.null)

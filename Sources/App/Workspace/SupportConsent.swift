@@ -54,7 +54,7 @@ enum SupportConsent {
         grant.grantedByName = user.name
         grant.grantedAt = now
         grant.expiresAt = length.end(from: now)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await grant.create(on: db)
             try await Audit.record("account.support-access-granted", by: user.auditActor, partnerID: user.partnerID, target: Audit.target(account),
                                    details: grant.expiresAt.map { "until \($0.formatted(date: .abbreviated, time: .shortened)) UTC" } ?? "until revoked",
@@ -71,7 +71,7 @@ enum SupportConsent {
         guard grant.isInForce(at: now) else { return }
         grant.revokedAt = now
         grant.revokedByName = user.name
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await grant.update(on: db)
             try await Audit.record("account.support-access-revoked", by: user.auditActor, partnerID: user.partnerID, target: Audit.target(account),
                                    details: "granted by \(grant.grantedByName) on \(grant.grantedAt.formatted(date: .abbreviated, time: .shortened)) UTC",

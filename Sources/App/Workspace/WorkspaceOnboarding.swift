@@ -29,7 +29,7 @@ enum WorkspaceOnboarding {
             throw PortalError.notFound("There is no onboarding step \(code) for this account.")
         }
         let who = user.auditActor
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             let inserted = try await db.sql.insert(into: AccountOnboardingStep.schema)
                 .columns("id", "partner_id", "account_id", "step", "completed_at")
                 .values(SQLBind(UUID()), SQLBind(user.partnerID), SQLBind(user.accountID), SQLBind(step.code), SQLBind(now))

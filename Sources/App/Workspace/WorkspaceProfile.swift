@@ -70,7 +70,7 @@ enum WorkspaceProfile {
         account.brandColor = color
         account.logoURL = logo
         let details = "by \(user.role.rawValue) \(user.email): " + changes.joined(separator: "; ")
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await account.update(on: db)
             try await Audit.record("account.profile-changed", by: user.auditActor, partnerID: user.partnerID,
                                    target: Audit.target(account), details: details,

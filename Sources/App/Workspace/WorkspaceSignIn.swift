@@ -59,7 +59,7 @@ struct WorkspaceSignIn {
 
     /// Replaces the user's password (checked by `PasswordPolicy`) and ends every other session.
     static func changePassword(of user: AccountUser, to hash: String, keeping sessionID: UUID, ip: String, now: Date, on db: any Database) async throws {
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             user.passwordHash = hash
             user.mustChangePassword = false
             try await user.update(on: db)
@@ -84,7 +84,7 @@ struct WorkspaceSignIn {
             guard let account = try await Account.query(on: db).filter(\.$id == user.accountID).filter(\.$partnerID == user.partnerID).first(),
                   !account.locked
             else { continue }
-            try await db.transaction { db in
+            try await db.writeTransaction { db in
                 let token = try await AccountUsers.issue(.reset, for: user, lifetime: AccountUsers.resetLifetime, now: now, on: db)
                 let message = Emails.accountUserReset(partner: partner.name, business: account.name, link: AccountUsers.url(for: token, base: baseURL))
                 try await Outbox.enqueue(partnerID: user.partnerID, channel: .email, to: user.email, subject: message.subject, body: message.body,

@@ -36,7 +36,7 @@ enum WorkspaceStaff {
         else { throw PortalError.notFound("No staff member of this account has this id.") }
         guard person.role == .staff else { throw PortalError.conflict("The owner cannot be removed.") }
         let line = "staff: \(person.name) <\(person.email)> → —"
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await ClientLoginAs.endAll(userID: try person.requireID(), partnerID: user.partnerID, why: "\(person.name) was removed from the account",
                                            ip: ip, on: db)
             try await AccountUserSession.query(on: db).filter(\.$partnerID == user.partnerID).filter(\.$accountUserID == person.requireID()).delete()
@@ -56,7 +56,7 @@ enum WorkspaceStaff {
             .filter(\.$partnerID == user.partnerID).filter(\.$role == .staff).first()
         else { throw PortalError.notFound("No staff member of this account has this id.") }
         guard person.status == .invited else { throw PortalError.conflict("\(person.name) has accepted the invitation already.") }
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await AccountUsers.invite(person, to: account, inviter: user.name, partner: partner, baseURL: baseURL, now: now, on: db)
             try await Audit.record("account.staff-invite-resent", in: context(user, ip: ip), partnerID: user.partnerID, target: Audit.target(account),
                                    details: "staff: \(person.name) <\(person.email)>", now: now, on: db)

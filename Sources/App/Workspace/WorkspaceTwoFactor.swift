@@ -18,7 +18,7 @@ enum WorkspaceTwoFactor {
         else { return nil }
         let now = request.application.secondFactorClock()
         let token = SecretToken.generate()
-        try await request.db.transaction { db in
+        try await request.db.writeTransaction { db in
             // One pending sign-in per person: an older one stops working.
             try await AccountUserChallenge.query(on: db).filter(\.$partnerID == user.partnerID).filter(\.$accountUserID == userID)
                 .filter(\.$purpose == .signIn).delete()
@@ -126,7 +126,7 @@ enum WorkspaceTwoFactor {
                                    ip: ip, now: now, on: db)
         }
         if let until = try await AccountUserFactorGuard.recordFailure(userID: userID, partnerID: partnerID, now: now, on: db) {
-            try await db.transaction { db in
+            try await db.writeTransaction { db in
                 try await AccountUserChallenge.query(on: db).filter(\.$id == challenge.requireID()).delete()
                 let when = SecondFactorGuard.describe(until, timeZone: "UTC")
                 try await Outbox.enqueue(partnerID: partnerID, channel: .email, to: factor.email, subject: "Your \(partner.name) sign-in codes are locked",
@@ -201,7 +201,7 @@ enum WorkspaceTwoFactor {
         let challenge = AccountUserChallenge(partnerID: user.partnerID, accountUserID: user.userID, tokenDigest: SecretToken.generate().digest,
                                              purpose: .enrol, now: now)
         challenge.pendingSecret = try TOTPSecret.make(with: secrets)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             try await AccountUserChallenge.query(on: db).filter(\.$partnerID == user.partnerID).filter(\.$accountUserID == user.userID)
                 .filter(\.$purpose == .enrol).delete()
             try await challenge.create(on: db)
@@ -223,7 +223,7 @@ enum WorkspaceTwoFactor {
         let outcome = try await check(code, challenge: challenge, partner: partner, ip: ip, now: now, secrets: secrets, on: db)
         guard case .accepted = outcome else { return .refused(outcome) }
         let account = try await WorkspaceRecords.account(of: user, on: db)
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             guard let factor = try await AccountUserAuthenticator.find(userID: user.userID, partnerID: user.partnerID, on: db) else {
                 throw PortalError.unauthorized()
             }
@@ -245,7 +245,7 @@ enum WorkspaceTwoFactor {
         guard let factor = try await passwordChecked(password, by: user, ip: ip, passwords: passwords, config: config, now: now, on: db) else { return false }
         guard factor.isEnrolled else { return true }
         let account = try await WorkspaceRecords.account(of: user, on: db)
-        try await db.transaction { db in
+        try await db.writeTransaction { db in
             factor.totpSecret = nil
             factor.totpLastStep = nil
             factor.totpEnabledAt = nil
@@ -264,7 +264,7 @@ enum WorkspaceTwoFactor {
         guard let factor = try await passwordChecked(password, by: user, ip: ip, passwords: passwords, config: config, now: now, on: db) else { return nil }
         guard factor.isEnrolled else { throw PortalError.conflict("Set up an authenticator app first: recovery codes come with it.") }
         let account = try await WorkspaceRecords.account(of: user, on: db)
-        return try await db.transaction { db in
+        return try await db.writeTransaction { db in
             let codes = try await AccountUserRecoveryCode.regenerate(for: user.userID, partnerID: user.partnerID, secrets: secrets, on: db)
             try await Audit.record("account.user-recovery-codes-renewed", by: user.auditActor, partnerID: user.partnerID, target: Audit.target(account),
                                    details: "\(user.role.rawValue) \(user.email) made new recovery codes", ip: ip, now: now, on: db)

@@ -48,10 +48,11 @@ enum Navigation {
         if AccessPolicy.decideAnywhere(actor, [.auditView]).isAllowed {
             items.append(.init(title: "Audit log", url: .audit, isCurrent: current == .audit))
         }
+        // Operations is reached from Settings (the same people may see both): one entry fewer
+        // keeps the navigation on one line.
         if AccessPolicy.mayManageSettings(actor).isAllowed {
-            items.append(.init(title: "Settings", url: .settings, isCurrent: current == .settings))
-        }
-        if AccessPolicy.mayViewOperations(actor).isAllowed {
+            items.append(.init(title: "Settings", url: .settings, isCurrent: current == .settings || current == .operations))
+        } else if AccessPolicy.mayViewOperations(actor).isAllowed {
             items.append(.init(title: "Operations", url: .operations, isCurrent: current == .operations))
         }
         return items

@@ -25,8 +25,16 @@ enum LogSanitizer {
     /// and for the digest emails' unsubscribe links (`/unsubscribe/{token}`).
     private nonisolated(unsafe) static let tokenSegment = /(?i)((?:\/|%2f)(?:setup|login-as|unsubscribe)(?:\/|%2f))[^?#\s]+/
 
+    /// Credentials in whatever reaches a log line by way of a described request or error:
+    /// a bearer token (ours start `opk_`), or an Authorization or Cookie header's value.
+    private nonisolated(unsafe) static let credential = /(?i)(bearer\s+|authorization\s*[:=]\s*"?(?:(?:bearer|basic)\s+)?|cookie\s*[:=]\s*"?)[^\s;,"\]\)]+|opk_[A-Za-z0-9_\-]+/
+
     static func clean(_ text: String) -> String {
-        let escaped = escapeControlCharacters(text)
+        var escaped = escapeControlCharacters(text)
+        if escaped.localizedCaseInsensitiveContains("bearer") || escaped.contains("opk_")
+            || escaped.localizedCaseInsensitiveContains("authorization") || escaped.localizedCaseInsensitiveContains("cookie") {
+            escaped = escaped.replacing(credential) { match in (match.output.1 ?? "") + redacted }
+        }
         guard ["setup", "login-as", "unsubscribe"].contains(where: { escaped.localizedCaseInsensitiveContains($0) }) else { return escaped }
         return escaped.replacing(tokenSegment) { match in match.output.1 + redacted }
     }

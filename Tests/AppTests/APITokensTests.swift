@@ -73,6 +73,16 @@ import VaporTesting
         }
     }
 
+    @Test func noAnswerOfTheAPIIsKeptByACacheNotEvenTheNewTokensValue() async throws {
+        try await TestPortal.run { portal in
+            let api = try await portal.api(as: try await portal.makeOperator())
+            let made = try await api.call(.POST, "/tokens", json: #"{"name": "Deploy"}"#)
+            #expect(made.status == .created && made.headers.first(name: .cacheControl) == "no-store")
+            #expect(try await api.call(.GET, "/me").headers.first(name: .cacheControl) == "no-store")
+            #expect(try await portal.send(.GET, "/api/v1/openapi.yaml").headers.first(name: .cacheControl) != "no-store")
+        }
+    }
+
     @Test func aTokenStopsWhenItsOperatorMayNoLongerSignIn() async throws {
         try await TestPortal.run { portal in
             let sam = try await portal.makeOperator(email: "sam@example.com", name: "Sam", role: "support")

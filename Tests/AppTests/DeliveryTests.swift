@@ -12,7 +12,7 @@ final class RecordingTransport: MessageTransport, Sendable {
     var sent: [String] { state.withLockedValue { $0.sent } }
     func setFailing(_ failing: Bool) { state.withLockedValue { $0.failing = failing } }
 
-    func send(_ message: OutboundMessage, partnerName: String) async throws {
+    func send(_ message: OutboundMessage, brand: EmailBrand) async throws {
         try state.withLockedValue { state in
             if state.failing { throw DeliveryError.unreachable("connection refused") }
             state.sent.append("\(message.recipient)|\(message.subject)")

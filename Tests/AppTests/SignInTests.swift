@@ -1,5 +1,6 @@
 @testable import App
 import Fluent
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -90,6 +91,9 @@ import VaporTesting
                 let response = try await portal.submit("/sign-in", ["email": "ada@example.com", "password": "wrong password \(attempt)", "csrf_token": csrf], browser: browser)
                 #expect(response.status == .unauthorized, "attempt \(attempt)")
             }
+            // Within the minute however slowly a busy machine hashed the ten: the rule is about
+            // the last sixty seconds, not about this test's speed.
+            try await portal.db.sql.update(SignInAttempt.schema).set("at", to: Date().addingTimeInterval(-1)).run()
             let eleventh = try await portal.submit("/sign-in", ["email": "ada@example.com", "password": "correct horse battery", "csrf_token": csrf], browser: browser)
             #expect(eleventh.status == .tooManyRequests)
             #expect(eleventh.headers.first(name: "Retry-After") == "60")

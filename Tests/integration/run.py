@@ -318,6 +318,8 @@ def email_goes_out_through_smtp_once(opts):
             assert message["from"] == "portal@example.com", message["from"]
             assert message["subject"] == "Test email from Operator Portal", message["subject"]
             assert "email delivery works" in message["body"], message["body"]
+            # The HTML alternative, in the partner's brand.
+            assert message["html"] and "email delivery works" in message["html"] and "background:#" in message["html"], message["html"]
         finally:
             portal.stop()
 

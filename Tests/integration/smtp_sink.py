@@ -23,7 +23,8 @@ class Sink:
                 "from": envelope.mail_from,
                 "to": list(envelope.rcpt_tos),
                 "subject": str(parsed["Subject"]),
-                "body": parsed.get_content(),
+                "body": parsed.get_body(preferencelist=("plain",)).get_content(),
+                "html": (parsed.get_body(preferencelist=("html",)) or parsed).get_content() if parsed.is_multipart() else None,
                 "headers": dict(parsed.items()),
             })
         return "250 Message accepted for delivery"

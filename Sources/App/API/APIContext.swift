@@ -82,6 +82,11 @@ struct APIMiddleware: AsyncMiddleware {
             try await next.respond(to: request)
         }
         for (name, value) in request.rawResponseHeaders { response.headers.replaceOrAdd(name: name, value: value) }
+        // An operator's answers are theirs alone, and some carry a secret (a new token's value):
+        // nothing keeps them unless a handler says otherwise.
+        if !Self.publicPaths.contains(request.url.path), !response.headers.contains(name: .cacheControl) {
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
         return response
     }
 

@@ -22,12 +22,12 @@ enum DeliveryWorker {
     /// One round: claim, send, record. Returns how many messages it handled.
     @discardableResult
     static func runOnce(db: any Database, transports: Transports, worker: String, now: Date,
-                        retryCap: TimeInterval = 900, lease: TimeInterval = DeliveryWorker.lease, logger: Logger) async throws -> Int {
+                        retryCap: TimeInterval = 900, lease: TimeInterval = DeliveryWorker.lease, publicURL: String? = nil,
+                        logger: Logger) async throws -> Int {
         let due = try await Outbox.claim(worker: worker, limit: batchSize, lease: lease, now: now, on: db)
         guard !due.isEmpty else { return 0 }
         let partnerIDs = Set(due.map(\.partnerID))
-        let names = try await Partner.query(on: db).filter(\.$id ~~ partnerIDs).all()
-            .reduce(into: [UUID: String]()) { names, partner in if let id = partner.id { names[id] = partner.name } }
+        let brands = try await brands(of: partnerIDs, publicURL: publicURL, on: db)
         for message in due {
             guard let transport = transports.transport(for: message.channel) else {
                 try await Outbox.markHeld(message, now: Date(), on: db)
@@ -35,7 +35,7 @@ enum DeliveryWorker {
                 continue
             }
             do {
-                try await transport.send(message, partnerName: names[message.partnerID] ?? Layout.productName)
+                try await transport.send(message, brand: brands[message.partnerID] ?? .product)
                 try await Outbox.markSent(message, now: Date(), on: db)
                 logger.info("message sent", metadata: ["channel": "\(message.channel.rawValue)", "id": "\(message.id?.uuidString ?? "")"])
             } catch {
@@ -44,5 +44,21 @@ enum DeliveryWorker {
             }
         }
         return due.count
+    }
+
+    /// Each partner's name, colour and logo, and where its links start: its first registered
+    /// domain, else PUBLIC_URL. Without either, links are not made clickable and the logo is
+    /// left out.
+    static func brands(of partnerIDs: Set<UUID>, publicURL: String?, on db: any Database) async throws -> [UUID: EmailBrand] {
+        let partners = try await Partner.query(on: db).filter(\.$id ~~ partnerIDs).with(\.$domains).all()
+        let logos = try await PartnerLogo.query(on: db).filter(\.$partnerID ~~ partnerIDs).field(\.$partnerID).field(\.$digest).all()
+            .reduce(into: [UUID: String]()) { $0[$1.partnerID] = $1.digest }
+        return partners.reduce(into: [UUID: EmailBrand]()) { brands, partner in
+            guard let id = partner.id else { return }
+            let base = partner.$domains.value?.first.map { "https://\($0.host)" } ?? publicURL
+            brands[id] = EmailBrand(name: partner.name, color: partner.brandColor,
+                                    logoURL: base.flatMap { base in logos[id].map { base + SiteURL.brandLogo(version: $0).path } },
+                                    linkBase: base)
+        }
     }
 }

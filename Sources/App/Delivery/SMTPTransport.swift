@@ -30,9 +30,10 @@ struct SMTPTransport: MessageTransport {
     /// Longest a whole conversation may take before the connection is dropped.
     var timeout: TimeAmount = .seconds(30)
 
-    func send(_ message: OutboundMessage, partnerName: String) async throws {
-        let data = SMTPMessage(from: settings.from, fromName: partnerName, to: message.recipient,
-                               subject: message.subject, body: message.body, date: Date(), headers: message.headers).rendered
+    func send(_ message: OutboundMessage, brand: EmailBrand) async throws {
+        let data = SMTPMessage(from: settings.from, fromName: brand.name, to: message.recipient,
+                               subject: message.subject, body: message.body, date: Date(), headers: message.headers,
+                               html: BrandedEmail.html(subject: message.subject, body: message.body, brand: brand)).rendered
         let channel = try await connect()
         // A conversation that stalls is cut off; the outbox will try again later.
         let deadline = channel.channel.eventLoop.scheduleTask(in: timeout) { channel.channel.close(promise: nil) }
@@ -132,8 +133,9 @@ struct SMTPConversation {
     }
 }
 
-/// A plain-text message as it goes over the wire: headers safe from injection, non-ASCII
-/// headers encoded, the body in base64 so that no line starts with a dot or exceeds 78 bytes.
+/// A message as it goes over the wire: headers safe from injection, non-ASCII headers
+/// encoded, each body in base64 so that no line starts with a dot or exceeds 78 bytes. With an
+/// HTML part it is multipart/alternative, the plain text first.
 struct SMTPMessage {
     let from: String
     let fromName: String
@@ -143,6 +145,8 @@ struct SMTPMessage {
     let date: Date
     /// Extra headers (`List-Unsubscribe`), each checked again as it is written.
     var headers: [MailHeader] = []
+    /// The branded HTML alternative of `body`.
+    var html: String? = nil
 
     var rendered: String {
         let extra = headers.compactMap { MailHeader(name: $0.name, value: $0.value)?.line }
@@ -153,11 +157,21 @@ struct SMTPMessage {
             "Date: \(Self.rfc5322Date(date))",
             "Message-ID: <\(UUID().uuidString.lowercased())@\(Self.domain(of: from))>",
             "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: base64",
         ] + extra
-        let encoded = Data(body.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
-        return headers.joined(separator: "\r\n") + "\r\n\r\n" + encoded + "\r\n"
+        guard let html else {
+            return (headers + Self.part("text/plain", body)).joined(separator: "\r\n") + "\r\n"
+        }
+        // Base64 never holds "=_", so the boundary cannot occur inside a part.
+        let boundary = "=_\(UUID().uuidString.lowercased())"
+        return (headers + ["Content-Type: multipart/alternative; boundary=\"\(boundary)\"", "", "--\(boundary)"]
+                + Self.part("text/plain", body) + ["--\(boundary)"] + Self.part("text/html", html) + ["--\(boundary)--"])
+            .joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// A part's headers, a blank line and its body in base64.
+    private static func part(_ type: String, _ content: String) -> [String] {
+        ["Content-Type: \(type); charset=utf-8", "Content-Transfer-Encoding: base64", "",
+         Data(content.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])]
     }
 
     static func oneLine(_ text: String) -> String {

@@ -4,7 +4,7 @@ import Vapor
 /// Something that hands a message to the outside world: an SMTP server, an SMS provider.
 /// `send` returns once the other side has accepted the message, and throws otherwise.
 protocol MessageTransport: Sendable {
-    func send(_ message: OutboundMessage, partnerName: String) async throws
+    func send(_ message: OutboundMessage, brand: EmailBrand) async throws
 }
 
 /// The transport for each channel; nil keeps that channel's messages in the development mailbox.
@@ -33,7 +33,7 @@ struct SMSWebhookTransport: MessageTransport {
         let text: String
     }
 
-    func send(_ message: OutboundMessage, partnerName: String) async throws {
+    func send(_ message: OutboundMessage, brand: EmailBrand) async throws {
         var headers = HTTPHeaders()
         headers.bearerAuthorization = BearerAuthorization(token: token)
         let response = try await client.post(URI(string: url), headers: headers) { request in

@@ -48,7 +48,8 @@ extension ScheduledJob {
     static let all: [ScheduledJob] = [
         ScheduledJob(name: "outbox", title: "Send queued email and SMS", interval: 1, lease: 15,
                      work: { try await DeliveryWorker.runOnce(db: $0.db, transports: $0.delivery.transports, worker: $0.worker, now: $0.now,
-                                                              retryCap: $0.delivery.retryCap, lease: $0.delivery.lease, logger: $0.logger) },
+                                                              retryCap: $0.delivery.retryCap, lease: $0.delivery.lease,
+                                                              publicURL: $0.delivery.links?.publicURL, logger: $0.logger) },
                      release: { try await Outbox.release(worker: $0.worker, on: $0.db) }),
         ScheduledJob(name: "digests", title: "Email each operator's digest of tasks at 08:00 their time", interval: 60, lease: 60,
                      work: { context in

@@ -20,7 +20,14 @@ extension APIService {
         try APIContext.refuseNulls(for: ["userId", "reason"], in: request)
         let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: actor, on: request.db)
         let userID = try body.userId.map { try APIInput.uuid($0, field: "userId") }
-        let user = try await ClientLoginAs.target(in: account, userID: userID, on: request.db)
+        let user: AccountUser
+        do {
+            user = try await ClientLoginAs.target(in: account, userID: userID, on: request.db)
+        } catch let error as PortalError where error.status == .notFound {
+            // The account is there; what the body names is not one of its people (the page's
+            // route, with the person in its path, answers 404).
+            throw PortalError(status: .conflict, title: "No such person", detail: error.detail)
+        }
         let partner = try request.partner
         let facts = try await ClientLoginAs.facts(account, actor: actor, partner: partner, on: request.db)
         try request.enforce(AccessPolicy.decideLoginAsClient(actor, on: facts, session: LoginAsSession(asOperator: signedIn.impersonator != nil, asClient: false)),

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "portal", targets: ["portal"]),
+        .executable(name: "portal-bench", targets: ["PortalBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // AES-GCM and HKDF for secrets at rest (Vapor already depends on it; named so the App owns the choice).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -38,6 +40,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("API/openapi.yaml"), .copy("Core/Assets"), .copy("Operators/Resources")],
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
@@ -45,6 +48,15 @@ let package = Package(
         .executableTarget(
             name: "portal",
             dependencies: [.target(name: "App")]
+        ),
+        // Benchmarks of the portal's own code (scripts/bench); not part of the shipped binary.
+        .executableTarget(
+            name: "PortalBench",
+            dependencies: [
+                .target(name: "App"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+            ]
         ),
         .testTarget(
             name: "AppTests",

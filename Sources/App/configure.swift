@@ -7,8 +7,9 @@ import Vapor
 /// the same function; tests pass an in-memory configuration.
 public func configure(_ app: Application, config: AppConfig) async throws {
     app.portalConfig = config
-    // A missing or unreadable key stops start-up here rather than failing the first sign-in.
-    _ = try app.secrets()
+    // A missing or unreadable key stops start-up here rather than failing the first sign-in
+    // (a backup reads the key file itself, and a restore brings its own).
+    if !BackupCommands.isRunning(app) { _ = try app.secrets() }
     // Every line passes LogSanitizer (tokens in paths redacted, control characters escaped);
     // request loggers are copies of this one.
     app.logger = PortalLogging.configure(app.logger, format: config.logFormat)
@@ -16,16 +17,18 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
 
-    try configureDatabase(app, storage: config.storage)
+    try configureDatabase(app, config: config)
     app.migrations.add(PortalMigrations.all)
 
     app.middleware = Middlewares()
+    app.middleware.use(RequestMetricsMiddleware(metrics: app.portalMetrics))
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(RequestLogMiddleware())
     app.middleware.use(TransportSecurityMiddleware())
     app.middleware.use(PortalErrorMiddleware())
     app.headerCounts = HeaderCounts.makeCache()
     app.groupPaths = PartnerCache { $0 }
+    app.partnerHosts = PartnerHostCache(lifetime: config.partnerCacheLifetime)
     app.middleware.use(PartnerCacheInvalidation())
 
     try routes(app)
@@ -33,27 +36,32 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(PartnerCommands(), as: "partner")
     app.asyncCommands.use(OperatorCommands(), as: "operator")
     app.asyncCommands.use(TokenCommands(), as: "token")
-    app.asyncCommands.use(BenchCommands(), as: "bench")
     app.asyncCommands.use(MailCommands(), as: "mail")
     app.asyncCommands.use(TOTPCommands(), as: "totp")
     app.asyncCommands.use(HistoryCommands(), as: "history")
     app.asyncCommands.use(DigestCommands(), as: "digest")
     app.asyncCommands.use(DemoCommands(), as: "demo")
+    BackupCommands.register(app)
 }
 
-private func configureDatabase(_ app: Application, storage: AppConfig.Storage) throws {
-    switch storage {
+private func configureDatabase(_ app: Application, config: AppConfig) throws {
+    switch config.storage {
     case .sqliteMemory:
         app.databases.use(.sqlite(.memory), as: .sqlite)
     case .sqliteFile(let path):
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+        // A backup or a restore works on the file itself, and must not create it by opening it.
+        guard !BackupCommands.isRunning(app) else { break }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        app.databases.use(.sqlite(.file(path)), as: .sqlite)
         app.lifecycle.use(SQLiteTuning())
     case .postgres(let url, let schema):
         var configuration = try SQLPostgresConfiguration(url: url)
         configuration.searchPath = schema.map { [$0] }
-        app.databases.use(.postgres(configuration: configuration, connectionPoolTimeout: .seconds(5)), as: .psql)
+        // Names this instance's connections in pg_stat_activity, which /metrics reads.
+        configuration.coreConfiguration.options.additionalStartupParameters.append(("application_name", app.portalMetrics.databaseApplicationName))
+        app.databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: config.databaseConnectionsPerLoop,
+                                    connectionPoolTimeout: .milliseconds(Int64(config.databasePoolTimeout * 1000))), as: .psql)
     }
 }
 

@@ -7,7 +7,12 @@ import Vapor
 func routes(_ app: Application) throws {
     app.get(SiteURL.healthz.pathComponents, use: HealthController.healthz)
     app.get(SiteURL.readyz.pathComponents, use: HealthController.readyz)
+    app.get(MetricsController.pathComponents, use: MetricsController.scrape)
     app.get(SiteURL.stylesheet.pathComponents, use: AssetsController.stylesheet)
+    app.get(SiteURL.timeZoneScript.pathComponents, use: TimeZoneField.script)
+    app.get(SiteURL.copyScript.pathComponents, use: CopyScript.serve)
+    app.get(SiteURL.bulkProgressScript.pathComponents, use: BulkProgressScript.serve)
+    app.get(SiteURL.filterPickerScript.pathComponents, use: FilterPicker.serve)
 
     let tenant = app.grouped(PartnerMiddleware())
 
@@ -19,6 +24,8 @@ func routes(_ app: Application) throws {
     tenant.get(SiteURL.widgetScript(uid: "").pathComponents, use: WidgetController.script)
     tenant.get(SiteURL.widgetSeen(uid: "").pathComponents, use: WidgetController.seen)
     tenant.get(SiteURL.brandLogo(version: nil).pathComponents, use: BrandLogoController.show)
+    tenant.get(SiteURL.favicon(version: nil).pathComponents, use: Favicon.show)
+    tenant.get(SiteURL.faviconICO.pathComponents, use: Favicon.legacy)
     // A digest's unsubscribe link: the token is the proof, and a mail client's one-click POST
     // (RFC 8058) carries no session or CSRF token.
     tenant.get(SiteURL.unsubscribe(token: "").pathComponents, use: UnsubscribeController.show)
@@ -28,6 +35,8 @@ func routes(_ app: Application) throws {
     browser.get(SiteURL.signIn.pathComponents, use: SignInController.show)
     browser.post(SiteURL.signIn.pathComponents, use: SignInController.submit)
     browser.post(SiteURL.signOut.pathComponents, use: SignInController.signOut)
+    browser.get(SiteURL.forgotPassword.pathComponents, use: PasswordResetController.show)
+    browser.post(SiteURL.forgotPassword.pathComponents, use: PasswordResetController.submit)
     browser.get(SiteURL.signInCode.pathComponents, use: SecondFactorController.showCode)
     browser.post(SiteURL.signInCode.pathComponents, use: SecondFactorController.submitCode)
     browser.post(SiteURL.signInCodeResend.pathComponents, use: SecondFactorController.resend)
@@ -66,6 +75,7 @@ func routes(_ app: Application) throws {
     inWorkspace.post(SiteURL.workspaceAuthenticatorConfirm.pathComponents, use: WorkspaceTwoFactorController.confirmEnrolment)
     inWorkspace.post(SiteURL.workspaceAuthenticatorRemove.pathComponents, use: WorkspaceTwoFactorController.remove)
     inWorkspace.post(SiteURL.workspaceRecoveryCodes.pathComponents, use: WorkspaceTwoFactorController.renewRecoveryCodes)
+    inWorkspace.post(SiteURL.workspaceRecoveryCodesFile.pathComponents, use: RecoveryCodeFileController.workspaceFile)
     workspace.get(SiteURL.workspaceLoginLink(token: "").pathComponents, use: ClientLoginAsController.openLink)
     inWorkspace.post(SiteURL.workspaceSignOutAs.pathComponents, use: ClientLoginAsController.signOutAs)
     inWorkspace.get(SiteURL.workspaceSupportAccess.pathComponents, use: ClientLoginAsController.supportAccess)
@@ -100,6 +110,7 @@ func routes(_ app: Application) throws {
     signedIn.post(SiteURL.profileNotifications.pathComponents, use: ProfileController.updateNotifications)
     signedIn.post(SiteURL.profilePassword.pathComponents, use: ProfileController.changePassword)
     signedIn.post(SiteURL.profileSecondFactor.pathComponents, use: ProfileController.secondFactor)
+    signedIn.post(SiteURL.profileRecoveryCodesFile.pathComponents, use: RecoveryCodeFileController.operatorFile)
     signedIn.get(SiteURL.operators.pathComponents, use: OperatorsController.index)
     signedIn.post(SiteURL.operators.pathComponents, use: OperatorsController.create)
     signedIn.get(SiteURL.newOperator.pathComponents, use: OperatorsController.new)
@@ -115,7 +126,12 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.newAccount.pathComponents, use: AccountsController.new)
     signedIn.post(SiteURL.accounts.pathComponents, use: AccountsController.create)
     signedIn.get(SiteURL.accountsExport.pathComponents, use: AccountsController.export)
-    signedIn.post(SiteURL.accountsBulk.pathComponents, use: AccountsController.bulk)
+    signedIn.get(SiteURL.accountsGroupChoices.pathComponents, use: FilterChoicesController.groups)
+    signedIn.get(SiteURL.accountsAssigneeChoices.pathComponents, use: FilterChoicesController.assignees)
+    signedIn.get(SiteURL.assigneeSuggestions.pathComponents, use: FilterChoicesController.suggestAssignees)
+    signedIn.get(SiteURL.groupSuggestions.pathComponents, use: GroupSuggestionsController.suggest)
+    signedIn.post(SiteURL.accountsBulk.pathComponents, use: BulkController.bulk)
+    signedIn.get(SiteURL.bulkOperation(id: "").pathComponents, use: BulkController.progress)
     for tab in AccountPageView.Tab.allCases {
         signedIn.get(tab == .business ? SiteURL.account(uid: "").pathComponents : SiteURL.accountAction(uid: "", action: .tab(tab)).pathComponents,
                      use: AccountPageController.show(tab))
@@ -137,6 +153,7 @@ func routes(_ app: Application) throws {
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)
     signedIn.get(SiteURL.moveGroup(id: "").pathComponents, use: GroupsController.moveForm)
     signedIn.post(SiteURL.moveGroup(id: "").pathComponents, use: GroupsController.move)
+    signedIn.get(SiteURL.deleteGroup(id: "").pathComponents, use: GroupsController.deleteForm)
     signedIn.post(SiteURL.deleteGroup(id: "").pathComponents, use: GroupsController.delete)
     signedIn.get(SiteURL.partnerKit.pathComponents, use: PartnerKitController.index)
     signedIn.post(SiteURL.partnerKitLinks.pathComponents, use: PartnerKitController.addLink)

@@ -48,6 +48,11 @@ import VaporTesting
             let long = #"\n"# + String(repeating: "a", count: AccountLabels.maxNoteLength)
             #expect(try await api.call(.POST, "/accounts/\(uid)/notes", json: #"{"body":"\#(long)"}"#).status == .badRequest)
             #expect(try await api.call(.POST, "/accounts/\(uid)/notes", json: #"{"body":"\uFEFF"}"#).status == .badRequest)
+            // U+0085 is white space to the server but not to ECMA-262's `\s`: the document names it.
+            #expect(try await api.call(.POST, "/accounts/\(uid)/notes", json: #"{"body":"\u0085 "}"#).status == .badRequest)
+            let document = try await portal.send(.GET, "/api/v1/openapi.yaml").text
+            let noteInput = try #require(document.range(of: "    NoteInput:\n").map { document[$0.upperBound...] })
+            #expect(noteInput.prefix(300).contains(#"pattern: '[^\s\u0085]'"#))
 
             let at = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3600))
             for host in ["https://example.com", "example.com:8080", " example.com", "a.bc/" + String(repeating: "x", count: 300)] {

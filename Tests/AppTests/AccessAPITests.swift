@@ -80,7 +80,7 @@ import Vapor
             let response = try await api.call(.POST, "/roles", json: #"{"name":"Mine","permissions":[]}"#)
             #expect(response.status == .forbidden)
             let problem = try response.json(Problem.self)
-            #expect(problem.detail?.contains("roles.manage") == true)
+            #expect(problem.detail?.contains("“Manage roles”") == true)
             #expect(try await api.call(.POST, "/groups", json: #"{"name":"Mine"}"#).status == .forbidden)
             #expect(try await api.call(.POST, "/accounts", json: #"{"name":"Shop","email":"shop@example.com"}"#).status == .forbidden)
         }

@@ -159,7 +159,7 @@ import Testing
         let decision = AccessPolicy.decide(Self.actor("viewer", scope: .all), .accountLock, .partner(Self.partnerA))
         #expect(decision == .deny(.missingPermission(.accountLock)))
         if case .deny(let reason) = decision {
-            #expect(reason.message.contains("account.lock"))
+            #expect(reason.message.contains("“Lock and unlock”") && !reason.message.contains("account.lock"))
             #expect(reason.permission == .accountLock)
         }
     }

@@ -25,13 +25,16 @@ import Vapor
     @Test func headerCountsActiveNewAndInactive() async throws {
         try await TestPortal.run { portal in
             let ada = try await portal.makeOperator()
-            try await account(portal, "Fresh", age: 5 * 86_400)                   // new, whatever its activity
-            try await account(portal, "Busy", activity: 2 * 86_400)                // active
-            try await account(portal, "Quiet", activity: 60 * 86_400)              // inactive
-            try await account(portal, "Silent")                                    // inactive: never any activity
+            let setUp: (Account) -> Void = { $0.setupCompleted = true }
+            try await account(portal, "Fresh", age: 5 * 86_400, configure: setUp)                   // new, whatever its activity
+            try await account(portal, "Busy", activity: 2 * 86_400, configure: setUp)                // active
+            try await account(portal, "Quiet", activity: 60 * 86_400, configure: setUp)              // inactive
+            try await account(portal, "Silent", configure: setUp)                                    // inactive: never any activity
+            try await account(portal, "Starting", age: 5 * 86_400)                                   // in setup, before new
+            try await account(portal, "Shut", activity: 2 * 86_400) { $0.locked = true }             // locked, before anything
             let actor = try await AccessLoader.actor(for: ada, on: portal.db)
             let counts = try await AccountDirectory.counts(.init(), for: actor, on: portal.db)
-            #expect(counts == [.new: 1, .active: 1, .inactive: 2])
+            #expect(counts == [.new: 1, .active: 1, .inactive: 2, .inSetup: 1, .locked: 1])
             var inactive = AccountDirectory.Filter()
             inactive.status = .inactive
             #expect(try await AccountDirectory.page(inactive, for: actor, on: portal.db).rows.map(\.name) == ["Quiet", "Silent"])

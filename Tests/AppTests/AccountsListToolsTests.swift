@@ -102,7 +102,7 @@ import Vapor
             #expect(tagged.status == .seeOther)
             let location = try #require(tagged.headers.first(name: .location))
             #expect(!location.contains("done"))
-            #expect(try await portal.visit(location, browser: browser).text.contains("2 accounts changed. 1 you may not change was left alone."))
+            #expect(try await portal.visit(location, browser: browser).text.contains("Tagged 2 accounts \u{201C}spring promo\u{201D}. 1 you may not change was left alone."))
             let tags = try await AccountTag.query(on: portal.db).filter(\.$tag == "spring promo").all().map(\.accountID)
             #expect(Set(tags) == Set([a.id, b.id].compactMap { $0 }))
 
@@ -119,9 +119,9 @@ import Vapor
                                                                  ("accounts[]", b.businessUID), ("csrf_token", alList.csrfToken ?? "")], browser: alBrowser)
             #expect(try await AccountTag.query(on: portal.db).filter(\.$tag == "north").all().map(\.accountID) == [a.id].compactMap { $0 })
             #expect(try await portal.submitMulti("/accounts/bulk", [("action", "tag"), ("tag", "<b>"), ("accounts[]", a.businessUID),
-                                                                     ("csrf_token", csrf)], browser: browser).status == .badRequest)
+                                                                     ("csrf_token", csrf)], browser: browser).status == .unprocessableEntity)
             #expect(try await portal.submitMulti("/accounts/bulk", [("action", "explode"), ("accounts[]", a.businessUID), ("csrf_token", csrf)],
-                                                 browser: browser).status == .badRequest)
+                                                 browser: browser).status == .unprocessableEntity)
         }
     }
 
@@ -147,21 +147,21 @@ import Vapor
             let all = try await portal.visit("/audit", browser: browser)
             #expect(all.status == .ok && all.text.contains("<a href=\"/audit\" aria-current=\"page\">Audit log</a>"))
             let bakeryLocks = try await portal.visit("/audit?account=bakery&action=account.lock", browser: browser)
-            #expect(bakeryLocks.text.matches(of: /<code>account\.lock<\/code>/).count == 1)
+            #expect(bakeryLocks.text.matches(of: /data-action="account\.lock"/).count == 1 && bakeryLocks.text.contains("locked <a href="))
             #expect(bakeryLocks.text.contains("href=\"/accounts/\(bakery.businessUID)\""))
             let family = try await portal.visit("/audit?account=\(bakery.businessUID)&action=account", browser: browser)
-            #expect(family.text.matches(of: /<code>account\./).count == 3)
+            #expect(family.text.matches(of: /data-action="account\./).count == 3)
             let bySue = try await portal.visit("/audit?operator=\(try sue.requireID().uuidString)", browser: browser)
-            #expect(bySue.text.matches(of: /<code>account\./).count == 1)
+            #expect(bySue.text.matches(of: /data-action="account\./).count == 1)
             let inJune = try await portal.visit("/audit?from=2025-06-01&to=2025-06-30", browser: browser)
-            #expect(inJune.text.contains("<code>account.unlock</code>") && !inJune.text.contains("<code>account.lock</code>"))
+            #expect(inJune.text.contains("data-action=\"account.unlock\"") && !inJune.text.contains("data-action=\"account.lock\""))
             let bad = try await portal.visit("/audit?from=yesterday&account=nobody", browser: browser)
             #expect(bad.status == .unprocessableEntity && bad.text.contains("id=\"field-from-error\"") && bad.text.contains("id=\"field-account-error\""))
 
             let csv = try await portal.send(.GET, "/audit/export.csv?action=account.lock", cookies: browser)
             let rows = csv.text.split(separator: "\r\n")
             #expect(csv.status == .ok && rows.count == 3 && rows[0] == Substring(CSV.line(AuditLog.csvHeader).dropLast(1)))  // "\r\n" is one Character
-            #expect(rows.dropFirst().allSatisfy { $0.contains(",Ada Admin,,account.lock,account,") && $0.hasSuffix(",203.0.113.9") })
+            #expect(rows.dropFirst().allSatisfy { $0.contains(",Ada Admin,,account.lock,account,") && $0.contains(",203.0.113.9,Ada Admin locked ") })
 
             let api = try await portal.api(as: ada)
             let page = try api.object(try await api.call(.GET, "/audit?account=bakery&limit=2"))

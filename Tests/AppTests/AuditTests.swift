@@ -30,7 +30,7 @@ import Testing
             try await OperatorAdministration.block(bo, by: actor, context: context, on: portal.db)
             let events = try await AuditEvent.query(on: portal.db).sort(\.$at).all()
             #expect(events.map(\.action) == ["operator.grants-changed", "operator.blocked"])
-            #expect(events[0].details == "grants: viewer@all → support@all")
+            #expect(events[0].details == "grants: Viewer over Every client account → Support over Every client account")
             #expect(events[0].actorName == "Ada Admin")
             #expect(events[0].ip == "203.0.113.7")
             #expect(events[1].targetLabel == "Bo <bo@example.com>")

@@ -29,13 +29,15 @@ import Vapor
             }
             let locked = try #require(home.text.range(of: #"href="/tasks#locked-accounts""#))
             #expect(home.text[locked.upperBound...].prefix(200).contains(#"<div class="value">2</div>"#))
-            // The header counts of the accounts list: one new, one inactive.
+            // The header counts of the accounts list: both locked (Locked comes before New and Inactive).
             #expect(home.text.contains(#"href="/accounts?status=new""#) && home.text.contains(#"href="/accounts?status=inactive""#))
             let new = try #require(home.text.range(of: #"href="/accounts?status=new""#))
-            #expect(home.text[new.upperBound...].prefix(120).contains(#"<div class="value">1</div>"#))
+            #expect(home.text[new.upperBound...].prefix(120).contains(#"<div class="value">0</div>"#))
+            let lockedCount = try #require(home.text.range(of: #"href="/accounts?status=locked""#))
+            #expect(home.text[lockedCount.upperBound...].prefix(120).contains(#"<div class="value">2</div>"#))
             // The audit entries.
             #expect(home.text.contains("Recent activity in the portal"))
-            #expect(home.text.contains("Night Shift Role") && home.text.contains("role.created"))
+            #expect(home.text.contains("created the role Night Shift Role") && !home.text.contains(">role.created<"))
         }
     }
 

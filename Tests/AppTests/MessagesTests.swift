@@ -229,7 +229,7 @@ import VaporTesting
             #expect(entry.actorName == "Mia Messages" && entry.actorID == agent.id)
             let admin = try await portal.signIn()
             let history = try await portal.visit("/accounts/\(uid)/history", browser: admin)
-            #expect(history.text.contains("account.message-sent") && history.text.contains("Mia Messages"))
+            #expect(history.text.contains("<strong>Mia Messages</strong> replied to a customer") && !history.text.contains(">account.message-sent<"))
 
             // The API's parity: read and reply, recorded the same way.
             let api = try await portal.api(as: agent)

@@ -13,13 +13,23 @@ import VaporTesting
     /// Routes any signed-in operator may use on themselves, or that need no sign-in at all.
     static let openToEveryone: Set<String> = [
         "GET /", "GET /healthz", "GET /readyz", "GET /assets/portal.css",
+        // The installation's figures: a loopback peer or METRICS_TOKEN, never a session (MetricsTests).
+        "GET /metrics",
+        // The script that fills a time-zone field from the browser (PeopleFormsTests).
+        "GET /assets/time-zone.js",
         // Everyone has their own tasks: the page and the API show the categories their roles
         // cover, in their scope (TasksTests.anOperatorWithoutAccountOrOperatorRightsHasNoCategories).
         "GET /tasks", "GET /api/v1/tasks",
         "GET /sign-in", "POST /sign-in", "POST /sign-out", "GET /sign-in/code", "POST /sign-in/code", "POST /sign-in/code/resend",
         "GET /sign-in/enrol", "POST /sign-in/enrol", "POST /sign-out-as",
+        // "Forgot password?" needs no sign-in; the job decides who gets a link (PasswordResetTests).
+        "GET /forgot-password", "POST /forgot-password",
         "GET /profile", "POST /profile", "POST /profile/email", "POST /profile/notifications", "POST /profile/password",
         "POST /profile/second-factor",
+        // The recovery codes just made, as a file: only the session that made them gets it (RecoveryCodesTests).
+        "POST /profile/recovery-codes.txt", "POST /app/security/recovery-codes.txt", "GET /assets/copy.js", "GET /assets/bulk-progress.js",
+        // The type-ahead of the accounts list's group and assignee filters (AccountsFilterChoicesTests).
+        "GET /assets/picker.js",
         // Marketing's own right: the partner kit.
         "GET /partner-kit", "GET /partner-kit/:itemId/file",
         "GET /api/v1/me", "PATCH /api/v1/me", "GET /api/v1/openapi.yaml",
@@ -46,6 +56,8 @@ import VaporTesting
         "GET /b/:pageKey", "POST /b/:pageKey/booking", "POST /b/:pageKey/contact", "GET /w/:businessUid", "GET /w/:businessUid/seen",
         // The partner's logo, shown on its sign-in pages and business pages (SettingsLogoTests).
         "GET /brand/logo",
+        // The tab icon in the partner's colour, on every page, signed in or not (FaviconTests).
+        "GET /favicon.svg", "GET /favicon.ico",
         // A digest's unsubscribe link: its token is the proof (DigestTests).
         "GET /unsubscribe/:token", "POST /unsubscribe/:token",
         // Their own operator record, through the page and the API (name and digest only).
@@ -88,6 +100,7 @@ import VaporTesting
                 "userId": try staff.requireID().uuidString.lowercased(),
                 "locationId": try location.requireID().uuidString.lowercased(),
                 "tokenId": try adminToken.token.requireID().uuidString.lowercased(),
+                "operationId": UUID().uuidString.lowercased(),
                 "conversationId": UUID().uuidString.lowercased(),
             ]
             let api = try await portal.api(as: marketing)

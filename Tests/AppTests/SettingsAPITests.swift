@@ -40,7 +40,7 @@ import VaporTesting
                                     ("branding", ##"{"color":"#0F766E"}"##), ("domains", ##"{"add":["acme.example"]}"##)] {
                 let response = try await api.call(.PATCH, "/settings/\(section)", json: json)
                 #expect(isProblem(response, .forbidden), "\(section)")
-                #expect((try api.object(response)["detail"] as? String)?.contains("settings.manage") == true)
+                #expect((try api.object(response)["detail"] as? String)?.contains("“Manage settings”") == true)
             }
             let partner = try #require(try await Partner.find(portal.partner.id, on: portal.db))
             #expect(partner.secondFactorRequired && partner.historyRetentionDays == 183 && partner.brandColor == Partner.defaultBrandColor)

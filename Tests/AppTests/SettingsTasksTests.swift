@@ -41,7 +41,7 @@ import VaporTesting
             let saved = try await portal.submit("/settings/tasks", Self.form(csrf: csrf, ["task_stuck_in_setup_days": "5"]), browser: browser)
             #expect(saved.status == .seeOther && saved.headers.first(name: .location) == "/settings#tasks")
             let settings = try await portal.visit("/settings", browser: browser).text
-            #expect(settings.contains("The task settings were saved."))
+            #expect(settings.contains("Task thresholds updated: Tasks and the digests use them from now on."))
             #expect(settings.contains(#"id="field-task_stuck_in_setup_days" name="task_stuck_in_setup_days" type="number" min="1" max="365" value="5""#))
 
             let after = try await portal.visit("/tasks", browser: browser).text

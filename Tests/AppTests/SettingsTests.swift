@@ -72,7 +72,7 @@ import VaporTesting
                                                 browser: browser)
             #expect(saved.status == .seeOther)
             #expect(saved.headers.first(name: .location) == "/settings")
-            #expect(try await portal.visit("/settings", browser: browser).text.contains("The branding was saved."))
+            #expect(try await portal.visit("/settings", browser: browser).text.contains("Brand updated: every page and email shows the new name and colour."))
 
             let signIn = try await portal.send(.GET, "/sign-in")
             #expect(signIn.text.contains("--brand:#0F766E;--brand-text:#FFFFFF"))

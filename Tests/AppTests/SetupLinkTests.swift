@@ -35,7 +35,7 @@ import Vapor
             let op = try #require(try await Operator.query(on: portal.db).with(\.$grants).first())
             #expect(op.email == "grace@example.com")
             #expect(op.status == .active)
-            #expect(op.grants.map(\.role) == ["admin"])
+            #expect(op.grants.map(\.role) == ["admin-secure"]) // the first admin owns the data: secure accounts included
             #expect(op.grants.map(\.scope) == [.all])
 
             let stranger = Browser()

@@ -45,6 +45,6 @@ import Testing
 
     @Test func provisioningURIIsWhatAuthenticatorAppsRead() {
         let uri = TOTP(secret: Data("foobar".utf8)).provisioningURI(account: "ada@example.com", issuer: "Acme Partners")
-        #expect(uri == "otpauth://totp/Acme%20Partners%3Aada@example.com?secret=MZXW6YTBOI&issuer=Acme%20Partners&algorithm=SHA1&digits=6&period=30")
+        #expect(uri == "otpauth://totp/Acme%20Partners:ada@example.com?secret=MZXW6YTBOI&issuer=Acme%20Partners&algorithm=SHA1&digits=6&period=30")
     }
 }

@@ -34,6 +34,11 @@ import VaporTesting
         try await role.create(on: portal.db)
         let op = try await portal.makeOperator(email: email, name: "Someone", role: "viewer", partner: partner)
         let apiToken = try await APITokens.create(name: "theirs", operator: op, now: Date(), on: portal.db)
+        // A bulk change's progress is its starter's alone: the admin of the walk, where there is one.
+        let starter = try await Operator.query(on: portal.db).filter(\.$partner.$id == partnerID).filter(\.$email == "ada@example.com").first() ?? op
+        let bulk = try await BulkOperations.start(BulkChange(action: .unlock, parameter: nil, label: nil), on: .accounts([account.businessUID]),
+                                                  by: try #require(try await AccessLoader.actor(operatorID: starter.requireID(), partnerID: partnerID, on: portal.db)),
+                                                  context: AuditContext(actor: AuditActor(id: starter.id, name: starter.name), ip: ""), on: portal.db)
         let token = try await SetupLinks.issueFirstAdmin(partnerID: partnerID, now: Date(), on: portal.db)
         let kitItem = PartnerKitItem(partnerID: partnerID, title: "Brochure", summary: "", kind: .file, fileName: "brochure.pdf",
                                      contentType: "application/pdf", byteSize: 3, createdAt: Date(), createdBy: "Someone")
@@ -63,6 +68,7 @@ import VaporTesting
             "locationId": try location.requireID().uuidString.lowercased(),
             "tokenId": try apiToken.token.requireID().uuidString.lowercased(),
             "conversationId": try conversation.requireID().uuidString.lowercased(),
+            "operationId": try bulk.requireID().uuidString.lowercased(),
         ])
     }
 
@@ -153,6 +159,87 @@ import VaporTesting
                     }
                 }
             }
+        }
+    }
+
+    /// `/forgot-password` takes an address, not an id: asked on one partner's host, it never
+    /// sends a link to another partner's operator, and that partner's link opens only on its own host.
+    @Test func theTabIconIsThePartnerOfTheHost() async throws {
+        try await TestPortal.run { portal in
+            let globex = try await portal.makePartner(slug: "globex", name: "Globex", domains: ["globex.example"])
+            globex.brandColor = "#0B6E4F"
+            try await globex.update(on: portal.db)
+            let theirs = try await portal.send(.GET, "/favicon.svg", host: "globex.example")
+            let ours = try await portal.send(.GET, "/favicon.svg")
+            #expect(theirs.text.contains("fill=\"#0B6E4F\"") && theirs.text.contains(">G</text>"))
+            #expect(!ours.text.contains("#0B6E4F") && ours.text.contains(">A</text>"))
+            #expect(theirs.headers.first(name: .eTag) != ours.headers.first(name: .eTag))
+        }
+    }
+
+    @Test func aPasswordResetNeverCrossesPartners() async throws {
+        try await TestPortal.run { portal in
+            let globex = try await portal.makePartner(slug: "globex", name: "Globex", domains: ["globex.example"])
+            try await portal.makeOperator(email: "them@globex.example", name: "Theirs", partner: globex)
+            try await PasswordResetTests.requestLink("them@globex.example", portal, host: "portal.test")
+            #expect(try await PasswordResetTests.handleRequests(portal) == 1)
+            #expect(try await OutboundMessage.query(on: portal.db).count() == 0)
+
+            try await PasswordResetTests.requestLink("them@globex.example", portal, host: "globex.example")
+            #expect(try await PasswordResetTests.handleRequests(portal) == 1)
+            let message = try #require(try await PasswordResetTests.resetMessages(to: "them@globex.example", portal).first)
+            let path = try PasswordResetTests.path(of: try PasswordResetTests.link(in: message))
+            #expect(try await portal.visit(path, browser: Browser(), host: "portal.test").status == .gone)
+            #expect(try await portal.visit(path, browser: Browser(), host: "globex.example").status == .ok)
+        }
+    }
+
+    /// The accounts list's group and assignee filters take ids and words from the query, not
+    /// the path: another partner's groups and operators are never suggested, listed or accepted.
+    @Test func theListsGroupAndAssigneeChoicesAreThePartnersOwn() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator()
+            let globex = try await portal.makePartner(slug: "globex", name: "Globex", domains: ["globex.example"])
+            let theirGroup = AccountGroup(partnerID: try globex.requireID(), parent: nil, name: "Theirs North")
+            try await theirGroup.create(on: portal.db)
+            let theirOperator = try await portal.makeOperator(email: "them@globex.example", name: "Theirs Operator", partner: globex)
+            try await AccountGroup(partnerID: try portal.partner.requireID(), parent: nil, name: "Ours North").create(on: portal.db)
+            let browser = try await portal.signIn()
+            for path in ["/groups/suggest?q=north", "/accounts/assignees/suggest?q=o", "/accounts/groups", "/accounts/assignees"] {
+                let answer = try await portal.send(.GET, path, cookies: browser)
+                #expect(answer.status == .ok && !answer.text.contains("Theirs"), "\(path)")
+            }
+            #expect(try await portal.send(.GET, "/groups/suggest?q=north", cookies: browser).text.contains("Ours North"))
+            for query in ["group=\(try theirGroup.requireID().uuidString)", "operator=\(try theirOperator.requireID().uuidString)"] {
+                let list = try await portal.visit("/accounts?\(query)", browser: browser)
+                #expect(list.status == .unprocessableEntity && !list.text.contains("Theirs"), "\(query)")
+            }
+        }
+    }
+
+    /// The recovery codes a page just showed come as a file only on their own partner's domain:
+    /// the sealed sheet names the partner, and another partner's operator gets nothing from it.
+    @Test func recoveryCodesJustMadeDownloadOnlyForTheirOwnPartner() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator()
+            let globex = try await portal.makePartner(slug: "globex", name: "Globex", domains: ["globex.example"])
+            try await portal.makeOperator(email: "ada@globex.example", name: "Ada of Globex", partner: globex)
+            let ours = try await portal.signIn()
+            let profile = try await portal.visit("/profile", browser: ours)
+            let page = try await portal.submit("/profile/second-factor", ["confirm_password": "correct horse battery", "action": "codes",
+                                                                          "csrf_token": profile.csrfToken ?? ""], browser: ours)
+            let sheet = try #require(page.text.firstMatch(of: /name="sheet" value="([^"]+)"/)).output.1
+            let codes = page.text.matches(of: /<code>([a-z0-9]{5}-[a-z0-9]{5})<\/code>/).map { String($0.output.1) }
+            #expect(codes.count == 10)
+            let theirs = try await portal.signIn(email: "ada@globex.example", host: "globex.example")
+            let csrf = try #require(try await portal.visit("/profile", browser: theirs, host: "globex.example").csrfToken)
+            let answer = try await portal.submit("/profile/recovery-codes.txt", ["sheet": String(sheet), "csrf_token": csrf], browser: theirs,
+                                                 host: "globex.example")
+            #expect(answer.status == .forbidden)
+            #expect(!codes.contains { answer.text.contains($0) })
+            // Our own session on our own domain still gets the file.
+            let file = try await portal.submit("/profile/recovery-codes.txt", ["sheet": String(sheet), "csrf_token": page.csrfToken ?? ""], browser: ours)
+            #expect(file.status == .ok && codes.allSatisfy(file.text.contains))
         }
     }
 }

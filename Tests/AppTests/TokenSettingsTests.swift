@@ -305,7 +305,7 @@ import VaporTesting
 
             let refused = try await samAPI.call(.GET, "/tokens?scope=partner")
             #expect(refused.status == .forbidden && refused.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
-            #expect(refused.text.contains("apiTokens.manage"))
+            #expect(refused.text.contains("“Manage API tokens”"))
             #expect(try await samAPI.call(.GET, "/tokens?scope=everything").status == .badRequest)
 
             // An admin revokes Sam's token; Sam may not revoke Ada's.

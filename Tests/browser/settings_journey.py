@@ -23,7 +23,7 @@ token from `portal token create`), then:
   5. Home shows the same task counts, the accounts list's header counts, the assigned account,
      and the newest entries of the audit log;
   6. the Support operator signs in: no Settings in the navigation, /settings answers 403 naming
-     settings.manage (a POST too), /tasks shows only the account categories, Home no audit;
+     "Manage settings" (a POST too), /tasks shows only the account categories, Home no audit;
   7. /settings, /tasks and / (and the Support operator's /tasks) are checked with axe-core (no
      "serious"/"critical" violations), for labelled inputs and for horizontal overflow at 375px.
 
@@ -363,7 +363,7 @@ class SettingsJourney:
         # 6. Support.
         self.support = self.browser()
         if s("6. the Support operator signs in with a password", self.support_signs_in):
-            s("6. Support's navigation has no Settings; /settings answers 403 naming settings.manage", self.support_no_settings)
+            s("6. Support's navigation has no Settings; /settings answers 403 naming Manage settings", self.support_no_settings)
             self.audit(self.support, "403 settings (Support)", "s04-settings-403")
             s("6. Support's /tasks shows only the account categories, with the locked account", self.support_tasks)
             self.audit(self.support, "tasks (Support)", "s05-tasks-support")
@@ -450,7 +450,7 @@ class SettingsJourney:
         click_and_wait_for_new_page(d, submit_button(d, "Save branding"))
         check(pathname(d) == "/settings", f"after saving, on {path_of(d)}")
         notice = journey.notice_text(d)
-        check(notice == "The branding was saved.", f"the notice said {notice!r}")
+        check(notice == "Brand updated: every page and email shows the new name and colour.", f"the notice said {notice!r}")
         form = self.branding_form()
         check(value_of(form, "name") == BRAND_NAME, f"after saving, the name reads {value_of(form, 'name')!r}")
         check(value_of(form, "color").lower() == BRAND_COLOR, f"after saving, the colour reads {value_of(form, 'color')!r}")
@@ -497,7 +497,8 @@ class SettingsJourney:
         entries = self.home_audit_entries()
         changes = [e for e in entries if e[2] == "settings.branding-changed"]
         check(changes, f"Home's recent activity has no settings.branding-changed: {[e[2] for e in entries]}")
-        check(changes[0][1] == ADMIN_NAME, f"the branding change is by {changes[0][1]!r}, not {ADMIN_NAME}")
+        check(changes[0][1].startswith(ADMIN_NAME + " "), f"the branding change reads {changes[0][1]!r}, not a sentence by {ADMIN_NAME}")
+        check("settings." not in changes[0][1], f"the branding change shows its code: {changes[0][1]!r}")
 
     def faint_colour_refused(self):
         d = self.admin
@@ -564,7 +565,8 @@ class SettingsJourney:
             self.go(d, "/settings")
             fill_in(self.branding_form(), "color", BRAND_COLOR)
             click_and_wait_for_new_page(d, submit_button(d, "Save branding"))
-            check(journey.notice_text(d) == "The branding was saved.", f"restoring {BRAND_COLOR}: the notice said {journey.notice_text(d)!r}")
+            check(journey.notice_text(d) == "Brand updated: every page and email shows the new name and colour.",
+                  f"restoring {BRAND_COLOR}: the notice said {journey.notice_text(d)!r}")
 
     # ------------------------------------------------------------------ 3. plans, steps, retention
 
@@ -607,7 +609,7 @@ class SettingsJourney:
         fill_in(forms[0], "staff_slots", str(NEW_PLAN_SLOTS))
         click_and_wait_for_new_page(d, submit_button(d, "Add plan"))
         check(pathname(d) == "/settings", f"after adding a plan, on {path_of(d)}")
-        check(journey.notice_text(d) == "The plans were saved.", f"the notice said {journey.notice_text(d)!r}")
+        check(journey.notice_text(d) == f"Plan \u201c{NEW_PLAN}\u201d added.", f"the notice said {journey.notice_text(d)!r}")
         rows = self.plan_rows()
         check(rows.get(NEW_PLAN) == str(NEW_PLAN_SLOTS), f"the plans listed are {rows}, without {NEW_PLAN} ({NEW_PLAN_SLOTS})")
 
@@ -621,7 +623,8 @@ class SettingsJourney:
         plan.select_by_value(NEW_PLAN)
         click_and_wait_for_new_page(d, submit_button(d, "Save subscription"))
         check(pathname(d) == self.account_path(ASSIGNED, "Subscription"), f"after saving, on {path_of(d)}")
-        check(journey.notice_text(d) == "Saved.", f"the notice said {journey.notice_text(d)!r}")
+        check(re.fullmatch(rf"Subscription saved: plan {NEW_PLAN}, \d+ staff slots?\.", journey.notice_text(d)),
+              f"the notice said {journey.notice_text(d)!r}")
         shown = card(d, "Subscription").find_elements(By.XPATH, ".//dt[normalize-space()='Plan']/following-sibling::dd[1]")
         check(shown and shown[0].text.strip() == NEW_PLAN, f"after saving, the plan reads {[e.text for e in shown]}")
 
@@ -647,7 +650,7 @@ class SettingsJourney:
         fill_in(forms[0], "title", NEW_STEP)
         click_and_wait_for_new_page(d, submit_button(d, "Add step"))
         check(pathname(d) == "/settings", f"after adding a step, on {path_of(d)}")
-        check(journey.notice_text(d) == "The onboarding steps were saved.", f"the notice said {journey.notice_text(d)!r}")
+        check(journey.notice_text(d) == f"Step \u201c{NEW_STEP}\u201d added.", f"the notice said {journey.notice_text(d)!r}")
         after = self.step_rows()
         check(after == before + [(NEW_STEP, False)], f"the steps are {after}, not the ones before and then {NEW_STEP!r}")
 
@@ -734,7 +737,8 @@ class SettingsJourney:
             labels[0].click()
         check(box.is_selected(), f"{ADMIN_NAME} is not ticked")
         click_and_wait_for_new_page(d, submit_button(d, "Save assignments"))
-        check(journey.notice_text(d) == "Saved.", f"the notice said {journey.notice_text(d)!r}")
+        check(re.fullmatch(r"\d+ operators? (is|are) assigned to the account now\.", journey.notice_text(d)),
+              f"the notice said {journey.notice_text(d)!r}")
 
     def backdate_stuck(self):
         self.portal.backdate("accounts", "created_at", "business_uid = ?", (self.uids[STUCK],), STUCK_DAYS_AGO)
@@ -830,7 +834,11 @@ class SettingsJourney:
         check(accounts is not None, "Home has no \"Client accounts\" section")
         shown = {label: value for label, value, _ in stats(accounts)}
         check(shown == listed, f"Home's header counts are {shown}, the accounts list's {listed}")
-        check(shown.get("New") == str(len(ACCOUNTS)), f"Home counts {shown.get('New')} new accounts, not {len(ACCOUNTS)}")
+        # Every account is counted once, in exactly one state; the locked one as Locked, the one
+        # stuck in setup as In setup.
+        total = sum(int(value.replace(",", "")) for value in shown.values() if value.replace(",", "").isdigit())
+        check(total == len(ACCOUNTS), f"Home's counts {shown} add up to {total}, not the {len(ACCOUNTS)} accounts")
+        check(shown.get("Locked") == "1" and shown.get("In setup") == "1", f"Home counts {shown}: not 1 Locked and 1 In setup")
         for label, _, href in stats(accounts):
             wanted = urllib.parse.urlparse(links[label])
             check(href == f"{wanted.path}?{wanted.query}", f"Home's {label} count links to {href}, the list's to {links[label]}")
@@ -849,26 +857,34 @@ class SettingsJourney:
         more = mine.find_elements(By.XPATH, ".//a[normalize-space()='All your accounts']")
         check(more and "mine=1" in more[0].get_attribute("href"), "no \"All your accounts\" link to My Accounts")
 
+    @staticmethod
+    def sentence_rows(rows):
+        """(when, sentence, action code) of audit rows: the code is the row's data-action, the
+        sentence what people read."""
+        entries = []
+        for tr in rows:
+            cells = [text_of(td) for td in tr.find_elements(By.TAG_NAME, "td")]
+            entries.append((cells[0] if cells else "", cells[1] if len(cells) > 1 else "", tr.get_attribute("data-action") or ""))
+        return entries
+
     def home_audit_entries(self):
-        """(when, who, action, on) of Home's recent activity, top to bottom."""
+        """(when, sentence, action code) of Home's recent activity, top to bottom."""
         audit = self.home_card(self.admin, "home-audit")
         check(audit is not None, "Home has no \"Recent activity in the portal\" section")
-        return [tuple(text_of(td) for td in tr.find_elements(By.TAG_NAME, "td"))[:4] for tr in audit.find_elements(By.CSS_SELECTOR, "tbody tr")]
+        return self.sentence_rows(audit.find_elements(By.CSS_SELECTOR, "tbody tr"))
 
     def home_recent_audit(self):
         d = self.admin
         self.go(d, "/")
-        shown = [(who, action) for _, who, action, _ in self.home_audit_entries()]
+        shown = [(sentence.split(" ")[0], action) for _, sentence, action in self.home_audit_entries()]
         check(shown, "Home's recent activity is empty")
         self.go(d, "/audit")
-        logged = []
-        for row in d.find_elements(By.CSS_SELECTOR, "main table tbody tr")[:len(shown)]:
-            cells = row.find_elements(By.TAG_NAME, "td")
-            logged.append((cells[1].text.strip(), cells[2].text.strip()))
+        log_rows = self.sentence_rows(d.find_elements(By.CSS_SELECTOR, "main table tbody tr"))
+        logged = [(sentence.split(" ")[0], action) for _, sentence, action in log_rows[:len(shown)]]
         check(shown == logged, f"Home's recent activity is {shown}, the audit log's newest {logged}")
         print(f"      Home lists {len(shown)} entries: {[a for _, a in shown]}")
         settings = [a for _, a in shown if a.startswith("settings.")]
-        all_actions = [row.find_elements(By.TAG_NAME, "td")[2].text.strip() for row in d.find_elements(By.CSS_SELECTOR, "main table tbody tr")]
+        all_actions = [action for _, _, action in log_rows]
         check("settings.branding-changed" in all_actions, f"the audit log has no settings.branding-changed: {all_actions}")
         if not settings:
             print("      (the settings changes of steps 2-3 are older than Home's last entries; step 2 saw the branding change there)")
@@ -890,7 +906,8 @@ class SettingsJourney:
         status = response_status(d)
         check(status == 403, f"/settings answered {status} to Support, not 403")
         main = d.find_element(By.TAG_NAME, "main").text
-        check("settings.manage" in main, f"the 403 page does not name the permission settings.manage: {main!r}")
+        check("“Manage settings”" in main and "settings.manage" not in main,
+              f"the 403 page does not name the permission Manage settings in words: {main!r}")
         print(f"      the 403 page: {' '.join(main.split())!r}")
         check(not d.find_elements(By.ID, "branding"), "the 403 page shows the branding form")
         self.go(d, "/")  # a page with a CSRF token to POST with

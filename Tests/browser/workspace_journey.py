@@ -669,18 +669,22 @@ class WorkspaceJourney:
         click_and_wait_for_new_page(d, link)
         check(pathname(d) == self.account_path + "/history", f"the History tab opened {path_of(d)}")
         rows = card(d, "History").find_elements(By.CSS_SELECTOR, "tbody tr")
-        entries = [[text_of(cell) for cell in row.find_elements(By.TAG_NAME, "td")] for row in rows]
-        edits = [e for e in entries if any("account.profile-changed" in cell for cell in e)]
-        check(edits, f"History has no account.profile-changed entry: {[e[1:3] for e in entries]}")
-        line = " ".join(edits[0])
+        # (action code, the sentence, the detail lines, the whole row as read)
+        entries = [(row.get_attribute("data-action"), text_of(row.find_element(By.CSS_SELECTOR, ".audit-sentence")),
+                    " ".join(text_of(li) for li in row.find_elements(By.CSS_SELECTOR, ".audit-details li")), text_of(row)) for row in rows]
+        edits = [e for e in entries if e[0] == "account.profile-changed"]
+        check(edits, f"History has no account.profile-changed entry: {[e[:3] for e in entries]}")
+        line = edits[0][3]
+        check(edits[0][1] == f"{OWNER_NAME} changed the business profile", f"the edit reads {edits[0][1]!r}")
         check(SUPPORT_NAME in line and OWNER_NAME in line, f"the edit's entry does not name both people: {edits[0]}")
-        check("description" in line and "Sourdough and pastries" in line, f"the edit's entry does not show the change: {edits[0]}")
+        check("description" in edits[0][2].lower() and "Sourdough and pastries" in edits[0][2], f"the edit's entry does not show the change: {edits[0]}")
         print(f"      the entry: {edits[0]}")
         for operator_name in (SUPPORT_NAME, SALES_NAME):
             for action in ("account.login-as-started", "account.login-as-ended"):
-                found = [e for e in entries if e[1] == operator_name and action in e[2] and f"as owner {OWNER_NAME}" in e[2]]
-                check(found, f"History has no {action} by {operator_name} as owner {OWNER_NAME}: {[e[1:3] for e in entries]}")
-        order = [e[2].split()[0] for e in entries if e[1] == SUPPORT_NAME or SUPPORT_NAME in e[1]][:3]
+                found = [e for e in entries if e[0] == action and e[1].startswith(operator_name) and f"As owner {OWNER_NAME}" in e[2]]
+                check(found, f"History has no {action} by {operator_name} as owner {OWNER_NAME}: {[e[:3] for e in entries]}")
+        check(not any(e[0] in e[3] for e in entries), f"History shows an action code: {[e[3] for e in entries]}")
+        order = [e[0] for e in entries if SUPPORT_NAME in e[3]][:3]
         check(order == ["account.login-as-ended", "account.profile-changed", "account.login-as-started"],
               f"History, newest first, lists Support's visit as {order}")
 
@@ -702,7 +706,7 @@ class WorkspaceJourney:
         fill(d, "message", AGENT_REPLY)
         click_and_wait_for_new_page(d, submit_button(d, "Send reply"))
         check(pathname(d) == here, f"after replying, on {path_of(d)}")
-        check(journey.notice_text(d) == "Reply sent.", f"the notice said {journey.notice_text(d)!r}")
+        check(journey.notice_text(d) == f"Reply sent to {CUSTOMER_EMAIL}.", f"the notice said {journey.notice_text(d)!r}")
         check(AGENT_REPLY in d.find_element(By.TAG_NAME, "main").text, "the reply is not in the conversation")
         self.portal.wait_for_message(CUSTOMER_EMAIL, lambda m: AGENT_REPLY in (m["body"] or ""), "email holding the agent's reply")
 

@@ -34,7 +34,9 @@ class Portal:
         self.binary = binary
         self.workdir = workdir or tempfile.mkdtemp(prefix="portal-it-")
         self.port = port or free_port()
-        self.env = {**os.environ, "LOG_LEVEL": "info", **(env or {})}
+        # These checks change partners with commands while the portal serves and look at once;
+        # a running instance would show such a change within PARTNER_CACHE_SECONDS.
+        self.env = {**os.environ, "LOG_LEVEL": "info", "PARTNER_CACHE_SECONDS": "0", **(env or {})}
         self.args = args if args is not None else ["serve", "--hostname", "127.0.0.1", "--port", str(self.port)]
         self.log_path = os.path.join(self.workdir, "server.log")
         self.process = None
@@ -239,7 +241,8 @@ class SignIn:
         """Submits the password (the sign-in form, or a setup link with `fields`); returns (status, Location)."""
         _, _, page = self.browser.get(path)
         form = fields if fields is not None else {"email": self.email, "password": self.password}
-        self.codes_seen = len(emailed_sign_in_codes(self.portal, self.email, self.host))
+        # Emailed codes are read from the SQLite file; on PostgreSQL only an authenticator app signs in here.
+        self.codes_seen = len(emailed_sign_in_codes(self.portal, self.email, self.host)) if sqlite_path(self.portal) else 0
         status, headers, _ = self.browser.post(path, {**form, "csrf_token": csrf_from(page)})
         return status, header(headers, "Location")
 

@@ -6,9 +6,13 @@ import argparse
 import base64
 import json
 import os
+import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import traceback
 import urllib.parse
@@ -246,6 +250,107 @@ def totp_matches_pyotp_at_several_timestamps(opts):
     assert bad.returncode != 0 and "base32" in bad.stderr and "Fatal error" not in bad.stderr, bad.stderr
 
 
+QR_PARTNER = 'Ümlaut & Co: "#1" <Nord> 50% Straße'
+
+
+def qr_image_from_page(page, scale=8):
+    """The enrolment page's QR code as a Pillow image, drawn from the SVG's view box and its one
+    path (moves, horizontal and vertical lines, closes), dark on white."""
+    from PIL import Image, ImageDraw
+    svg = re.search(r'<svg\b[^>]*>.*?</svg>', page, re.S)
+    assert svg, "no <svg> on the enrolment page"
+    svg = svg.group(0)
+    assert 'role="img"' in svg and 'aria-label="' in svg and 'shape-rendering="crispEdges"' in svg, svg[:300]
+    width, height = (int(v) for v in re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).groups())
+    paths = re.findall(r'<path\b[^>]*\bd="([^"]+)"', svg)
+    assert len(paths) == 1, f"{len(paths)} paths"
+    image = Image.new("L", (width * scale, height * scale), 255)
+    draw = ImageDraw.Draw(image)
+    x = y = 0.0
+    polygon = []
+    for command, number in re.findall(r"([MmHhVvLlZz])|(-?\d+(?:\.\d+)?)", paths[0]):
+        if command:
+            current = command
+            numbers = []
+            if command in "Zz":
+                if polygon:
+                    draw.polygon([(px * scale, py * scale) for px, py in polygon], fill=0)
+                polygon = []
+            continue
+        numbers.append(float(number))
+        if current in "Mm" and len(numbers) == 2:
+            x, y = (numbers[0], numbers[1]) if current == "M" else (x + numbers[0], y + numbers[1])
+            polygon = [(x, y)]
+            numbers = []
+        elif current in "Ll" and len(numbers) == 2:
+            x, y = (numbers[0], numbers[1]) if current == "L" else (x + numbers[0], y + numbers[1])
+            polygon.append((x, y))
+            numbers = []
+        elif current in "HhVv" and len(numbers) == 1:
+            value = numbers[0]
+            if current == "H": x = value
+            elif current == "h": x += value
+            elif current == "V": y = value
+            else: y += value
+            polygon.append((x, y))
+            numbers = []
+    return image
+
+
+@check
+def enrolment_qr_code_decodes_to_the_exact_otpauth_uri_and_its_codes_sign_in(opts):
+    """The QR code on the enrolment page, read by zxing-cpp, is exactly the otpauth:// URI built here from the partner's
+    name (with &, :, #, quotes, <, %, spaces and non-ASCII), the email and the key shown; pyotp's code from that URI
+    confirms the enrolment and signs in again; the recovery codes download as a text file."""
+    import zxingcpp
+    portal = Portal(opts.portal).start()
+    try:
+        made = portal.cli("partner", "create", "--name", QR_PARTNER, "--slug", "umlaut", "--domain", "portal.umlaut.test")
+        assert made.returncode == 0, made.stderr
+        op = portal.cli("operator", "create", "--partner", "umlaut", "--email", "olga.ops+2fa@umlaut.test", "--name", "Olga",
+                        "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+        assert op.returncode == 0, op.stderr
+        olga = SignIn(portal, "olga.ops+2fa@umlaut.test", PASSWORD, host="portal.umlaut.test")
+        assert olga.password_step() == (303, "/sign-in/enrol")
+        page = olga.enrol("totp")
+        secret = SignIn.totp_secret(page)
+        found = zxingcpp.read_barcodes(qr_image_from_page(page), formats=zxingcpp.BarcodeFormat.QRCode)
+        assert len(found) == 1, f"zxing-cpp found {len(found)} QR codes"
+        decoded = found[0].text
+        quote = urllib.parse.quote
+        expected = (f"otpauth://totp/{quote(QR_PARTNER, safe='')}:{quote('olga.ops+2fa@umlaut.test', safe='@')}"
+                    f"?secret={secret}&issuer={quote(QR_PARTNER, safe='')}&algorithm=SHA1&digits=6&period=30")
+        assert decoded == expected, f"decoded {decoded!r}\nexpected {expected!r}"
+        assert str(found[0].ec_level) == "M", found[0].ec_level
+        # What an authenticator app makes of it: the partner's name and the email, exactly.
+        otp = pyotp.parse_uri(decoded)
+        assert otp.issuer == QR_PARTNER and otp.name == "olga.ops+2fa@umlaut.test", (otp.issuer, otp.name)
+        status, _, codes_page = olga.submit_code(otp.now())
+        assert status == 200 and "Save your recovery codes" in codes_page, status
+        assert olga.signed_in(), "not signed in after the enrolment"
+        codes = RECOVERY_CODE.findall(codes_page)
+        assert len(codes) == 10, codes
+        sheet = re.search(r'name="sheet" value="([^"]+)"', codes_page)
+        assert sheet, "no download form on the recovery-codes page"
+        status, headers, text = olga.browser.post("/profile/recovery-codes.txt", {"sheet": sheet.group(1), "csrf_token": csrf_from(codes_page)})
+        assert status == 200, (status, text[:300])
+        assert (header(headers, "Content-Type") or "").startswith("text/plain"), headers
+        assert (header(headers, "Content-Disposition") or "") == 'attachment; filename="recovery-codes-umlaut.txt"', headers
+        assert [line for line in text.splitlines() if re.fullmatch(r"[a-z0-9]{5}-[a-z0-9]{5}", line)] == codes, text
+        status, _, _ = olga.browser.post("/profile/recovery-codes.txt", {"csrf_token": csrf_from(codes_page)})
+        assert status == 400, f"a download with nothing to download answered {status}"
+        # Signing in again: the next step's code from the same URI (one step of drift is allowed).
+        again = SignIn(portal, "olga.ops+2fa@umlaut.test", PASSWORD, host="portal.umlaut.test")
+        assert again.password_step() == (303, "/sign-in/code")
+        status, location, _ = again.submit_code(otp.at(time.time() + 30))
+        assert status == 303 and location == "/", (status, location)
+        assert again.signed_in(), "not signed in with the app's code"
+        status, _, profile = again.browser.get("/profile")
+        assert status == 200 and "10 of 10 recovery codes left." in profile, status
+    finally:
+        portal.stop()
+
+
 @check
 def unreachable_database_url_exits_with_one_clear_line(opts):
     # A password that no other line contains (the start-up log speaks of the "secret key").
@@ -320,6 +425,58 @@ def email_goes_out_through_smtp_once(opts):
             assert "email delivery works" in message["body"], message["body"]
             # The HTML alternative, in the partner's brand.
             assert message["html"] and "email delivery works" in message["html"] and "background:#" in message["html"], message["html"]
+        finally:
+            portal.stop()
+
+
+@check
+def forgotten_password_link_arrives_over_smtp_and_sets_a_new_password(opts):
+    """"Forgot password?" with a real SMTP server: the emailed link sets a new password, the code is still asked after it,
+    the link works once, and an unknown address gets the same page and no email."""
+    smtp_port = free_port()
+    with SMTPServer(smtp_port) as smtp:
+        portal = Portal(opts.portal, env=smtp_env(smtp_port)).start()
+        try:
+            enrolled_by_email(portal, "rita@example.com", "Rita Reset")
+            before = len(smtp.sink.received())
+            answers = {}
+            browser = Session(portal)
+            for address in ["Rita@Example.com", "nobody@example.com"]:
+                status, _, page = browser.get("/forgot-password")
+                assert status == 200 and "Forgot your password?" in page, status
+                status, _, page = browser.post("/forgot-password", {"email": address, "csrf_token": csrf_from(page)})
+                assert status == 200, status
+                answers[address] = re.sub(r'nonce="[^"]*"', "", page).replace(address, "ADDRESS")
+            assert answers["Rita@Example.com"] == answers["nobody@example.com"], "the unknown address got another page"
+            assert "If an operator account here uses that address" in answers["nobody@example.com"]
+
+            def reset_mail():
+                return [m for m in smtp.sink.received()[before:] if m["subject"].startswith("Reset your")]
+            wait_for(lambda: reset_mail(), 30, "the reset email did not arrive:\n" + portal.log()[-2000:])
+            time.sleep(2)
+            mails = reset_mail()
+            assert len(mails) == 1 and mails[0]["to"] == ["rita@example.com"], [m["to"] for m in mails]
+            assert mails[0]["html"] and "background:#" in mails[0]["html"], "the email is not in the partner's brand"
+            link = re.search(r"https?://\S+/setup/[A-Za-z0-9_-]+", mails[0]["body"]).group(0)
+            assert link.startswith(f"http://localhost:{portal.port}/setup/"), link
+            path = urllib.parse.urlparse(link).path
+
+            new_password = "a freshly chosen passphrase"
+            reset = SignIn(portal, "rita@example.com", new_password)
+            status, location = reset.password_step(path, {"password": new_password, "password_confirmation": new_password})
+            assert (status, location) == (303, "/sign-in/code"), (status, location)
+            assert not reset.signed_in(), "the reset signed in past the second factor"
+            status, _, _ = reset.submit_code(reset.emailed_code())
+            assert status == 303 and reset.signed_in(), status
+            wait_for(lambda: any(m["subject"].endswith("password was changed") for m in smtp.sink.received()), 30,
+                     "no 'password was changed' email:\n" + portal.log()[-2000:])
+
+            # The new password signs in (with a code); the old one and the used link do not.
+            again = SignIn(portal, "rita@example.com", new_password)
+            assert again.password_step() == (303, "/sign-in/code")
+            assert SignIn(portal, "rita@example.com", PASSWORD).password_step()[0] == 401
+            status, _, page = Session(portal).get(path)
+            assert status == 410 and "Link no longer valid" in page, status
         finally:
             portal.stop()
 
@@ -475,6 +632,203 @@ def two_instances_on_postgres_send_each_digest_once_and_a_killed_one_loses_none(
         finally:
             first.stop()
             second.stop()
+
+
+def enrolled_with_authenticator(portal, email, name):
+    """An admin made on the command line who set up an authenticator app; returns its key."""
+    made = portal.cli("operator", "create", "--partner", "default", "--email", email, "--name", name,
+                      "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n")
+    assert made.returncode == 0, made.stderr
+    person = SignIn(portal, email, PASSWORD)
+    assert person.password_step() == (303, "/sign-in/enrol")
+    secret = SignIn.totp_secret(person.enrol("totp"))
+    status, _, _ = person.submit_code(pyotp.TOTP(secret).now())
+    assert status == 200, f"enrolling the authenticator app answered {status}"
+    return secret
+
+
+def signs_in_with_authenticator(portal, email, secret):
+    """The password, then the next step's code (a code works once, and the copy remembers the last one used)."""
+    person = SignIn(portal, email, PASSWORD)
+    assert person.password_step() == (303, "/sign-in/code")
+    status, location, _ = person.submit_code(pyotp.TOTP(secret).at(time.time() + 30))
+    return status == 303 and location == "/" and person.signed_in()
+
+
+def api_token(portal, email):
+    made = portal.cli("token", "create", "--partner", "default", "--operator", email, "--name", "backup check")
+    assert made.returncode == 0, made.stderr
+    return {"Authorization": "Bearer " + made.stdout.strip().splitlines()[-1], "Content-Type": "application/json"}
+
+
+def account_names(portal, bearer):
+    status, _, body, _ = portal.request("GET", "/api/v1/accounts?limit=100", headers=bearer)
+    assert status == 200, (status, body)
+    listed = json.loads(body)
+    return sorted(item["name"] for item in (listed["items"] if isinstance(listed, dict) else listed))
+
+
+def one_clear_line(result, phrase):
+    lines = [line for line in result.stderr.strip().splitlines() if line.startswith("portal:")]
+    return (result.returncode != 0 and len(lines) == 1 and phrase in lines[0] and "Fatal error" not in result.stderr
+            and "Fatal error" not in result.stdout)
+
+
+@check
+def backup_while_serving_on_sqlite_restores_into_an_empty_directory_that_serves_the_same_data(opts):
+    """`portal backup` while the portal serves and takes writes, `portal restore` into an empty directory, and a portal
+    started there signs the same people in (the authenticator app too: the key came with the backup)."""
+    portal = Portal(opts.portal).start()
+    keep = tempfile.mkdtemp(prefix="portal-it-backups-")
+    backup = os.path.join(keep, "portal-backup.tar")
+    try:
+        secret = enrolled_with_authenticator(portal, "bea@example.com", "Bea Backup")
+        bearer = api_token(portal, "bea@example.com")
+        status, _, body, _ = portal.request("POST", "/api/v1/accounts", json.dumps({"name": "Rosie's Bakery", "email": "rosie@example.com"}),
+                                            headers=bearer)
+        assert status == 201, body
+        stop = threading.Event()
+        written = []
+
+        def write_accounts():
+            while not stop.is_set():
+                name = f"Written {len(written)}"
+                if portal.request("POST", "/api/v1/accounts", json.dumps({"name": name, "email": f"w{len(written)}@example.com"}),
+                                  headers=bearer)[0] == 201:
+                    written.append(name)
+
+        writer = threading.Thread(target=write_accounts)
+        writer.start()
+        try:
+            wait_for(lambda: len(written) >= 5, 30, "the portal took no writes")
+            made = portal.cli("backup", "--to", backup)
+            wait_for(lambda: len(written) >= 5 + 3, 30, "the portal took no writes after the backup")
+        finally:
+            stop.set()
+            writer.join()
+        assert made.returncode == 0, made.stdout + made.stderr
+        assert "Backed up the SQLite database" in made.stdout and "holds the secret key" in made.stdout, made.stdout
+        assert os.stat(backup).st_mode & 0o777 == 0o600, oct(os.stat(backup).st_mode)
+        assert sorted(os.listdir(keep)) == ["portal-backup.tar"], os.listdir(keep)
+        listed = subprocess.run(["tar", "-tf", backup], capture_output=True, text=True)
+        assert listed.stdout.split() == ["portal-backup.json", "secret.key", "portal.sqlite"], listed.stdout + listed.stderr
+    finally:
+        portal.stop()
+
+    restored = Portal(opts.portal)
+    result = restored.cli("restore", "--from", backup)
+    assert result.returncode == 0 and "Restored the backup" in result.stdout, result.stdout + result.stderr
+    data = os.path.join(restored.workdir, "data")
+    assert sorted(os.listdir(data)) == ["portal.sqlite", "secret.key"], os.listdir(data)
+    # Only into a place without a database: a second restore is refused and changes nothing.
+    before = open(os.path.join(data, "portal.sqlite"), "rb").read()
+    again = restored.cli("restore", "--from", backup)
+    assert one_clear_line(again, "refusing to restore"), again.stdout + again.stderr
+    assert open(os.path.join(data, "portal.sqlite"), "rb").read() == before
+    restored.start()
+    try:
+        assert "Generated a secret key" not in restored.log(), "the restored portal made a new key instead of using the backup's"
+        names = account_names(restored, bearer)
+        copied = [name for name in names if name.startswith("Written ")]
+        assert "Rosie's Bakery" in names and len(copied) >= 5, names
+        assert len(copied) < len(written), f"the copy holds {len(copied)} of {len(written)} writes, some made after the backup"
+        assert [row["integrity_check"] for row in sql_rows(restored, "PRAGMA integrity_check")] == ["ok"]
+        assert signs_in_with_authenticator(restored, "bea@example.com", secret), "the authenticator app does not sign in on the copy"
+    finally:
+        restored.stop()
+
+    # Wrong files: one clear line each, a non-zero exit, and nothing written.
+    empty = Portal(opts.portal)
+    truncated = os.path.join(keep, "truncated.tar")
+    with open(backup, "rb") as whole, open(truncated, "wb") as part:
+        part.write(whole.read()[:-4096])
+    for path, phrase in ((truncated, "is damaged"), (os.path.join(restored.workdir, "data", "portal.sqlite"), "is an SQLite database file"),
+                         (os.path.join(keep, "missing.tar"), "there is no file")):
+        refused = empty.cli("restore", "--from", path)
+        assert one_clear_line(refused, phrase), (path, refused.stdout + refused.stderr)
+    assert not os.path.exists(os.path.join(empty.workdir, "data")), os.listdir(os.path.join(empty.workdir, "data"))
+    unwritable = empty.cli("backup", "--to", os.path.join(keep, "no-such-directory", "backup.tar"), env={"SQLITE_PATH": os.path.join(data, "portal.sqlite")})
+    assert one_clear_line(unwritable, "does not exist"), unwritable.stdout + unwritable.stderr
+    shutil.rmtree(keep, ignore_errors=True)
+
+
+def run_psql(opts, *commands):
+    parts = urllib.parse.urlparse(opts.pg_url)
+    arguments = [opts.psql, "-h", parts.hostname, "-p", str(parts.port or 5432), "-U", parts.username or "postgres",
+                 "-d", parts.path.lstrip("/"), "-v", "ON_ERROR_STOP=1"]
+    for command in commands:
+        arguments += ["-c", command]
+    ran = subprocess.run(arguments, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+
+
+@check
+def backup_and_restore_on_postgres_through_pg_dump_into_a_fresh_database(opts):
+    """pg_dump while serving, with the password only in the tools' environment; pg_restore into a second, empty
+    database; a portal on it serves the same data; a non-empty database and a missing SECRET_KEY are refused."""
+    if not opts.pg_url or not opts.psql:
+        raise AssertionError("no PostgreSQL given (--pg-url, --psql)")
+    password = "xyzzy-backup-pass-4711"
+    run_psql(opts, "DROP DATABASE IF EXISTS portal_backup_source", "DROP DATABASE IF EXISTS portal_backup_target",
+             "DROP ROLE IF EXISTS portal_backup", f"CREATE ROLE portal_backup LOGIN PASSWORD '{password}'")
+    source_url = fresh_postgres_database(opts, "portal_backup_source")
+    target_url = fresh_postgres_database(opts, "portal_backup_target")
+    run_psql(opts, "ALTER DATABASE portal_backup_source OWNER TO portal_backup", "ALTER DATABASE portal_backup_target OWNER TO portal_backup")
+
+    def as_role(url):
+        parts = urllib.parse.urlparse(url)
+        return parts._replace(netloc=f"portal_backup:{password}@{parts.hostname}:{parts.port or 5432}").geturl()
+
+    key = base64.b64encode(os.urandom(32)).decode()
+    # The client tools are called through a wrapper on PATH that notes their arguments and PG* environment.
+    shims = tempfile.mkdtemp(prefix="portal-it-pgtools-")
+    calls = os.path.join(shims, "calls.log")
+    for tool in ("pg_dump", "pg_restore"):
+        real = shutil.which(tool) or sorted(__import__("glob").glob(f"/usr/lib/postgresql/*/bin/{tool}"))[-1]
+        with open(os.path.join(shims, tool), "w") as shim:
+            shim.write(f'#!/bin/sh\nprintf "%s\\n" "{tool} $*" >> {calls}\nenv | grep "^PG" >> {calls}\nexec {real} "$@"\n')
+        os.chmod(os.path.join(shims, tool), 0o755)
+    path = shims + os.pathsep + os.environ.get("PATH", "")
+    backup = os.path.join(shims, "portal-backup.tar")
+
+    portal = Portal(opts.portal, env={"DATABASE_URL": as_role(source_url), "SECRET_KEY": key}).start()
+    try:
+        secret = enrolled_with_authenticator(portal, "pat@example.com", "Pat Postgres")
+        bearer = api_token(portal, "pat@example.com")
+        status, _, body, _ = portal.request("POST", "/api/v1/accounts", json.dumps({"name": "Rosie's Bakery", "email": "rosie@example.com"}),
+                                            headers=bearer)
+        assert status == 201, body
+        made = portal.cli("backup", "--to", backup, env={"PATH": path})
+        assert made.returncode == 0, made.stdout + made.stderr
+        assert "Backed up the PostgreSQL database" in made.stdout and "SECRET_KEY is set" in made.stdout, made.stdout
+        assert password not in made.stdout + made.stderr, "the password is in the output"
+    finally:
+        portal.stop()
+    log = open(calls).read()
+    dump_line = next(line for line in log.splitlines() if line.startswith("pg_dump "))
+    assert "--format=custom" in dump_line and password not in dump_line, dump_line
+    assert f"PGPASSWORD={password}" in log, "pg_dump did not get the password in its environment"
+    listed = subprocess.run(["tar", "-tf", backup], capture_output=True, text=True)
+    assert listed.stdout.split() == ["portal-backup.json", "portal.pgdump"], listed.stdout + listed.stderr
+
+    target = Portal(opts.portal, env={"DATABASE_URL": as_role(target_url)})
+    # The key is not in the backup: without SECRET_KEY the restore says so and changes nothing.
+    keyless = target.cli("restore", "--from", backup, env={"PATH": path})
+    assert one_clear_line(keyless, "was made with SECRET_KEY set"), keyless.stdout + keyless.stderr
+    target.env["SECRET_KEY"] = key
+    restored = target.cli("restore", "--from", backup, env={"PATH": path})
+    assert restored.returncode == 0 and "Restored the backup" in restored.stdout, restored.stdout + restored.stderr
+    restore_line = next(line for line in open(calls).read().splitlines() if line.startswith("pg_restore "))
+    assert password not in restore_line, restore_line
+    again = target.cli("restore", "--from", backup, env={"PATH": path})
+    assert one_clear_line(again, "is not empty"), again.stdout + again.stderr
+    target.start()
+    try:
+        assert "Rosie's Bakery" in account_names(target, bearer)
+        assert signs_in_with_authenticator(target, "pat@example.com", secret), "the authenticator app does not sign in on the copy"
+    finally:
+        target.stop()
+    shutil.rmtree(shims, ignore_errors=True)
 
 
 def main():

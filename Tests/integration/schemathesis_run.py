@@ -29,7 +29,7 @@ def main():
         value = token.stdout.strip().splitlines()[-1]
         base = f"http://127.0.0.1:{portal.port}/api/v1"
         command = [opts.st, "run", f"{base}/openapi.yaml", "--url", base, "--checks", "all",
-                   "-H", f"Authorization: Bearer {value}", "--max-examples", "200", "--no-color"]
+                   "-H", f"Authorization: Bearer {value}", "--max-examples", "120", "--no-color"]
         shown = [("Authorization: Bearer …" if part.startswith("Authorization:") else part) for part in command]
         print("$", " ".join(shown), flush=True)
         here = os.path.dirname(os.path.abspath(__file__))

@@ -2,7 +2,7 @@ import Fluent
 import Foundation
 
 /// Loads what `AccessPolicy` decides on from the database, always scoped to one partner.
-enum AccessLoader {
+package enum AccessLoader {
     /// Built-in roles and the partner's custom roles, by id.
     static func roles(partnerID: UUID, on db: any Database) async throws -> [String: RoleDefinition] {
         var roles = Dictionary(uniqueKeysWithValues: BuiltInRole.all.map { ($0.code, RoleDefinition(builtIn: $0)) })
@@ -13,7 +13,7 @@ enum AccessLoader {
         return roles
     }
 
-    static func actor(operatorID: UUID, partnerID: UUID, on db: any Database) async throws -> Actor? {
+    package static func actor(operatorID: UUID, partnerID: UUID, on db: any Database) async throws -> Actor? {
         guard let op = try await Operator.query(on: db)
             .filter(\.$id == operatorID).filter(\.$partner.$id == partnerID).with(\.$grants).first()
         else { return nil }
@@ -34,11 +34,15 @@ enum AccessLoader {
     }
 
     static func scope(of grant: Grant) -> Scope? {
-        switch grant.scope {
+        scope(kind: grant.scope, id: grant.scopeID)
+    }
+
+    static func scope(kind: Grant.ScopeKind, id: UUID?) -> Scope? {
+        switch kind {
         case .all: .all
         case .assigned: .assigned
-        case .group: grant.scopeID.map(Scope.group)
-        case .account: grant.scopeID.map(Scope.account)
+        case .group: id.map(Scope.group)
+        case .account: id.map(Scope.account)
         }
     }
 

@@ -22,7 +22,7 @@ public struct RoleDefinition: Sendable, Hashable {
 
     public var isAdmin: Bool { isBuiltIn && (id == "admin" || id == "admin-secure") }
 
-    init(builtIn role: BuiltInRole) {
+    package init(builtIn role: BuiltInRole) {
         self.init(id: role.code, name: role.name, description: role.description, permissions: role.permissions,
                   whileInSetup: role.whileInSetup, secureClearance: role.secureClearance, isBuiltIn: true)
     }
@@ -61,6 +61,11 @@ public enum Scope: Hashable, Sendable {
 public struct ActorGrant: Sendable, Hashable {
     public let role: RoleDefinition
     public let scope: Scope
+
+    package init(role: RoleDefinition, scope: Scope) {
+        self.role = role
+        self.scope = scope
+    }
 }
 
 /// The operator asking, with everything the decision needs loaded.
@@ -92,6 +97,17 @@ public struct AccountFacts: Sendable, Hashable {
     public let setupCompleted: Bool
     /// Whether the asking operator is among the account's assigned operators.
     public let assignedToActor: Bool
+
+    package init(id: UUID, partnerID: UUID, groupLineage: Set<UUID>, secure: Bool, locked: Bool, setupCompleted: Bool,
+                 assignedToActor: Bool) {
+        self.id = id
+        self.partnerID = partnerID
+        self.groupLineage = groupLineage
+        self.secure = secure
+        self.locked = locked
+        self.setupCompleted = setupCompleted
+        self.assignedToActor = assignedToActor
+    }
 
     /// The same account once marked secure.
     var markedSecure: AccountFacts {

@@ -28,7 +28,7 @@ extension AccessPolicy {
     /// when every role that lets them find accounts is for messages alone. The accounts list
     /// then names accounts without their details and searches names only, and the API's list
     /// is refused (`.messagesOnly`).
-    static func readsAccountDetails(_ actor: Actor) -> Bool {
+    package static func readsAccountDetails(_ actor: Actor) -> Bool {
         actor.grants.contains { $0.role.allPermissions.contains(.accountView) && !isForMessagesOnly($0.role) }
     }
 

@@ -49,8 +49,8 @@ public enum DenyReason: Equatable, Sendable {
         switch self {
         case .blocked: "Your access has been blocked."
         case .otherPartner: "There is nothing at this address."
-        case .missingPermission(let permission): "None of your roles includes “\(permission.title)” (\(permission.rawValue))."
-        case .outOfScope(let permission): "Your roles include “\(permission.title)” (\(permission.rawValue)), but not over this item."
+        case .missingPermission(let permission): "None of your roles includes “\(permission.title)”."
+        case .outOfScope(let permission): "Your roles include “\(permission.title)”, but not over this item."
         case .secureAccount: "This account is secure: only roles with secure clearance can act on it."
         case .accountLocked: "This account is locked: nobody can log in to it until it is unlocked."
         case .setupCompleted(let permission): "Your role allows “\(permission.title)” only while the account is in setup."

@@ -55,6 +55,7 @@ enum AccountPageController {
         let form = try request.content.decode(Form.self)
         return try await attempt(request, .account, account, actor, typed: ["nickname": form.nickname ?? ""]) {
             try await AccountAdministration.setNickname(form.nickname ?? "", on: account, by: actor, context: request.auditContext, on: request.db)
+            return account.nickname.map { "Nickname set to “\($0)”: the business page is /b/\($0)." } ?? "Nickname removed."
         }
     }
 
@@ -64,7 +65,8 @@ enum AccountPageController {
         let form = try request.content.decode(Form.self)
         let ids = Set((form.operators ?? []).compactMap(UUID.init(uuidString:)))
         try await AccountAdministration.assign(ids, to: account, by: actor, context: request.auditContext, on: request.db)
-        return try await saved(request, account, .account)
+        return try await done(request, account, .account, ids.isEmpty ? "Nobody is assigned to the account now."
+                                                                      : "\(ids.count) operator\(ids.count == 1 ? " is" : "s are") assigned to the account now.")
     }
 
     static func group(_ request: Request) async throws -> Response {
@@ -81,6 +83,8 @@ enum AccountPageController {
         }
         return try await attempt(request, .account, account, actor, typed: [:]) {
             try await AccountEditing.move(account, to: groupID, by: actor, context: request.auditContext, on: request.db)
+            let groups = try await AccountGroup.query(on: request.db).filter(\.$partnerID == account.partnerID).all()
+            return GroupPaths(groups).label(of: account.groupID).map { "Account moved to \($0)." } ?? "Account moved out of every group."
         }
     }
 
@@ -126,6 +130,7 @@ enum AccountPageController {
                      "phone": form.phone ?? "", "address": form.address ?? ""]
         return try await attempt(request, .business, account, actor, typed: typed) {
             try await AccountEditing.update(details, of: account, by: actor, context: request.auditContext, on: request.db)
+            return "Business details of \(account.name) updated."
         }
     }
 
@@ -135,6 +140,7 @@ enum AccountPageController {
         let form = try request.content.decode(Form.self)
         return try await attempt(request, .business, account, actor, typed: ["tag": form.tag ?? ""]) {
             try await AccountLabels.addTag(form.tag ?? "", to: account, by: actor, context: request.auditContext, on: request.db)
+            return "Tag “\(AccountLabels.normalizeTag(form.tag ?? "") ?? "")” added."
         }
     }
 
@@ -143,7 +149,7 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         try await AccountLabels.removeTag(form.tag ?? "", from: account, by: actor, context: request.auditContext, on: request.db)
-        return try await saved(request, account, .business)
+        return try await done(request, account, .business, AccountLabels.normalizeTag(form.tag ?? "").map { "Tag “\($0)” removed." } ?? "No tag was removed.")
     }
 
     static func addNote(_ request: Request) async throws -> Response {
@@ -152,6 +158,7 @@ enum AccountPageController {
         let form = try request.content.decode(Form.self)
         return try await attempt(request, .business, account, actor, typed: ["note": form.note ?? ""]) {
             _ = try await AccountLabels.addNote(form.note ?? "", to: account, by: actor, context: request.auditContext, on: request.db)
+            return "Note added: your team sees it under Internal notes."
         }
     }
 
@@ -164,8 +171,9 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         return try await attempt(request, .business, account, actor, typed: ["location_name": form.name ?? "", "location_address": form.address ?? ""]) {
-            _ = try await AccountEditing.addLocation(name: form.name ?? "", address: (form.address ?? "").joinedLines, to: account, by: actor,
-                                                     context: request.auditContext, on: request.db)
+            let location = try await AccountEditing.addLocation(name: form.name ?? "", address: (form.address ?? "").joinedLines, to: account, by: actor,
+                                                                context: request.auditContext, on: request.db)
+            return "Location “\(location.name)” added."
         }
     }
 
@@ -174,8 +182,9 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         guard let id = form.location.flatMap(UUID.init(uuidString:)) else { throw PortalError.notFound("This account has no location with this id.") }
+        let name = try await AccountEditing.locations(of: account, on: request.db).first { $0.id == id }?.name
         try await AccountEditing.removeLocation(id, from: account, by: actor, context: request.auditContext, on: request.db)
-        return try await saved(request, account, .business)
+        return try await done(request, account, .business, name.map { "Location “\($0)” removed." } ?? "Location removed.")
     }
 
     // MARK: Subscription and Staff tabs
@@ -198,6 +207,7 @@ enum AccountPageController {
         return try await attempt(request, .subscription, account, actor, typed: typed) {
             try await AccountEditing.updateSubscription(plan: form.plan?.nilIfEmpty, staffSlots: slots, of: account, by: actor,
                                                         context: request.auditContext, on: request.db)
+            return "Subscription saved: \(account.plan.map { "plan \($0), " } ?? "")\(account.staffSlots) staff slot\(account.staffSlots == 1 ? "" : "s")."
         }
     }
 
@@ -210,8 +220,9 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         return try await attempt(request, .staff, account, actor, typed: ["staff_name": form.name ?? "", "staff_email": form.email ?? ""]) {
-            _ = try await AccountUsers.addStaff(name: form.name ?? "", email: form.email ?? "", to: account, by: actor, context: request.auditContext,
-                                                partner: try request.partner, baseURL: request.baseURL, on: request.db)
+            let user = try await AccountUsers.addStaff(name: form.name ?? "", email: form.email ?? "", to: account, by: actor, context: request.auditContext,
+                                                       partner: try request.partner, baseURL: request.baseURL, on: request.db)
+            return "Invitation sent to \(user.name) at \(user.email)."
         }
     }
 
@@ -220,8 +231,9 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         guard let id = form.user.flatMap(UUID.init(uuidString:)) else { throw PortalError.notFound("No staff member of this account has this id.") }
+        let name = try await AccountUsers.users(of: account, on: request.db).first { $0.id == id }?.name
         try await AccountUsers.removeStaff(id, from: account, by: actor, context: request.auditContext, on: request.db)
-        return try await saved(request, account, .staff)
+        return try await done(request, account, .staff, name.map { "\($0) was removed from the staff and can no longer sign in." } ?? "Staff member removed.")
     }
 
     // MARK: - Rendering
@@ -232,21 +244,25 @@ enum AccountPageController {
         return (account, actor)
     }
 
-    private static func saved(_ request: Request, _ account: Account, _ tab: Tab) async throws -> Response {
-        try await request.redirect(to: tab.path(uid: account.businessUID), notice: "Saved.")
+    /// Back to `tab`, at the top where `notice` says what the change did (without a fragment
+    /// of its own, the browser would keep the form's and land beside the form).
+    private static func done(_ request: Request, _ account: Account, _ tab: Tab, _ notice: String) async throws -> Response {
+        try await request.redirect(to: tab.path(uid: account.businessUID) + "#main", notice: notice)
     }
 
-    /// Runs `change`; field errors and refusals of the account's present state show the tab again.
+    /// Runs `change`, which answers what it did; field errors and refusals of the account's
+    /// present state show the tab again.
     private static func attempt(_ request: Request, _ tab: Tab, _ account: Account, _ actor: Actor, typed: [String: String],
-                                _ change: () async throws -> Void) async throws -> Response {
+                                _ change: () async throws -> String) async throws -> Response {
+        let notice: String
         do {
-            try await change()
+            notice = try await change()
         } catch let errors as OperatorInput.Errors {
             return try await render(request, tab, account: account, actor: actor, form: .init(values: typed, errors: errors), status: .unprocessableEntity)
         } catch let error as PortalError where error.status == .conflict {
             return try await render(request, tab, account: account, actor: actor, form: .init(values: typed), message: error.detail, status: .conflict)
         }
-        return try await saved(request, account, tab)
+        return try await done(request, account, tab, notice)
     }
 
     static func render(_ request: Request, _ tab: Tab, account: Account, actor: Actor, form: AccountPageView.Form = .init(),

@@ -94,18 +94,18 @@ enum AccountPageView {
         )
     }
 
-    static func disabledButton(_ text: String, reason: String, id: String) -> Markup {
+    static func disabledButton(_ text: String, reason: String, id: String, help: String? = nil) -> Markup {
         .div(.class("disabled-action"),
              .button(.class("button secondary"), .type(.button), .attr("disabled", "disabled"),
-                     .attr("aria-describedby", id), .text(text)),
+                     .attr("aria-describedby", [help, id].compactMap { $0 }.joined(separator: " ")), .text(text)),
              .span(.class("hint"), .id(id), .text(reason)))
     }
 
     /// A form for `state`: the form itself when allowed, else a disabled button with the reason.
-    private static func guarded(_ state: State, _ buttonText: String, id: String, _ form: () -> Markup) -> Markup {
+    private static func guarded(_ state: State, _ buttonText: String, id: String, help: String? = nil, _ form: () -> Markup) -> Markup {
         switch state {
         case .enabled: form()
-        case .disabled(let why): disabledButton(buttonText, reason: why, id: "why-\(id)")
+        case .disabled(let why): disabledButton(buttonText, reason: why, id: "why-\(id)", help: help)
         }
     }
 
@@ -122,8 +122,8 @@ enum AccountPageView {
         Forms.textArea(name: name, label: label, value: value, error: error, hint: hint, rows: rows)
     }
 
-    private static func submit(_ text: String) -> Markup {
-        .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .text(text)))
+    private static func submit(_ text: String, help: String? = nil) -> Markup {
+        .div(.class("form-actions"), .button(.class("button secondary"), .type(.submit), .attr("aria-describedby", help), .text(text)))
     }
 
     // MARK: - Business information
@@ -174,7 +174,7 @@ enum AccountPageView {
                      .element("details", [
                         .if(!form.errors.isEmpty && form.values["form"] == "details", .attr("open", "open")),
                         .summary(text: "Edit details"),
-                        .form(.method(.post), .action(action(uid, .details)), .novalidate(), Forms.csrfField(csrfToken),
+                        Forms.post("details-form", to: action(uid, .details), .novalidate(), Forms.csrfField(csrfToken),
                               .input(.type(.hidden), .name("form"), .value("details")),
                               Forms.field(.init(name: "name", label: "Business name", value: form.values["name"] ?? row.name, error: form.errors["name"], autocomplete: "organization")),
                               Forms.field(.init(name: "email", label: "Email", type: .email, value: form.values["email"] ?? model.email, error: form.errors["email"],
@@ -205,7 +205,7 @@ enum AccountPageView {
                               .button(.class("button link"), .type(.submit), .ariaLabel("Remove tag \(tag)"), .text("Remove")))))
             }),
             guarded(model.tagState, "Add tag", id: "tags") {
-                .form(.class("inline-form"), .method(.post), .action(action(uid, .tags)), .novalidate(), Forms.csrfField(csrfToken),
+                Forms.post("tag-form", to: action(uid, .tags), .class("inline-form"), .novalidate(), Forms.csrfField(csrfToken),
                       Forms.field(.init(name: "tag", label: "New tag", value: form["tag"], error: form.errors["tag"], autocomplete: "off")),
                       .button(.class("button secondary"), .type(.submit), .text("Add tag")))
             })
@@ -215,7 +215,7 @@ enum AccountPageView {
         .group(
             .h2(.text("Internal notes")),
             guarded(model.noteState, "Add note", id: "notes") {
-                .form(.method(.post), .action(action(uid, .notes)), .novalidate(), Forms.csrfField(csrfToken),
+                Forms.post("note-form", to: action(uid, .notes), .novalidate(), Forms.csrfField(csrfToken),
                       textarea("note", label: "New note", value: form["note"], error: form.errors["note"], hint: "Seen by your team only, never by the client."),
                       submit("Add note"))
             },
@@ -238,7 +238,7 @@ enum AccountPageView {
                               .button(.class("button link"), .type(.submit), .ariaLabel("Remove location \(location.name)"), .text("Remove")))))
             }),
             guarded(model.editState, "Add location", id: "locations") {
-                .form(.method(.post), .action(action(uid, .locations)), .novalidate(), Forms.csrfField(csrfToken),
+                Forms.post("location-form", to: action(uid, .locations), .novalidate(), Forms.csrfField(csrfToken),
                       Forms.field(.init(name: "location_name", label: "Location name", value: form["location_name"], error: form.errors["locationName"], autocomplete: "off")),
                       textarea("location_address", label: "Location address", value: form["location_address"], error: form.errors["locationAddress"], rows: 2),
                       submit("Add location"))
@@ -328,16 +328,11 @@ enum AccountPageView {
             .if(model.staffCount >= model.staffSlots && model.staffSlots > 0,
                 .p(.class("hint"), .text("Every staff slot is in use: the owner cannot add staff until slots are added."))),
             guarded(model.state, "Change subscription", id: "subscription") {
-                .form(.method(.post), .action(action(row.businessUID, .subscription)), .novalidate(), Forms.csrfField(csrfToken),
-                      .div(.class("field"),
-                           .label(.for("field-plan"), .text("Plan")),
-                           .select(.id("field-plan"), .attr("name", "plan"),
-                                   .attr("aria-describedby", form.errors["plan"] == nil ? nil : "field-plan-error"),
-                                   .if(model.plan == nil, Forms.option(value: "", label: "No plan", selected: chosen.isEmpty)),
-                                   .forEach(model.plans) { plan in
-                                       Forms.option(value: plan.name, label: "\(plan.name) (\(plan.staffSlots) staff slots)", selected: plan.name == chosen)
-                                   }),
-                           .unwrap(form.errors["plan"]) { .div(.class("error"), .id("field-plan-error"), .text($0)) }),
+                Forms.post("subscription-form", to: action(row.businessUID, .subscription), .novalidate(), Forms.csrfField(csrfToken),
+                      Forms.select(name: "plan", label: "Plan",
+                                   options: (model.plan == nil ? [(value: "", label: "No plan")] : [])
+                                       + model.plans.map { (value: $0.name, label: "\($0.name) (\($0.staffSlots) staff slots)") },
+                                   selected: chosen, error: form.errors["plan"], hint: "The plans your portal offers; a retired plan stays on the accounts that have it."),
                       Forms.field(.init(name: "staff_slots", label: "Staff slots", type: .number, value: form.values["staff_slots"] ?? String(model.staffSlots),
                                         error: form.errors["staffSlots"], hint: "How many staff members the owner may add.", autocomplete: "off")),
                       submit("Save subscription"))
@@ -388,7 +383,7 @@ enum AccountPageView {
                     })))),
             .h3(.text("Add a staff member")),
             guarded(model.state, "Add staff member", id: "staff") {
-                .form(.method(.post), .action(action(row.businessUID, .staff)), .novalidate(), Forms.csrfField(csrfToken),
+                Forms.post("staff-form", to: action(row.businessUID, .staff), .novalidate(), Forms.csrfField(csrfToken),
                       Forms.field(.init(name: "staff_name", label: "Name", value: form["staff_name"], error: form.errors["name"], autocomplete: "off")),
                       Forms.field(.init(name: "staff_email", label: "Email", type: .email, value: form["staff_email"], error: form.errors["email"],
                                         hint: "They are emailed a link to choose a password.", autocomplete: "off")),
@@ -413,12 +408,13 @@ enum AccountPageView {
              .if(lines.isEmpty, .p(.class("hint"), .text("No operator has changed this account yet."))),
              .if(!lines.isEmpty,
                  .div(.class("table-wrap"), .table(
-                    .thead(.tr(.th(.attr("scope", "col"), .text("When")), .th(.attr("scope", "col"), .text("Who")),
-                               .th(.attr("scope", "col"), .text("What")))),
+                    .thead(.tr(.th(.attr("scope", "col"), .text("When")), .th(.attr("scope", "col"), .text("What happened")))),
                     .tbody(.forEach(lines) { line in
-                        .tr(.td(.text(line.at.formatted(date: .abbreviated, time: .shortened))),
-                            .td(.text(line.actor), .unwrap(line.onBehalfOf) { .small(.text(" (\($0) logged in as them)")) }),
-                            .td(.strong(.text(line.action)), .br(), .text(line.details)))
+                        let sentence = AuditSentence(action: line.action, actor: line.actor, targetType: "account", details: line.details)
+                        return .tr(.attr("data-action", line.action),
+                                   .td(.text(line.at.formatted(date: .abbreviated, time: .shortened))),
+                                   .td(sentence.cell(target: .text("the account"), reading: .ownAccount),
+                                       .unwrap(line.onBehalfOf) { .small(.class("hint"), .text(" \($0) was logged in as \(line.actor).")) }))
                     })))))
     }
 
@@ -430,6 +426,33 @@ enum AccountPageView {
         let value: String
         let button: AccountAdministration.Toggle
         let state: State
+
+        /// Which switch this is, whichever way it is set: names its line of help.
+        var topic: String {
+            switch button {
+            case .lock, .unlock: "lock"
+            case .enableSendLinks, .disableSendLinks: "send-links"
+            case .markSecure, .unmarkSecure: "secure"
+            case .setTemplate, .unsetTemplate: "template"
+            case .completeSetup: "setup"
+            }
+        }
+
+        /// What the switch does, beside it.
+        var help: String {
+            switch button {
+            case .lock, .unlock:
+                "Locking signs the owner and staff out at once and keeps them out of the workspace until the account is unlocked. Nothing is deleted."
+            case .enableSendLinks, .disableSendLinks:
+                "New accounts are screened for their first 30 days: messages and announcements with web links are refused, to stop spam. Enabling send links lets this account send links now."
+            case .markSecure, .unmarkSecure:
+                "A secure account is seen and changed only by operators whose role has secure clearance (a Secure role); everyone else does not find it in lists, searches, tasks or the audit log."
+            case .setTemplate, .unsetTemplate:
+                "New accounts can start from a template: its plan, staff slots, tags, group, onboarding and branding are copied; its staff, activity, notes and history never are."
+            case .completeSetup:
+                "Marks the onboarding as done for an owner who finished it another way; the account leaves \u{201C}In setup\u{201D}."
+            }
+        }
 
         var buttonText: String {
             switch button {
@@ -473,51 +496,51 @@ enum AccountPageView {
             .div(.class("card"),
                  .h2(.text("Account")),
                  .table(.class("controls"), .tbody(.forEach(model.controls) { control in
-                     .tr(.th(.attr("scope", "row"), .text(control.label)),
-                         .td(.text(control.value)),
-                         .td(guarded(control.state, control.buttonText, id: control.button.rawValue) {
-                             .form(.method(.post), .action(action(uid, control.button)), Forms.csrfField(csrfToken),
-                                   .button(.class("button secondary"), .type(.submit), .text(control.buttonText)))
-                         }))
+                     let help = "help-\(control.topic)"
+                     return .tr(.th(.attr("scope", "row"), .text(control.label)),
+                                .td(.text(control.value)),
+                                .td(guarded(control.state, control.buttonText, id: control.button.rawValue, help: help) {
+                                    .form(.method(.post), .action(action(uid, control.button)), Forms.csrfField(csrfToken),
+                                          .button(.class("button secondary"), .type(.submit), .attr("aria-describedby", help), .text(control.buttonText)))
+                                },
+                                .p(.class("hint control-help"), .id(help), .text(control.help))))
                  }))),
             .div(.class("card"),
                  .h2(.text("Nickname")),
-                 .p(.class("hint"), .text("The business page address, /b/nickname, and the account's external ID. Unique among your accounts.")),
-                 guarded(model.nicknameState, "Change nickname", id: "nickname") {
-                     .form(.method(.post), .action(action(uid, .nickname)), .novalidate(), Forms.csrfField(csrfToken),
-                           Forms.field(.init(name: "nickname", label: "Nickname", value: form.values["nickname"] ?? model.nickname ?? "", error: form.errors["nickname"],
-                                             hint: "Lowercase letters, digits and hyphens. Leave empty to remove it.", autocomplete: "off", required: false)),
-                           submit("Save nickname"))
+                 .p(.class("hint"), .id("help-nickname"), .text("The business page address, /b/nickname, and the account's external ID in the API. Unique among your accounts.")),
+                 guarded(model.nicknameState, "Change nickname", id: "nickname", help: "help-nickname") {
+                     Forms.post("nickname-form", to: action(uid, .nickname), .novalidate(), Forms.csrfField(csrfToken),
+                                Forms.field(.init(name: "nickname", label: "Nickname", value: form.values["nickname"] ?? model.nickname ?? "", error: form.errors["nickname"],
+                                                  hint: "Lowercase letters, digits and hyphens. Leave empty to remove it.", autocomplete: "off", required: false)),
+                                submit("Save nickname", help: "help-nickname"))
                  },
                  .if(model.nicknameState != .enabled, .p(.text(model.nickname ?? "No nickname")))),
             .div(.class("card"),
                  .h2(.text("Operator assignments")),
-                 .p(.class("hint"), .text("Assigned operators find the account under My Accounts.")),
-                 guarded(model.assignmentState, "Change assignments", id: "assignments") {
-                     .form(.method(.post), .action(action(uid, .assignments)), Forms.csrfField(csrfToken),
-                           .fieldset(.class("permissions"),
-                                     .legend(text: "Assigned operators"),
-                                     .forEach(model.operators) { op in
-                                         .div(.class("checkbox"),
-                                              .input(.type(.checkbox), .id("assign-\(op.id)"), .name("operators[]"), .value(op.id), .checked(op.assigned)),
-                                              .label(.for("assign-\(op.id)"), .text(op.name)))
-                                     }),
-                           submit("Save assignments"))
+                 .p(.class("hint"), .id("help-assignments"),
+                    .text("Assigned operators find the account under My Accounts, and among their tasks as newly assigned. Assigning gives no rights: what they may do comes from their roles.")),
+                 guarded(model.assignmentState, "Change assignments", id: "assignments", help: "help-assignments") {
+                     Forms.post("assignments-form", to: action(uid, .assignments), Forms.csrfField(csrfToken),
+                                .fieldset(.class("permissions"), .attr("aria-describedby", "help-assignments"),
+                                          .legend(text: "Assigned operators"),
+                                          .forEach(model.operators) { op in
+                                              .div(.class("checkbox"),
+                                                   .input(.type(.checkbox), .id("assign-\(op.id)"), .name("operators[]"), .value(op.id), .checked(op.assigned)),
+                                                   .label(.for("assign-\(op.id)"), .text(op.name)))
+                                          }),
+                                submit("Save assignments"))
                  },
                  .if(model.assignmentState != .enabled,
                      .p(.text(model.operators.filter(\.assigned).map(\.name).joined(separator: ", ").nilIfEmpty ?? "Nobody is assigned.")))),
             .div(.class("card"),
                  .h2(.text("Group")),
-                 guarded(model.moveState, "Move to another group", id: "group") {
-                     .form(.method(.post), .action(action(uid, .group)), Forms.csrfField(csrfToken),
-                           .div(.class("field"),
-                                .label(.for("field-group"), .text("Group")),
-                                .select(.id("field-group"), .attr("name", "group"),
-                                        .attr("aria-describedby", form.errors["group"] == nil ? nil : "field-group-error"),
-                                        Forms.option(value: "", label: "No group", selected: model.groupID == nil),
-                                        .forEach(model.groups) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.groupID) }),
-                                .unwrap(form.errors["group"]) { .div(.class("error"), .id("field-group-error"), .text($0)) }),
-                           submit("Move account"))
+                 guarded(model.moveState, "Move to another group", id: "group", help: "field-group-hint") {
+                     Forms.post("group-form", to: action(uid, .group), Forms.csrfField(csrfToken),
+                                Forms.select(name: "group", label: "Group",
+                                             options: [(value: "", label: "No group")] + model.groups.map { (value: $0.id, label: $0.label) },
+                                             selected: model.groupID ?? "", error: form.errors["group"],
+                                             hint: "Operators whose role covers a group see the accounts in it and in the groups below it: moving the account changes who sees it."),
+                                submit("Move account"))
                  }),
             .div(.class("card"),
                  .h2(.text("Reset the owner's password")),
@@ -533,17 +556,19 @@ enum AccountPageView {
                                      .p(.code(.id("temporary-password"), .text(password))))
                      }
                  },
-                 .p(.class("hint"), .text("Either way the owner's sessions end at once.")),
-                 guarded(model.resetState, "Reset password", id: "reset-password") {
-                     .form(.method(.post), .action(action(uid, .resetPassword)), Forms.csrfField(csrfToken),
-                           .fieldset(.legend(text: "How the owner gets back in"),
-                                     .div(.class("checkbox"),
-                                          .input(.type(.radio), .id("reset-link-choice"), .name("method"), .value("link"), .checked(true)),
-                                          .label(.for("reset-link-choice"), .text("A single-use link, emailed to the owner and shown here once"))),
-                                     .div(.class("checkbox"),
-                                          .input(.type(.radio), .id("reset-temporary-choice"), .name("method"), .value("temporary")),
-                                          .label(.for("reset-temporary-choice"), .text("A temporary password, to be changed at the next sign-in")))),
-                           submit("Reset password"))
+                 .p(.class("hint"), .id("help-reset-password"),
+                    .text("For an owner who cannot sign in. You never see their new password; either way the owner's sessions end at once.")),
+                 guarded(model.resetState, "Reset password", id: "reset-password", help: "help-reset-password") {
+                     Forms.post("reset-password-form", to: action(uid, .resetPassword), Forms.csrfField(csrfToken),
+                                .fieldset(.attr("aria-describedby", "help-reset-password"),
+                                          .legend(text: "How the owner gets back in"),
+                                          .div(.class("checkbox"),
+                                               .input(.type(.radio), .id("reset-link-choice"), .name("method"), .value("link"), .checked(true)),
+                                               .label(.for("reset-link-choice"), .text("A single-use link, emailed to the owner and shown here once"))),
+                                          .div(.class("checkbox"),
+                                               .input(.type(.radio), .id("reset-temporary-choice"), .name("method"), .value("temporary")),
+                                               .label(.for("reset-temporary-choice"), .text("A temporary password, to be changed at the next sign-in")))),
+                                submit("Reset password", help: "help-reset-password"))
                  })
         )
     }

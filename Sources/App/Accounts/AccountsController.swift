@@ -1,40 +1,63 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// `/accounts` (the client accounts list) and `/accounts/new`; one account's page is `AccountPageController`.
 enum AccountsController {
+    /// Accounts on a full page of the list.
+    static let pageSize = 50
+
     static func index(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountView]), permission: .accountView)
-        var typed = try Self.filter(from: request)
-        typed.namesOnly = !AccessPolicy.readsAccountDetails(actor)
-        let filter = typed
-        let after = (try? request.query.get(String.self, at: "after")).flatMap(UUID.init(uuidString:))
-        async let page = AccountDirectory.page(filter, for: actor, after: after, on: request.db)
-        let db = request.db
-        async let counts = request.application.headerCounts.value(.init(actor: actor, filter: filter)) {
-            try await AccountDirectory.counts(filter, for: actor, on: db)
-        }
+        let db = request.db, now = Date()
         let paths = try await request.application.groupPaths.value(actor.partnerID) {
             try await GroupPaths.load(partnerID: actor.partnerID, on: db)
         }
-        let operators = try await request.db.sql.select().column("id").column("name").from(Operator.schema)
-            .where("partner_id", .equal, actor.partnerID).where("status", .notEqual, Operator.Status.blocked.rawValue)
-            .orderBy("name").all()
-            .map { (id: try $0.decode(column: "id", as: UUID.self), name: try $0.decode(column: "name", as: String.self)) }
+        let sql = try db.sql
+        let values = queryValues(request)
+        // The group and the assignee asked for, when the reader may choose them: the list
+        // names one of each, so only those are looked up (the choices come from the type-ahead).
+        let group = try await values["group"].flatMap(UUID.init(uuidString:)).asyncFlatMap { id in
+            try await GroupChoices.isVisible(id, to: actor, on: sql) ? id : nil
+        }
+        let assignee = try await values["operator"].flatMap(UUID.init(uuidString:)).asyncFlatMap { id in
+            try await AssigneeChoices.find(id, partnerID: actor.partnerID, on: sql)
+        }
+        let offersGroupFilter = group != nil ? true : try await GroupChoices.hasAny(for: actor, on: sql)
+        // Retired plans too: accounts keep them, and the filter finds those accounts.
+        let plans = try await PlanCatalogue.catalogue(partnerID: actor.partnerID, on: request.db).map(\.name)
+        var parsed = AccountListQuery.parse(values, choices: .init(
+            groupIDs: Set([group].compactMap { $0 }), plans: Set(plans), operatorIDs: Set([assignee?.id].compactMap { $0 })))
+        parsed.filter.namesOnly = !AccessPolicy.readsAccountDetails(actor)
+        let filter = parsed.filter
+        async let hiddenSecure = SecureNotice.hiddenCount(for: actor, on: db)
+        let cache = request.application.headerCounts
+        let listing = try await AccountDirectory.listing(parsed, for: actor, limit: pageSize, now: now, on: db) { filter in
+            try await cache.value(.init(actor: actor, filter: filter)) { try await AccountDirectory.counts(filter, for: actor, now: now, on: db) }
+        }
+        let page = listing.page
         let model = AccountsView.ListModel(
-            filter: filter, counts: try await counts, rows: try await page.rows, next: try await page.next,
-            isFirstPage: after == nil, groupPaths: paths,
-            groupOptions: paths.options.map { .init(id: $0.id, label: $0.label) },
-            // Retired plans too: accounts keep them, and the filter finds those accounts.
-            planOptions: try await PlanCatalogue.catalogue(partnerID: actor.partnerID, on: request.db).map(\.name),
-            operatorOptions: operators.map { .init(id: $0.id.uuidString.lowercased(), label: $0.name) },
+            filter: filter, counts: listing.counts, rows: page.rows, next: page.next,
+            isFirstPage: page.previous == nil, groupPaths: paths, offersGroupFilter: offersGroupFilter,
+            planOptions: plans, assignee: assignee,
             mayCreate: AccessPolicy.decideAnywhere(actor, [.accountsCreate]).isAllowed,
             mayExport: AccessPolicy.decideAnywhere(actor, [.accountsExport]).isAllowed,
-            mayTag: AccessPolicy.decideAnywhere(actor, [.accountTagsEdit]).isAllowed,
-            mayAssign: AccessPolicy.decideAnywhere(actor, [.accountAssignmentsEdit]).isAllowed,
-            notice: await request.takeNotice(), showsDetails: !filter.namesOnly)
-        return await request.page("Client accounts", current: .accounts, content: AccountsView.list(model, csrfToken: request.csrfToken))
+            bulk: try await BulkController.toolbar(for: request, actor: actor),
+            notice: await request.takeNotice(), showsDetails: !filter.namesOnly,
+            total: listing.total, moreThan: listing.moreThan, start: listing.start, previous: page.previous, errors: parsed.errors, rejected: parsed.rejected,
+            hiddenSecure: try await hiddenSecure, now: now, pageSize: pageSize)
+        return await request.page("Client accounts", status: parsed.isValid ? .ok : .unprocessableEntity, current: .accounts,
+                                  content: AccountsView.list(model, csrfToken: request.csrfToken))
+    }
+
+    /// The list's parameters from the query string (the first of each; others are ignored).
+    private static func queryValues(_ request: Request) -> [String: String] {
+        var values: [String: String] = [:]
+        for key in AccountListQuery.keys {
+            if let value = try? request.query.get(String.self, at: key) { values[key] = value }
+        }
+        return values
     }
 
     /// `GET /accounts/export.csv`: the whole filtered list, streamed in keyset batches.
@@ -42,7 +65,11 @@ enum AccountsController {
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountsExport]), permission: .accountsExport)
         try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountView]), permission: .accountView)
-        let filter = try Self.filter(from: request)
+        let parsed = AccountListQuery.parse(queryValues(request), choices: nil)
+        if let message = parsed.errors.sorted(by: { $0.key < $1.key }).first.map({ "\($0.key): \($0.value)" }) {
+            throw PortalError.badRequest("The export's filter is not valid. \(message)")
+        }
+        let filter = parsed.filter
         let db = request.db, logger = request.logger
         let response = Response(status: .ok, body: .init(managedAsyncStream: { writer in
             do {
@@ -60,60 +87,6 @@ enum AccountsController {
         try await Audit.record("accounts.exported", in: request.auditContext, partnerID: actor.partnerID, target: ("partner", nil, "accounts"),
                                details: AccountsView.query(filter), on: request.db)
         return response
-    }
-
-    /// `POST /accounts/bulk`: tag or assign the selected accounts. Each is decided on its own;
-    /// the ones the operator may not change are left alone and counted.
-    static func bulk(_ request: Request) async throws -> Response {
-        struct Form: Content {
-            var accounts: [String]?
-            var action: String?
-            var tag: String?
-            var `operator`: String?
-        }
-        let actor = try await request.actor()
-        try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountTagsEdit, .accountAssignmentsEdit]), permission: .accountTagsEdit)
-        let form = try request.content.decode(Form.self)
-        let uids = Array(Set(form.accounts ?? []).prefix(500))
-        guard !uids.isEmpty else { return try await request.redirect(to: SiteURL.accounts.path, notice: "Select one or more accounts first.") }
-        var changed = 0, refused = 0
-        let accounts = try await Account.query(on: request.db).filter(\.$partnerID == actor.partnerID).filter(\.$businessUID ~~ uids).all()
-        switch form.action {
-        case "tag":
-            guard AccountLabels.normalizeTag(form.tag ?? "") != nil else {
-                throw PortalError.badRequest("Use 1 to \(AccountLabels.maxTagLength) letters, digits, spaces, hyphens or underscores for the tag.")
-            }
-            for account in accounts {
-                do {
-                    try await AccountLabels.addTag(form.tag ?? "", to: account, by: actor, context: request.auditContext, on: request.db)
-                    changed += 1
-                } catch let error as PortalError where [.forbidden, .notFound].contains(error.status) {
-                    refused += 1
-                    request.logger.notice("access denied", metadata: ["operator": "\(actor.operatorID)", "permission": "account.tags.edit", "account": "\(account.businessUID)"])
-                }
-            }
-        case "assign":
-            guard let operatorID = form.operator.flatMap(UUID.init(uuidString:)),
-                  try await Operator.query(on: request.db).filter(\.$partner.$id == actor.partnerID).filter(\.$id == operatorID).count() == 1
-            else { throw PortalError.badRequest("Choose an operator from the list.") }
-            for account in accounts {
-                do {
-                    let current = Set(try await AccountAssignment.query(on: request.db).filter(\.$accountID == account.requireID()).all().map(\.operatorID))
-                    try await AccountAdministration.assign(current.union([operatorID]), to: account, by: actor, context: request.auditContext, on: request.db)
-                    changed += 1
-                } catch let error as PortalError where [.forbidden, .notFound].contains(error.status) {
-                    refused += 1
-                    request.logger.notice("access denied", metadata: ["operator": "\(actor.operatorID)", "permission": "account.assignments.edit", "account": "\(account.businessUID)"])
-                }
-            }
-        default:
-            throw PortalError.badRequest("Choose what to do with the selected accounts.")
-        }
-        refused += uids.count - accounts.count
-        var notice = "\(changed) \(changed == 1 ? "account" : "accounts") changed."
-        if refused > 0 { notice += " \(refused) you may not change \(refused == 1 ? "was" : "were") left alone." }
-        let back = AccountsView.query(try Self.filter(from: request))
-        return try await request.redirect(to: SiteURL.accounts.path + (back.isEmpty ? "" : "?" + back), notice: notice)
     }
 
     struct NewForm: Content {
@@ -145,7 +118,7 @@ enum AccountsController {
                 .init(name: form.name ?? "", email: form.email ?? "", groupID: form.group.flatMap(UUID.init(uuidString:)), secure: form.secure == "1",
                       ownerName: form.ownerName?.nilIfBlank, phone: form.phone?.nilIfBlank, templateUID: form.template.flatMap { $0.isEmpty ? nil : $0 }),
                 by: actor, context: request.auditContext, partner: try request.partner, baseURL: request.baseURL, on: request.db)
-            return try await request.redirect(to: SiteURL.account(uid: account.businessUID).path, notice: "saved")
+            return try await request.redirect(to: SiteURL.account(uid: account.businessUID).path, notice: "Account “\(account.name)” created; the owner was emailed an invitation.")
         } catch let errors as OperatorInput.Errors {
             return try await newForm(request, actor: actor, form: form, errors: errors, status: .unprocessableEntity)
         } catch let error as PortalError where [.conflict, .forbidden].contains(error.status) {
@@ -175,24 +148,10 @@ enum AccountsController {
         return await request.page("New account", status: status, current: .accounts, content: AccountsView.new(model, csrfToken: request.csrfToken))
     }
 
-    /// The list's filter from the query string; unknown values are ignored, as in a URL typed by hand.
+    /// The list's filter from the query string, without the values that are not valid (the
+    /// list itself shows those next to their controls).
     static func filter(from request: Request) throws -> AccountDirectory.Filter {
-        func text(_ key: String) -> String? { (try? request.query.get(String.self, at: key)).flatMap { $0.isEmpty ? nil : $0 } }
-        func flag(_ key: String) -> Bool? { text(key).flatMap { ["yes": true, "no": false][$0] } }
-        var filter = AccountDirectory.Filter()
-        filter.search = String((text("q") ?? "").prefix(AccountDirectory.maxSearchLength))
-        filter.status = text("status").flatMap(AccountDirectory.Status.init(rawValue:))
-        filter.locked = flag("locked")
-        filter.setupCompleted = flag("setup")
-        filter.secure = flag("secure")
-        filter.template = flag("template")
-        filter.groupID = text("group").flatMap(UUID.init(uuidString:))
-        filter.mine = text("mine") == "1"
-        filter.tag = text("tag").map { String($0.prefix(AccountLabels.maxTagLength)) }
-        filter.plan = text("plan").map { String($0.prefix(100)) }
-        filter.operatorID = text("operator").flatMap(UUID.init(uuidString:))
-        filter.sort = text("sort").flatMap(AccountDirectory.Sort.init(rawValue:)) ?? .name
-        return filter
+        AccountListQuery.parse(queryValues(request), choices: nil).filter
     }
 }
 

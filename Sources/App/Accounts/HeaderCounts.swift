@@ -26,6 +26,8 @@ enum HeaderCounts {
             var unordered = filter
             unordered.status = nil
             unordered.sort = .name
+            // The search's matches follow from its text.
+            unordered.matchIDs = nil
             self.filter = unordered
         }
     }

@@ -55,7 +55,8 @@ enum AuditLog {
         text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "")
     }
 
-    static let csvHeader = ["When", "Who", "On behalf of", "Action", "Target type", "Target", "Target id", "Details", "IP"]
+    /// The codes stay for filtering and tools; the last column says the same in words.
+    static let csvHeader = ["When", "Who", "On behalf of", "Action", "Target type", "Target", "Target id", "Details", "IP", "What happened"]
 
     /// Every entry of the filter as CSV, a batch at a time.
     static func exportCSV(_ filter: Filter, for actor: Actor, batchSize: Int = 1000, on db: any Database, write: (String) async throws -> Void) async throws {
@@ -66,7 +67,9 @@ enum AuditLog {
             let page = try await page(filter, for: actor, after: after, limit: batchSize, on: db)
             try await write(page.entries.map { entry in
                 CSV.line([iso.string(from: entry.at), entry.actorName, entry.impersonatorName ?? "", entry.action, entry.targetType,
-                          entry.targetLabel, entry.targetID ?? "", entry.details, entry.ip])
+                          entry.targetLabel, entry.targetID ?? "", entry.details, entry.ip,
+                          AuditSentence(action: entry.action, actor: entry.actorName, targetType: entry.targetType, details: entry.details)
+                              .text(target: entry.targetLabel, reading: .log)])
             }.joined())
             after = page.next
         } while after != nil

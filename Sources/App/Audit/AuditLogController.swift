@@ -20,7 +20,8 @@ enum AuditLogController {
             entries: page.entries, next: page.next, isFirstPage: after == nil, typed: typed, errors: errors,
             operators: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), label: op.name) } },
             accountLinks: try await accountLinks(page.entries, partnerID: actor.partnerID, on: request.db),
-            mayExport: AccessPolicy.decideAnywhere(actor, [.auditView]).isAllowed)
+            mayExport: AccessPolicy.decideAnywhere(actor, [.auditView]).isAllowed,
+            names: try await groupNames(for: actor, on: request.db))
         return await request.page("Audit log", status: errors.isEmpty ? .ok : .unprocessableEntity, current: .audit, content: AuditLogView.render(model))
     }
 
@@ -37,6 +38,16 @@ enum AuditLogController {
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"audit-log.csv\"")
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
+    }
+
+    /// The names of the groups the reader may see, by id, for details that name a group by
+    /// its id (a grant's scope); a group out of the reader's reach stays unnamed.
+    static func groupNames(for actor: Actor, on db: any Database) async throws -> [String: String] {
+        let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
+        let paths = GroupPaths(groups)
+        let visible = try await GroupService.visible(to: actor, among: groups, paths: paths, on: db)
+        return Dictionary(visible.compactMap { group in group.id.map { ($0.uuidString.lowercased(), paths.label(of: $0) ?? group.name) } },
+                          uniquingKeysWith: { first, _ in first })
     }
 
     /// Business UIDs of the accounts the entries are about, to link to them.

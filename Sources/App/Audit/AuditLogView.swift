@@ -10,12 +10,28 @@ enum AuditLogView {
         var operators: [AccountsView.Option]
         var accountLinks: [String: String]
         var mayExport: Bool
+        /// Names of the groups and accounts that entries' details refer to by id.
+        var names: [String: String] = [:]
     }
 
     static func query(_ typed: [String: String], after: UUID? = nil) -> String {
         var items = ["operator", "account", "action", "from", "to"].compactMap { key in typed[key].flatMap { $0.isEmpty ? nil : "\(key)=\($0.urlQueryEscaped)" } }
         if let after { items.append("after=\(after.uuidString.lowercased())") }
         return items.isEmpty ? "" : "?" + items.joined(separator: "&")
+    }
+
+    /// The action filter: families and actions in words; the value sent is the action's code.
+    static func actionFilter(typed: String, error: String?) -> Markup {
+        let known = Set(AuditWording.families.map(\.code) + AuditWording.actions)
+        return .div(.class("field"), .label(.for("field-action"), .text("What happened")),
+                    .select(.id("field-action"), .attr("name", "action"),
+                            .attr("aria-invalid", error == nil ? nil : "true"),
+                            .attr("aria-describedby", error == nil ? nil : "field-action-error"),
+                            Forms.option(value: "", label: "Anything", selected: typed.isEmpty),
+                            .if(!typed.isEmpty && !known.contains(typed), Forms.option(value: typed, label: AuditWording.label(for: typed), selected: true)),
+                            .forEach(AuditWording.families) { Forms.option(value: $0.code, label: $0.label, selected: $0.code == typed) },
+                            .forEach(AuditWording.actions) { Forms.option(value: $0, label: AuditWording.label(for: $0), selected: $0 == typed) }),
+                    .unwrap(error) { .div(.class("error"), .id("field-action-error"), .text($0)) })
     }
 
     static func render(_ model: Model) -> Markup {
@@ -36,25 +52,26 @@ enum AuditLogView {
                        .unwrap(model.errors["operator"]) { .div(.class("error"), .id("field-operator-error"), .text($0)) }),
                   Forms.field(.init(name: "account", label: "Account", value: model.typed["account"] ?? "", error: model.errors["account"],
                                     hint: "Business UID or nickname", autocomplete: "off", required: false)),
-                  Forms.field(.init(name: "action", label: "Action", value: model.typed["action"] ?? "", error: model.errors["action"],
-                                    hint: "Like account.lock, or account for all of them", autocomplete: "off", required: false)),
+                  actionFilter(typed: model.typed["action"] ?? "", error: model.errors["action"]),
                   Forms.field(.init(name: "from", label: "From", type: .date, value: model.typed["from"] ?? "", error: model.errors["from"], required: false)),
                   Forms.field(.init(name: "to", label: "To", type: .date, value: model.typed["to"] ?? "", error: model.errors["to"], required: false)),
                   .button(.class("button secondary"), .type(.submit), .text("Filter"))),
             .if(model.entries.isEmpty,
                 .div(.class("card empty"), .h2(.text("No entries match")), .p(.text("Change the filters."))),
                 else: .div(.class("table-wrap"), .table(
-                    .thead(.tr(header("When"), header("Who"), header("Action"), header("On"), header("Details"))),
+                    .thead(.tr(header("When"), header("What happened"), header("From"))),
                     .tbody(.forEach(model.entries) { entry in
                         let target: Markup = entry.targetType == "account"
                             ? .unwrap(entry.targetID.flatMap { model.accountLinks[$0] }, { uid in
                                 .a(.href(SiteURL.account(uid: uid)), .text(entry.targetLabel)) }, else: .text(entry.targetLabel))
                             : .text(entry.targetLabel)
-                        return .tr(.td(.text(entry.at.formatted(date: .abbreviated, time: .standard))),
-                                   .td(.text(entry.actorName), .unwrap(entry.impersonatorName) { .small(.text(" (\($0) logged in as them)")) }),
-                                   .td(.code(text: entry.action)),
-                                   .td(target),
-                                   .td(.text(entry.details), .unwrap(entry.ip.nilIfEmpty) { .small(.text(" · \($0)")) }))
+                        let sentence = AuditSentence(action: entry.action, actor: entry.actorName, targetType: entry.targetType,
+                                                     details: entry.details, names: model.names)
+                        return .tr(.attr("data-action", entry.action),
+                                   .td(.text(entry.at.formatted(date: .abbreviated, time: .standard))),
+                                   .td(sentence.cell(target: target, reading: .log),
+                                       .unwrap(entry.impersonatorName) { .small(.class("hint"), .text(" \($0) was logged in as \(entry.actorName).")) }),
+                                   .td(.text(entry.ip.nilIfEmpty ?? "—")))
                     })))),
             .div(.class("pager"),
                  .if(!model.isFirstPage, .a(.class("button secondary"), .href(.site(.audit, query: query(model.typed))), .text("Newest"))),

@@ -41,6 +41,10 @@ enum SignInController {
             throw PortalError.tooManyRequests(retryAfterSeconds: seconds, detail: "Too many failed sign-ins. Wait a minute and try again.")
         case .invalidCredentials:
             return await render(request, model: .init(email: email, next: next, error: SignInView.invalidCredentials, notice: nil), status: .unauthorized)
+        case .blocked(let admins):
+            return await render(request, model: .init(email: email, next: next,
+                                                      error: SignInView.blocked(partner: try request.partner.name, admins: admins), notice: nil),
+                                status: .forbidden)
         case .noSignInRole:
             return await render(request, model: .init(email: email, next: next, error: SignInView.notificationsOnly, notice: nil), status: .forbidden)
         case .passwordAccepted(let op):

@@ -8,8 +8,11 @@ struct SignInService {
     enum Outcome {
         /// The password is right: the second factor (`SignInFlow`) comes next.
         case passwordAccepted(Operator)
-        /// Unknown email, wrong password, or an operator who is not active.
+        /// Unknown email, wrong password, or an invited operator without a password yet.
         case invalidCredentials
+        /// The password was right but the operator is blocked: said plainly, with the names of
+        /// the partner's admins to ask. Only a correct password learns it.
+        case blocked(admins: [String])
         /// The password was right but no role of the operator lets them sign in.
         case noSignInRole
         case throttled(retryAfterSeconds: Int)
@@ -20,12 +23,10 @@ struct SignInService {
     let passwords: AsyncPasswordHasher
     let logger: Logger
 
-    static let window: TimeInterval = 60
-
     func signIn(partner: Partner, email rawEmail: String, password: String, ip: String, now: Date) async throws -> Outcome {
         let partnerID = try partner.requireID()
         let email = Operator.normalize(email: rawEmail)
-        let since = now.addingTimeInterval(-Self.window)
+        let since = now.addingTimeInterval(-config.signInFailureWindow)
 
         let accountFailures = try await SignInAttempt.query(on: db)
             .filter(\.$partnerID == partnerID).filter(\.$email == email)
@@ -34,7 +35,7 @@ struct SignInService {
             .filter(\.$ip == ip).filter(\.$succeeded == false).filter(\.$at > since).count()
         if accountFailures >= config.signInFailuresPerAccountPerMinute || addressFailures >= config.signInFailuresPerIPPerMinute {
             logger.notice("sign-in throttled", metadata: ["partner": "\(partner.slug)", "email": "\(email)", "ip": "\(ip)"])
-            return .throttled(retryAfterSeconds: Int(Self.window))
+            return .throttled(retryAfterSeconds: Int(config.signInFailureWindow))
         }
 
         let candidate = try await Operator.query(on: db)
@@ -49,6 +50,9 @@ struct SignInService {
                                    target: candidate.map(Audit.target) ?? ("operator", nil, email),
                                    details: failureReason(candidate, matches), ip: ip, now: now, on: db)
             logger.notice("sign-in failed", metadata: ["partner": "\(partner.slug)", "email": "\(email)", "ip": "\(ip)"])
+            if let op = candidate, matches, op.status == .blocked {
+                return .blocked(admins: try await Self.adminNames(partnerID: partnerID, on: db))
+            }
             return .invalidCredentials
         }
         let roles = try await AccessLoader.roles(partnerID: partnerID, on: db)
@@ -60,6 +64,17 @@ struct SignInService {
         }
 
         return .passwordAccepted(op)
+    }
+
+    /// The active operators holding Admin over the whole partner, by name: whom a blocked
+    /// operator asks to be let back in.
+    static func adminNames(partnerID: UUID, on db: any Database) async throws -> [String] {
+        let grants = try await Grant.query(on: db)
+            .filter(\.$partnerID == partnerID).filter(\.$role ~~ AdminGuard.adminRoles).filter(\.$scope == .all)
+            .join(parent: \.$operator).filter(Operator.self, \.$status == .active)
+            .all()
+        let names = try grants.map { try $0.joined(Operator.self).name }
+        return Array(Set(names)).sorted()
     }
 
     /// Why a known operator's sign-in failed, for the audit log (never shown to the person).

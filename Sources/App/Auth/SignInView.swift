@@ -22,6 +22,17 @@ enum SignInView {
 
     static let invalidCredentials = "That email and password do not match an account here."
     static let notificationsOnly = "Your role receives notification emails only and cannot sign in to the portal. Your password is kept; an admin can give you a role that signs in."
+    /// After a correct password only: the person learns that they are blocked, and whom to ask.
+    static func blocked(partner: String, admins: [String]) -> String {
+        let named = Array(admins.prefix(3))
+        var whom = "an admin of \(partner)"
+        if let last = named.last {
+            whom += ": " + (named.count == 1 ? last : named.dropLast().joined(separator: ", ") + " or " + last)
+            if admins.count > named.count { whom += " (or another admin)" }
+        }
+        return "Your access to the \(Emails.portal(partner)) is blocked, so you cannot sign in. To have it restored, ask \(whom)."
+    }
+
     static let lockedOut = "Too many wrong codes. For your security this sign-in was stopped: sign in again to get a new code."
 
     static func render(_ model: Model, csrfToken: String) -> Markup {
@@ -44,7 +55,8 @@ enum SignInView {
                     Forms.field(.init(name: "password", label: "Password", type: .password,
                                       autocomplete: "current-password", autofocus: !model.email.isEmpty)),
                     .div(.class("form-actions"), .button(.class("button primary block"), .type(.submit), .text("Sign in")))
-                )
+                ),
+                .p(.a(.href(SiteURL.forgotPassword), .text("Forgot password?")))
             )
         )
     }

@@ -26,6 +26,8 @@ public struct AppConfig: Sendable {
     var trustedProxies: TrustedProxies = .default
     public var signInFailuresPerAccountPerMinute: Int
     public var signInFailuresPerIPPerMinute: Int
+    /// How far back failed sign-ins and password confirmations count against those limits.
+    public var signInFailureWindow: TimeInterval = 60
     /// Largest request body the API accepts, in bytes.
     public var maxBodyBytes: Int
     public var logLevel: Logger.Level
@@ -48,6 +50,19 @@ public struct AppConfig: Sendable {
     public var secretKey: Data? = nil
     /// `SECRET_KEY_PREVIOUS`: keys still accepted for reading values sealed before a rotation.
     public var previousSecretKeys: [Data] = []
+    /// `PARTNER_CACHE_SECONDS`: how long a host's partner is kept before it is read again
+    /// (changes on this instance drop it at once; see `PartnerHostCache`).
+    public var partnerCacheLifetime: TimeInterval = 5
+    /// PostgreSQL: connections each event loop may open (`DATABASE_MAX_CONNECTIONS`).
+    public var databaseConnectionsPerLoop: Int = 4
+    /// PostgreSQL: how long a request waits for a free connection before failing with 503.
+    public var databasePoolTimeout: TimeInterval = 10
+    /// `METRICS_TOKEN`: a bearer token that opens `/metrics` from elsewhere than this host; nil
+    /// keeps it to loopback.
+    public var metricsToken: String? = nil
+    /// The database part of a `/metrics` scrape gives up after this, so that a scrape never
+    /// hangs on a busy or dead database; the other figures are still answered.
+    public var metricsDatabaseDeadline: TimeInterval = 3
 
     public struct SMSWebhook: Sendable, Equatable {
         public var url: String
@@ -116,7 +131,11 @@ public struct AppConfig: Sendable {
         .init(name: "DELIVERY_RETRY_MAX_SECONDS", defaultValue: "900", meaning: "Longest wait between two attempts at sending a message (attempts back off from 5 s)."),
         .init(name: "DELIVERY_LEASE_SECONDS", defaultValue: "120", meaning: "How long an instance holds the messages it is sending; after an instance dies, others send them once this has passed. Longer than the slowest send."),
         .init(name: "SECRET_KEY", defaultValue: "(unset: generated into `secret.key` next to the SQLite file)", meaning: "32 bytes in base64 or hex that encrypt stored authenticator-app keys and key recovery-code digests. Generate one with `openssl rand -base64 32`."),
+        .init(name: "DATABASE_MAX_CONNECTIONS", defaultValue: "4", meaning: "PostgreSQL connections each event loop (one per core) may open."),
+        .init(name: "DATABASE_POOL_TIMEOUT_SECONDS", defaultValue: "10", meaning: "How long a request waits for a free PostgreSQL connection before it is answered 503."),
         .init(name: "SECRET_KEY_PREVIOUS", defaultValue: "(none)", meaning: "Comma-separated earlier values of `SECRET_KEY`, still accepted for reading after a rotation (see Key rotation)."),
+        .init(name: "PARTNER_CACHE_SECONDS", defaultValue: "5", meaning: "How long an instance keeps a domain's partner and settings in memory, 0 to 300. A change in the portal or the API shows at once on the instance that made it; one made by a command or on another instance shows within this time. 0 reads them on every request."),
+        .init(name: "METRICS_TOKEN", defaultValue: "(unset: loopback only)", meaning: "Bearer token that opens `/metrics` to a scraper on another host, at least 16 printable characters without spaces."),
     ]
 
     /// Parses the configuration from a set of environment variables.
@@ -228,6 +247,9 @@ public struct AppConfig: Sendable {
         )
         config.smtp = smtp
         config.deliveryLease = TimeInterval(try integer("DELIVERY_LEASE_SECONDS", default: 120, in: 10...3600))
+        config.databaseConnectionsPerLoop = try integer("DATABASE_MAX_CONNECTIONS", default: 4, in: 1...200)
+        config.databasePoolTimeout = TimeInterval(try integer("DATABASE_POOL_TIMEOUT_SECONDS", default: 10, in: 1...600))
+        config.partnerCacheLifetime = TimeInterval(try integer("PARTNER_CACHE_SECONDS", default: 5, in: 0...300))
         if let raw = value("SECRET_KEY") {
             guard let key = SecretKeys.parse(raw) else {
                 throw Invalid(variable: "SECRET_KEY", problem: "expected 32 bytes written as base64 (44 characters) or hex (64 characters)")
@@ -243,6 +265,12 @@ public struct AppConfig: Sendable {
                 previous.append(key)
             }
             config.previousSecretKeys = previous
+        }
+        if let raw = value("METRICS_TOKEN") {
+            guard raw.utf8.count >= 16, raw.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+                throw Invalid(variable: "METRICS_TOKEN", problem: "expected at least 16 printable characters without spaces (openssl rand -hex 32)")
+            }
+            config.metricsToken = raw
         }
         config.logFormat = logFormat
         config.trustedProxies = trustedProxies

@@ -3,7 +3,7 @@ import SQLKit
 
 extension Database {
     /// The SQLKit view of this database. Both supported drivers (SQLite, PostgreSQL) are SQL.
-    var sql: any SQLDatabase {
+    package var sql: any SQLDatabase {
         get throws {
             guard let sql = self as? any SQLDatabase else {
                 throw FluentError.invalidField(name: "database", valueType: Any.self, error: SQLDatabaseRequired())

@@ -9,6 +9,7 @@ struct PortalErrorMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
+            request.application.portalMetrics.noteFailure(error)
             var described = Self.describe(error, for: request)
             if described.status == .notFound, Self.isAPI(request), let allowed = Self.allowedMethods(for: request), !allowed.isEmpty {
                 described = .methodNotAllowed(allowed: allowed)
@@ -41,6 +42,7 @@ struct PortalErrorMiddleware: AsyncMiddleware {
             return portal
         case let server as ServerError:
             if let portal = server.underlyingError as? PortalError { return portal }
+            if DatabaseAvailability.isUnavailable(server.underlyingError) { return databaseUnavailable }
             if let decoding = server.underlyingError as? DecodingError {
                 // Without a JSON body, what failed to decode was a query parameter.
                 let hasJSONBody = request.headers.contentType == .json && (request.body.data?.readableBytes ?? 0) > 0
@@ -69,10 +71,17 @@ struct PortalErrorMiddleware: AsyncMiddleware {
             return PortalError(status: abort.status, title: abort.status.reasonPhrase, detail: detail, headers: abort.headers)
         case is DecodingError:
             return .badRequest("The request could not be read: \(describeDecoding(error as! DecodingError))")
+        case _ where DatabaseAvailability.isUnavailable(error):
+            return databaseUnavailable
         default:
             return internalError(request)
         }
     }
+
+    static let databaseUnavailable = PortalError(
+        status: .serviceUnavailable, title: "Service unavailable",
+        detail: "The database cannot be reached just now. Try again in a few seconds.",
+        headers: ["Retry-After": String(DatabaseAvailability.retryAfterSeconds)])
 
     private static func internalError(_ request: Request) -> PortalError {
         PortalError(status: .internalServerError, title: "Internal server error",

@@ -100,6 +100,7 @@ struct PartnerCacheInvalidation: AsyncMiddleware {
            let partnerID = request.partnerIfResolved?.id {
             request.application.headerCounts.invalidate(partnerID: partnerID)
             request.application.groupPaths.invalidate(partnerID: partnerID)
+            request.application.partnerHosts.invalidate(partnerID: partnerID)
         }
         return response
     }

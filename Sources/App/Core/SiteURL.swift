@@ -9,6 +9,8 @@ enum SiteURL: Equatable, Sendable {
     case signIn
     case signOut
     case signInCode
+    /// An operator asks for a password-reset link.
+    case forgotPassword
     case accounts
     case newAccount
     case account(uid: String)
@@ -19,6 +21,12 @@ enum SiteURL: Equatable, Sendable {
     case signOutAs
     case setup(token: String)
     case stylesheet
+    /// The tab icon in the partner's colour; `version` (its digest) makes a new icon a new address.
+    case favicon(version: String?)
+    /// The icon's old address, which browsers ask for on their own.
+    case faviconICO
+    /// The script that fills a time-zone field from the browser's own zone.
+    case timeZoneScript
     case healthz
     case readyz
     case roles
@@ -71,6 +79,8 @@ enum SiteURL: Equatable, Sendable {
     case workspaceSupportAccessRevoke
     case accountsExport
     case accountsBulk
+    /// A bulk change running in the background: its progress, for the operator who started it.
+    case bulkOperation(id: String)
     case audit
     case auditExport
     case workspaceMessages
@@ -89,6 +99,19 @@ enum SiteURL: Equatable, Sendable {
     case workspaceAuthenticatorConfirm
     case workspaceAuthenticatorRemove
     case workspaceRecoveryCodes
+    /// The recovery codes just shown, as a text file (operators' and the workspace's).
+    case profileRecoveryCodesFile
+    case workspaceRecoveryCodesFile
+    /// The script behind the Copy buttons.
+    case copyScript
+    case bulkProgressScript
+    /// The accounts list's group and assignee filters: a page of every choice (it works
+    /// without a script) and the suggestions its type-ahead asks for; and the type-ahead's script.
+    case accountsGroupChoices
+    case accountsAssigneeChoices
+    case groupSuggestions
+    case assigneeSuggestions
+    case filterPickerScript
     case workspaceSignInCode
     /// The partner's settings, and the form of each section.
     case settings
@@ -111,6 +134,7 @@ enum SiteURL: Equatable, Sendable {
         case .signIn: "/sign-in"
         case .signOut: "/sign-out"
         case .signInCode: "/sign-in/code"
+        case .forgotPassword: "/forgot-password"
         case .accounts: "/accounts"
         case .newAccount: "/accounts/new"
         case .account(let uid): "/accounts/\(uid)"
@@ -121,6 +145,9 @@ enum SiteURL: Equatable, Sendable {
         case .signOutAs: "/sign-out-as"
         case .setup(let token): "/setup/\(token)"
         case .stylesheet: "/assets/portal.css"
+        case .favicon(let version): version.map { "/favicon.svg?v=\($0)" } ?? "/favicon.svg"
+        case .faviconICO: "/favicon.ico"
+        case .timeZoneScript: "/assets/time-zone.js"
         case .healthz: "/healthz"
         case .readyz: "/readyz"
         case .roles: "/roles"
@@ -171,6 +198,7 @@ enum SiteURL: Equatable, Sendable {
         case .workspaceSupportAccessRevoke: "/app/support-access/revoke"
         case .accountsExport: "/accounts/export.csv"
         case .accountsBulk: "/accounts/bulk"
+        case .bulkOperation(let id): "/accounts/bulk/\(id)"
         case .audit: "/audit"
         case .auditExport: "/audit/export.csv"
         case .workspaceMessages: "/app/messages"
@@ -189,6 +217,15 @@ enum SiteURL: Equatable, Sendable {
         case .workspaceAuthenticatorConfirm: "/app/security/authenticator/confirm"
         case .workspaceAuthenticatorRemove: "/app/security/authenticator/remove"
         case .workspaceRecoveryCodes: "/app/security/recovery-codes"
+        case .profileRecoveryCodesFile: "/profile/recovery-codes.txt"
+        case .workspaceRecoveryCodesFile: "/app/security/recovery-codes.txt"
+        case .copyScript: "/assets/copy.js"
+        case .bulkProgressScript: "/assets/bulk-progress.js"
+        case .accountsGroupChoices: "/accounts/groups"
+        case .accountsAssigneeChoices: "/accounts/assignees"
+        case .groupSuggestions: "/groups/suggest"
+        case .assigneeSuggestions: "/accounts/assignees/suggest"
+        case .filterPickerScript: "/assets/picker.js"
         case .workspaceSignInCode: "/app/sign-in/code"
         case .settings: "/settings"
         case .settingsSection(let section): "/settings/\(section.rawValue)"
@@ -216,6 +253,7 @@ enum SiteURL: Equatable, Sendable {
         case .widgetSeen: ["w", ":businessUid", "seen"]
         case .newRole: ["roles", "new"]
         case .brandLogo: ["brand", "logo"]
+        case .favicon: ["favicon.svg"]
         case .role: ["roles", ":roleId"]
         case .editRole: ["roles", ":roleId", "edit"]
         case .deleteRole: ["roles", ":roleId", "delete"]
@@ -235,6 +273,7 @@ enum SiteURL: Equatable, Sendable {
         case .accountConversationReply: ["accounts", ":businessUid", "messages", ":conversationId", "reply"]
         case .workspaceBookingStatus: ["app", "bookings", ":bookingId", "status"]
         case .workspacePaymentStatus: ["app", "payments", ":paymentId", "status"]
+        case .bulkOperation: ["accounts", "bulk", ":operationId"]
         case .account: ["accounts", ":businessUid"]
         case .accountAction(_, let action): ["accounts", ":businessUid", PathComponent(stringLiteral: action.pathComponent)]
         case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action.rawValue)]

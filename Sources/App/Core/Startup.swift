@@ -11,6 +11,8 @@ public enum Startup {
             // A command's own output is what matters; its errors are printed once, as one line.
             app.logger.logLevel = .critical
         }
+        // A backup copies the database as it is, and a restore needs it empty: neither migrates.
+        guard !BackupCommands.names.contains(command) else { return }
         try await probeDatabase(app)
         let base = config.publicURL ?? "http://localhost:\(port(in: arguments) ?? 8080)"
         try await migrate(app, bootstrapWith: command == "serve" ? base : nil)

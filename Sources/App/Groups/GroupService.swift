@@ -2,7 +2,7 @@ import Fluent
 import Foundation
 import SQLKit
 
-/// The partner's tree of groups: create, rename, move, delete when empty. Every change writes
+/// The partner's tree of groups: create, rename, move, delete (moving out what it holds). Every change writes
 /// an audit entry in the same transaction. `context` is who acts and from where (a request's
 /// `auditContext`); without it the actor is named from the database.
 enum GroupService {
@@ -64,6 +64,8 @@ enum GroupService {
     /// Moves a group (and its subtree) under `newParentID`, or to the top when nil.
     static func move(_ group: AccountGroup, under newParentID: UUID?, by actor: Actor, in context: AuditContext? = nil, on db: any Database) async throws {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))))
+        // Staying where it is changes nothing, so it needs no right over the place it is in.
+        guard newParentID != group.parentID else { return }
         let newParent = try await newParentID.asyncMap { id in
             guard let parent = try await find(id, partnerID: group.partnerID, on: db) else { throw PortalError.unknownReference("The new parent group does not exist.") }
             return parent
@@ -92,65 +94,157 @@ enum GroupService {
         group.parentID = newParent?.id
     }
 
-    static func delete(_ group: AccountGroup, by actor: Actor, in context: AuditContext? = nil, on db: any Database) async throws {
+    /// Where a deleted group's accounts and subgroups go.
+    enum Destination: Sendable, Equatable {
+        case top
+        case group(UUID)
+
+        /// "top" or a group's id, as the delete form and the API send it.
+        init?(_ raw: String) {
+            if raw == "top" { self = .top } else if let id = UUID(uuidString: raw) { self = .group(id) } else { return nil }
+        }
+    }
+
+    /// What deleting a group did: how many accounts and subgroups it moved, and where.
+    struct Deletion: Sendable, Equatable {
+        var accountsMoved = 0
+        var subgroupsMoved = 0
+        var destination: Destination?
+    }
+
+    /// Deletes a group. A group that holds accounts or subgroups is deleted only with a
+    /// `destination`: in the same transaction its subgroups (with everything below them) move
+    /// there and its accounts too, each account decided by the access policy as a move (edit
+    /// where it is and where it goes). One account that may not move refuses the whole step.
+    @discardableResult
+    static func delete(_ group: AccountGroup, movingTo destination: Destination? = nil, by actor: Actor, in context: AuditContext? = nil,
+                       on db: any Database) async throws -> Deletion {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))))
-        if let reason = try await whyNotDeletable(group, on: db) {
-            throw PortalError(status: .conflict, title: "Group not empty", detail: reason)
-        }
-        let context = try await Audit.context(context, for: actor, on: db)
-        try await db.writeTransaction { db in
-            try await group.delete(on: db)
-            try await Audit.record("group.deleted", in: context, partnerID: group.partnerID, target: Audit.target(group), on: db)
-        }
-    }
-
-    /// Nil when the group can be deleted; otherwise what keeps it. (The Groups page asks this
-    /// of every group at once with `blockers`.)
-    static func whyNotDeletable(_ group: AccountGroup, on db: any Database) async throws -> String? {
         let id = try group.requireID()
-        let children = try await AccountGroup.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$parentID == id).count()
-        if children > 0 { return Blocker.subgroups(children).reason(groupName: group.name) }
-        let accounts = try await Account.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$groupID == id).count()
-        if accounts > 0 { return Blocker.accounts(accounts).reason(groupName: group.name) }
         let grants = try await Grant.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$scope == .group).filter(\.$scopeID == id).count()
-        if grants > 0 { return Blocker.grants(grants).reason(groupName: group.name) }
-        return nil
+        if grants > 0 { throw PortalError(status: .conflict, title: "Group in use", detail: Blocker.grants(grants).reason(groupName: group.name)) }
+        let children = try await AccountGroup.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$parentID == id).all()
+        let accounts = try await Account.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$groupID == id).all()
+        var deletion = Deletion()
+        let context = try await Audit.context(context, for: actor, on: db)
+        guard !children.isEmpty || !accounts.isEmpty else {
+            try await db.writeTransaction { db in
+                try await group.delete(on: db)
+                try await Audit.record("group.deleted", in: context, partnerID: group.partnerID, target: Audit.target(group), on: db)
+            }
+            return deletion
+        }
+        guard let destination else {
+            let blocker: Blocker = children.isEmpty ? .accounts(accounts.count) : .subgroups(children.count)
+            throw PortalError(status: .conflict, title: "Group not empty", detail: blocker.reason(groupName: group.name))
+        }
+        let all = try await AccountGroup.query(on: db).filter(\.$partnerID == group.partnerID).all()
+        let paths = GroupPaths(all)
+        var target: AccountGroup?
+        if case .group(let targetID) = destination {
+            guard let found = all.first(where: { $0.id == targetID }) else { throw PortalError.unknownReference("The group to move into does not exist.") }
+            if found.path.hasPrefix(group.path) {
+                throw PortalError(status: .conflict, title: "Cannot move", detail: "Choose a group outside “\(group.name)”: it is being deleted with its subgroups' place.")
+            }
+            target = found
+        }
+        try OperatorAdministration.require(AccessPolicy.decide(actor, .groupsManage, try Self.target(target, partnerID: group.partnerID)))
+        let targetLabel = target.flatMap { paths.label(of: $0.id) } ?? Self.topLabel
+        let siblings = Set(all.filter { $0.parentID == target?.id && $0.id != id }.map { $0.name.lowercased() })
+        if let clash = children.first(where: { siblings.contains($0.name.lowercased()) }) {
+            throw PortalError(status: .conflict, title: "Name taken",
+                              detail: "A group named “\(clash.name)” already exists in \(targetLabel). Rename one of them first.")
+        }
+        try await authorizeMoves(accounts, from: group.lineage, to: target?.lineage ?? [], groupName: group.name, by: actor, on: db)
+
+        let oldPrefix = group.path
+        let newPrefix = target?.path ?? "/"
+        let (into, intoName) = (target?.id, target?.name ?? Self.topLabel)
+        let groupLabel = paths.label(of: id) ?? group.name
+        deletion = Deletion(accountsMoved: accounts.count, subgroupsMoved: children.count, destination: destination)
+        try await db.writeTransaction { db in
+            // Every group below keeps its place under the subgroups, which now hang from the destination.
+            try await db.sql.raw("""
+                UPDATE groups SET path = CAST(\(bind: newPrefix) AS TEXT) || substr(path, CAST(\(bind: oldPrefix.count + 1) AS INTEGER)) \
+                WHERE partner_id = \(bind: group.partnerID) AND path LIKE \(bind: oldPrefix + "%") AND id <> \(bind: id)
+                """).run()
+            try await AccountGroup.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$parentID == id)
+                .set(\.$parentID, to: into).update()
+            try await Account.query(on: db).filter(\.$partnerID == group.partnerID).filter(\.$groupID == id)
+                .set(\.$groupID, to: into).update()
+            for child in children {
+                try await Audit.record("group.moved", in: context, partnerID: group.partnerID, target: Audit.target(child),
+                                       details: "parent: \(group.name) → \(intoName)", on: db)
+            }
+            for account in accounts {
+                try await Audit.record("account.moved", in: context, partnerID: group.partnerID, target: Audit.target(account),
+                                       details: "group: \(groupLabel) → \(into == nil ? "no group" : targetLabel)", on: db)
+            }
+            try await group.delete(on: db)
+            try await Audit.record("group.deleted", in: context, partnerID: group.partnerID, target: Audit.target(group),
+                                   details: "moved \(Self.count(accounts.count, "account")) and \(Self.count(children.count, "subgroup")) to \(targetLabel)",
+                                   on: db)
+        }
+        return deletion
     }
 
-    /// What keeps a group from being deleted, for every group of the partner that has something.
+    /// Each account may leave the group for the destination only as an account move allows
+    /// (`AccountEditing.move`: edit where it is and where it goes). Refuses them all at the first
+    /// one that may not, saying how many.
+    private static func authorizeMoves(_ accounts: [Account], from lineage: Set<UUID>, to newLineage: Set<UUID>, groupName: String,
+                                       by actor: Actor, on db: any Database) async throws {
+        guard !accounts.isEmpty else { return }
+        let ids = try accounts.map { try $0.requireID() }
+        var assigned = Set<UUID>()
+        for chunk in stride(from: 0, to: ids.count, by: 1000).map({ Array(ids[$0..<min($0 + 1000, ids.count)]) }) {
+            assigned.formUnion(try await AccountAssignment.query(on: db).filter(\.$partnerID == actor.partnerID)
+                .filter(\.$operatorID == actor.operatorID).filter(\.$accountID ~~ chunk).all().map(\.accountID))
+        }
+        // Refusals are told only of the accounts the operator may see: of the others, not even how many.
+        var refused: [DenyReason] = []
+        var refusesHidden = false
+        for account in accounts {
+            let facts = AccountFacts(id: try account.requireID(), partnerID: account.partnerID, groupLineage: lineage, secure: account.secure,
+                                     locked: account.locked, setupCompleted: account.setupCompleted, assignedToActor: assigned.contains(try account.requireID()))
+            for decision in [AccessPolicy.decide(actor, .accountEdit, .account(facts)),
+                             AccessPolicy.decide(actor, .accountEdit, .account(facts.moved(toLineage: newLineage)))] {
+                guard case .deny(let reason) = decision else { continue }
+                if AccessPolicy.decide(actor, .accountView, .account(facts)).isAllowed { refused.append(reason) } else { refusesHidden = true }
+                break
+            }
+        }
+        guard !refused.isEmpty || refusesHidden else { return }
+        let detail = refused.first.map { "\(Self.count(refused.count, "account")) in “\(groupName)” cannot be moved by you: \($0.message)" }
+            ?? "Some accounts in “\(groupName)” cannot be moved by you."
+        throw PortalError(status: .forbidden, title: "Accounts you may not move", detail: detail + " Nothing was changed.")
+    }
+
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+    /// What keeps a group from being deleted: with no destination, its subgroups or accounts;
+    /// always, the operator grants over it (moving them would change what someone may see).
     enum Blocker: Sendable, Equatable {
         case subgroups(Int), accounts(Int), grants(Int)
 
         func reason(groupName name: String) -> String {
             switch self {
-            case .subgroups(let n): "“\(name)” has \(n) subgroup\(n == 1 ? "" : "s"). Move or delete them first."
-            case .accounts(let n): "“\(name)” holds \(n) account\(n == 1 ? "" : "s"). Move them first."
+            case .subgroups(let n): "“\(name)” has \(n) subgroup\(n == 1 ? "" : "s"). Choose where they go, or move or delete them first."
+            case .accounts(let n): "“\(name)” holds \(n) account\(n == 1 ? "" : "s"). Choose where they go, or move them first."
             case .grants(let n): "\(n) operator grant\(n == 1 ? "" : "s") apply to “\(name)”. Change them first."
             }
         }
     }
 
-    /// `whyNotDeletable` for all the partner's groups in three grouped queries.
-    /// `accountCounts`: accounts directly in each group, as the caller already has them.
-    static func blockers(partnerID: UUID, accountCounts: [UUID: Int], on db: any Database) async throws -> [UUID: Blocker] {
-        func grouped(_ sql: SQLQueryString) async throws -> [UUID: Int] {
-            var counts: [UUID: Int] = [:]
-            for row in try await db.sql.raw(sql).all() {
-                counts[try row.decode(column: "key", as: UUID.self)] = try row.decode(column: "n", as: Int.self)
-            }
-            return counts
-        }
-        let children = try await grouped("""
-            SELECT parent_id AS key, COUNT(*) AS n FROM groups WHERE partner_id = \(bind: partnerID) AND parent_id IS NOT NULL GROUP BY parent_id
-            """)
-        let grants = try await grouped("""
+    /// The operator grants over each of the partner's groups, in one grouped query: what keeps
+    /// a group from being deleted even when its contents move.
+    static func grantBlockers(partnerID: UUID, on db: any Database) async throws -> [UUID: Blocker] {
+        var blockers: [UUID: Blocker] = [:]
+        for row in try await db.sql.raw("""
             SELECT scope_id AS key, COUNT(*) AS n FROM grants WHERE partner_id = \(bind: partnerID) AND scope = \(bind: Grant.ScopeKind.group.rawValue) \
             AND scope_id IS NOT NULL GROUP BY scope_id
-            """)
-        var blockers: [UUID: Blocker] = [:]
-        for (id, n) in grants where n > 0 { blockers[id] = .grants(n) }
-        for (id, n) in accountCounts where n > 0 { blockers[id] = .accounts(n) }
-        for (id, n) in children where n > 0 { blockers[id] = .subgroups(n) }
+            """).all() {
+            blockers[try row.decode(column: "key", as: UUID.self)] = .grants(try row.decode(column: "n", as: Int.self))
+        }
         return blockers
     }
 

@@ -44,8 +44,18 @@ extension APIService {
 
     func deleteGroup(_ input: Operations.DeleteGroup.Input) async throws -> Operations.DeleteGroup.Output {
         let request = try APIContext.current()
+        let destination = try input.query.moveTo.map { raw in
+            guard let destination = GroupService.Destination(raw) else { throw PortalError.badRequest("moveTo: give top or a group id.") }
+            return destination
+        }
         let group = try await Self.visibleGroup(input.path.groupId, request: request)
-        try await GroupService.delete(group, by: try await request.actor(), in: request.auditContext, on: request.db)
+        do {
+            try await GroupService.delete(group, movingTo: destination, by: try await request.actor(), in: request.auditContext, on: request.db)
+        } catch let error as PortalError where error.status == .forbidden {
+            request.logger.notice("access denied", metadata: ["operator": "\(request.signedIn?.operatorID.uuidString ?? "-")",
+                                                               "reason": "\(error.detail)", "path": "\(request.url.path)"])
+            throw error
+        }
         return .noContent(.init())
     }
 

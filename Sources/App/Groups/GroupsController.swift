@@ -5,14 +5,14 @@ import Vapor
 /// The Groups page: the partner's tree, with create, rename, move and delete where allowed.
 enum GroupsController {
     static func index(_ request: Request) async throws -> Response {
-        try await render(request, notice: (await request.takeNotice()).flatMap(GroupsView.Notice.init(rawValue:)))
+        try await render(request, notice: await request.takeNotice())
     }
 
     static func create(_ request: Request) async throws -> Response {
         struct Form: Content { var name: String?; var parent: String? }
         let form = try request.content.decode(Form.self)
         let parentID = form.parent.flatMap { $0.isEmpty ? nil : UUID(uuidString: $0) }
-        return try await perform(request, done: .created) { actor in
+        return try await perform(request, done: "created") { actor in
             _ = try await GroupService.create(name: form.name ?? "", parentID: parentID, by: actor, in: request.auditContext, on: request.db)
         }
     }
@@ -21,7 +21,7 @@ enum GroupsController {
         struct Form: Content { var name: String? }
         let form = try request.content.decode(Form.self)
         let group = try await pathGroup(request)
-        return try await perform(request, done: .renamed) { actor in
+        return try await perform(request, done: "renamed") { actor in
             try await GroupService.rename(group, to: form.name ?? "", by: actor, in: request.auditContext, on: request.db)
         }
     }
@@ -31,25 +31,96 @@ enum GroupsController {
         let form = try request.content.decode(Form.self)
         let group = try await pathGroup(request)
         let parentID = form.parent.flatMap { $0.isEmpty ? nil : UUID(uuidString: $0) }
-        return try await perform(request, done: .moved) { actor in
+        return try await perform(request, done: "moved") { actor in
             try await GroupService.move(group, under: parentID, by: actor, in: request.auditContext, on: request.db)
         }
     }
 
-    static func delete(_ request: Request) async throws -> Response {
+    /// `GET /groups/:groupId/delete`: what the group holds and where it may go.
+    static func deleteForm(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
         let group = try await pathGroup(request)
-        return try await perform(request, done: .deleted) { actor in
-            try await GroupService.delete(group, by: actor, in: request.auditContext, on: request.db)
+        try request.enforce(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))), permission: .groupsManage)
+        return try await deletePage(request, group: group, actor: actor)
+    }
+
+    /// `POST /groups/:groupId/delete`: deletes it, moving its accounts and subgroups to
+    /// `destination` ("top" or a group id) when it holds any.
+    static func delete(_ request: Request) async throws -> Response {
+        struct Form: Content { var destination: String? }
+        let form = try request.content.decode(Form.self)
+        let actor = try await request.actor()
+        let group = try await pathGroup(request)
+        let raw = (form.destination ?? "").trimmingCharacters(in: .whitespaces)
+        var destination: GroupService.Destination?
+        if !raw.isEmpty {
+            guard let parsed = GroupService.Destination(raw) else {
+                return try await deletePage(request, group: group, actor: actor, chosen: nil, error: "Choose a group from the list, or Top level.",
+                                            status: .unprocessableEntity)
+            }
+            destination = parsed
+        }
+        do {
+            let deletion = try await GroupService.delete(group, movingTo: destination, by: actor, in: request.auditContext, on: request.db)
+            let notice = deletion.destination.map { into -> String in
+                let place = switch into { case .top: "top"; case .group(let id): id.uuidString.lowercased() }
+                return "deleted:\(deletion.accountsMoved):\(deletion.subgroupsMoved):\(place)"
+            } ?? "deleted"
+            return try await request.redirect(to: SiteURL.groups.path, notice: notice)
+        } catch let error as PortalError where [.conflict, .badRequest, .forbidden].contains(error.status) {
+            if error.status == .forbidden {
+                request.logger.notice("access denied", metadata: ["operator": "\(actor.operatorID)", "permission": "\(Permission.accountEdit.rawValue)",
+                                                                   "reason": "group delete moves accounts the operator may not move", "path": "\(request.url.path)"])
+            }
+            let missing = destination == nil && error.title == "Group not empty"
+            return try await deletePage(request, group: group, actor: actor, chosen: raw.isEmpty ? nil : raw,
+                                        error: missing ? "Choose where its accounts and subgroups go." : error.detail,
+                                        status: error.status == .forbidden ? .forbidden : (missing ? .unprocessableEntity : .conflict))
+        }
+    }
+
+    private static func deletePage(_ request: Request, group: AccountGroup, actor: Actor, chosen: String? = nil, error: String? = nil,
+                                   status: HTTPResponseStatus = .ok) async throws -> Response {
+        let id = try group.requireID()
+        let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
+        let paths = GroupPaths(all)
+        let destinations = try await GroupService.visible(to: actor, among: all, paths: paths, on: request.db).filter { candidate in
+            guard !candidate.path.hasPrefix(group.path) else { return false }
+            return AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: candidate))).isAllowed
+        }
+        let counts = try await visibleAccountCounts(for: actor, on: request.db)
+        let blocker = try await GroupService.grantBlockers(partnerID: actor.partnerID, on: request.db)[id]
+        let model = GroupsView.DeleteModel(
+            id: id.uuidString.lowercased(), label: paths.label(of: id) ?? group.name,
+            accounts: counts[id] ?? 0, subgroups: all.filter { $0.parentID == id }.count,
+            destinations: destinations.compactMap { target in target.id.map { .init(id: $0.uuidString.lowercased(), label: paths.label(of: $0) ?? target.name) } },
+            mayMoveToTop: AccessPolicy.decide(actor, .groupsManage, .partner(actor.partnerID)).isAllowed,
+            chosen: chosen, blocker: blocker?.reason(groupName: group.name), error: error)
+        return await request.page("Delete a group", status: status, current: .groups, content: GroupsView.delete(model, csrfToken: request.csrfToken))
+    }
+
+    /// The notice a change left, as the page says it: "deleted:3:1:<id>" names where the contents went.
+    static func notice(_ stored: String?, paths: GroupPaths) -> GroupsView.Notice? {
+        switch stored {
+        case "created": return .created
+        case "renamed": return .renamed
+        case "moved": return .moved
+        case "deleted": return .deleted
+        default:
+            guard let parts = stored?.split(separator: ":"), parts.count == 4, parts[0] == "deleted",
+                  let accounts = Int(parts[1]), let subgroups = Int(parts[2]) else { return nil }
+            let into = parts[3] == "top" ? "the top level" : (paths.label(of: UUID(uuidString: String(parts[3]))) ?? "another group")
+            return .deletedMoving(accounts: accounts, subgroups: subgroups, into: into)
         }
     }
 
     /// Runs a change; on success back to the tree with a notice, on a refusal the tree again
     /// with the reason (403 and 404 stay errors).
-    private static func perform(_ request: Request, done: GroupsView.Notice, _ change: (Actor) async throws -> Void) async throws -> Response {
+    private static func perform(_ request: Request, done: String, _ change: (Actor) async throws -> Void) async throws -> Response {
         let actor = try await request.actor()
         do {
             try await change(actor)
-            return try await request.redirect(to: SiteURL.groups.path, notice: done.rawValue)
+            return try await request.redirect(to: SiteURL.groups.path, notice: done)
         } catch let error as PortalError where error.status == .conflict || error.status == .badRequest {
             return try await render(request, error: error.detail, status: error.status == .badRequest ? .unprocessableEntity : .conflict)
         }
@@ -64,14 +135,14 @@ enum GroupsController {
         return group
     }
 
-    private static func render(_ request: Request, notice: GroupsView.Notice? = nil, error: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+    private static func render(_ request: Request, notice: String? = nil, error: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.mayOpenGroups(actor), permission: .groupsManage)
         let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(all)
         let visible = try await GroupService.visible(to: actor, among: all, paths: paths, on: request.db)
-        let counts = try await accountCounts(partnerID: actor.partnerID, on: request.db)
-        let blockers = try await GroupService.blockers(partnerID: actor.partnerID, accountCounts: counts, on: request.db)
+        let counts = try await visibleAccountCounts(for: actor, on: request.db)
+        let blockers = try await GroupService.grantBlockers(partnerID: actor.partnerID, on: request.db)
         let manageable = try visible.filter { AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: $0))).isAllowed }
         let manageableIDs = Set(manageable.compactMap(\.id))
         let mayManageTop = AccessPolicy.decide(actor, .groupsManage, .partner(actor.partnerID)).isAllowed
@@ -94,7 +165,7 @@ enum GroupsController {
         let model = GroupsView.Model(
             rows: rows,
             parentOptions: manageable.compactMap { group in group.id.map { .init(id: $0.uuidString.lowercased(), label: paths.label(of: $0) ?? group.name) } },
-            mayCreateTop: mayManageTop, notice: notice, error: error)
+            mayCreateTop: mayManageTop, notice: Self.notice(notice, paths: paths), error: error)
         return await request.page("Groups", status: status, current: .groups, content: GroupsView.render(model, csrfToken: request.csrfToken))
     }
 
@@ -106,22 +177,30 @@ enum GroupsController {
         try request.enforce(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))), permission: .groupsManage)
         let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(all)
+        // Never the group itself or below it; its current parent stays listed (and chosen), so the
+        // form opens on where it is.
         let targets = try await GroupService.visible(to: actor, among: all, paths: paths, on: request.db).filter { candidate in
-            guard !candidate.path.hasPrefix(group.path), candidate.id != group.parentID else { return false }
+            guard !candidate.path.hasPrefix(group.path) else { return false }
+            if candidate.id == group.parentID { return true }
             return AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: candidate))).isAllowed
         }
         let model = GroupsView.MoveModel(
             id: try group.requireID().uuidString.lowercased(), label: paths.label(of: group.id) ?? group.name,
             targets: targets.compactMap { target in target.id.map { .init(id: $0.uuidString.lowercased(), label: paths.label(of: $0) ?? target.name) } },
-            mayMoveToTop: group.parentID != nil && AccessPolicy.decide(actor, .groupsManage, .partner(actor.partnerID)).isAllowed)
+            offersTop: group.parentID == nil || AccessPolicy.decide(actor, .groupsManage, .partner(actor.partnerID)).isAllowed,
+            currentParent: group.parentID?.uuidString.lowercased())
         return await request.page("Move a group", current: .groups, content: GroupsView.move(model, csrfToken: request.csrfToken))
     }
 
-    /// Accounts directly in each group, counted by the database.
-    static func accountCounts(partnerID: UUID, on db: any Database) async throws -> [UUID: Int] {
-        let rows = try await db.sql.select()
+    /// Accounts directly in each group that `actor` may see (`AccountVisibility`): one grouped
+    /// query for the whole tree, so a reader without secure clearance or scoped to a group counts
+    /// only what the accounts list shows them.
+    static func visibleAccountCounts(for actor: Actor, on db: any Database) async throws -> [UUID: Int] {
+        let sql = try db.sql
+        let rows = try await sql.select()
             .column("group_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .from(Account.schema).where("partner_id", .equal, partnerID).where("group_id", .isNot, SQLLiteral.null)
+            .from(Account.schema).where(AccountVisibility.condition(for: actor, pathRanges: AccountVisibility.usesByteOrder(sql)))
+            .where("group_id", .isNot, SQLLiteral.null)
             .groupBy("group_id").all()
         var counts: [UUID: Int] = [:]
         for row in rows {

@@ -1,6 +1,23 @@
 
 enum GroupsView {
-    enum Notice: String, Sendable { case created, renamed, moved, deleted }
+    enum Notice: Sendable, Equatable {
+        case created, renamed, moved, deleted
+        /// A group deleted with its contents moved; `into` names where they went.
+        case deletedMoving(accounts: Int, subgroups: Int, into: String)
+
+        var text: String {
+            switch self {
+            case .created: return "The group was created."
+            case .renamed: return "The group was renamed."
+            case .moved: return "The group was moved."
+            case .deleted: return "The group was deleted."
+            case .deletedMoving(let accounts, let subgroups, let into):
+                let moved = [accounts > 0 ? GroupService.count(accounts, "account") : nil, subgroups > 0 ? GroupService.count(subgroups, "subgroup") : nil]
+                    .compactMap { $0 }.joined(separator: " and ")
+                return "Deleted the group and moved \(moved) to \(into)."
+            }
+        }
+    }
 
     struct Model: Sendable {
         struct Option: Sendable, Equatable {
@@ -27,8 +44,31 @@ enum GroupsView {
     struct MoveModel: Sendable {
         let id: String
         let label: String
+        /// Groups it may move into, its current parent among them; never itself or below it.
         let targets: [Model.Option]
+        /// Whether "Top level" is offered: where it is now, or a place the operator may move it to.
+        let offersTop: Bool
+        /// The current parent's id, or nil at the top level: preselected.
+        let currentParent: String?
+    }
+
+    /// The page that deletes one group, moving what it holds in the same step.
+    struct DeleteModel: Sendable {
+        let id: String
+        let label: String
+        /// Accounts directly in it that the reader may see, and its subgroups.
+        let accounts: Int
+        let subgroups: Int
+        /// Where its contents may go: groups outside it that the operator manages.
+        let destinations: [Model.Option]
         let mayMoveToTop: Bool
+        /// The destination chosen when the form comes back ("top" or a group id).
+        let chosen: String?
+        /// What keeps it from being deleted at all (operator grants over it).
+        let blocker: String?
+        let error: String?
+
+        var isEmpty: Bool { accounts == 0 && subgroups == 0 }
     }
 
     static func render(_ model: Model, csrfToken: String) -> Markup {
@@ -37,7 +77,7 @@ enum GroupsView {
                  .div(.h1(.text("Groups")),
                       .p(.text("Groups and subgroups organise client accounts. An operator granted a group reaches everything below it.")))),
             .unwrap(model.notice) { notice in
-                .div(.class("banner success"), .attr("role", "status"), .text("The group was \(notice.rawValue)."))
+                .div(.class("banner success"), .attr("role", "status"), .text(notice.text))
             },
             .unwrap(model.error) { .div(.class("banner error"), .attr("role", "alert"), .text($0)) },
             .if(model.mayCreateTop || !model.parentOptions.isEmpty, createForm(model, csrfToken: csrfToken)),
@@ -81,13 +121,13 @@ enum GroupsView {
                           .button(.class("button secondary"), .type(.submit), .text("Rename"))),
                     .a(.class("button secondary"), .href(SiteURL.moveGroup(id: row.id)), .text("Move…"),
                        .attr("aria-label", "Move \(row.name)")),
-                    .form(.class("inline-form"), .method(.post), .action(SiteURL.deleteGroup(id: row.id)),
-                          Forms.csrfField(csrfToken),
-                          .button(.class("button danger"), .type(.submit),
-                                  .if(row.whyNotDeletable != nil, .attr("disabled", "disabled")),
-                                  .attr("aria-describedby", row.whyNotDeletable == nil ? nil : "why-\(row.id)"),
-                                  .text("Delete")),
-                          .unwrap(row.whyNotDeletable) { .span(.class("hint"), .id("why-\(row.id)"), .text($0)) }),
+                    .unwrap(row.whyNotDeletable, { why in
+                        .div(.class("disabled-action"),
+                             .button(.class("button danger"), .type(.button), .attr("disabled", "disabled"),
+                                     .attr("aria-describedby", "why-\(row.id)"), .text("Delete…")),
+                             .span(.class("hint"), .id("why-\(row.id)"), .text(why)))
+                    }, else: .a(.class("button danger"), .href(SiteURL.deleteGroup(id: row.id)), .text("Delete…"),
+                                .attr("aria-label", "Delete \(row.name)"))),
                 ]))
             )
         )
@@ -98,16 +138,47 @@ enum GroupsView {
             .div(.class("page-header"),
                  .div(.h1(.text("Move “\(model.label)”")),
                       .p(.text("The group moves with its subgroups and their accounts. Operators granted a group above the new place reach it from then on.")))),
-            .if(model.targets.isEmpty && !model.mayMoveToTop,
+            .if(model.targets.allSatisfy { $0.id == model.currentParent } && (!model.offersTop || model.currentParent == nil),
                 .div(.class("card empty"), .p(.text("There is no other group you manage to move it into."))),
                 else: .form(
                     .class("card inline-form"), .method(.post), .action(SiteURL.moveGroup(id: model.id)),
                     Forms.csrfField(csrfToken),
                     .div(.class("field"), .label(.for("move-parent"), .text("Move into")),
                          .select(.id("move-parent"), .attr("name", "parent"),
-                                 .if(model.mayMoveToTop, Forms.option(value: "", label: "Top level")),
-                                 .forEach(model.targets) { option in Forms.option(value: option.id, label: option.label) })),
+                                 .if(model.offersTop, Forms.option(value: "", label: "Top level", selected: model.currentParent == nil)),
+                                 .forEach(model.targets) { option in
+                                     Forms.option(value: option.id, label: option.label + (option.id == model.currentParent ? " (where it is now)" : ""),
+                                                  selected: option.id == model.currentParent)
+                                 })),
                     .button(.class("button primary"), .type(.submit), .text("Move group")))),
+            .p(.a(.href(SiteURL.groups), .text("Back to the groups")))
+        )
+    }
+
+    static func delete(_ model: DeleteModel, csrfToken: String) -> Markup {
+        let contents = [model.accounts > 0 ? GroupService.count(model.accounts, "account") : nil,
+                        model.subgroups > 0 ? GroupService.count(model.subgroups, "subgroup") : nil].compactMap { $0 }.joined(separator: " and ")
+        return .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text("Delete “\(model.label)”")),
+                      .p(.text(model.isEmpty ? "The group is empty: nothing else changes."
+                                             : "It holds \(contents). Choose where they go: they move there in the same step, each move recorded in the audit log.")))),
+            .unwrap(model.blocker, { .div(.class("banner error"), .attr("role", "alert"), .text($0)) },
+                    else: .form(
+                        .class("card"), .method(.post), .action(SiteURL.deleteGroup(id: model.id)), .novalidate(),
+                        Forms.csrfField(csrfToken),
+                        Forms.errorSummary(model.isEmpty ? model.error : nil),
+                        .if(!model.isEmpty,
+                            .div(.class("field"), .label(.for("delete-destination"), .text("Move its accounts and subgroups to")),
+                                 .select(.id("delete-destination"), .attr("name", "destination"), .required(true),
+                                         .attr("aria-describedby", model.error == nil ? nil : "delete-error"),
+                                         Forms.option(value: "", label: "Choose a group", selected: model.chosen == nil),
+                                         .if(model.mayMoveToTop, Forms.option(value: "top", label: "Top level (no group)", selected: model.chosen == "top")),
+                                         .forEach(model.destinations) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.chosen) }),
+                                 .unwrap(model.error) { .div(.class("error"), .id("delete-error"), .text($0)) })),
+                        .div(.class("form-actions"),
+                             .button(.class("button danger"), .type(.submit), .text(model.isEmpty ? "Delete group" : "Move and delete group")),
+                             .a(.class("button secondary"), .href(SiteURL.groups), .text("Cancel"))))),
             .p(.a(.href(SiteURL.groups), .text("Back to the groups")))
         )
     }

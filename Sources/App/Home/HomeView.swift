@@ -65,13 +65,16 @@ enum HomeView {
                              .p(.text("Nothing has been recorded yet.")),
                              else: .group(
                                 .div(.class("table-wrap"), .table(
-                                    .thead(.tr(header("When"), header("Who"), header("Action"), header("On"))),
+                                    .thead(.tr(header("When"), header("What happened"))),
                                     .tbody(.forEach(entries) { entry in
-                                        .tr(.td(.text(entry.at.formatted(date: .abbreviated, time: .shortened))),
-                                            .td(.text(entry.actorName), .unwrap(entry.impersonatorName) { .small(.text(" (\($0) logged in as them)")) }),
-                                            .td(.code(text: entry.action)),
-                                            .td(.unwrap(entry.accountUID, { .a(.href(SiteURL.account(uid: $0)), .text(entry.targetLabel)) },
-                                                        else: .text(entry.targetLabel))))
+                                        let sentence = AuditSentence(action: entry.action, actor: entry.actorName,
+                                                                     targetType: entry.accountUID == nil ? "" : "account", details: "")
+                                        let target: Markup = .unwrap(entry.accountUID, { .a(.href(SiteURL.account(uid: $0)), .text(entry.targetLabel)) },
+                                                                     else: .text(entry.targetLabel))
+                                        return .tr(.attr("data-action", entry.action),
+                                                   .td(.text(entry.at.formatted(date: .abbreviated, time: .shortened))),
+                                                   .td(sentence.markup(target: target, reading: .log),
+                                                       .unwrap(entry.impersonatorName) { .small(.class("hint"), .text(" \($0) was logged in as \(entry.actorName).")) }))
                                     }))),
                                 .p(.a(.href(SiteURL.audit), .text("The whole audit log"))))))
             }

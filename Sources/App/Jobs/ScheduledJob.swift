@@ -68,6 +68,9 @@ extension ScheduledJob {
                      work: { try await LinkExpiry.deleteExpiredLinks(now: $0.now, on: $0.db) }),
         ScheduledJob(name: "session-cleanup", title: "End sessions past their time limits", interval: 900, lease: 600,
                      work: { try await SessionCleanup.run(now: $0.now, on: $0.db) }),
+        BulkOperationsJob.job(),
+        ScheduledJob(name: "password-resets", title: "Email the password-reset links operators ask for", interval: 1, lease: 60,
+                     work: { try await PasswordResets.handlePending(now: $0.now, on: $0.db, logger: $0.logger) }),
     ]
 
     /// The job named `name` in `all`.

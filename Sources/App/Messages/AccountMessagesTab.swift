@@ -42,7 +42,7 @@ enum AccountMessagesTab {
                                                           form: .init(values: ["message": typed], errors: errors), status: .unprocessableEntity)
         }
         let id = try conversation.requireID().uuidString.lowercased()
-        return try await request.redirect(to: SiteURL.accountConversation(uid: account.businessUID, id: id).path, notice: "Reply sent.")
+        return try await request.redirect(to: SiteURL.accountConversation(uid: account.businessUID, id: id).path, notice: "Reply sent to \(conversation.customerEmail).")
     }
 
     private static func target(_ request: Request) async throws -> (Account, Actor) {

@@ -34,5 +34,8 @@ enum PortalMigrations {
         CreateScheduledJobs(),
         CreateDigestDeliveries(),
         AddPartnerLogoAndTaskThresholds(),
+        CreatePasswordResetRequests(),
+        CreateBulkOperations(),
+        AddShortSearchIndex(),
     ]
 }

@@ -15,6 +15,8 @@ enum OperatorAdministration {
         var name: String?
         var email: String?
         var phone: String??
+        /// An IANA zone from `TimeZoneField.zones`.
+        var timeZone: String? = nil
     }
 
     /// Changes name, email or phone. Your own email or phone needs your current password
@@ -42,6 +44,13 @@ enum OperatorAdministration {
             }
         }
         if let phone = change.phone { newPhone = OperatorInput.phone(phone, errors: &errors) }
+        var newZone = target.timeZone
+        if let raw = change.timeZone {
+            switch TimeZoneField.check(raw) {
+            case .success(let value): newZone = value
+            case .failure(let message): errors.fields["time_zone"] = message
+            }
+        }
         guard errors.isEmpty else { throw errors }
         let emailChanged = newEmail != target.email, phoneChanged = newPhone != target.phone
         if emailChanged || phoneChanged {
@@ -62,6 +71,7 @@ enum OperatorAdministration {
         if newName != target.name { lines.append("name: \(target.name) → \(newName)") }
         if emailChanged { lines.append("email: \(target.email) → \(newEmail)") }
         if phoneChanged { lines.append("phone: \(target.phone ?? "—") → \(newPhone ?? "—")") }
+        if newZone != target.timeZone { lines.append("time zone: \(target.timeZone) → \(newZone)") }
         guard !lines.isEmpty else { return }
         let details = lines.joined(separator: "\n")
         let oldEmail = target.email, changedEmail = newEmail
@@ -73,6 +83,7 @@ enum OperatorAdministration {
             target.phoneVerifiedAt = nil
         }
         target.phone = newPhone
+        target.timeZone = newZone
         try await db.writeTransaction { db in
             try await target.update(on: db)
             if emailChanged {
@@ -174,8 +185,10 @@ enum OperatorAdministration {
         guard !requested.isEmpty else { throw PortalError.badRequest("Give the operator at least one role.") }
         let roles = try await authorizeGrants(requested, partnerID: partnerID, by: actor, on: db)
         let keepsAdmin = requested.contains { roles[$0.role]?.isAdmin == true && $0.scope == .all }
-        let before = target.grants.map(describe).sorted().joined(separator: ", ")
-        let after = requested.map { describe(role: $0.role, scope: $0.scope, id: $0.scopeID) }.sorted().joined(separator: ", ")
+        let names = try await ScopeNames.load(partnerID: partnerID, naming: target.grants.map { ($0.scope, $0.scopeID) } + requested.map { ($0.scope, $0.scopeID) },
+                                              on: db)
+        let before = target.grants.map { names.describe(role: $0.role, scope: $0.scope, id: $0.scopeID, roles: roles) }.sorted().joined(separator: ", ")
+        let after = requested.map { names.describe(role: $0.role, scope: $0.scope, id: $0.scopeID, roles: roles) }.sorted().joined(separator: ", ")
         try await db.writeTransaction { db in
             if !keepsAdmin { try await AdminGuard.requireAnotherAdmin(besides: target, action: "demoted", on: db) }
             try await Audit.record("operator.grants-changed", in: context, partnerID: partnerID, target: Audit.target(target),
@@ -187,14 +200,6 @@ enum OperatorAdministration {
             }
         }
         try await target.$grants.load(on: db)
-    }
-
-    static func describe(_ grant: Grant) -> String {
-        describe(role: grant.role, scope: grant.scope, id: grant.scopeID)
-    }
-
-    static func describe(role: String, scope: Grant.ScopeKind, id: UUID?) -> String {
-        "\(role)@\(scope.rawValue)\(id.map { ":" + $0.uuidString.lowercased() } ?? "")"
     }
 
     /// Checks that every requested grant names an existing role and scope of the partner and

@@ -12,7 +12,7 @@ struct CreateOperatorCommand: AsyncCommand {
         @Option(name: "partner", help: "The partner's slug.") var partner: String?
         @Option(name: "email", help: "The operator's email address.") var email: String?
         @Option(name: "name", help: "The operator's name.") var name: String?
-        @Option(name: "role", help: "A built-in role code, e.g. admin.") var role: String?
+        @Option(name: "role", help: "A built-in role code, e.g. admin. A partner's first operator created as admin holds Admin Secure.") var role: String?
         @Option(name: "time-zone", help: "An IANA time zone, e.g. Europe/London, for the digest and the times shown (default UTC).") var timeZone: String?
         @Flag(name: "password-stdin", help: "Read the password from standard input instead of printing a setup link.") var passwordStdin: Bool
         init() {}
@@ -32,10 +32,13 @@ struct CreateOperatorCommand: AsyncCommand {
             if let problem = PasswordPolicy.check(password, name: signature.name, email: signature.email) { throw CommandFailure("password: \(problem)") }
             passwordHash = try await app.password.async.hash(password)
         }
+        // The partner's first admin owns its data: Admin Secure, as through the setup link.
+        let isFirst = try await Operator.query(on: app.db).filter(\.$partner.$id == partner.requireID()).count() == 0
+        let role = isFirst && signature.role == "admin" ? OperatorService.firstAdminRole : signature.role ?? ""
         let op: Operator
         do {
             op = try await OperatorService.create(
-                .init(name: signature.name ?? "", email: signature.email ?? "", role: signature.role ?? "", passwordHash: passwordHash),
+                .init(name: signature.name ?? "", email: signature.email ?? "", role: role, passwordHash: passwordHash),
                 partnerID: try partner.requireID(), on: app.db)
         } catch let errors as OperatorInput.Errors {
             throw CommandFailure(errors.summary)
@@ -45,11 +48,11 @@ struct CreateOperatorCommand: AsyncCommand {
             try await op.update(on: app.db)
         }
         if passwordHash != nil {
-            context.console.output("Created operator \(op.email) (\(signature.role ?? "")) on '\(partner.slug)'. They can sign in now.")
+            context.console.output("Created operator \(op.email) (\(BuiltInRole.named(role)?.name ?? role)) on '\(partner.slug)'. They can sign in now.")
         } else {
             let token = try await SetupLinks.issueOperatorSetup(operatorID: try op.requireID(), partnerID: try partner.requireID(), now: Date(), on: app.db)
             let base = app.portalConfig.publicURL ?? CommandLookup.defaultBase(for: partner)
-            context.console.output("Created operator \(op.email) on '\(partner.slug)'. Single-use setup link (valid 7 days):")
+            context.console.output("Created operator \(op.email) (\(BuiltInRole.named(role)?.name ?? role)) on '\(partner.slug)'. Single-use setup link (valid 7 days):")
             context.console.output("\(SetupLinks.url(for: token, base: base))")
         }
     }

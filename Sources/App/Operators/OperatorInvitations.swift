@@ -9,6 +9,8 @@ enum OperatorInvitations {
         var email: String
         var phone: String?
         var grants: [OperatorAdministration.RequestedGrant]
+        /// An IANA zone; empty for the default (`TimeZoneField.fallback`).
+        var timeZone: String = ""
     }
 
     /// Creates an invited operator with `grants` and emails them a single-use link.
@@ -28,26 +30,33 @@ enum OperatorInvitations {
         case .failure(let message): errors.fields["email"] = message
         }
         let phone = OperatorInput.phone(input.phone, errors: &errors)
+        var timeZone = TimeZoneField.fallback
+        switch TimeZoneField.check(input.timeZone) {
+        case .success(let value): timeZone = value
+        case .failure(let message): errors.fields["time_zone"] = message
+        }
         if input.grants.isEmpty { errors.fields["grants"] = "Give the operator at least one role." }
         guard errors.isEmpty else { throw errors }
 
         // Every grant must be one the inviter may give.
-        try await OperatorAdministration.authorizeGrants(input.grants, partnerID: partnerID, by: actor, on: db)
+        let roles = try await OperatorAdministration.authorizeGrants(input.grants, partnerID: partnerID, by: actor, on: db)
+        let names = try await ScopeNames.load(partnerID: partnerID, naming: input.grants.map { ($0.scope, $0.scopeID) }, on: db)
         if try await Operator.query(on: db).filter(\.$partner.$id == partnerID).filter(\.$email == email).count() > 0 {
             throw PortalError(status: .conflict, title: "Email in use", detail: "An operator with the email \(email) already exists.")
         }
 
-        let (cleanName, cleanEmail) = (name, email)
+        let (cleanName, cleanEmail, zone) = (name, email, timeZone)
         return try await db.writeTransaction { db in
             let op = Operator(partnerID: partnerID, email: cleanEmail, name: cleanName, status: .invited)
             op.phone = phone
+            op.timeZone = zone
             try await op.create(on: db)
             for grant in input.grants {
                 try await Grant(partnerID: partnerID, operatorID: op.requireID(), role: grant.role, scope: grant.scope, scopeID: grant.scopeID).create(on: db)
             }
             try await sendInvite(to: op, partner: partner, inviter: context.actor.name, baseURL: baseURL, now: now, on: db)
             try await Audit.record("operator.invited", in: context, partnerID: partnerID, target: Audit.target(op),
-                                   details: "grants: " + input.grants.map { OperatorAdministration.describe(role: $0.role, scope: $0.scope, id: $0.scopeID) }.joined(separator: ", "),
+                                   details: "grants: " + input.grants.map { names.describe(role: $0.role, scope: $0.scope, id: $0.scopeID, roles: roles) }.joined(separator: ", "),
                                    now: now, on: db)
             try await op.$grants.load(on: db)
             return op

@@ -4,6 +4,10 @@ import Foundation
 /// Creating operators. Used by the first-admin setup page, `portal operator create`, and
 /// later the operators pages and API.
 enum OperatorService {
+    /// The role of a partner's first admin: Admin with secure clearance, since they own the
+    /// partner's data and must see every account, secure ones included.
+    static let firstAdminRole = "admin-secure"
+
     struct NewOperator: Sendable {
         var name: String
         var email: String

@@ -23,8 +23,7 @@ enum OperatorsController {
             counts: Dictionary(grouping: everyone, by: \.status).mapValues(\.count),
             filter: filter,
             roleOptions: roles.values.sorted { $0.name < $1.name }.map { .init(id: $0.id, label: $0.name) },
-            groupOptions: try await scopeOptions(actor: actor, on: request.db).filter { $0.id.hasPrefix("group:") }
-                .map { .init(id: String($0.id.dropFirst("group:".count)), label: String($0.label.dropFirst("Group: ".count))) },
+            groupOptions: try await groupFilterOptions(actor: actor, on: request.db),
             mayInvite: AccessPolicy.decideAnywhere(actor, [.operatorsInvite]).isAllowed,
             notice: (await request.takeNotice()).flatMap(OperatorsView.Notice.init(rawValue:)))
         return await request.page("Operators", current: .operators, content: OperatorsView.list(model))
@@ -42,7 +41,7 @@ enum OperatorsController {
         do {
             let op = try await OperatorInvitations.invite(
                 .init(name: form.name ?? "", email: form.email ?? "", phone: form.phone.flatMap { $0.isEmpty ? nil : $0 },
-                      grants: try form.requestedGrants()),
+                      grants: try form.requestedGrants(), timeZone: form.timeZone ?? ""),
                 by: actor, context: request.auditContext, partner: try request.partner, baseURL: request.baseURL, on: request.db)
             return try await request.redirect(to: SiteURL.operatorDetail(id: try op.requireID().uuidString.lowercased()).path, notice: "invited")
         } catch let errors as OperatorInput.Errors {
@@ -59,16 +58,17 @@ enum OperatorsController {
     }
 
     static func update(_ request: Request) async throws -> Response {
-        struct Form: Content { var name: String?; var email: String?; var phone: String?; var currentPassword: String?
-            enum CodingKeys: String, CodingKey { case name, email, phone; case currentPassword = "current_password" } }
+        struct Form: Content { var name: String?; var email: String?; var phone: String?; var timeZone: String?; var currentPassword: String?
+            enum CodingKeys: String, CodingKey { case name, email, phone; case timeZone = "time_zone"; case currentPassword = "current_password" } }
         let (target, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         let confirmed = target.id == actor.operatorID && form.currentPassword?.isEmpty == false
             ? try await request.confirmsPassword(form.currentPassword, of: target) : false
-        return try await perform(request, target: target, actor: actor, done: .saved) {
+        return try await perform(request, target: target, actor: actor, done: .profileSaved, timeZone: form.timeZone) {
             do {
                 try await OperatorAdministration.edit(target, .init(name: form.name, email: form.email,
-                                                                    phone: .some(form.phone.flatMap { $0.isEmpty ? nil : $0 })),
+                                                                    phone: .some(form.phone.flatMap { $0.isEmpty ? nil : $0 }),
+                                                                    timeZone: form.timeZone),
                                                       by: actor, passwordConfirmed: confirmed, context: request.auditContext, on: request.db)
             } catch let error as PortalError where error.status == .forbidden && target.id == actor.operatorID {
                 // Your own contact change without the right password: say so next to the field.
@@ -80,7 +80,7 @@ enum OperatorsController {
     static func updateGrants(_ request: Request) async throws -> Response {
         let (target, actor) = try await target(request)
         let form = try request.content.decode(OperatorsView.InviteForm.self)
-        return try await perform(request, target: target, actor: actor, done: .saved) {
+        return try await perform(request, target: target, actor: actor, done: .rolesSaved) {
             try await OperatorAdministration.replaceGrants(of: target, with: try form.requestedGrants(), by: actor,
                                                            context: request.auditContext, on: request.db)
         }
@@ -159,7 +159,7 @@ enum OperatorsController {
         struct Form: Content { var frequency: String?; var categories: [String]? }
         let (target, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
-        return try await perform(request, target: target, actor: actor, done: .saved) {
+        return try await perform(request, target: target, actor: actor, done: .notificationsSaved) {
             try await OperatorAdministration.setNotifications(of: target, to: NotificationPreferences(form: form.frequency, categories: form.categories),
                                                              by: actor, context: request.auditContext, on: request.db)
         }
@@ -184,42 +184,77 @@ enum OperatorsController {
         try await APIService.operatorTarget(request.parameters.get("operatorId") ?? "", permission: .operatorsView, request: request)
     }
 
-    private static func perform(_ request: Request, target: Operator, actor: Actor, done: OperatorsView.Notice,
+    /// `timeZone`: what the profile form sent, shown again when it comes back with an error.
+    private static func perform(_ request: Request, target: Operator, actor: Actor, done: OperatorsView.Notice, timeZone: String? = nil,
                                 _ change: () async throws -> Void) async throws -> Response {
         do {
             try await change()
             return try await request.redirect(to: SiteURL.operatorDetail(id: try target.requireID().uuidString.lowercased()).path, notice: done.rawValue)
         } catch let errors as OperatorInput.Errors {
-            return try await detail(request, target: target, actor: actor, message: "Correct the fields marked below.", errors: errors, status: .unprocessableEntity)
+            return try await detail(request, target: target, actor: actor, message: "Correct the fields marked below.", errors: errors,
+                                    timeZone: timeZone, status: .unprocessableEntity)
         } catch let error as PortalError where [.conflict, .badRequest].contains(error.status) {
-            return try await detail(request, target: target, actor: actor, message: error.detail, status: error.status)
+            return try await detail(request, target: target, actor: actor, message: error.detail, timeZone: timeZone, status: error.status)
         }
     }
 
-    private static func scopeOptions(actor: Actor, on db: any Database) async throws -> [OperatorsView.Option] {
+    /// The groups the operators list can filter by: those the actor's grants reach.
+    private static func groupFilterOptions(actor: Actor, on db: any Database) async throws -> [OperatorsView.Option] {
         let all = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(all)
-        let groups = try await GroupService.visible(to: actor, among: all, paths: paths, on: db)
-        return [.init(id: "all", label: "All accounts"), .init(id: "assigned", label: "Assigned accounts")]
-            + groups.map { .init(id: "group:" + ($0.id?.uuidString.lowercased() ?? ""), label: "Group: " + (paths.label(of: $0.id) ?? $0.name)) }
+        return try await GroupService.visible(to: actor, among: all, paths: paths, on: db).compactMap { group in
+            group.id.map { .init(id: $0.uuidString.lowercased(), label: paths.label(of: $0) ?? group.name) }
+        }
     }
 
-    private static func roleOptions(actor: Actor, on db: any Database) async throws -> [OperatorsView.Option] {
-        try await AccessLoader.roles(partnerID: actor.partnerID, on: db).values
+    /// What the invite and grants forms offer: the roles and scopes this actor may give
+    /// (`GrantOptions`, the rule the server applies when the form is sent), each scope named by
+    /// `ScopeNames`. `held` are the grants the operator already has: their roles and scopes stay
+    /// in the lists, so that saving the form never drops one silently.
+    struct GrantChoices {
+        var roles: [OperatorsView.Option]
+        var scopes: [OperatorsView.Option]
+        var names: ScopeNames
+    }
+
+    static func grantChoices(actor: Actor, keeping held: [Grant] = [], on db: any Database) async throws -> GrantChoices {
+        let roles = try await AccessLoader.roles(partnerID: actor.partnerID, on: db).values
             .sorted { ($0.isBuiltIn ? 0 : 1, $0.name) < ($1.isBuiltIn ? 0 : 1, $1.name) }
-            .map { .init(id: $0.id, label: $0.name) }
+        let all = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
+        let paths = GroupPaths(all)
+        let names = try await ScopeNames.load(partnerID: actor.partnerID, naming: held, on: db)
+        let visible = try await GroupService.visible(to: actor, among: all, paths: paths, on: db)
+        var candidates: [GrantOptions.Candidate<String>] = [.init(value: "all", facts: .all), .init(value: "assigned", facts: .assigned)]
+        candidates += visible.compactMap { group in group.id.map { .init(value: "group:" + $0.uuidString.lowercased(), facts: .group(lineage: group.lineage)) } }
+        let offered = GrantOptions.offered(to: actor, roles: roles, scopes: candidates)
+        var roleIDs = Set(offered.roles.map(\.id))
+        var scopeValues = Set(offered.scopes.map(\.value))
+        var scopes = offered.scopes.map(\.value)
+        for grant in held {
+            roleIDs.insert(grant.role)
+            let value = APIService.formatScope(grant)
+            if scopeValues.insert(value).inserted { scopes.append(value) }
+        }
+        func label(_ value: String) -> String {
+            guard let (kind, id) = try? APIService.parseScope(value) else { return value }
+            return names.name(kind, id: id)
+        }
+        return GrantChoices(roles: roles.filter { roleIDs.contains($0.id) }.map { .init(id: $0.id, label: $0.name) },
+                            scopes: scopes.map { .init(id: $0, label: label($0)) }, names: names)
     }
 
     private static func inviteForm(_ request: Request, actor: Actor, form: OperatorsView.InviteForm, errors: OperatorInput.Errors = .init(),
                                    message: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
-        let model = OperatorsView.InviteModel(form: form, errors: errors, message: message,
-                                              roleOptions: try await roleOptions(actor: actor, on: request.db),
-                                              scopeOptions: try await scopeOptions(actor: actor, on: request.db))
+        let choices = try await grantChoices(actor: actor, on: request.db)
+        let model = OperatorsView.InviteModel(form: form, errors: errors, message: message, roleOptions: choices.roles, scopeOptions: choices.scopes,
+                                              timeZone: .init(value: form.timeZone ?? TimeZoneField.fallback, error: errors["time_zone"],
+                                                              fromBrowser: form.timeZone == nil))
         return await request.page("Invite an operator", status: status, current: .operators, content: OperatorsView.invite(model, csrfToken: request.csrfToken))
     }
 
     private static func detail(_ request: Request, target: Operator, actor: Actor, notice: OperatorsView.Notice? = nil, message: String? = nil,
-                               errors: OperatorInput.Errors = .init(), reason: String = "", status: HTTPResponseStatus = .ok) async throws -> Response {
+                               errors: OperatorInput.Errors = .init(), reason: String = "", timeZone: String? = nil,
+                               status: HTTPResponseStatus = .ok) async throws -> Response {
         let subject = try await OperatorAdministration.subject(for: target, on: request.db)
         let session = SessionFacts(isImpersonating: request.signedIn?.impersonator != nil)
         func state(_ action: OperatorAction) -> OperatorsView.Action.State {
@@ -242,14 +277,15 @@ enum OperatorsController {
             state: state(.loginAs), reasonRequired: partner.impersonationReasonRequired, reason: reason, error: errors["reason"],
             maxMinutes: partner.impersonationMaxMinutes)
         let roles = try await AccessLoader.roles(partnerID: actor.partnerID, on: request.db)
+        let choices = try await grantChoices(actor: actor, keeping: target.grants, on: request.db)
         let model = OperatorsView.DetailModel(
             id: id, name: target.name, email: target.email, phone: target.phone ?? "", status: target.status, lastLoginAt: target.lastLoginAt,
-            grants: target.grants.map { .init(role: roles[$0.role]?.name ?? $0.role, scope: APIService.formatScope($0)) },
+            grants: target.grants.map { .init(role: roles[$0.role]?.name ?? $0.role, scope: choices.names.name(of: $0)) },
             grantForm: OperatorsView.InviteForm(grants: target.grants.map { ($0.role, APIService.formatScope($0)) }),
             mayEdit: AccessPolicy.decide(actor, .edit, on: subject).isAllowed, isSelf: target.id == actor.operatorID,
             actions: actions, loginAs: loginAs, notifications: target.notificationPreferences, notice: notice, message: message, errors: errors,
-            roleOptions: try await roleOptions(actor: actor, on: request.db),
-            scopeOptions: try await scopeOptions(actor: actor, on: request.db))
+            roleOptions: choices.roles, scopeOptions: choices.scopes,
+            timeZone: .init(value: timeZone ?? target.timeZone, error: errors["time_zone"], fromBrowser: false))
         return await request.page(target.name, status: status, current: .operators, content: OperatorsView.detail(model, csrfToken: request.csrfToken))
     }
 }

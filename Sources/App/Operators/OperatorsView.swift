@@ -3,13 +3,16 @@ import Vapor
 
 enum OperatorsView {
     enum Notice: String, Sendable {
-        case invited, saved, blocked, unblocked, resent, resetSent = "reset-sent", removed
+        case invited, blocked, unblocked, resent, resetSent = "reset-sent", removed
+        case profileSaved = "profile-saved", rolesSaved = "roles-saved", notificationsSaved = "notifications-saved"
         case secondFactorReset = "second-factor-reset"
 
         var text: String {
             switch self {
             case .invited: "The invitation was emailed."
-            case .saved: "Saved."
+            case .profileSaved: "The profile was updated."
+            case .rolesSaved: "The roles were updated and apply from their next page."
+            case .notificationsSaved: "The digest settings were updated."
             case .blocked: "The operator was blocked and signed out everywhere."
             case .unblocked: "The operator was unblocked."
             case .resent: "A new invitation was emailed; the previous link no longer works."
@@ -32,9 +35,15 @@ enum OperatorsView {
         var name: String?
         var email: String?
         var phone: String?
+        var timeZone: String?
         var role1: String?, scope1: String?
         var role2: String?, scope2: String?
         var role3: String?, scope3: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, email, phone, role1, scope1, role2, scope2, role3, scope3
+            case timeZone = "time_zone"
+        }
 
         init() {}
 
@@ -161,6 +170,7 @@ enum OperatorsView {
         var message: String?
         var roleOptions: [Option]
         var scopeOptions: [Option]
+        var timeZone: TimeZoneField.Model
     }
 
     static func invite(_ model: InviteModel, csrfToken: String) -> Markup {
@@ -175,6 +185,7 @@ enum OperatorsView {
                 Forms.field(.init(name: "email", label: "Email", type: .email, value: model.form.email ?? "", error: model.errors["email"], autocomplete: "off")),
                 Forms.field(.init(name: "phone", label: "Phone (optional)", type: .tel, value: model.form.phone ?? "", error: model.errors["phone"],
                                   hint: "Used for SMS sign-in codes.", autocomplete: "off", required: false)),
+                TimeZoneField.field(model.timeZone),
                 .unwrap(model.errors["grants"]) { .div(.class("banner error"), .text($0)) },
                 grantRows(model.form, roles: model.roleOptions, scopes: model.scopeOptions),
                 .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Send invitation")),
@@ -245,6 +256,7 @@ enum OperatorsView {
         var errors: OperatorInput.Errors
         var roleOptions: [Option]
         var scopeOptions: [Option]
+        var timeZone: TimeZoneField.Model
     }
 
     static func detail(_ model: DetailModel, csrfToken: String) -> Markup {
@@ -286,6 +298,7 @@ enum OperatorsView {
                       Forms.field(.init(name: "email", label: "Email", type: .email, value: model.email, error: model.errors["email"], autocomplete: "off")),
                       Forms.field(.init(name: "phone", label: "Phone (optional)", type: .tel, value: model.phone, error: model.errors["phone"],
                                         autocomplete: "off", required: false)),
+                      TimeZoneField.field(model.timeZone),
                       .if(model.isSelf,
                           Forms.field(.init(name: "current_password", label: "Current password", type: .password,
                                             error: model.errors["current_password"], hint: "Needed only to change your email or phone.",
@@ -297,7 +310,7 @@ enum OperatorsView {
                  .div(.class("table-wrap"), .table(
                      .thead(.tr(.th(.attr("scope", "col"), .text("Role")), .th(.attr("scope", "col"), .text("Over")))),
                      .tbody(.forEach(model.grants) { line in .tr(.td(.text(line.role)), .td(.text(line.scope))) }))),
-                 .if(model.mayEdit,
+                 .if(model.mayEdit && !model.roleOptions.isEmpty,
                      .form(.method(.post), .action(SiteURL.operatorAction(id: model.id, action: .grants)),
                            Forms.csrfField(csrfToken),
                            grantRows(model.grantForm, roles: model.roleOptions, scopes: model.scopeOptions),

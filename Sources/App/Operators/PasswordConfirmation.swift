@@ -10,7 +10,7 @@ extension Request {
         // Nothing typed is no guess: it neither counts nor is throttled.
         guard let password, !password.isEmpty, let hash = op.passwordHash else { return false }
         let config = application.portalConfig
-        let since = now.addingTimeInterval(-SignInService.window)
+        let since = now.addingTimeInterval(-config.signInFailureWindow)
         let partnerID = op.$partner.id
         let byEmail = try await SignInAttempt.query(on: db).filter(\.$partnerID == partnerID).filter(\.$email == op.email)
             .filter(\.$succeeded == false).filter(\.$at > since).count()
@@ -18,7 +18,7 @@ extension Request {
             .filter(\.$succeeded == false).filter(\.$at > since).count()
         guard byEmail < config.signInFailuresPerAccountPerMinute, byAddress < config.signInFailuresPerIPPerMinute else {
             logger.notice("password confirmation throttled", metadata: ["operator": "\(op.id?.uuidString ?? "-")", "ip": "\(clientIP)"])
-            throw PortalError.tooManyRequests(retryAfterSeconds: Int(SignInService.window),
+            throw PortalError.tooManyRequests(retryAfterSeconds: Int(config.signInFailureWindow),
                                               detail: "Too many wrong passwords. Wait a minute and try again.")
         }
         let matches = (try? await self.password.async.verify(password, created: hash)) ?? false

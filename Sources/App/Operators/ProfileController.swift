@@ -14,7 +14,13 @@ enum ProfileController {
         let form = try request.content.decode(Form.self)
         let op = try await current(request)
         var errors = OperatorInput.Errors()
-        if let zone = form.timeZone, TimeZone(identifier: zone) == nil { errors.fields["time_zone"] = "Choose a time zone from the list." }
+        var zone: String?
+        if let raw = form.timeZone {
+            switch TimeZoneField.check(raw) {
+            case .success(let checked): zone = checked
+            case .failure(let message): errors.fields["time_zone"] = message
+            }
+        }
         let confirmed = try await request.confirmsPassword(form.currentPassword, of: op)
         do {
             try await OperatorAdministration.edit(op, .init(name: form.name, email: nil, phone: .some(form.phone.flatMap { $0.isEmpty ? nil : $0 })),
@@ -27,11 +33,11 @@ enum ProfileController {
             errors.fields["phone"] = error.detail
         }
         guard errors.isEmpty else { return try await render(request, errors: errors, status: .unprocessableEntity) }
-        if let zone = form.timeZone, zone != op.timeZone {
+        if let zone, zone != op.timeZone {
             op.timeZone = zone
             try await op.update(on: request.db)
         }
-        return try await request.redirect(to: SiteURL.profile.path, notice: "saved")
+        return try await request.redirect(to: SiteURL.profile.path, notice: ProfileView.Notice.details.rawValue)
     }
 
     static func updateNotifications(_ request: Request) async throws -> Response {
@@ -40,7 +46,7 @@ enum ProfileController {
         let op = try await current(request)
         try await OperatorAdministration.setNotifications(of: op, to: NotificationPreferences(form: form.frequency, categories: form.categories),
                                                          by: try await request.actor(), context: request.auditContext, on: request.db)
-        return try await request.redirect(to: SiteURL.profile.path, notice: "saved")
+        return try await request.redirect(to: SiteURL.profile.path, notice: ProfileView.Notice.notifications.rawValue)
     }
 
     static func changeEmail(_ request: Request) async throws -> Response {
@@ -107,7 +113,16 @@ enum ProfileController {
                 try await Audit.record("operator.recovery-codes-replaced", in: context, partnerID: op.$partner.id, target: Audit.target(op), on: db)
                 return codes
             }
-            return await request.page("Recovery codes", current: .profile, content: SecondFactorView.recoveryCodes(codes, continueTo: SiteURL.profile.path))
+            let signedIn = try request.requireSignedIn()
+            var download: SecondFactorView.Download?
+            if case .session(let sessionID, let csrfToken) = signedIn.credential {
+                let sheet = try RecoveryCodeSheet(holder: .operator, partnerID: partner.requireID(), holderID: op.requireID(), sessionID: sessionID,
+                                                  madeAt: Date(), codes: codes).sealed(with: request.application.secrets())
+                download = .init(action: .profileRecoveryCodesFile, sheet: sheet, csrfToken: csrfToken)
+            }
+            return await request.page("Recovery codes", current: .profile, content: SecondFactorView.recoveryCodes(
+                codes, continueTo: SiteURL.profile.path, download: download,
+                notice: "Made \(codes.count) new recovery codes. The old ones no longer work."))
         default:
             let token = try await SignInFlow.begin(.enrol, method: nil, for: op, partner: partner, next: SiteURL.profile.path, now: Date(), on: request.db)
             return SignInFlow.challengeResponse(token, to: SiteURL.signInEnrol, request: request)

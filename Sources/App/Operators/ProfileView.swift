@@ -24,7 +24,34 @@ enum ProfileView {
         )
     }
 
-    enum Notice: String, Sendable { case saved }
+    /// What the last form did, said on the page it returns to.
+    enum Notice: String, Sendable {
+        case details, notifications
+
+        func message(_ preferences: NotificationPreferences) -> String {
+            switch self {
+            case .details: return "Your name, phone and time zone are saved."
+            case .notifications:
+                guard !preferences.categories.isEmpty else { return "Notifications saved: you will receive no summary email." }
+                let how = preferences.frequency == .daily ? "daily" : "weekly"
+                let count = preferences.categories.count
+                return "Notifications saved: a \(how) summary of \(count) \(count == 1 ? "category" : "categories")."
+            }
+        }
+    }
+
+    /// At or below this many recovery codes the profile warns, and offers new ones.
+    static let fewRecoveryCodes = 2
+
+    /// Whether to warn that recovery codes are running out, and the warning.
+    static func recoveryCodesWarning(_ model: Model) -> String? {
+        guard model.secondFactor != nil, model.recoveryCodesLeft <= fewRecoveryCodes else { return nil }
+        switch model.recoveryCodesLeft {
+        case 0: return "You have no recovery codes left: if you lose your second step, you cannot sign in."
+        case 1: return "Only 1 recovery code left."
+        default: return "Only \(model.recoveryCodesLeft) recovery codes left."
+        }
+    }
 
     struct Model: Sendable {
         var name: String
@@ -38,23 +65,22 @@ enum ProfileView {
         var errors: OperatorInput.Errors
     }
 
-    static let timeZones = TimeZone.knownTimeZoneIdentifiers.sorted()
-
     static func render(_ model: Model, csrfToken: String) -> Markup {
         .group(
             .div(.class("page-header"), .div(.h1(.text("Your profile")), .p(.text(model.email)))),
             .p(.a(.href(SiteURL.apiTokens), .text("Your API tokens for the JSON API"))),
-            .if(model.notice == .saved, .div(.class("banner success"), .attr("role", "status"), .text("Saved."))),
+            .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0.message(model.notifications))) },
+            .unwrap(recoveryCodesWarning(model)) { warning in
+                .div(.class("banner warning"), .id("recovery-codes-warning"), .attr("role", "note"),
+                     .text(warning + " "), .a(.href(LinkTarget.fragment("two-step-sign-in")), .text("Make new recovery codes")))
+            },
             .form(.class("card"), .method(.post), .action(SiteURL.profile), .novalidate(),
                   Forms.csrfField(csrfToken),
                   .h2(.text("Details")),
                   Forms.field(.init(name: "name", label: "Name", value: model.name, error: model.errors["name"], autocomplete: "name")),
                   Forms.field(.init(name: "phone", label: "Phone (optional)", type: .tel, value: model.phone, error: model.errors["phone"],
                                     hint: "Used for SMS sign-in codes.", autocomplete: "tel", required: false)),
-                  .div(.class("field"), .label(.for("field-time_zone"), .text("Time zone")),
-                       .select(.id("field-time_zone"), .attr("name", "time_zone"),
-                               .forEach(timeZones) { Forms.option(value: $0, label: $0, selected: $0 == model.timeZone) }),
-                       .div(.class("hint"), .text("Weekly digests arrive on Monday morning in this time zone."))),
+                  TimeZoneField.field(.init(value: model.timeZone, error: model.errors["time_zone"], fromBrowser: false)),
                   Forms.field(.init(name: "phone_password", label: "Current password", type: .password, error: model.errors["phone_password"],
                                     hint: "Needed only to change your phone.", autocomplete: "current-password", required: false)),
                   .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Save details")))),
@@ -76,8 +102,9 @@ enum ProfileView {
                   Forms.csrfField(csrfToken),
                   .h2(.text("Password")),
                   .p(.class("hint"), .text("Changing your password signs you out everywhere.")),
+                  // Its own id: the email form above has a field of the same name.
                   Forms.field(.init(name: "current_password", label: "Current password", type: .password, error: model.errors["current_password"],
-                                    autocomplete: "current-password")),
+                                    autocomplete: "current-password", id: "field-password-current_password")),
                   Forms.field(.init(name: "password", label: "New password", type: .password, error: model.errors["password"],
                                     hint: "At least \(PasswordPolicy.minimumLength) characters.", autocomplete: "new-password")),
                   Forms.field(.init(name: "password_confirmation", label: "Repeat the new password", type: .password, autocomplete: "new-password")),
@@ -87,11 +114,15 @@ enum ProfileView {
     }
 
     private static func secondFactorCard(_ model: Model, csrfToken: String) -> Markup {
-        .form(.class("card"), .method(.post), .action(SiteURL.profileSecondFactor), .novalidate(),
+        .form(.class("card"), .id("two-step-sign-in"), .method(.post), .action(SiteURL.profileSecondFactor), .novalidate(),
               Forms.csrfField(csrfToken),
               .h2(.text("Two-step sign-in")),
-              .p(.text(model.secondFactor.map { "You sign in with: \($0.title). \(model.recoveryCodesLeft) of \(RecoveryCode.count) recovery codes left." }
-                       ?? "Not set up: you will be asked to choose a method at your next sign-in.")),
+              .unwrap(model.secondFactor, { method in
+                  .group(.p(.text("You sign in with: \(method.title).")),
+                         .p(.id("recovery-codes-left"), .if(recoveryCodesWarning(model) != nil, .class("warning-text")),
+                            .text("\(model.recoveryCodesLeft) of \(RecoveryCode.count) recovery codes left."),
+                            .text(" New codes replace all the old ones.")))
+              }, else: .p(.text("Not set up: you will be asked to choose a method at your next sign-in."))),
               Forms.field(.init(name: "confirm_password", label: "Current password", type: .password, error: model.errors["confirm_password"],
                                 hint: "Needed for either change.", autocomplete: "current-password")),
               .div(.class("form-actions inline"),

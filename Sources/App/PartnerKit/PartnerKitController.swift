@@ -9,7 +9,7 @@ enum PartnerKitController {
     static func index(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
         try request.enforce(PartnerKitService.mayView(actor), permission: .partnerKitView)
-        let notice = (await request.takeNotice()).flatMap(PartnerKitView.Notice.init(rawValue:))
+        let notice = await request.takeNotice()
         var model = try await model(request, actor: actor)
         model.notice = notice
         return await page(request, model: model)
@@ -24,8 +24,8 @@ enum PartnerKitController {
                                                url: (form.url ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
         do {
             let link = try PartnerKitInput.link(title: draft.title, description: draft.description, url: draft.url)
-            _ = try await PartnerKitService.addLink(link, by: actor, context: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.partnerKit.path, notice: "added")
+            let item = try await PartnerKitService.addLink(link, by: actor, context: request.auditContext, on: request.db)
+            return try await request.redirect(to: SiteURL.partnerKit.path, notice: "Link “\(item.title)” added to the partner kit.")
         } catch let invalid as PartnerKitInput.Invalid {
             var model = try await model(request, actor: actor)
             model.linkDraft = draft
@@ -44,8 +44,8 @@ enum PartnerKitController {
             let file = try PartnerKitInput.file(
                 title: draft.title, description: draft.description, fileName: form.file?.filename ?? "",
                 contentType: form.file?.contentType.flatMap(declaredType), contents: Data(form.file?.data.readableBytesView ?? .init()))
-            _ = try await PartnerKitService.addFile(file, by: actor, context: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.partnerKit.path, notice: "added")
+            let item = try await PartnerKitService.addFile(file, by: actor, context: request.auditContext, on: request.db)
+            return try await request.redirect(to: SiteURL.partnerKit.path, notice: "File “\(item.title)” added to the partner kit.")
         } catch let invalid as PartnerKitInput.Invalid {
             var model = try await model(request, actor: actor)
             model.fileDraft = draft
@@ -57,7 +57,7 @@ enum PartnerKitController {
     static func delete(_ request: Request) async throws -> Response {
         let (item, actor) = try await pathItem(request)
         try await PartnerKitService.delete(item, by: actor, context: request.auditContext, on: request.db)
-        return try await request.redirect(to: SiteURL.partnerKit.path, notice: "deleted")
+        return try await request.redirect(to: SiteURL.partnerKit.path, notice: "“\(item.title)” removed from the partner kit.")
     }
 
     static func download(_ request: Request) async throws -> Response {

@@ -3,17 +3,6 @@ import Foundation
 /// The partner kit page: the materials, newest first, and for those who manage the kit the
 /// forms to add a link or upload a file, and a delete button on each.
 enum PartnerKitView {
-    enum Notice: String, Sendable {
-        case added, deleted
-
-        var text: String {
-            switch self {
-            case .added: "The material was added to the kit."
-            case .deleted: "The material was deleted."
-            }
-        }
-    }
-
     struct Model: Sendable {
         struct Item: Sendable, Equatable {
             let id: String
@@ -45,7 +34,8 @@ enum PartnerKitView {
         var linkErrors = PartnerKitInput.Invalid()
         var fileDraft = Draft()
         var fileErrors = PartnerKitInput.Invalid()
-        var notice: Notice?
+        /// What the last change did: "“Brochure” added to the partner kit."
+        var notice: String?
 
         static let mock = Model(
             items: [
@@ -65,7 +55,7 @@ enum PartnerKitView {
             .div(.class("page-header"),
                  .div(.h1(.text("Partner kit")),
                       .p(.text("Marketing materials to use with your customers: brochures, logos, presentations and links.")))),
-            .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0.text)) },
+            .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
             .if(model.mayManage, .div(.class("grid kit-forms"), linkForm(model, csrfToken: csrfToken), fileForm(model, csrfToken: csrfToken))),
             .if(model.items.isEmpty,
                 .div(.class("card empty"),

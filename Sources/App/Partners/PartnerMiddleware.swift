@@ -11,7 +11,10 @@ struct PartnerMiddleware: AsyncMiddleware {
             throw PortalError.badRequest("The Host header is not a host name with an optional port.")
         }
         let host = Self.host(of: request)
-        guard let (partner, registered) = try await PartnerDirectory.partner(forHost: host, on: request.db) else {
+        let found = try await request.application.partnerHosts.partner(forHost: host) {
+            try await PartnerDirectory.partner(forHost: host, on: request.db)
+        }
+        guard let (partner, registered) = found else {
             throw PortalError.notFound("This address is not configured for any portal.")
         }
         request.setPartner(partner, hostIsRegistered: registered)

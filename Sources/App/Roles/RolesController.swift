@@ -15,7 +15,7 @@ enum RolesController {
                       holders: usage[role.id] ?? 0)
             },
             mayManage: mayManage,
-            notice: (await request.takeNotice()).flatMap(RolesView.Notice.init(rawValue:))
+            notice: await request.takeNotice()
         )
         return await request.page("Roles & permissions", current: .roles, content: RolesView.render(model, csrfToken: request.csrfToken))
     }
@@ -48,8 +48,8 @@ enum RolesController {
         let actor = try await request.actor()
         let form = try RoleEditorView.Model(decoding: request, roleID: nil)
         do {
-            _ = try await RoleService.create(form.input, by: actor, in: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.roles.path, notice: "created")
+            let role = try await RoleService.create(form.input, by: actor, in: request.auditContext, on: request.db)
+            return try await request.redirect(to: SiteURL.roles.path, notice: "Role “\(role.name)” created.")
         } catch let error as PortalError where error.status != .forbidden {
             return await editor(request, form.with(error: error.detail), status: error.status)
         }
@@ -67,7 +67,7 @@ enum RolesController {
         let form = try RoleEditorView.Model(decoding: request, roleID: role.id?.uuidString.lowercased())
         do {
             try await RoleService.update(role, with: form.input, by: actor, in: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.roles.path, notice: "saved")
+            return try await request.redirect(to: SiteURL.roles.path, notice: "Role “\(role.name)” changed: its holders have the new permissions now.")
         } catch let error as PortalError where error.status != .forbidden {
             return await editor(request, form.with(error: error.detail), status: error.status)
         }
@@ -76,7 +76,7 @@ enum RolesController {
     static func delete(_ request: Request) async throws -> Response {
         let (actor, role) = try await customRole(request)
         try await RoleService.delete(role, by: actor, in: request.auditContext, on: request.db)
-        return try await request.redirect(to: SiteURL.roles.path, notice: "deleted")
+        return try await request.redirect(to: SiteURL.roles.path, notice: "Role “\(role.name)” deleted.")
     }
 
     /// The custom role named in the path, for this partner. Built-in roles are not editable.

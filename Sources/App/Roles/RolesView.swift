@@ -1,8 +1,6 @@
 import Vapor
 
 enum RolesView {
-    enum Notice: String, Sendable { case created, saved, deleted }
-
     struct Model: Sendable {
         struct Role: Sendable {
             let id: String
@@ -16,7 +14,8 @@ enum RolesView {
         }
         var roles: [Role]
         var mayManage: Bool
-        var notice: Notice?
+        /// What the last change did: "Role “Support” created."
+        var notice: String?
     }
 
     static func render(_ model: Model, csrfToken: String) -> Markup {
@@ -33,7 +32,7 @@ enum RolesView {
                 )
             ),
             .unwrap(model.notice) { notice in
-                .div(.class("banner success"), .attr("role", "status"), .text("The role was \(notice.rawValue)."))
+                .div(.class("banner success"), .attr("role", "status"), .text(notice))
             },
             .div(
                 .class("card"),

@@ -34,7 +34,7 @@ enum SettingsController {
             loginAsNotice: form.login_as_notice ?? "", clientAuthenticator: form.client_authenticator ?? "")
         do {
             _ = try await PartnerSettings.updateSecurity(change, by: actor, context: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.settings.path, notice: "The security settings were saved.")
+            return try await request.redirect(to: SiteURL.settings.path, notice: "Sign-in and security settings updated.")
         } catch let invalid as SettingsInput.Invalid {
             var model = try await model(request, actor: actor)
             model.security = .init(secondFactor: change.secondFactor ?? "", methods: change.methods ?? [],
@@ -51,8 +51,8 @@ enum SettingsController {
         let actor = try await authorized(request)
         let days = try request.content.decode(Form.self).retention_days ?? ""
         do {
-            _ = try await PartnerSettings.updateRetention(days: days, by: actor, context: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.settings.path, notice: "The retention period was saved.")
+            let saved = try await PartnerSettings.updateRetention(days: days, by: actor, context: request.auditContext, on: request.db)
+            return try await request.redirect(to: SiteURL.settings.path, notice: "Account history is now kept for \(saved.retentionDays) days.")
         } catch let invalid as SettingsInput.Invalid {
             var model = try await model(request, actor: actor)
             model.retentionDays = days
@@ -71,7 +71,7 @@ enum SettingsController {
         do {
             _ = try await PartnerSettings.updateBranding(name: form.name ?? "", color: form.color ?? "", logo: logo,
                                                          by: actor, context: request.auditContext, now: Date(), on: request.db)
-            return try await request.redirect(to: SiteURL.settings.path, notice: "The branding was saved.")
+            return try await request.redirect(to: SiteURL.settings.path, notice: "Brand updated: every page and email shows the new name and colour.")
         } catch let invalid as SettingsInput.Invalid {
             var model = try await model(request, actor: actor)
             (model.branding.name, model.branding.color) = (form.name ?? "", form.color ?? "")
@@ -96,7 +96,7 @@ enum SettingsController {
             screeningNoticeDays: form.task_screening_notice_days ?? "")
         do {
             _ = try await PartnerSettings.updateTasks(change, by: actor, context: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.settings.path + "#tasks", notice: "The task settings were saved.")
+            return try await request.redirect(to: SiteURL.settings.path + "#tasks", notice: "Task thresholds updated: Tasks and the digests use them from now on.")
         } catch let invalid as SettingsInput.Invalid {
             var model = try await model(request, actor: actor)
             model.tasks = .init(stuckInSetupDays: change.stuckInSetupDays ?? "", inactiveDays: change.inactiveDays ?? "",
@@ -114,7 +114,7 @@ enum SettingsController {
             let host = try SettingsInput.host(typed).get()
             _ = try await PartnerSettings.updateDomains(add: [host], remove: [], requestHost: PartnerMiddleware.host(of: request),
                                                         by: actor, context: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.settings.path + "#domains", notice: "\(host) was added.")
+            return try await request.redirect(to: SiteURL.settings.path + "#domains", notice: "Domain \(host) added: the portal answers on it now.")
         } catch let invalid as SettingsInput.Invalid {
             var model = try await model(request, actor: actor)
             model.newHost = typed
@@ -133,11 +133,32 @@ enum SettingsController {
         do {
             _ = try await PartnerSettings.updateDomains(add: [], remove: [host], requestHost: PartnerMiddleware.host(of: request),
                                                         by: actor, context: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.settings.path + "#domains", notice: "\(host) was removed.")
+            return try await request.redirect(to: SiteURL.settings.path + "#domains", notice: "Domain \(host) removed: the portal no longer answers on it.")
         } catch let conflict as PartnerSettings.DomainConflict {
             let model = try await model(request, actor: actor)
             return await refused(request, model: model, section: .domains, .init(fields: ["remove": conflict.message]), status: .conflict)
         }
+    }
+
+    /// What a plan change did, in words.
+    static func planNotice(_ change: PartnerSettings.PlanChange) -> String {
+        let name = change.name.flatMap(DisplayText.trimmed) ?? change.plan ?? ""
+        switch (change.plan, change.retired) {
+        case (let plan?, true?): return "Plan “\(plan)” retired: it stays on its accounts and is offered to no other."
+        case (let plan?, false?): return "Plan “\(plan)” is offered again."
+        case (nil, _): return "Plan “\(name)” added."
+        case (let plan?, nil):
+            let slots = change.staffSlots.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { " with \($0) staff slots" } ?? ""
+            return name == plan ? "Plan “\(plan)” saved\(slots)." : "Plan “\(plan)” renamed to “\(name)”\(slots); its accounts follow."
+        }
+    }
+
+    /// What an onboarding step change did, in words.
+    static func stepNotice(_ change: PartnerSettings.StepChange, steps: [PlanCatalogue.Step]) -> String {
+        let title = change.step.flatMap { code in steps.first { $0.code == code }?.title } ?? change.title.flatMap(DisplayText.trimmed) ?? ""
+        if let move = change.move { return "Step “\(title)” moved \(move == .up ? "up" : "down")." }
+        if let retired = change.retired { return retired ? "Step “\(title)” retired: it is no longer asked for." : "Step “\(title)” is asked for again." }
+        return change.step == nil ? "Step “\(title)” added." : "Step renamed to “\(title)”."
     }
 
     /// Adds a plan (no `plan` field), renames it or changes its slots, or retires it or offers it
@@ -152,7 +173,7 @@ enum SettingsController {
         let draft = SettingsView.Model.PlanDraft(plan: plan, name: form.name ?? "", staffSlots: form.staff_slots ?? "")
         do {
             _ = try await PartnerSettings.updatePlans([change], by: actor, context: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.settings.path + "#plans", notice: "The plans were saved.")
+            return try await request.redirect(to: SiteURL.settings.path + "#plans", notice: planNotice(change))
         } catch let invalid as SettingsInput.Invalid {
             var model = try await model(request, actor: actor)
             model.planDraft = draft
@@ -182,8 +203,8 @@ enum SettingsController {
         }
         let draft = SettingsView.Model.StepDraft(step: step, title: form.title ?? "")
         do {
-            _ = try await PartnerSettings.updateSteps([change], by: actor, context: request.auditContext, on: request.db)
-            return try await request.redirect(to: SiteURL.settings.path + "#onboarding", notice: "The onboarding steps were saved.")
+            let steps = try await PartnerSettings.updateSteps([change], by: actor, context: request.auditContext, on: request.db)
+            return try await request.redirect(to: SiteURL.settings.path + "#onboarding", notice: stepNotice(change, steps: steps))
         } catch let invalid as SettingsInput.Invalid {
             var model = try await model(request, actor: actor)
             model.stepDraft = draft

@@ -40,7 +40,7 @@ enum SetupController {
         }
 
         let hash = try await request.password.async.hash(form.password ?? "")
-        let newAdmin = OperatorService.NewOperator(name: model.name, email: model.email, role: "admin", passwordHash: hash)
+        let newAdmin = OperatorService.NewOperator(name: model.name, email: model.email, role: OperatorService.firstAdminRole, passwordHash: hash)
         let now = Date()
         let op: Operator
         do {
@@ -50,7 +50,7 @@ enum SetupController {
                 case .firstAdmin:
                     let admin = try await OperatorService.create(newAdmin, partnerID: try partner.requireID(), on: db)
                     try await Audit.record("operator.created", by: AuditActor(id: admin.id, name: admin.name), partnerID: admin.$partner.id,
-                                           target: Audit.target(admin), details: "first admin, through the setup link",
+                                           target: Audit.target(admin), details: "first admin, through the setup link, as Admin Secure",
                                            ip: request.clientIP, now: now, on: db)
                     return admin
                 case .operatorSetup, .invite, .passwordReset:
@@ -61,6 +61,9 @@ enum SetupController {
                     // A new password ends every other session of the person.
                     try await SessionStore.endAll(operatorID: op.requireID(), on: db)
                     try await APITokens.revokeAll(operatorID: op.requireID(), partnerID: op.$partner.id, on: db)
+                    if record.purpose == .passwordReset {
+                        try await PasswordResets.linkUsed(by: op, partner: partner, ip: request.clientIP, now: now, on: db)
+                    }
                     try await Audit.record(record.purpose == .passwordReset ? "operator.password-reset" : "operator.invite-accepted",
                                            by: AuditActor(id: op.id, name: op.name), partnerID: op.$partner.id,
                                            target: Audit.target(op), ip: request.clientIP, now: now, on: db)
@@ -95,6 +98,6 @@ enum SetupController {
 extension PortalError {
     static let setupLinkSpent = PortalError(
         status: .gone, title: "Link no longer valid",
-        detail: "This setup link has expired or was already used. Ask an admin for a new one."
+        detail: "This link has expired or was already used. To reset your password, ask for a new link with “Forgot password?” on the sign-in page; for an invitation, ask an admin to send it again."
     )
 }

@@ -77,8 +77,14 @@ enum SecondFactorController {
                 challenge, now: now, context: AuditContext(actor: AuditActor(id: op.id, name: op.name), ip: request.clientIP),
                 secrets: request.application.secrets(), on: request.db)
             let next = challenge.next ?? SiteURL.home.path
-            return try await SignInFlow.startSession(for: op, request: request, next: challenge.next, now: now) { request in
-                await request.page("Recovery codes", content: SecondFactorView.recoveryCodes(codes, continueTo: next))
+            let secrets = try request.application.secrets()
+            return try await SignInFlow.startSession(for: op, request: request, next: challenge.next, now: now) { request, started in
+                let download = try? RecoveryCodeSheet(holder: .operator, partnerID: op.$partner.id, holderID: op.requireID(),
+                                                      sessionID: started.session.requireID(), madeAt: now, codes: codes)
+                    .sealed(with: secrets)
+                return await request.page("Recovery codes", content: SecondFactorView.recoveryCodes(
+                    codes, continueTo: next,
+                    download: download.map { .init(action: .profileRecoveryCodesFile, sheet: $0, csrfToken: started.session.csrfToken) }))
             }
         }
     }
@@ -179,7 +185,7 @@ enum SecondFactorController {
             totpSecret: challenge.purpose == .enrol ? pendingSecret : nil,
             provisioningURI: pendingSecret.flatMap(Base32.decode).map { TOTP(secret: $0).provisioningURI(account: op.email, issuer: partnerName) },
             canResend: challenge.method != .totp && challenge.codesSent < SignInChallenge.maxCodesSent,
-            error: error, notice: notice)
+            error: error, notice: notice, issuer: partnerName)
         return await request.page(model.title, status: status, content: SecondFactorView.code(model, csrfToken: request.csrfToken))
     }
 

@@ -12,6 +12,8 @@ enum SecondFactorView {
         var canResend: Bool
         var error: String?
         var notice: String?
+        /// Whose key it is (the partner's name), for the QR code's label.
+        var issuer: String = ""
 
         var title: String { enrolling ? "Confirm two-step sign-in" : "Enter your code" }
 
@@ -31,15 +33,7 @@ enum SecondFactorView {
                 .class("card"),
                 .h1(.text(model.title)),
                 .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
-                .unwrap(model.totpSecret) { secret in
-                    .group(
-                        .p(.text("Add this key to your authenticator app (for example 1Password, Google Authenticator or Microsoft Authenticator): choose to enter a setup key, and type:")),
-                        .p(.class("secret-key"), .id("totp-secret"), .text(grouped(secret))),
-                        .unwrap(model.provisioningURI.flatMap(LinkTarget.authenticatorApp)) { uri in
-                            .p(.a(.href(uri), .text("Or open it in an authenticator app on this device")))
-                        }
-                    )
-                },
+                .unwrap(model.totpSecret) { authenticatorKey(secret: $0, provisioningURI: model.provisioningURI, issuer: model.issuer) },
                 .p(.class("lead"), .text(model.instruction)),
                 .form(
                     .method(.post), .action(SiteURL.signInCode), .novalidate(),
@@ -99,15 +93,55 @@ enum SecondFactorView {
         )
     }
 
-    static func recoveryCodes(_ codes: [String], continueTo next: String) -> Markup {
+    /// A new authenticator key: the QR code to scan, and the key to type for those who cannot.
+    static func authenticatorKey(secret: String, provisioningURI: String?, issuer: String) -> Markup {
+        let link = provisioningURI.flatMap(LinkTarget.authenticatorApp)
+        let code: QRCode? = link.flatMap { try? QRCode.encode($0.value) }
+        return .group(
+            .unwrap(code, { code in
+                .group(
+                    .p(.text("Scan this code with your authenticator app (for example 1Password, Google Authenticator or Microsoft Authenticator):")),
+                    .div(.class("qr-frame"), QRCodeView.svg(code, label: issuer.isEmpty ? "QR code of your sign-in key for an authenticator app"
+                                                                : "QR code of your \(issuer) sign-in key for an authenticator app")),
+                    .p(.text("Cannot scan it? In the app, choose to enter a setup key, and type:"))
+                )
+            }, else: .p(.text((link == nil ? "" : "This key is too long to show as a QR code. ")
+                              + "In your authenticator app (for example 1Password, Google Authenticator or Microsoft Authenticator), choose to enter a setup key, and type:"))),
+            .p(.class("secret-key"), .id("totp-secret"), .text(grouped(secret))),
+            .unwrap(link) { .p(.a(.href($0), .text("Or open it in an authenticator app on this device"))) }
+        )
+    }
+
+    /// How the recovery-codes page offers its codes as a file: the form's address, the sealed
+    /// codes it posts (`RecoveryCodeSheet`) and the session's CSRF token.
+    struct Download: Sendable, Equatable {
+        var action: SiteURL
+        var sheet: String
+        var csrfToken: String
+    }
+
+    static func recoveryCodes(_ codes: [String], continueTo next: String, download: Download? = nil, notice: String? = nil) -> Markup {
         .div(
             .class("auth"),
             .div(
                 .class("card"),
                 .h1(.text("Save your recovery codes")),
-                .p(.text("If you lose your phone or authenticator app, each of these codes signs you in once. They are shown only now: print them or keep them in a password manager.")),
+                .unwrap(notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
+                .p(.text("If you lose your phone or authenticator app, each of these codes signs you in once. They are shown only now: download them, copy them into a password manager, or print them.")),
                 .ul(.class("recovery-codes"), .id("recovery-codes"), .forEach(codes) { .li(.code(text: $0)) }),
-                .a(.class("button primary block"), .href(LinkTarget.localPath(next) ?? .site(.home)), .text("I have saved them — continue"))
+                .div(.class("recovery-actions"),
+                     .unwrap(download) { download in
+                         .form(.method(.post), .action(download.action),
+                               Forms.csrfField(download.csrfToken),
+                               .input(.type(.hidden), .name(RecoveryCodeSheet.field), .value(download.sheet)),
+                               .button(.class("button secondary"), .type(.submit), .text("Download as text file")))
+                     },
+                     .button(.class("button secondary"), .type(.button), .flag("hidden", true), .attr("data-copy", "recovery-codes"),
+                             .attr("data-copy-status", "recovery-codes-status"),
+                             .attr("data-copied", "Copied \(codes.count) recovery codes to the clipboard."), .text("Copy"))),
+                .p(.class("hint"), .id("recovery-codes-status"), .attr("role", "status")),
+                .a(.class("button primary block"), .href(LinkTarget.localPath(next) ?? .site(.home)), .text("I have saved them — continue")),
+                CopyScript.element
             )
         )
     }

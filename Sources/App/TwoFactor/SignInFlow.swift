@@ -252,7 +252,7 @@ enum SignInFlow {
 
     /// Starts the session: the browser's previous session (if any) ends and a new id is issued.
     static func startSession(for op: Operator, request: Request, next: String?, now: Date = Date(), status: HTTPResponseStatus? = nil,
-                             page: (@Sendable (Request) async -> Response)? = nil) async throws -> Response {
+                             page: (@Sendable (Request, SessionStore.Started) async -> Response)? = nil) async throws -> Response {
         let partner = try request.partner
         if let previous = request.cookies[SessionCookies.session]?.string, !previous.isEmpty {
             try await PortalSession.query(on: request.db).filter(\.$tokenDigest == SecretToken.digest(of: previous)).delete()
@@ -266,7 +266,7 @@ enum SignInFlow {
         let started = try await SessionStore.start(operator: op, partner: partner, ip: ip,
                                                    userAgent: request.headers.first(name: .userAgent) ?? "", now: now, on: request.db)
         request.logger.info("signed in", metadata: ["partner": "\(partner.slug)", "operator": "\(op.id?.uuidString ?? "")"])
-        let response = await page?(request) ?? request.redirect(to: next ?? SiteURL.home.path, redirectType: .normal)
+        let response = await page?(request, started) ?? request.redirect(to: next ?? SiteURL.home.path, redirectType: .normal)
         response.cookies[SessionCookies.session] = SessionCookies.make(started.token.value, for: request)
         response.cookies[cookie] = expiredChallengeCookie(for: request)
         return response

@@ -42,13 +42,25 @@ struct TOTP: Sendable, Equatable {
         return nil
     }
 
-    /// The `otpauth://` address authenticator apps read (usually from a QR code or a tap).
+    /// The `otpauth://` address authenticator apps read (usually from a QR code or a tap), in
+    /// the Key Uri Format: the label `issuer:account`, then the key and its parameters. Every
+    /// character outside RFC 3986's unreserved set is percent-encoded as UTF-8 (the issuer's own
+    /// colons too, so that the one colon left separates issuer and account), "@" excepted in
+    /// the label's account, where it is allowed as it is.
     func provisioningURI(account: String, issuer: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~@")
-        let label = "\(issuer):\(account)".addingPercentEncoding(withAllowedCharacters: allowed) ?? account
-        let issuerParam = issuer.addingPercentEncoding(withAllowedCharacters: allowed) ?? issuer
-        return "otpauth://totp/\(label)?secret=\(Base32.encode(secret))&issuer=\(issuerParam)&algorithm=SHA1&digits=\(digits)&period=\(Int(period))"
+        let label = Self.percentEncoded(issuer) + ":" + Self.percentEncoded(account, keeping: "@")
+        return "otpauth://totp/\(label)?secret=\(Base32.encode(secret))&issuer=\(Self.percentEncoded(issuer))"
+            + "&algorithm=SHA1&digits=\(digits)&period=\(Int(period))"
+    }
+
+    /// ASCII letters, digits and `-._~` as they are; every other byte of the UTF-8 as `%XX`.
+    static func percentEncoded(_ text: String, keeping extra: String = "") -> String {
+        let kept = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8).union(extra.utf8)
+        var encoded = ""
+        for byte in text.utf8 {
+            if kept.contains(byte) { encoded.append(Character(Unicode.Scalar(byte))) } else { encoded += String(format: "%%%02X", byte) }
+        }
+        return encoded
     }
 }
 

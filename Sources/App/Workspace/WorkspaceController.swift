@@ -90,7 +90,7 @@ enum WorkspaceController {
         else { throw PortalError.unauthorized() }
         let service = WorkspaceSignIn(db: request.db, config: request.application.portalConfig, passwords: request.password.async)
         if try await service.throttled(partnerID: signedIn.partnerID, email: user.email, ip: request.clientIP, now: Date()) {
-            throw PortalError.tooManyRequests(retryAfterSeconds: Int(SignInService.window), detail: "Too many wrong passwords. Wait a minute and try again.")
+            throw PortalError.tooManyRequests(retryAfterSeconds: Int(service.config.signInFailureWindow), detail: "Too many wrong passwords. Wait a minute and try again.")
         }
         let current = form.currentPassword ?? ""
         var matches = false
@@ -123,7 +123,7 @@ enum WorkspaceController {
         let service = WorkspaceSignIn(db: request.db, config: request.application.portalConfig, passwords: request.password.async)
         let normalized = Operator.normalize(email: email)
         if try await service.throttled(partnerID: try partner.requireID(), email: normalized, ip: request.clientIP, now: Date()) {
-            throw PortalError.tooManyRequests(retryAfterSeconds: Int(SignInService.window), detail: "Too many requests. Wait a minute and try again.")
+            throw PortalError.tooManyRequests(retryAfterSeconds: Int(service.config.signInFailureWindow), detail: "Too many requests. Wait a minute and try again.")
         }
         // Each request counts towards the limit, so the form cannot flood an inbox.
         try await service.record(partnerID: try partner.requireID(), email: normalized, ip: request.clientIP, succeeded: false, now: Date())

@@ -23,7 +23,7 @@ struct WorkspaceSignIn {
     func signIn(partnerID: UUID, email rawEmail: String, password: String, ip: String, now: Date) async throws -> Outcome {
         let email = Operator.normalize(email: rawEmail)
         if try await throttled(partnerID: partnerID, email: email, ip: ip, now: now) {
-            return .throttled(retryAfterSeconds: Int(SignInService.window))
+            return .throttled(retryAfterSeconds: Int(config.signInFailureWindow))
         }
         // An email may belong to people of several accounts: the password says which.
         let candidates = try await AccountUser.query(on: db).filter(\.$partnerID == partnerID).filter(\.$email == email)
@@ -46,7 +46,7 @@ struct WorkspaceSignIn {
     }
 
     func throttled(partnerID: UUID, email: String, ip: String, now: Date) async throws -> Bool {
-        let since = now.addingTimeInterval(-SignInService.window)
+        let since = now.addingTimeInterval(-config.signInFailureWindow)
         let byEmail = try await SignInAttempt.query(on: db).filter(\.$partnerID == partnerID).filter(\.$email == Self.attemptKey(email))
             .filter(\.$succeeded == false).filter(\.$at > since).count()
         let byAddress = try await SignInAttempt.query(on: db).filter(\.$ip == ip).filter(\.$succeeded == false).filter(\.$at > since).count()

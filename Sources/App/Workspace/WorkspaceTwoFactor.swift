@@ -277,7 +277,7 @@ enum WorkspaceTwoFactor {
                                         now: Date, on db: any Database) async throws -> AccountUserAuthenticator? {
         let service = WorkspaceSignIn(db: db, config: config, passwords: passwords)
         if try await service.throttled(partnerID: user.partnerID, email: user.email, ip: ip, now: now) {
-            throw PortalError.tooManyRequests(retryAfterSeconds: Int(SignInService.window), detail: "Too many wrong passwords. Wait a minute and try again.")
+            throw PortalError.tooManyRequests(retryAfterSeconds: Int(service.config.signInFailureWindow), detail: "Too many wrong passwords. Wait a minute and try again.")
         }
         guard let factor = try await AccountUserAuthenticator.find(userID: user.userID, partnerID: user.partnerID, on: db) else { throw PortalError.unauthorized() }
         var matches = false

@@ -75,7 +75,7 @@ enum WorkspaceTwoFactorController {
         switch try await WorkspaceTwoFactor.confirmEnrolment(code, by: user, partner: try request.partner, ip: request.clientIP,
                                                              secrets: request.application.secrets(), now: now, on: request.db) {
         case .enrolled(let codes):
-            return await request.workspacePage("Recovery codes", content: SecondFactorView.recoveryCodes(codes, continueTo: SiteURL.workspaceSecurity.path))
+            return await recoveryCodesPage(request, codes, by: user, notice: nil)
         case .refused(let check):
             let (message, status): (String, HTTPResponseStatus) = switch check {
             case .wrong(let message): (message, .unprocessableEntity)
@@ -107,7 +107,16 @@ enum WorkspaceTwoFactorController {
         else {
             return try await securityPage(request, codeError: nil, passwordError: "That is not your password.", notice: nil, status: .unprocessableEntity)
         }
-        return await request.workspacePage("Recovery codes", content: SecondFactorView.recoveryCodes(codes, continueTo: SiteURL.workspaceSecurity.path))
+        return await recoveryCodesPage(request, codes, by: user, notice: "Made \(codes.count) new recovery codes. The old ones no longer work.")
+    }
+
+    /// The codes just made, with the file to download them from this session for a few minutes.
+    private static func recoveryCodesPage(_ request: Request, _ codes: [String], by user: WorkspaceUser, notice: String?) async -> Response {
+        let sheet = try? RecoveryCodeSheet(holder: .accountUser, partnerID: user.partnerID, holderID: user.userID, sessionID: user.sessionID,
+                                           madeAt: Date(), codes: codes).sealed(with: request.application.secrets())
+        return await request.workspacePage("Recovery codes", content: SecondFactorView.recoveryCodes(
+            codes, continueTo: SiteURL.workspaceSecurity.path,
+            download: sheet.map { .init(action: .workspaceRecoveryCodesFile, sheet: $0, csrfToken: user.csrfToken) }, notice: notice))
     }
 
     // MARK: -
@@ -124,7 +133,7 @@ enum WorkspaceTwoFactorController {
         let model = WorkspaceTwoFactorView.SecurityModel(
             enrolledAt: state.enrolledAt.map(WorkspaceRecords.describe), recoveryCodesLeft: state.recoveryCodesLeft,
             required: partner.clientSecondFactorRequired, pendingSecret: state.pendingSecret, provisioningURI: state.provisioningURI,
-            codeError: codeError, passwordError: passwordError, notice: notice, readOnlyReason: why)
+            codeError: codeError, passwordError: passwordError, notice: notice, readOnlyReason: why, issuer: partner.name)
         return await request.workspacePage("Security", status: status, content: WorkspaceTwoFactorView.security(model, csrfToken: request.workspaceCSRFToken))
     }
 

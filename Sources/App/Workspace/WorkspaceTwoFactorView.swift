@@ -39,6 +39,8 @@ enum WorkspaceTwoFactorView {
         var notice: String?
         /// Why this session may only look (an operator logged in as the person).
         var readOnlyReason: String?
+        /// Whose key it is (the partner's name), for the QR code's label.
+        var issuer: String = ""
     }
 
     static func security(_ model: SecurityModel, csrfToken: String) -> Markup {
@@ -56,6 +58,10 @@ enum WorkspaceTwoFactorView {
                      .unwrap(model.enrolledAt, { enrolled in
                          .group(
                              .p(.text("In use since \(enrolled). \(model.recoveryCodesLeft) of \(RecoveryCode.count) recovery codes left.")),
+                             .if(model.recoveryCodesLeft <= ProfileView.fewRecoveryCodes,
+                                 .div(.class("banner warning"), .attr("role", "note"),
+                                      .text(model.recoveryCodesLeft == 0 ? "You have no recovery codes left. Make new ones below."
+                                                : "Only \(model.recoveryCodesLeft) recovery \(model.recoveryCodesLeft == 1 ? "code" : "codes") left. Make new ones below."))),
                              .if(mayChange, .group(passwordForm(action: .workspaceRecoveryCodes, title: "New recovery codes",
                                                                 hint: "The old codes stop working.", button: "Make new recovery codes",
                                                                 fieldID: "renew-password", error: nil, csrfToken: csrfToken),
@@ -74,11 +80,7 @@ enum WorkspaceTwoFactorView {
 
     private static func pending(_ secret: String, model: SecurityModel, csrfToken: String) -> Markup {
         .group(
-            .p(.text("In your authenticator app, choose to enter a setup key, and type:")),
-            .p(.class("secret-key"), .id("totp-secret"), .text(SecondFactorView.grouped(secret))),
-            .unwrap(model.provisioningURI.flatMap(LinkTarget.authenticatorApp)) { uri in
-                .p(.a(.href(uri), .text("Or open it in an authenticator app on this device")))
-            },
+            SecondFactorView.authenticatorKey(secret: secret, provisioningURI: model.provisioningURI, issuer: model.issuer),
             .form(.method(.post), .action(SiteURL.workspaceAuthenticatorConfirm), .novalidate(),
                   Forms.csrfField(csrfToken),
                   Forms.field(.init(name: "code", label: "The 6-digit code the app shows", error: model.codeError, autocomplete: "one-time-code",

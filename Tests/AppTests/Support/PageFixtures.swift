@@ -74,6 +74,15 @@ enum PageFixtures {
         Page(view: "SignInView.render") { t in
             page(t, SignInView.render(.init(email: t, next: t, error: t, notice: .signedOut), csrfToken: t))
         },
+        Page(view: "SignInView.render (blocked)") { t in
+            page(t, SignInView.render(.init(email: t, next: t, error: SignInView.blocked(partner: t, admins: [t, t, t, t]), notice: nil), csrfToken: t))
+        },
+        Page(view: "PasswordResetView.render") { t in
+            page(t, PasswordResetView.render(.init(email: t, sent: false, error: t), csrfToken: t))
+        },
+        Page(view: "PasswordResetView.render (sent)") { t in
+            page(t, PasswordResetView.render(.init(email: t, sent: true), csrfToken: t))
+        },
         Page(view: "SetupView.render") { t in
             page(t, SetupView.render(.init(purpose: .firstAdmin, name: t, email: t, errors: errors(t, "name", "email", "password")),
                                      action: .setup(token: t), csrfToken: t))
@@ -84,28 +93,33 @@ enum PageFixtures {
         Page(view: "AccountUserSetupView.saved") { t in page(t, AccountUserSetupView.saved(email: t)) },
         Page(view: "SecondFactorView.code") { t in
             page(t, SecondFactorView.code(.init(method: .totp, enrolling: true, destination: t, totpSecret: t,
-                                                provisioningURI: "otpauth://totp/Portal:ada?secret=ABC", canResend: true, error: t, notice: t),
+                                                provisioningURI: "otpauth://totp/Portal:ada?secret=ABC", canResend: true, error: t, notice: t,
+                                                issuer: t),
                                           csrfToken: t))
         },
         Page(view: "SecondFactorView.enrol") { t in
             page(t, SecondFactorView.enrol(.init(method: .sms, phone: t, errors: ["phone": t, "method": t]), methods: [.totp, .email, .sms],
                                            email: t, csrfToken: t))
         },
-        Page(view: "SecondFactorView.recoveryCodes") { t in page(t, SecondFactorView.recoveryCodes([t, t], continueTo: "/profile")) },
+        Page(view: "SecondFactorView.recoveryCodes") { t in
+            page(t, SecondFactorView.recoveryCodes([t, t], continueTo: "/profile", download: .init(action: .profileRecoveryCodesFile, sheet: t, csrfToken: t),
+                                                   notice: t))
+        },
         Page(view: "ProfileView.render") { t in
             page(t, ProfileView.render(.init(name: t, email: t, phone: t, timeZone: t, notifications: .default, secondFactor: .sms,
-                                             recoveryCodesLeft: 4, notice: .saved,
+                                             recoveryCodesLeft: 2, notice: .notifications,
                                              errors: errors(t, "name", "phone", "email", "current_password", "password", "confirm_password")),
                                        csrfToken: t))
         },
         Page(view: "OperatorsView.list") { t in
             page(t, OperatorsView.list(.init(rows: [.init(id: t, name: t, email: t, status: .active, roles: [t, t], lastLoginAt: date)],
                                              counts: [.active: 1, .invited: 2], filter: .init(query: t, status: .active, role: t, group: uuid),
-                                             roleOptions: [option(t)], groupOptions: [option(t)], mayInvite: true, notice: .saved)))
+                                             roleOptions: [option(t)], groupOptions: [option(t)], mayInvite: true, notice: .rolesSaved)))
         },
         Page(view: "OperatorsView.invite") { t in
-            page(t, OperatorsView.invite(.init(form: invite(t), errors: errors(t, "name", "email", "phone", "grants"), message: t,
-                                               roleOptions: [option(t)], scopeOptions: [option(t)]), csrfToken: t))
+            page(t, OperatorsView.invite(.init(form: invite(t), errors: errors(t, "name", "email", "phone", "grants", "time_zone"), message: t,
+                                               roleOptions: [option(t)], scopeOptions: [option(t)],
+                                               timeZone: .init(value: t, error: t, fromBrowser: true)), csrfToken: t))
         },
         Page(view: "OperatorsView.detail") { t in
             page(t, OperatorsView.detail(.init(id: t, name: t, email: t, phone: t, status: .blocked, lastLoginAt: date,
@@ -113,24 +127,32 @@ enum PageFixtures {
                                                actions: [.init(label: t, path: "/operators/\(uuid)/block", style: t, state: .enabled),
                                                          .init(label: t, path: "/operators/\(uuid)/remove", style: t, state: .disabled(t))],
                                                loginAs: .init(state: .enabled, reasonRequired: true, reason: t, error: t, maxMinutes: 30),
-                                               notifications: .default, notice: .saved, message: t, errors: errors(t, "name", "email", "phone"),
-                                               roleOptions: [option(t)], scopeOptions: [option(t)]), csrfToken: t))
+                                               notifications: .default, notice: .profileSaved, message: t, errors: errors(t, "name", "email", "phone"),
+                                               roleOptions: [option(t)], scopeOptions: [option(t)],
+                                               timeZone: .init(value: t, error: t, fromBrowser: false)), csrfToken: t))
         },
         Page(view: "RolesView.render") { t in
             page(t, RolesView.render(.init(roles: [.init(id: t, name: t, description: t, isBuiltIn: false, secureClearance: true,
                                                          permissions: [.accountView, .auditView], whileInSetup: [.accountView], holders: 2)],
-                                           mayManage: true, notice: .saved), csrfToken: t))
+                                           mayManage: true, notice: t), csrfToken: t))
         },
         Page(view: "RoleEditorView.render") { t in
             page(t, RoleEditorView.render(.init(roleID: t, name: t, description: t, permissions: [.accountView], secureClearance: true, error: t),
                                           csrfToken: t))
         },
         Page(view: "GroupsView.render") { t in
-            page(t, GroupsView.render(.init(rows: [.init(id: t, name: t, depth: 1, directAccounts: 2, totalAccounts: 3, mayManage: true, whyNotDeletable: t)],
-                                            parentOptions: [.init(id: t, label: t)], mayCreateTop: true, notice: .renamed, error: t), csrfToken: t))
+            page(t, GroupsView.render(.init(rows: [.init(id: t, name: t, depth: 1, directAccounts: 2, totalAccounts: 3, mayManage: true, whyNotDeletable: t),
+                                                   .init(id: t, name: t, depth: 2, directAccounts: 1, totalAccounts: 1, mayManage: true, whyNotDeletable: nil)],
+                                            parentOptions: [.init(id: t, label: t)], mayCreateTop: true,
+                                            notice: .deletedMoving(accounts: 2, subgroups: 1, into: t), error: t), csrfToken: t))
         },
         Page(view: "GroupsView.move") { t in
-            page(t, GroupsView.move(.init(id: t, label: t, targets: [.init(id: t, label: t)], mayMoveToTop: true), csrfToken: t))
+            page(t, GroupsView.move(.init(id: t, label: t, targets: [.init(id: t, label: t), .init(id: "other", label: t)], offersTop: true,
+                                          currentParent: t), csrfToken: t))
+        },
+        Page(view: "GroupsView.delete") { t in
+            page(t, GroupsView.delete(.init(id: t, label: t, accounts: 3, subgroups: 1, destinations: [.init(id: t, label: t)], mayMoveToTop: true,
+                                            chosen: t, blocker: nil, error: t), csrfToken: t))
         },
         Page(view: "SettingsView.render") { t in
             page(t, SettingsView.render(.init(
@@ -185,7 +207,7 @@ enum PageFixtures {
                               addedBy: t, addedAt: date)],
                 nextPage: "/partner-kit?after=\(uuid)", isFirstPage: false, mayManage: true,
                 linkDraft: .init(title: t, description: t, url: t), linkErrors: .init(fields: ["title": t, "url": t]),
-                fileDraft: .init(title: t, description: t, url: t), fileErrors: .init(fields: ["title": t, "file": t]), notice: .added),
+                fileDraft: .init(title: t, description: t, url: t), fileErrors: .init(fields: ["title": t, "file": t]), notice: t),
                 csrfToken: t))
         },
         Page(view: "WorkspaceView.signIn") { t in
@@ -246,11 +268,11 @@ enum PageFixtures {
             workspacePage(t, WorkspaceTwoFactorView.code(.init(partnerName: t, error: t), csrfToken: t))
         },
         Page(view: "WorkspaceTwoFactorView.security") { t in
-            let enrolled = WorkspaceTwoFactorView.SecurityModel(enrolledAt: t, recoveryCodesLeft: 7, required: true, pendingSecret: nil, provisioningURI: nil,
+            let enrolled = WorkspaceTwoFactorView.SecurityModel(enrolledAt: t, recoveryCodesLeft: 2, required: true, pendingSecret: nil, provisioningURI: nil,
                                                                 codeError: t, passwordError: t, notice: t, readOnlyReason: nil)
             let pending = WorkspaceTwoFactorView.SecurityModel(enrolledAt: nil, recoveryCodesLeft: 0, required: true, pendingSecret: t,
                                                                provisioningURI: "otpauth://totp/Acme:felix?secret=K", codeError: t, passwordError: nil,
-                                                               notice: nil, readOnlyReason: nil)
+                                                               notice: nil, readOnlyReason: nil, issuer: t)
             var supported = pending
             supported.readOnlyReason = t
             return workspacePage(t, .group(WorkspaceTwoFactorView.security(enrolled, csrfToken: t), WorkspaceTwoFactorView.security(pending, csrfToken: t),
@@ -269,18 +291,46 @@ enum PageFixtures {
         Page(view: "AuditLogView.render") { t in
             let entry = AuditEvent(partnerID: uuid, actorID: uuid, actorName: t, action: t, targetType: "account", targetID: t, targetLabel: t,
                                    details: t, ip: t, at: date, impersonator: .init(id: uuid, name: t))
-            return page(t, AuditLogView.render(.init(entries: [entry], next: uuid, isFirstPage: false,
+            let known = AuditEvent(partnerID: uuid, actorID: uuid, actorName: t, action: "operator.grants-changed", targetType: "operator", targetID: t,
+                                   targetLabel: t, details: "grants: \(t)@group:\(uuid.uuidString.lowercased()) → \(t)@all", ip: t, at: date)
+            return page(t, AuditLogView.render(.init(entries: [entry, known], next: uuid, isFirstPage: false,
                                                      typed: ["operator": t, "account": t, "action": t, "from": t, "to": t],
                                                      errors: errors(t, "operator", "account", "action", "from", "to"),
-                                                     operators: [.init(id: t, label: t)], accountLinks: [t: t], mayExport: true)))
+                                                     operators: [.init(id: t, label: t)], accountLinks: [t: t], mayExport: true,
+                                                     names: [uuid.uuidString.lowercased(): t])))
         },
         Page(view: "AccountsView.list") { t in
             page(t, AccountsView.list(.init(filter: .init(search: t, status: .active, locked: true, setupCompleted: false, secure: true, template: false,
                                                           groupID: uuid, mine: true, tag: t, plan: t, operatorID: uuid),
                                             counts: [.active: 1, .new: 2, .inactive: 3], rows: [row(t)], next: uuid, isFirstPage: false,
                                             groupPaths: GroupPaths(rows: [(id: uuid, name: t, path: "/\(uuid.uuidString.lowercased())/")]),
-                                            groupOptions: [.init(id: t, label: t)], planOptions: [t], operatorOptions: [.init(id: t, label: t)],
-                                            mayCreate: true, mayExport: true, mayTag: true, mayAssign: true, notice: t), csrfToken: t))
+                                            offersGroupFilter: true, planOptions: [t], assignee: FilterChoice(id: uuid, label: t),
+                                            mayCreate: true, mayExport: true, bulk: bulkToolbar(t), notice: t,
+                                            total: 2_000, start: 51, previous: uuid, hiddenSecure: 3, now: date), csrfToken: t))
+        },
+        Page(view: "AccountsView.list, a filter value not valid") { t in
+            page(t, AccountsView.list(.init(filter: .init(search: t, locked: true, groupID: uuid, mine: true, plan: t, operatorID: uuid),
+                                            counts: [:], rows: [], next: nil, isFirstPage: true,
+                                            groupPaths: GroupPaths(rows: [(id: uuid, name: t, path: "/\(uuid.uuidString.lowercased())/")]),
+                                            offersGroupFilter: true, planOptions: [t], assignee: FilterChoice(id: uuid, label: t),
+                                            mayCreate: true, mayExport: true, bulk: bulkToolbar(t), notice: t,
+                                            errors: ["q": t, "status": t, "tag": t, "sort": t], rejected: ["q": t, "status": t, "tag": t, "sort": t],
+                                            hiddenSecure: 1, now: date), csrfToken: t))
+        },
+        Page(view: "FilterChoicesView.render") { t in
+            page(t, FilterChoicesView.render(.init(
+                page: .accountsGroupChoices, title: t, intro: t, noun: t, findLabel: t, find: t, findError: t, kept: [.init(name: t, value: t)],
+                anyLabel: t, anyQuery: "?q=\(t.urlQueryEscaped)", anyIsChosen: false,
+                choices: [.init(label: t, query: "?group=\(t.urlQueryEscaped)", isChosen: true), .init(label: t, query: "?q=\(t.urlQueryEscaped)", isChosen: false)],
+                total: 250, first: 101, previousQuery: "?find=\(t.urlQueryEscaped)", nextQuery: "?find=\(t.urlQueryEscaped)&page=3", backQuery: "?q=\(t.urlQueryEscaped)")))
+        },
+        Page(view: "BulkView.progress") { t in
+            page(t, BulkView.progress(.init(id: t, title: t, state: .running, total: 10_000, done: 412, refused: 3, summary: t, startedAt: date,
+                                            finishedAt: date)))
+        },
+        Page(view: "BulkView.confirmLock") { t in
+            page(t, BulkView.confirmLock(.init(count: 12, matching: true, query: "?tag=" + t.urlQueryEscaped, form: bulkForm(t), pageUIDs: [t]),
+                                         csrfToken: t))
         },
         Page(view: "AccountsView.new") { t in
             page(t, AccountsView.new(.init(name: t, email: t, ownerName: t, phone: t, group: t, template: t, secure: true,
@@ -310,7 +360,10 @@ enum PageFixtures {
                                                                      staffSlots: 3, state: .enabled, loginAsReasonRequired: true), form: form(t), csrfToken: t))
         },
         Page(view: "AccountPageView.history") { t in
-            account(t, .history, AccountPageView.history([.init(action: t, actor: t, onBehalfOf: t, details: t, at: date)], retentionDays: 30))
+            account(t, .history, AccountPageView.history([.init(action: t, actor: t, onBehalfOf: t, details: t, at: date),
+                                                          .init(action: "account.moved", actor: t, onBehalfOf: nil, details: "group: \(t) → \(t)", at: date),
+                                                          .init(action: "account.tag-added", actor: t, onBehalfOf: nil, details: "tag: \(t)\nnote: \(t)", at: date)],
+                                                         retentionDays: 30))
         },
         Page(view: "AccountPageView.account") { t in
             account(t, .account, AccountPageView.account(row(t), .init(
@@ -367,11 +420,20 @@ enum PageFixtures {
 
     /// View functions that are parts of the pages above, not pages of their own.
     static let partsOfPages: [String: String] = [
+        "BulkView.toolbar": "AccountsView.list",
+        "BulkView.operations": "AccountsView.list",
+        "BulkView.selectAllOnPage": "AccountsView.list",
+        "BulkView.checkbox": "AccountsView.list",
         "OperatorsView.grantRows": "OperatorsView.invite",
+        "TimeZoneField.field": "OperatorsView.invite",
         "OperatorsView.statusBadge": "OperatorsView.list",
         "ProfileView.notificationFields": "ProfileView.render",
+        "SecondFactorView.authenticatorKey": "SecondFactorView.code",
+        "QRCodeView.svg": "SecondFactorView.code",
         "AccountsView.badges": "AccountsView.list",
+        "FilterPicker.field": "AccountsView.list",
         "AccountPageView.page": "AccountPageView.business",
+        "AuditLogView.actionFilter": "AuditLogView.render",
         "AccountPageView.disabledButton": "AccountPageView.account",
         "AccountPageView.loginAsButton": "AccountPageView.business",
         "ActivityChart.chart": "AccountPageView.activity",
@@ -379,6 +441,18 @@ enum PageFixtures {
         "MessagesView.lines": "MessagesView.thread",
         "TasksView.counts": "TasksView.render",
     ]
+
+    /// The bulk control after an error: every field kept, each with its message, a row ticked
+    /// and one ticked on another page, and a change under way.
+    static func bulkToolbar(_ t: String) -> BulkView.Toolbar {
+        BulkView.Toolbar(actions: BulkAction.allCases, operatorOptions: [.init(id: t, label: t)], groupOptions: [.init(id: t, label: t)],
+                         form: bulkForm(t), errors: errors(t, "accounts", "action", "tag", "operator", "group"),
+                         operations: [.init(id: uuid, title: t, status: t, isFinished: false), .init(id: uuid, title: t, status: t, isFinished: true)])
+    }
+
+    static func bulkForm(_ t: String) -> BulkView.Form {
+        BulkView.Form(action: t, tag: t, operatorID: t, group: t, matching: true, pageAll: true, selected: [t, t + "-elsewhere"])
+    }
 
     static func invite(_ t: String) -> OperatorsView.InviteForm {
         var form = OperatorsView.InviteForm(grants: [(t, t)])

@@ -33,6 +33,17 @@ struct TestPortal {
         var config = AppConfig(storage: storage, bcryptCost: 4, logLevel: .warning)
         // A fixed key, so that no test writes a key file (SecretsAtRestTests covers that).
         config.secretKey = testSecretKey
+        // Hundreds of tests share one PostgreSQL server at once; a slow machine must not turn
+        // a wait for a connection into a failure.
+        config.databasePoolTimeout = 120
+        // Tests change partners in the database directly, as a command or another instance
+        // would; `PartnerHostCacheTests` covers the cache with a lifetime.
+        config.partnerCacheLifetime = 0
+        // A test's failed sign-ins must still count at its last request, however slowly a
+        // loaded machine serves them; no test waits for the window to pass.
+        config.signInFailureWindow = 3600
+        // A scrape of /metrics waits for the database as long as the tests' requests do.
+        config.metricsDatabaseDeadline = 120
         return config
     }
 

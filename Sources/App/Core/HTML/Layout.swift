@@ -36,6 +36,9 @@ struct LayoutModel: Sendable {
     /// engines are asked not to index it.
     var publicPage: PublicPage? = nil
 
+    /// The version of the partner's tab icon, for its address.
+    var faviconVersion: String { Favicon.icon(partnerName: partnerName, brandColor: brandColor).version }
+
     struct PublicPage: Sendable, Equatable {
         var home: SiteURL
         var noindex: Bool
@@ -79,7 +82,7 @@ enum Layout {
                 layout.area == .portal ? impersonationBanner(viewer, csrfToken: layout.csrfToken) : supportBanner(viewer, csrfToken: layout.csrfToken)
             },
             topBar(layout),
-            .main(.id("main"), .attr("tabindex", "-1"), content),
+            .main(.id("main"), .attr("tabindex", "-1"), Forms.focusingFirstError(content)),
             .footer(.class("footer"), .text(layout.area == .workspace || layout.partnerName == productName
                                                 ? layout.partnerName : "\(layout.partnerName) · \(productName)"))
         ), into: &html)
@@ -94,8 +97,8 @@ enum Layout {
             + (layout.publicPage?.noindex == true ? "<meta name=\"robots\" content=\"noindex\"/>" : "")
             + "<title>\(MarkupWriter.escapeText(title))</title>"
             + "<link rel=\"stylesheet\" href=\"\(MarkupWriter.escapeAttribute(SiteURL.stylesheet.path))\" type=\"text/css\"/>"
-            // No favicon of our own yet: say so, instead of letting browsers ask for one.
-            + "<link rel=\"icon\" href=\"data:,\" type=\"image/x-icon\"/>"
+            // The partner's own icon, at an address that changes with it.
+            + "<link rel=\"icon\" href=\"\(MarkupWriter.escapeAttribute(SiteURL.favicon(version: layout.faviconVersion).path))\" type=\"image/svg+xml\"/>"
             + "<style nonce=\"\(MarkupWriter.escapeAttribute(nonce))\">"
             + ":root{--brand:\(BrandColor.sanitized(layout.brandColor));--brand-text:\(BrandColor.textColor(on: layout.brandColor));--brand-strong:\(BrandColor.ink(layout.brandColor))}</style></head>"
     }

@@ -1,0 +1,92 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Writes a bulk load's batches, each in a transaction of its own.
+///
+/// On SQLite the file may be shared with a portal that is serving it, and SQLite has one
+/// writer at a time: a long transaction makes the portal's own writes (sign-ins, the job
+/// runner's leases) wait, and the write-ahead log grows for as long as a checkpoint cannot
+/// copy it back into the database. So on SQLite each transaction holds a few thousand rows,
+/// the log is checkpointed every few batches (never waiting for the portal's readers) and kept
+/// to `journalSizeLimit` once reset, and the writer pauses between batches so that a waiting
+/// writer gets its turn.
+struct DemoWriter {
+    let db: any Database
+    let isSQLite: Bool
+    /// Accounts per transaction, each with about eight rows in other tables.
+    let accountsPerBatch: Int
+    private var batchesSinceCheckpoint = 0
+
+    /// Accounts per transaction on SQLite: about 4,000 rows.
+    static let sqliteAccountsPerBatch = 500
+    /// Accounts per transaction on PostgreSQL, which lets readers and other writers through meanwhile.
+    static let postgresAccountsPerBatch = 5000
+    /// Batches between two checkpoints on SQLite.
+    static let checkpointEvery = 4
+    /// The size the write-ahead log is cut back to after a checkpoint resets it.
+    static let journalSizeLimit = 64 * 1024 * 1024
+    /// The pause between two batches on SQLite.
+    static let pause: Duration = .milliseconds(2)
+
+    private init(db: any Database, isSQLite: Bool) {
+        self.db = db
+        self.isSQLite = isSQLite
+        self.accountsPerBatch = isSQLite ? (Self.knob("batch") ?? Self.sqliteAccountsPerBatch) : Self.postgresAccountsPerBatch
+    }
+
+    // XXXKNOB
+    static func knob(_ name: String) -> Int? {
+        let raw = ProcessInfo.processInfo.environment["DEMO_SEED_TUNING"] ?? ""
+        for part in raw.split(separator: ",") {
+            let kv = part.split(separator: "=")
+            if kv.count == 2, kv[0] == name { return Int(kv[1]) }
+        }
+        return nil
+    }
+
+    /// Sets up the connection: on SQLite the settings a serving portal uses (WAL is a property
+    /// of the file; the others belong to each connection) and the log's size limit.
+    static func start(on db: any Database) async throws -> DemoWriter {
+        let sql = try db.sql
+        let isSQLite = sql.dialect.name == "sqlite"
+        if isSQLite {
+            try await sql.raw("PRAGMA busy_timeout = 5000").run()
+            try await sql.raw("PRAGMA synchronous = NORMAL").run()
+            try await sql.raw("PRAGMA journal_size_limit = \(unsafeRaw: String(journalSizeLimit))").run()
+            if let cache = knob("cache") { try await sql.raw("PRAGMA cache_size = \(unsafeRaw: String(-cache * 1024))").run() }
+            if let auto = knob("autockpt") { try await sql.raw("PRAGMA wal_autocheckpoint = \(unsafeRaw: String(auto))").run() }
+            if knob("sync") == 2 { try await sql.raw("PRAGMA synchronous = FULL").run() }
+        }
+        return DemoWriter(db: db, isSQLite: isSQLite)
+    }
+
+    mutating func write(_ tables: [DemoSeeder.Table]) async throws {
+        try await db.writeTransaction { [isSQLite] db in
+            let sql = try db.sql
+            if isSQLite, DemoWriter.knob("tagsfirst") != 0 {
+                // Rows may come before the rows they refer to; the references are checked at the commit.
+                try await sql.raw("PRAGMA defer_foreign_keys = ON").run()
+            }
+            for table in tables where !table.rows.isEmpty {
+                try await BulkInsert(sql: sql, table: table.name, columns: table.columns).run(count: table.rows.count) { table.rows[$0] }
+            }
+        }
+        guard isSQLite else { return }
+        batchesSinceCheckpoint += 1
+        if batchesSinceCheckpoint >= (Self.knob("checkpoint") ?? Self.checkpointEvery) {
+            batchesSinceCheckpoint = 0
+            // PASSIVE copies what no reader still needs and never waits; once all of it is
+            // copied, the next transaction starts the log from the beginning again.
+            try await db.sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
+        }
+        try await Task.sleep(for: .milliseconds(Self.knob("pause") ?? 2))
+    }
+
+    /// Leaves the log empty: waits (up to the busy timeout) for readers to move on, then copies
+    /// and truncates it. A portal that keeps reading may leave it to its own checkpoints.
+    func finish() async throws {
+        guard isSQLite else { return }
+        try await db.sql.raw("PRAGMA wal_checkpoint(TRUNCATE)").run()
+    }
+}

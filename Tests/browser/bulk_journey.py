@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""Browser journey of the accounts list's bulk actions, in headless Chromium.
+
+Starts a fresh portal on a free loopback port with an empty SQLite database, lets operators
+sign in with a password alone (`portal partner policy --second-factor optional`), fills the
+default partner with `portal demo seed --accounts 2000` and makes an admin on the command line,
+then, as that admin, on /accounts:
+
+  1. the bulk control offers every action, and "All N accounts matching this filter" gives the
+     list's own total;
+  2. "All on this page" with JavaScript turned off: ticked alone, it tags the page's 50
+     accounts ("Tagged 50 accounts “spring”."), and the database holds exactly those 50 tags;
+  3. an invalid tag with two rows ticked: 422, the error next to the Tag field, the two rows
+     still ticked and the action and the tag as typed;
+  4. "All matching" with a tag: the list's notice says it runs in the background and links to
+     its progress page, which shows "X of N", updates itself in place (its script reads the page again) while
+     it runs, and ends with "N of N" and "Tagged N accounts “autumn”."; the database then
+     holds N such tags;
+  5. the list with the bulk control, the error, the progress page while it runs and once done
+     are checked with axe-core (no "serious"/"critical" violations), for labelled inputs and for
+     horizontal overflow at 375 px, with screenshots at 1280 and 375 px (`bulk-*.png`).
+
+    python Tests/browser/bulk_journey.py --portal .build/debug/portal [--screenshots DIR]
+
+Prints one line "N passed, M failed" at the end; exits non-zero on any failure. Shares its
+helpers with journey.py (same directory) and needs what it needs.
+"""
+
+import argparse
+import importlib.util
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("journey", Path(__file__).resolve().with_name("journey.py"))
+journey = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(journey)
+
+from selenium.webdriver.common.by import By  # noqa: E402 - after journey.py, which checks the packages
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+check, Aborted, Overtime = journey.check, journey.Aborted, journey.Overtime
+wait, fill, heading, path_of, pathname = journey.wait, journey.fill, journey.heading, journey.path_of, journey.pathname
+click_and_wait_for_new_page, submit_button = journey.click_and_wait_for_new_page, journey.submit_button
+response_status, listed_accounts = journey.response_status, journey.listed_accounts
+
+WHOLE_RUN_SECONDS = 420
+ACCOUNTS = 2000  # enough that the change is still running while its page is checked (10,000 are run in BulkActionsTests)
+PAGE = 50
+ADMIN_NAME, ADMIN_EMAIL = "Bo Bulk", "bo@example.com"
+ADMIN_PASSWORD = "many accounts at once"
+ACTIONS = ["Add a tag", "Remove a tag", "Assign to an operator", "Unassign an operator", "Move to a group", "Lock", "Unlock"]
+MATCHING = re.compile(r"^All ([\d,]+) accounts? matching this filter$")
+PROGRESS = re.compile(r"^([\d,]+) of ([\d,]+)")
+OPEN, CLOSE = "\u201c", "\u201d"
+
+
+def number(text):
+    return int(text.replace(",", ""))
+
+
+class Portal(journey.Portal):
+    def cli_input(self, *args, text, timeout=120):
+        return subprocess.run([self.binary, *args], cwd=self.workdir, env=self.env, input=text,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def query(self, statement, parameters=()):
+        connection = sqlite3.connect(self.env["SQLITE_PATH"], timeout=10)
+        try:
+            return connection.execute(statement, parameters).fetchone()[0]
+        finally:
+            connection.close()
+
+
+class BulkJourney:
+    def __init__(self, portal, steps, screenshots):
+        self.portal, self.steps, self.screenshots = portal, steps, screenshots
+        self.driver = None
+        self.matching = 0
+        self.progress_path = None
+
+    def close(self):
+        if self.driver is not None:
+            try:
+                self.driver.quit()
+            except Exception:  # noqa: BLE001 - the browser may already be gone
+                pass
+            self.driver = None
+
+    def go(self, path):
+        self.driver.get(self.portal.base + path)
+        wait(self.driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def audit(self, page, shot):
+        journey.audit(self.steps, self.driver, page, self.screenshots, shot)
+
+    def journey(self):
+        s = self.steps.run
+        s("axe-core is installed", lambda: check(journey.AXE.usable, journey.AXE.problem))
+        s("the server is healthy", self.portal.wait_until_healthy, required=True)
+        s("operators may sign in with a password alone", self.optional_second_factor, required=True)
+        s(f"`portal demo seed --accounts {ACCOUNTS}` fills the partner", self.seed, required=True)
+        s("an admin is made with `portal operator create --password-stdin`", self.create_admin, required=True)
+        s("the admin signs in and opens Client accounts", self.sign_in, required=True)
+
+        s("1. the bulk control offers every action and all matching with the list's total", self.control)
+        self.go("/accounts")
+        self.audit("accounts list with the bulk control", "bulk-list")
+        s("2. \"All on this page\" tags the page's 50 accounts with JavaScript turned off", self.page_all_without_js)
+        s("3. an invalid tag answers 422 with the error next to Tag and the ticked rows still ticked", self.error_keeps_selection)
+        self.audit("accounts list with a bulk error", "bulk-error")
+        if s("4. all matching runs in the background; the notice links to its progress page", self.all_matching):
+            s("4. the progress page shows how far it has gone and updates itself in place while it runs", self.in_progress)
+            self.audit_running()
+            s("4. it ends with every matching account tagged, and the page stops updating", self.finished)
+            self.audit("bulk change done", "bulk-done")
+
+    def optional_second_factor(self):
+        done = self.portal.cli("partner", "policy", "--partner", "default", "--second-factor", "optional")
+        check(done.returncode == 0, f"`portal partner policy` exited {done.returncode}: {done.stderr.strip()}")
+
+    def seed(self):
+        done = self.portal.cli("demo", "seed", "--partner", "default", "--accounts", str(ACCOUNTS), timeout=180)
+        check(done.returncode == 0, f"`portal demo seed` exited {done.returncode}: {done.stderr.strip()[-400:]}")
+
+    def create_admin(self):
+        made = self.portal.cli_input("operator", "create", "--partner", "default", "--email", ADMIN_EMAIL, "--name", ADMIN_NAME,
+                                     "--role", "admin", "--password-stdin", text=ADMIN_PASSWORD + "\n")
+        check(made.returncode == 0, f"`portal operator create` exited {made.returncode}: {made.stderr.strip()}")
+
+    def sign_in(self):
+        self.driver = d = journey.start_browser()
+        seen = len(self.portal.emailed_codes(ADMIN_EMAIL))
+        self.go("/sign-in")
+        fill(d, "email", ADMIN_EMAIL)
+        fill(d, "password", ADMIN_PASSWORD)
+        click_and_wait_for_new_page(d, submit_button(d, "Sign in"))
+        if pathname(d) == "/sign-in/code":
+            journey.enter_code(d, self.portal.new_emailed_code(ADMIN_EMAIL, seen), "Sign in")
+        check(pathname(d) == "/", f"signing in led to {path_of(d)}")
+        self.go("/accounts")
+        check(heading(d) == "Client accounts", f"heading was {heading(d)!r}")
+
+    def bulk_label(self, for_id):
+        return self.driver.find_element(By.CSS_SELECTOR, f"label[for='{for_id}']")
+
+    # 1.
+    def control(self):
+        d = self.driver
+        self.go("/accounts")
+        offered = [o.text.strip() for o in Select(d.find_element(By.ID, "bulk-action")).options][1:]
+        check(offered == ACTIONS, f"the bulk actions offered are {offered}")
+        label = " ".join(self.bulk_label("bulk-scope-matching").text.split())
+        match = MATCHING.match(label)
+        check(match, f"the all-matching choice reads {label!r}")
+        self.matching = number(match.group(1))
+        total = d.find_element(By.ID, "list-position").text.strip()
+        check(total.endswith(f"of {self.matching:,} accounts"), f"the list says {total!r}, the bulk control {self.matching:,}")
+        check(self.matching >= ACCOUNTS // 2, f"only {self.matching} accounts are listed")
+
+    def spring_tags(self, tag):
+        return self.portal.query("SELECT COUNT(*) FROM account_tags WHERE tag = ?", (tag,))
+
+    # 2.
+    def page_all_without_js(self):
+        d = self.driver
+        d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+        try:
+            self.go("/accounts")
+            on_page = listed_accounts(d)
+            check(len(on_page) == PAGE, f"{len(on_page)} rows on the first page")
+            self.bulk_label("bulk-page-all").click()
+            check(d.find_element(By.ID, "bulk-page-all").is_selected(), "clicking \"All on this page\" did not tick it")
+            Select(d.find_element(By.ID, "bulk-action")).select_by_visible_text("Add a tag")
+            tag = d.find_element(By.ID, "bulk-tag")
+            check(tag.is_displayed(), "the Tag field is hidden once \"Add a tag\" is chosen")
+            tag.send_keys("spring")
+            click_and_wait_for_new_page(d, submit_button(d, "Apply"))
+            notice = journey.notice_text(d)
+            check(notice == f"Tagged {PAGE} accounts {OPEN}spring{CLOSE}.", f"the notice reads {notice!r}")
+            check(self.spring_tags("spring") == PAGE, f"{self.spring_tags('spring')} accounts carry the tag, not {PAGE}")
+        finally:
+            d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+    # 3.
+    def error_keeps_selection(self):
+        d = self.driver
+        self.go("/accounts")
+        boxes = d.find_elements(By.CSS_SELECTOR, "main tbody input[name='accounts[]']")
+        ticked = [boxes[1].get_attribute("value"), boxes[4].get_attribute("value")]
+        boxes[1].click()
+        boxes[4].click()
+        Select(d.find_element(By.ID, "bulk-action")).select_by_visible_text("Add a tag")
+        d.find_element(By.ID, "bulk-tag").send_keys("<b>")
+        click_and_wait_for_new_page(d, submit_button(d, "Apply"))
+        check(response_status(d) == 422, f"an invalid tag answered {response_status(d)}")
+        check(heading(d) == "Client accounts", f"the answer is {heading(d)!r}, not the list")
+        error = d.find_elements(By.ID, "bulk-tag-error")
+        check(error and error[0].is_displayed(), "no error shown next to the Tag field")
+        tag = d.find_element(By.ID, "bulk-tag")
+        check(tag.get_attribute("aria-describedby") == "bulk-tag-error", "the Tag field is not tied to its error")
+        check(error[0].find_element(By.XPATH, "..") == tag.find_element(By.XPATH, ".."), "the error is not next to the Tag field")
+        check(tag.get_attribute("value") == "<b>", f"the tag as typed was not kept: {tag.get_attribute('value')!r}")
+        chosen = Select(d.find_element(By.ID, "bulk-action")).first_selected_option.text
+        check(chosen == "Add a tag", f"the action chosen is {chosen!r}")
+        still = [b.get_attribute("value") for b in d.find_elements(By.CSS_SELECTOR, "main tbody input[name='accounts[]']") if b.is_selected()]
+        check(still == ticked, f"ticked {ticked}, ticked after the error {still}")
+
+    # 4.
+    def all_matching(self):
+        d = self.driver
+        self.go("/accounts")
+        self.bulk_label("bulk-scope-matching").click()
+        Select(d.find_element(By.ID, "bulk-action")).select_by_visible_text("Add a tag")
+        d.find_element(By.ID, "bulk-tag").send_keys("autumn")
+        click_and_wait_for_new_page(d, submit_button(d, "Apply"))
+        notice = journey.notice_text(d)
+        wanted = f"Tagging {self.matching:,} accounts {OPEN}autumn{CLOSE} in the background. Its progress is shown above the list."
+        check(notice == wanted, f"the notice reads {notice!r}")
+        links = d.find_elements(By.CSS_SELECTOR, "main .bulk-operations a")
+        check(links, "the list does not link to the change's progress")
+        self.progress_path = links[0].get_attribute("pathname")
+        check(re.fullmatch(r"/accounts/bulk/[0-9a-f-]{36}", self.progress_path or ""), f"the progress link is {self.progress_path!r}")
+        click_and_wait_for_new_page(d, links[0])
+
+    def progress(self):
+        d = self.driver
+        text = d.find_element(By.ID, "bulk-progress-text").text.strip()
+        match = PROGRESS.match(text)
+        check(match, f"the progress reads {text!r}")
+        return number(match.group(1)), number(match.group(2)), text
+
+    def refreshes(self):
+        """Whether the page keeps its progress up to date (its script reads it again in place)."""
+        return bool(self.driver.find_elements(By.CSS_SELECTOR, "#bulk-progress[data-updates]"))
+
+    def in_progress(self):
+        d = self.driver
+        check(heading(d) == f"Tagging accounts {OPEN}autumn{CLOSE}", f"the progress page is titled {heading(d)!r}")
+        done, total, text = self.progress()
+        check(total == self.matching, f"the page counts {total} accounts, the list {self.matching}")
+        check(self.refreshes(), "the page does not keep itself up to date while the change runs")
+        # Its script brings the first batches in, without reloading the page (the marker stays).
+        d.execute_script("window.stillThePage = true;")
+        deadline = time.monotonic() + 30
+        while done == 0 and time.monotonic() < deadline:
+            time.sleep(1)
+            done, total, text = self.progress()
+        check(d.execute_script("return window.stillThePage === true;"), "the page reloaded instead of updating in place")
+        check(0 < done < total, f"the page shows {text!r}: not under way; seed more accounts if it had ended")
+        check(self.refreshes() and "Running" in d.find_element(By.CSS_SELECTOR, "main .bulk-state").text,
+              "a change under way does not say Running, or stopped refreshing")
+        # Both widths now, while it runs (each screenshot as the page is at that moment).
+        journey.save_screenshot(d, self.screenshots, f"bulk-progress-{journey.DESKTOP[0]}x{journey.DESKTOP[1]}.png")
+        journey.set_viewport(d, *journey.MOBILE)
+        try:
+            wait(d).until(lambda driver: driver.execute_script("return document.documentElement.clientWidth") == journey.MOBILE[0])
+            journey.save_screenshot(d, self.screenshots, f"bulk-progress-{journey.MOBILE[0]}x{journey.MOBILE[1]}.png")
+        finally:
+            journey.set_viewport(d, *journey.DESKTOP)
+
+    def updates_can_be_stopped(self):
+        """The updating page passes axe as it is, and lets the reader stop the updates (WCAG
+        2.2.2): that link leads to a page that does not update itself."""
+        d = self.driver
+        journey.axe_check(d, "bulk progress while it updates")
+        stop = d.find_elements(By.LINK_TEXT, "Stop updating")
+        check(stop, "the updating page offers no way to stop it")
+        click_and_wait_for_new_page(d, stop[0])
+        check(not self.refreshes(), "\"Stop updating\" led to a page that still updates itself")
+
+    def audit_running(self):
+        """The checks on the page while it runs, updating itself and not ("Stop updating")."""
+        def reloaded():
+            self.go(self.progress_path)
+            check(self.refreshes(), "the change ended before the running page could be checked")
+
+        def still():
+            self.go(self.progress_path + "?refresh=off")
+            check(not self.refreshes() and self.progress()[0] < self.matching, "the change ended before the running page could be checked")
+        self.steps.run("bulk progress page while running: no serious or critical axe violations, and its updates can be stopped",
+                       lambda: (reloaded(), self.updates_can_be_stopped()))
+        for name, check_page in [("no serious or critical axe violations", lambda: journey.axe_check(self.driver, "bulk progress")),
+                                 ("every input has a label", lambda: journey.labels_check(self.driver, "bulk progress")),
+                                 (f"no horizontal overflow at {journey.MOBILE[0]}px",
+                                  lambda: journey.mobile_check(self.driver, "bulk progress", None, "bulk-progress-check"))]:
+            self.steps.run(f"bulk progress page while running, not updating: {name}", lambda c=check_page: (still(), c()))
+
+    def finished(self):
+        d = self.driver
+        deadline = time.monotonic() + 240
+        seen = []
+        while time.monotonic() < deadline:
+            self.go(self.progress_path)
+            done, total, text = self.progress()
+            seen.append(done)
+            if not self.refreshes():
+                break
+            time.sleep(2)
+        check(not self.refreshes(), f"still running after 4 minutes: {seen[-1]} of {self.matching}")
+        check(seen == sorted(seen), f"the progress went backwards: {seen}")
+        done, total, text = self.progress()
+        check((done, total) == (self.matching, self.matching), f"it ended at {text!r}")
+        summary = d.find_element(By.CSS_SELECTOR, "main .bulk-progress .banner").text.strip()
+        check(summary == f"Tagged {self.matching:,} accounts {OPEN}autumn{CLOSE}.", f"the summary reads {summary!r}")
+        tagged = self.spring_tags("autumn")
+        check(tagged == self.matching, f"{tagged} accounts carry the tag, {self.matching} matched")
+
+
+def on_overtime(signum, frame):
+    raise Overtime(f"the whole run took longer than {WHOLE_RUN_SECONDS}s")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--portal", required=True, help="path to the built portal binary")
+    parser.add_argument("--screenshots", help="directory to save screenshots into")
+    parser.add_argument("--axe-script", help="axe.min.js to use instead of the newest one installed")
+    args = parser.parse_args()
+    if args.axe_script:
+        journey.AXE = journey.AxeScript(args.axe_script)
+    if args.screenshots:
+        Path(args.screenshots).mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGALRM, on_overtime)
+    signal.alarm(WHOLE_RUN_SECONDS)
+    steps = journey.Steps()
+    workdir = tempfile.mkdtemp(prefix="portal-bulk-journey-")
+    portal = Portal(args.portal, workdir)
+    walk = BulkJourney(portal, steps, args.screenshots)
+    try:
+        portal.start()
+        walk.journey()
+    except Aborted as stopped:
+        print(f"stopped after \"{stopped}\" failed; the steps after it were not run")
+    except BaseException as error:  # noqa: BLE001 - setup problems and overtime count as a failure
+        steps.failed += 1
+        print(f"FAIL  journey could not run: {type(error).__name__}: {error}")
+    finally:
+        signal.alarm(0)
+        walk.close()
+        portal.stop()
+        if steps.failed:
+            print("---- server log (last lines) ----")
+            print(portal.log_tail())
+            print("---------------------------------")
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print(steps.summary())
+    return 1 if steps.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -61,6 +61,30 @@ package enum AccessLoader {
                             assignedToActor: assigned)
     }
 
+    /// The facts of several accounts of one partner at once, by account id: two queries
+    /// whatever their number, for the bulk paths.
+    static func facts(for accounts: [Account], actor: Actor, on db: any Database) async throws -> [UUID: AccountFacts] {
+        guard !accounts.isEmpty else { return [:] }
+        let groupIDs = Array(Set(accounts.compactMap(\.groupID)))
+        var lineages: [UUID: Set<UUID>] = [:]
+        if !groupIDs.isEmpty {
+            for group in try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$id ~~ groupIDs).all() {
+                lineages[try group.requireID()] = group.lineage
+            }
+        }
+        let ids = try accounts.map { try $0.requireID() }
+        let assigned = Set(try await AccountAssignment.query(on: db).filter(\.$partnerID == actor.partnerID)
+            .filter(\.$accountID ~~ ids).filter(\.$operatorID == actor.operatorID).all().map(\.accountID))
+        var facts: [UUID: AccountFacts] = [:]
+        for account in accounts where account.partnerID == actor.partnerID {
+            let id = try account.requireID()
+            facts[id] = AccountFacts(id: id, partnerID: account.partnerID, groupLineage: account.groupID.flatMap { lineages[$0] } ?? [],
+                                     secure: account.secure, locked: account.locked, setupCompleted: account.setupCompleted,
+                                     assignedToActor: assigned.contains(id))
+        }
+        return facts
+    }
+
     static func facts(for group: AccountGroup) throws -> GroupFacts {
         GroupFacts(id: try group.requireID(), partnerID: group.partnerID, lineage: group.lineage)
     }

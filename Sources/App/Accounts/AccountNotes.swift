@@ -110,6 +110,81 @@ enum AccountLabels {
         }
     }
 
+    /// What a change to many accounts' tags did to each: done (or nothing to do), refused by
+    /// the policy, or left alone because the account already holds the most tags it may.
+    enum BatchOutcome: Sendable, Equatable { case changed, refused, full }
+
+    /// `addTag` for many accounts of `actor`'s partner: each decided by the same policy, the
+    /// tags and their audit entries written in one transaction.
+    static func addTag(_ raw: String, toEach accounts: [Account], by actor: Actor, context: AuditContext, now: Date = Date(),
+                       on db: any Database) async throws -> [UUID: BatchOutcome] {
+        guard let tag = normalizeTag(raw) else {
+            throw OperatorInput.Errors(fields: ["tag": "Use 1 to \(maxTagLength) letters, digits, spaces, hyphens or underscores."])
+        }
+        let (allowed, refused) = try await decide(.accountTagsEdit, accounts, by: actor, on: db)
+        let partnerID = actor.partnerID
+        let outcomes = try await db.writeTransaction { db -> [UUID: BatchOutcome] in
+            let existing = try await tags(of: allowed.map { try $0.requireID() }, partnerID: partnerID, on: db)
+            var outcomes: [UUID: BatchOutcome] = [:]
+            var rows: [AccountTag] = []
+            var entries: [AuditEvent] = []
+            for account in allowed {
+                let id = try account.requireID()
+                let held = existing[id] ?? []
+                if held.contains(tag) { outcomes[id] = .changed; continue }
+                guard held.count < maxTagsPerAccount else { outcomes[id] = .full; continue }
+                rows.append(AccountTag(partnerID: partnerID, accountID: id, tag: tag))
+                entries.append(Audit.entry("account.tag-added", in: context, partnerID: partnerID, target: Audit.target(account),
+                                           details: "tag: \(tag)", now: now))
+                outcomes[id] = .changed
+            }
+            if !rows.isEmpty { try await rows.create(on: db) }
+            if !entries.isEmpty { try await entries.create(on: db) }
+            return outcomes
+        }
+        return outcomes.merging(refused.map { ($0, .refused) }) { kept, _ in kept }
+    }
+
+    /// `removeTag` for many accounts of `actor`'s partner, as `addTag(_:toEach:…)` adds.
+    static func removeTag(_ raw: String, fromEach accounts: [Account], by actor: Actor, context: AuditContext, now: Date = Date(),
+                          on db: any Database) async throws -> [UUID: BatchOutcome] {
+        let (allowed, refused) = try await decide(.accountTagsEdit, accounts, by: actor, on: db)
+        var outcomes = Dictionary(uniqueKeysWithValues: refused.map { ($0, BatchOutcome.refused) })
+        for account in allowed { outcomes[try account.requireID()] = .changed }
+        guard let tag = normalizeTag(raw), !allowed.isEmpty else { return outcomes }
+        let partnerID = actor.partnerID
+        try await db.writeTransaction { db in
+            let ids = try allowed.map { try $0.requireID() }
+            let holding = Set(try await AccountTag.query(on: db).filter(\.$partnerID == partnerID).filter(\.$accountID ~~ ids)
+                .filter(\.$tag == tag).all().map(\.accountID))
+            guard !holding.isEmpty else { return }
+            try await AccountTag.query(on: db).filter(\.$partnerID == partnerID).filter(\.$accountID ~~ Array(holding))
+                .filter(\.$tag == tag).delete()
+            let entries = try allowed.filter { holding.contains(try $0.requireID()) }.map { account in
+                Audit.entry("account.tag-removed", in: context, partnerID: partnerID, target: Audit.target(account), details: "tag: \(tag)", now: now)
+            }
+            try await entries.create(on: db)
+        }
+        return outcomes
+    }
+
+    /// The accounts `actor` may use `permission` on, and the ids of the others.
+    private static func decide(_ permission: Permission, _ accounts: [Account], by actor: Actor,
+                               on db: any Database) async throws -> (allowed: [Account], refused: [UUID]) {
+        let facts = try await AccessLoader.facts(for: accounts, actor: actor, on: db)
+        var allowed: [Account] = []
+        var refused: [UUID] = []
+        for account in accounts {
+            let id = try account.requireID()
+            if let facts = facts[id], AccessPolicy.decide(actor, permission, .account(facts)).isAllowed {
+                allowed.append(account)
+            } else {
+                refused.append(id)
+            }
+        }
+        return (allowed, refused)
+    }
+
     static func notes(of account: Account, on db: any Database) async throws -> [AccountNote] {
         try await AccountNote.query(on: db).filter(\.$partnerID == account.partnerID).filter(\.$accountID == account.requireID())
             .sort(\.$createdAt, .descending).limit(200).all()

@@ -226,14 +226,7 @@ enum BulkActions {
         guard !uids.isEmpty else { return BulkTally() }
         let accounts = try await Account.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$businessUID ~~ uids)
             .sort(\.$businessUID).all()
-        var tally = BulkTally()
-        for account in accounts {
-            switch try await apply(change, to: account, by: actor, context: context, logger: logger, on: db) {
-            case .changed: tally.changed += 1
-            case .refused: tally.refused += 1
-            case .skipped: tally.skipped += 1
-            }
-        }
+        var tally = try await apply(change, toEach: accounts, by: actor, context: context, logger: logger, on: db)
         let found = Set(accounts.map(\.businessUID))
         for uid in uids where !found.contains(uid) {
             logDenied(change, account: uid, actor: actor, logger: logger)
@@ -247,12 +240,42 @@ enum BulkActions {
                       on db: any Database) async throws -> BulkTally {
         guard !ids.isEmpty else { return BulkTally() }
         let accounts = try await Account.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$id ~~ ids).sort(\.$id).all()
+        return try await apply(change, toEach: accounts, by: actor, context: context, logger: logger, on: db)
+    }
+
+    /// Changes `accounts` (the partner's), each decided on its own. Tags are added and removed a
+    /// batch at a time, in one transaction; the other actions go through the account page's
+    /// functions one account at a time.
+    private static func apply(_ change: BulkChange, toEach accounts: [Account], by actor: Actor, context: AuditContext, logger: Logger,
+                              on db: any Database) async throws -> BulkTally {
         var tally = BulkTally()
-        for account in accounts {
-            switch try await apply(change, to: account, by: actor, context: context, logger: logger, on: db) {
-            case .changed: tally.changed += 1
-            case .refused: tally.refused += 1
-            case .skipped: tally.skipped += 1
+        switch change.action {
+        case .tag, .untag:
+            let outcomes: [UUID: AccountLabels.BatchOutcome]
+            do {
+                outcomes = change.action == .tag
+                    ? try await AccountLabels.addTag(change.parameter ?? "", toEach: accounts, by: actor, context: context, on: db)
+                    : try await AccountLabels.removeTag(change.parameter ?? "", fromEach: accounts, by: actor, context: context, on: db)
+            } catch is OperatorInput.Errors {
+                tally.skipped = accounts.count
+                return tally
+            }
+            for account in accounts {
+                switch outcomes[try account.requireID()] ?? .refused {
+                case .changed: tally.changed += 1
+                case .full: tally.skipped += 1
+                case .refused:
+                    logDenied(change, account: account.businessUID, actor: actor, logger: logger)
+                    tally.refused += 1
+                }
+            }
+        default:
+            for account in accounts {
+                switch try await apply(change, to: account, by: actor, context: context, logger: logger, on: db) {
+                case .changed: tally.changed += 1
+                case .refused: tally.refused += 1
+                case .skipped: tally.skipped += 1
+                }
             }
         }
         return tally

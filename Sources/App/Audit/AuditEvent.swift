@@ -89,10 +89,20 @@ enum Audit {
 
     static func record(_ action: String, by actor: AuditActor, partnerID: UUID, target: (type: String, id: String?, label: String),
                        details: String = "", ip: String = "", now: Date = Date(), on db: any Database) async throws {
-        try await AuditEvent(partnerID: partnerID, actorID: actor.id, actorName: actor.name, action: action,
-                             targetType: target.type, targetID: target.id, targetLabel: target.label,
-                             details: String(details.prefix(4000)), ip: ip, at: now,
-                             impersonator: actor.impersonator).create(on: db)
+        try await entry(action, by: actor, partnerID: partnerID, target: target, details: details, ip: ip, now: now).create(on: db)
+    }
+
+    /// The entry `record` writes, for writing many in one statement.
+    static func entry(_ action: String, in context: AuditContext, partnerID: UUID, target: (type: String, id: String?, label: String),
+                      details: String = "", now: Date = Date()) -> AuditEvent {
+        entry(action, by: context.actor, partnerID: partnerID, target: target, details: details, ip: context.ip, now: now)
+    }
+
+    static func entry(_ action: String, by actor: AuditActor, partnerID: UUID, target: (type: String, id: String?, label: String),
+                      details: String = "", ip: String = "", now: Date = Date()) -> AuditEvent {
+        AuditEvent(partnerID: partnerID, actorID: actor.id, actorName: actor.name, action: action,
+                   targetType: target.type, targetID: target.id, targetLabel: target.label,
+                   details: String(details.prefix(4000)), ip: ip, at: now, impersonator: actor.impersonator)
     }
 
     /// `context` when the caller has one (a request's); otherwise the actor named from the

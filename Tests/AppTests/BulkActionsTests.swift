@@ -353,7 +353,15 @@ import VaporTesting
             #expect(try await portal.visit("/accounts/bulk/not-an-id", browser: ada).status == .notFound)
 
             #expect(try await BulkOperationsJob.runDue(now: Date(), on: portal.db, logger: portal.app.logger, batchSize: 100, budget: .zero) == 100)
-            #expect(try await BulkOperationsJob.runDue(now: Date(), on: portal.db, logger: portal.app.logger, batchSize: 100, budget: .seconds(30)) == 160)
+            // The rest, one batch a call (a time budget would make the count depend on the machine's load).
+            var rest = 0, calls = 0
+            while calls < 10 {
+                let done = try await BulkOperationsJob.runDue(now: Date(), on: portal.db, logger: portal.app.logger, batchSize: 100, budget: .zero)
+                guard done > 0 else { break }
+                rest += done
+                calls += 1
+            }
+            #expect(rest == 160 && calls == 2)
             #expect(try await Account.query(on: portal.db).filter(\.$locked == true).count() == 260)
             let page = try await portal.visit(path, browser: ada)
             #expect(page.text.contains("Locked 260 accounts") && !page.text.contains("data-updates"))

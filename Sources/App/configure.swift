@@ -42,6 +42,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(DigestCommands(), as: "digest")
     app.asyncCommands.use(DemoCommands(), as: "demo")
     BackupCommands.register(app)
+    // Replaces Fluent's own, which migrates without the lock the instances take.
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
 }
 
 private func configureDatabase(_ app: Application, config: AppConfig) throws {

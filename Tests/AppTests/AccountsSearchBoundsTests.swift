@@ -127,6 +127,6 @@ enum AccountsListFixture {
         return AccountsView.ListModel(
             filter: filter, counts: [:], rows: [row], next: id, isFirstPage: false, groupPaths: GroupPaths(rows: []), offersGroupFilter: false,
             planOptions: [], assignee: nil, mayCreate: false, mayExport: false,
-            bulk: BulkView.Toolbar(actions: [.tag], operatorOptions: [], groupOptions: []), notice: nil, previous: id)
+            bulk: BulkView.Toolbar(actions: [.tag]), notice: nil, previous: id)
     }
 }

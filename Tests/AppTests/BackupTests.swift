@@ -36,7 +36,7 @@ import Vapor
             try await Self.waitForWritten(atLeast: 20, on: source.db)
             let backup = scratch.path("backups/during-writes.tar")
             try FileManager.default.createDirectory(atPath: scratch.path("backups"), withIntermediateDirectories: true)
-            let output = try await Self.command(["backup", "--to", backup], config: source.app.portalConfig)
+            let output = try await TestPortal.command(["backup", "--to", backup], config: source.app.portalConfig)
             let writtenWhenBackupEnded = try await Self.writtenCount(on: source.db)
             try await Self.waitForWritten(atLeast: writtenWhenBackupEnded + 20, on: source.db)
             writer.cancel()
@@ -45,7 +45,7 @@ import Vapor
 
             let restoredDirectory = scratch.directory("restored", create: false)
             let restoredConfig = Self.fileConfig(restoredDirectory)
-            _ = try await Self.command(["restore", "--from", backup], config: restoredConfig)
+            _ = try await TestPortal.command(["restore", "--from", backup], config: restoredConfig)
             let restored = try await Self.startedApp(restoredConfig)
             do {
                 let accounts = try await Account.query(on: restored.db).filter(\.$name =~ "Written ").count()
@@ -82,7 +82,7 @@ import Vapor
             try await grace.update(on: source.db)
             try await Self.seed(source, accounts: 25)
             expected = try await Snapshot(source.db)
-            let output = try await Self.command(["backup", "--to", backup], config: source.app.portalConfig)
+            let output = try await TestPortal.command(["backup", "--to", backup], config: source.app.portalConfig)
             let keyID = try source.app.secrets().current.id
             #expect(output.contains { $0.contains("holds the secret key") && $0.contains(keyID) })
         } catch {
@@ -95,7 +95,7 @@ import Vapor
         // A new machine: an empty data directory, no SECRET_KEY.
         let fresh = scratch.directory("new-machine/data", create: false)
         let config = Self.fileConfig(fresh)
-        let output = try await Self.command(["restore", "--from", backup], config: config)
+        let output = try await TestPortal.command(["restore", "--from", backup], config: config)
         #expect(output.contains { $0.hasPrefix("Restored the backup of ") })
         #expect(output.contains { $0.contains("secret.key") && $0.contains("0600") })
         let keyFile = fresh.appendingPathComponent("secret.key").path
@@ -125,7 +125,7 @@ import Vapor
         let source = try await Self.servingPortal(in: scratch.directory("live"))
         let backup = scratch.path("listed.tar")
         do {
-            _ = try await Self.command(["backup", "--to", backup], config: source.app.portalConfig)
+            _ = try await TestPortal.command(["backup", "--to", backup], config: source.app.portalConfig)
         } catch {
             try? await source.app.asyncShutdown()
             throw error
@@ -154,7 +154,7 @@ import Vapor
             try Data("an earlier installation".utf8).write(to: file)
             let before = try Self.listing(target)
             let failure = await #expect(throws: BackupFailure.self) {
-                try await Self.command(["restore", "--from", backup], config: Self.fileConfig(target))
+                try await TestPortal.command(["restore", "--from", backup], config: Self.fileConfig(target))
             }
             #expect(failure?.description.hasPrefix("refusing to restore: \(file.path)") == true, "\(failure?.description ?? "")")
             #expect(failure?.description.contains("nothing was changed") == true)
@@ -170,7 +170,7 @@ import Vapor
         let other = SecretKeys.generate().base64EncodedString() + "\n"
         try Data(other.utf8).write(to: target.appendingPathComponent("secret.key"))
         let failure = await #expect(throws: BackupFailure.self) {
-            try await Self.command(["restore", "--from", backup], config: Self.fileConfig(target))
+            try await TestPortal.command(["restore", "--from", backup], config: Self.fileConfig(target))
         }
         #expect(failure?.description.contains("already holds another secret key") == true, "\(failure?.description ?? "")")
         #expect(try Self.listing(target) == ["secret.key"])
@@ -214,7 +214,7 @@ import Vapor
         if spoiled != .missing { try bytes.write(to: URL(fileURLWithPath: file)) }
         let target = scratch.directory("target/data", create: false)
         let failure = await #expect(throws: BackupFailure.self) {
-            try await Self.command(["restore", "--from", file], config: Self.fileConfig(target))
+            try await TestPortal.command(["restore", "--from", file], config: Self.fileConfig(target))
         }
         #expect(failure?.description.contains(expected) == true, "\(failure?.description ?? "")")
         #expect(failure?.description.contains("\n") == false)
@@ -235,10 +235,10 @@ import Vapor
             (live.appendingPathComponent("secret.key").path, "is one of the portal's own files"),
         ]
         for (target, message) in cases {
-            let failure = await #expect(throws: BackupFailure.self) { try await Self.command(["backup", "--to", target], config: config) }
+            let failure = await #expect(throws: BackupFailure.self) { try await TestPortal.command(["backup", "--to", target], config: config) }
             #expect(failure?.description.contains(message) == true, "\(failure?.description ?? "")")
         }
-        let missing = await #expect(throws: BackupFailure.self) { try await Self.command(["backup"], config: config) }
+        let missing = await #expect(throws: BackupFailure.self) { try await TestPortal.command(["backup"], config: config) }
         #expect(missing?.description.hasPrefix("--to:") == true)
         #expect(try Self.listing(live) == before)
         #expect(!FileManager.default.fileExists(atPath: scratch.path("no-such-directory")))
@@ -246,7 +246,7 @@ import Vapor
         // No database where SQLITE_PATH points: nothing is created there, nothing is written.
         let nowhere = scratch.directory("typo", create: false)
         let failure = await #expect(throws: BackupFailure.self) {
-            try await Self.command(["backup", "--to", scratch.path("empty.tar")], config: Self.fileConfig(nowhere))
+            try await TestPortal.command(["backup", "--to", scratch.path("empty.tar")], config: Self.fileConfig(nowhere))
         }
         #expect(failure?.description.hasPrefix("there is no database at \(nowhere.appendingPathComponent("portal.sqlite").path)") == true)
         #expect(!FileManager.default.fileExists(atPath: nowhere.path))
@@ -264,7 +264,7 @@ import Vapor
         let backup = scratch.path("env-key.tar")
         do {
             try await Self.seed(source, accounts: 3)
-            let output = try await Self.command(["backup", "--to", backup], config: sourceConfig)
+            let output = try await TestPortal.command(["backup", "--to", backup], config: sourceConfig)
             #expect(output.contains { $0.contains("not in the file: SECRET_KEY is set") && $0.contains(BackupKey.id(of: key)) })
         } catch {
             try? await source.app.asyncShutdown()
@@ -275,7 +275,7 @@ import Vapor
 
         let withoutKey = scratch.directory("no-key", create: false)
         let refused = await #expect(throws: BackupFailure.self) {
-            try await Self.command(["restore", "--from", backup], config: Self.fileConfig(withoutKey))
+            try await TestPortal.command(["restore", "--from", backup], config: Self.fileConfig(withoutKey))
         }
         #expect(refused?.description.contains("was made with SECRET_KEY set (key id \(BackupKey.id(of: key)))") == true, "\(refused?.description ?? "")")
         #expect(refused?.description.contains("SECRET_KEY is not set") == true)
@@ -283,16 +283,16 @@ import Vapor
 
         var wrongConfig = Self.fileConfig(withoutKey)
         wrongConfig.secretKey = SecretKeys.generate()
-        let wrong = await #expect(throws: BackupFailure.self) { try await Self.command(["restore", "--from", backup], config: wrongConfig) }
+        let wrong = await #expect(throws: BackupFailure.self) { try await TestPortal.command(["restore", "--from", backup], config: wrongConfig) }
         #expect(wrong?.description.contains("SECRET_KEY is set to another key") == true)
 
         var rotated = Self.fileConfig(scratch.directory("rotated", create: false))
         rotated.secretKey = SecretKeys.generate()
         rotated.previousSecretKeys = [key]
-        _ = try await Self.command(["restore", "--from", backup], config: rotated)
+        _ = try await TestPortal.command(["restore", "--from", backup], config: rotated)
         #expect(try Self.listing(scratch.directory("rotated")) == ["portal.sqlite"], "no key file is written when SECRET_KEY is set")
 
-        let lost = try await Self.command(["restore", "--from", backup, "--without-key"], config: Self.fileConfig(withoutKey))
+        let lost = try await TestPortal.command(["restore", "--from", backup, "--without-key"], config: Self.fileConfig(withoutKey))
         #expect(lost.contains { $0.contains("--without-key") && $0.contains("until an admin resets") })
         #expect(try Self.listing(withoutKey) == ["portal.sqlite"])
     }
@@ -386,7 +386,7 @@ import Vapor
         try writer.finish()
         try handle.close()
         let target = scratch.directory("older-portal", create: false)
-        let failure = await #expect(throws: BackupFailure.self) { try await Self.command(["restore", "--from", newer], config: Self.fileConfig(target)) }
+        let failure = await #expect(throws: BackupFailure.self) { try await TestPortal.command(["restore", "--from", newer], config: Self.fileConfig(target)) }
         #expect(failure?.description.contains("comes from a newer version of the portal") == true, "\(failure?.description ?? "")")
         #expect(failure?.description.contains("App.CreateSomethingFromTheFuture") == true)
         #expect(!FileManager.default.fileExists(atPath: target.path))
@@ -465,33 +465,12 @@ import Vapor
         return app
     }
 
-    /// Runs `portal <arguments>` as the binary does: an application started for that command,
-    /// configured, booted, and the command run through the registered commands. Returns its output lines.
-    @discardableResult
-    static func command(_ arguments: [String], config: AppConfig) async throws -> [String] {
-        let app = try await Application.make(Environment(name: "testing", arguments: ["portal"] + arguments))
-        let console = CapturingConsole()
-        do {
-            try await configure(app, config: config)
-            try await Startup.prepare(app, config: config, arguments: arguments)
-            try await app.asyncBoot()
-            var context = CommandContext(console: console, input: app.environment.commandInput)
-            context.application = app
-            try await console.run(app.asyncCommands.group(), with: context)
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
-        }
-        try await app.asyncShutdown()
-        return console.lines
-    }
-
     static func backupOfASeededPortal(_ scratch: Scratch) async throws -> String {
         let source = try await servingPortal(in: scratch.directory("live"))
         let backup = scratch.path("seeded.tar")
         do {
             try await seed(source, accounts: 40)
-            _ = try await command(["backup", "--to", backup], config: source.app.portalConfig)
+            _ = try await TestPortal.command(["backup", "--to", backup], config: source.app.portalConfig)
         } catch {
             try? await source.app.asyncShutdown()
             throw error
@@ -557,18 +536,6 @@ import Vapor
                               entry.map { "\($0.at.timeIntervalSince1970)" }].map { $0 ?? "nil" }
         }
     }
-}
-
-/// A console that keeps what a command prints.
-final class CapturingConsole: Console, @unchecked Sendable {
-    private(set) var lines: [String] = []
-    var userInfo: [AnySendableHashable: any Sendable] = [:]
-    var size: (width: Int, height: Int) { (120, 40) }
-
-    func input(isSecure: Bool) -> String { "" }
-    func output(_ text: ConsoleText, newLine: Bool) { lines.append(text.description) }
-    func clear(_ type: ConsoleClear) {}
-    func report(error: String, newLine: Bool) { lines.append(error) }
 }
 
 extension TestPortal {

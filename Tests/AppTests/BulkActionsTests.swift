@@ -197,7 +197,6 @@ import VaporTesting
             let cases: [(fields: [(String, String)], field: String)] = [
                 ([("action", "tag"), ("tag", "<b>")], "tag"),
                 ([("action", "assign"), ("operator", try blocked.requireID().uuidString)], "operator"),
-                ([("action", "assign"), ("operator", "")], "operator"),
                 ([("action", "move"), ("group", UUID().uuidString)], "group"),
                 ([("action", "")], "action"),
                 ([("action", "explode")], "action"),
@@ -223,6 +222,97 @@ import VaporTesting
             #expect(badFilter.status == .unprocessableEntity)
             #expect(try await AccountTag.query(on: portal.db).count() == 0)
             #expect(try await BulkOperation.query(on: portal.db).count() == 0)
+        }
+    }
+
+    @Test func anOperatorOrAGroupLeftOutIsAskedForFromTheFullListWithTheSelectionCarried() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator()
+            let sam = try await portal.makeOperator(email: "sam@example.com", name: "Sam <b>", role: "support")
+            let kim = try await portal.makeOperator(email: "kim@example.com", name: "Kim", role: "support")
+            let north = try await group(portal, "North")
+            _ = try await group(portal, "South")
+            let a = try await account(portal, "Alpha")
+            let b = try await account(portal, "Beta")
+            let browser = try await portal.signIn()
+            let ticked = [("accounts[]", a.businessUID), ("accounts[]", b.businessUID)]
+
+            // The bar's type-ahead left the operator out (no script): every operator, as radios.
+            let ask = try await post(portal, browser, query: "?q=a", [("action", "assign"), ("operator", "")] + ticked)
+            #expect(ask.status == .ok && ask.text.contains("<h1>Choose the operator</h1>"))
+            #expect(ask.text.contains("Assign to an operator: 2 accounts."))
+            #expect(ask.text.contains("name=\"operator\" value=\"\(try sam.requireID().uuidString.lowercased())\""))
+            #expect(ask.text.contains("name=\"operator\" value=\"\(try kim.requireID().uuidString.lowercased())\""))
+            #expect(ask.text.contains("Sam &lt;b&gt;") && !ask.text.contains("Sam <b>"))
+            #expect(ask.text.contains("action=\"/accounts/bulk?q=a\""))
+            for uid in [a.businessUID, b.businessUID] { #expect(ask.text.contains("name=\"accounts[]\" value=\"\(uid)\"")) }
+
+            // Find narrows the list; Apply with nothing chosen says so; nothing is changed yet.
+            let found = try await post(portal, browser, [("action", "assign"), ("operator", ""), ("find", "KI"), ("step", "find")] + ticked)
+            #expect(found.status == .ok && found.text.contains(">Kim</label>") && !found.text.contains("Sam &lt;b&gt;"))
+            let none = try await post(portal, browser, [("action", "assign"), ("step", "chosen")] + ticked)
+            #expect(none.status == .unprocessableEntity && none.text.contains("id=\"bulk-choose-error\"") && none.text.contains("Choose an operator from the list."))
+            let badFind = try await post(portal, browser, [("action", "assign"), ("find", String(repeating: "x", count: 500)), ("step", "find")] + ticked)
+            #expect(badFind.status == .unprocessableEntity && badFind.text.contains("id=\"bulk-find-error\""))
+            #expect(try await AccountAssignment.query(on: portal.db).count() == 0)
+
+            // Choosing one applies the change as the bar would have.
+            var text = try await notice(after: try await post(portal, browser, [("action", "assign"), ("operator", try kim.requireID().uuidString.lowercased()),
+                                                                                ("step", "chosen")] + ticked), portal, browser)
+            #expect(text == "Assigned 2 accounts to Kim.")
+            #expect(try await AccountAssignment.query(on: portal.db).filter(\.$operatorID == kim.requireID()).count() == 2)
+
+            // Groups: "No group (top level)" first, then the tree.
+            let groups = try await post(portal, browser, [("action", "move"), ("group", "")] + ticked)
+            #expect(groups.status == .ok && groups.text.contains("<h1>Choose the group</h1>"))
+            let top = try #require(groups.text.range(of: "No group (top level)")), northAt = try #require(groups.text.range(of: ">North</label>"))
+            #expect(top.lowerBound < northAt.lowerBound && groups.text.contains(">South</label>"))
+            text = try await notice(after: try await post(portal, browser, [("action", "move"), ("group", try north.requireID().uuidString.lowercased()),
+                                                                            ("step", "chosen")] + ticked), portal, browser)
+            #expect(text == "Moved 2 accounts to North.")
+            #expect(try await Account.find(b.id, on: portal.db)?.groupID == north.id)
+
+            // Nothing ticked is said before anything is asked.
+            let nothing = try await post(portal, browser, [("action", "move"), ("group", "")])
+            #expect(nothing.status == .unprocessableEntity && nothing.text.contains("id=\"bulk-accounts-error\""))
+        }
+    }
+
+    @Test func theBarNamesNoGroupAndNoOperatorButTheOnesChosenSoTheListStaysSmall() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator()
+            let partnerID = try portal.partner.requireID()
+            try await seed(portal, count: 60, plan: "Pro", group: nil, prefix: "Shop")
+            try await AccountGroup(partnerID: partnerID, parent: nil, name: "Region").create(on: portal.db)
+            let browser = try await portal.signIn()
+            let before = try await portal.visit("/accounts", browser: browser).text.utf8.count
+            let groups = (0..<599).map { AccountGroup(partnerID: partnerID, parent: nil, name: "Region \($0) with a long name") }
+            try await groups.create(on: portal.db)
+            for index in 0..<40 {
+                try await portal.makeOperator(email: "op\(index)@example.com", name: "Operator number \(index)", password: nil, role: "support")
+            }
+            portal.app.groupPaths.invalidate(partnerID: partnerID)
+            let list = try await portal.visit("/accounts", browser: browser)
+            #expect(list.status == .ok && list.text.contains("id=\"bulk-group-search\"") && list.text.contains("id=\"bulk-operator-search\""))
+            #expect(!list.text.contains("Region 1 with") && !list.text.contains("Operator number 1"))
+            // 600 groups and 40 operators add nothing to the page; what is not its 50 rows stays small.
+            #expect(list.text.utf8.count == before, "\(before) bytes before the groups, \(list.text.utf8.count) after")
+            let body = try #require(list.text.firstRange(of: /<tbody>.*<\/tbody>/.dotMatchesNewlines()))
+            #expect(list.text.utf8.count - list.text[body].utf8.count < 14_000, "the page without its rows is \(list.text.utf8.count - list.text[body].utf8.count) bytes")
+
+            // A form kept after an error names its operator and group in the type-aheads.
+            let region = try await AccountGroup.query(on: portal.db).filter(\.$name == "Region 7 with a long name").first()
+            let kept = try await post(portal, browser, [("action", "move"), ("group", try #require(region).requireID().uuidString.lowercased())])
+            #expect(kept.status == .unprocessableEntity && kept.text.contains("value=\"Region 7 with a long name\""))
+            let keptTop = try await post(portal, browser, [("action", "move"), ("group", "none")])
+            #expect(keptTop.text.contains("value=\"No group (top level)\""))
+
+            // The bar's group type-ahead offers the top level first, when asked for and when it matches.
+            let suggested = try await portal.send(.GET, "/groups/suggest?top=1&q=", cookies: browser).text
+            #expect(suggested.hasPrefix("{\"options\":[{\"id\":\"none\",\"label\":\"No group (top level)\"}") || suggested.contains("\"id\":\"none\""))
+            #expect(try await portal.send(.GET, "/groups/suggest?top=1&q=top", cookies: browser).text.contains("\"id\":\"none\""))
+            #expect(!(try await portal.send(.GET, "/groups/suggest?top=1&q=region", cookies: browser).text.contains("\"id\":\"none\"")))
+            #expect(!(try await portal.send(.GET, "/groups/suggest?q=", cookies: browser).text.contains("\"id\":\"none\"")))
         }
     }
 

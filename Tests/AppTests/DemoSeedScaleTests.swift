@@ -254,22 +254,10 @@ import Vapor
     /// Runs `portal demo seed` with `arguments` and returns what it printed, line by line.
     @discardableResult
     static func seed(_ portal: TestPortal, _ arguments: [String]) async throws -> [String] {
-        let console = SeedConsole()
+        let console = CapturingConsole()
         var context = CommandContext(console: console, input: CommandInput(arguments: ["portal"] + arguments))
         context.application = portal.app
         try await DemoSeedCommand().run(using: &context)
         return console.lines
     }
-}
-
-/// A console that keeps what a command prints.
-private final class SeedConsole: Console, @unchecked Sendable {
-    private(set) var lines: [String] = []
-    var userInfo: [AnySendableHashable: any Sendable] = [:]
-    var size: (width: Int, height: Int) { (120, 40) }
-
-    func input(isSecure: Bool) -> String { "" }
-    func output(_ text: ConsoleText, newLine: Bool) { lines.append(text.description) }
-    func clear(_ type: ConsoleClear) {}
-    func report(error: String, newLine: Bool) { lines.append(error) }
 }

@@ -281,6 +281,62 @@ import VaporTesting
         return operation
     }
 
+    // MARK: - A database that does not answer
+
+    @Test func theDeadlineGivesUpOnWorkThatDoesNotFinishAndKeepsWhatFinishesInTime() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let (never, _) = AsyncStream<Void>.makeStream()
+        await #expect(throws: MetricsController.DeadlinePassed.self) {
+            try await MetricsController.withDeadline(.milliseconds(50), on: loop) { for await _ in never {}; return 1 }
+        }
+        #expect(try await MetricsController.withDeadline(.seconds(60), on: loop) { 42 } == 42)
+        struct Failed: Error {}
+        await #expect(throws: Failed.self) { try await MetricsController.withDeadline(.seconds(60), on: loop) { () async throws -> Int in throw Failed() } }
+    }
+
+    /// While another session holds the outbox table (PostgreSQL: an exclusive lock) or every
+    /// connection (SQLite, one per event loop), a scrape still answers within its deadline,
+    /// with the request figures, `portal_metrics_database_up 0` and none of the database's;
+    /// once the table is free, the next scrape has them again.
+    @Test func aScrapeWhoseDatabaseDoesNotAnswerInTimeLeavesOutItsFigures() async throws {
+        try await TestPortal.run(adjust: { $0.metricsDatabaseDeadline = 1 }) { portal in
+            _ = try await portal.send(.GET, "/sign-in")
+            // PostgreSQL: the outbox table locked by a transaction that waits. SQLite: every
+            // event loop's one connection taken (the scrape then waits for a connection).
+            let lockHeld = HeldConnections()
+            var sqliteHeld: HeldConnections?
+            if TestDatabase.isPostgres {
+                let (locked, lockedNow) = AsyncStream<Void>.makeStream()
+                let task = Task {
+                    try await portal.db.transaction { tx in
+                        try await tx.sql.raw("LOCK TABLE outbound_messages IN ACCESS EXCLUSIVE MODE").run()
+                        lockedNow.yield()
+                        await lockHeld.wait()
+                    }
+                }
+                lockHeld.tasks.withLockedValue { $0.append(task) }
+                for await _ in locked { break }
+            } else {
+                sqliteHeld = try await Self.holdEveryConnection(portal.app)
+            }
+            let answer = try await Self.scrape(portal)
+            #expect(answer.status == .ok)
+            let exposition = try PrometheusExposition(answer.text)
+            #expect(exposition.value("portal_metrics_database_up", [:]) == 0)
+            #expect(exposition.value("http_requests_total", ["method": "GET", "route": "/sign-in", "status": "200"]) == 1)
+            #expect(!exposition.samples.contains { $0.name.hasPrefix("portal_outbox") || $0.name.hasPrefix("portal_active_sessions") })
+            lockHeld.release()
+            sqliteHeld?.release()
+            try await lockHeld.finished()
+            try await sqliteHeld?.finished()
+            // However slowly a loaded machine answers, the next scrape is not cut short.
+            portal.app.portalConfig.metricsDatabaseDeadline = 120
+            let after = try PrometheusExposition(try await Self.scrape(portal).text)
+            #expect(after.value("portal_metrics_database_up", [:]) == 1)
+            #expect(after.value("portal_outbox_messages", ["channel": "email", "status": "pending"]) == 0)
+        }
+    }
+
     // MARK: - Database and process
 
     @Test func theDatabaseAndTheProcessAreDescribed() async throws {

@@ -54,6 +54,20 @@ enum BulkController {
         } else if uids.count > BulkActions.maxListed {
             errors.fields["accounts"] = "Tick at most \(BulkText.number(BulkActions.maxListed)) accounts, or choose all matching this filter."
         }
+        // The operator or the group left out, or a search among them: the step that lists them all.
+        let step = (try? request.content.get(String.self, at: "step")) ?? ""
+        let action = BulkAction(rawValue: form.action)
+        let asks: BulkView.Choose.Field? = switch action {
+        case .assign, .unassign: .operator
+        case .move: .group
+        default: nil
+        }
+        if let action, let asks, step == "find" || form[keyPath: asks.formValue].isEmpty,
+           errors.fields.keys.allSatisfy({ $0 == asks.rawValue }) {
+            try request.enforce(AccessPolicy.decideAnywhere(actor, [action.permission]), permission: action.permission)
+            return try await choose(request, form, pageUIDs: pageUIDs, filter: filter, field: asks, actor: actor,
+                                    error: step == "chosen" && form[keyPath: asks.formValue].isEmpty ? errors[asks.rawValue] : nil)
+        }
         guard errors.isEmpty, let change else { return try await rejected(request, form, errors) }
         let back = SiteURL.accounts.path + AccountsView.query(filter)
         if change.action == .lock, !request.isConfirmed {
@@ -106,24 +120,55 @@ enum BulkController {
     /// need, their own bulk changes under way, and the form as sent when it came back.
     static func toolbar(for request: Request, actor: Actor) async throws -> BulkView.Toolbar {
         let actions = BulkAction.offered(to: actor)
-        guard !actions.isEmpty else { return BulkView.Toolbar(actions: [], operatorOptions: [], groupOptions: []) }
-        var operators: [AccountsView.Option] = []
-        if actions.contains(.assign) || actions.contains(.unassign) {
-            operators = try await Operator.query(on: request.db).filter(\.$partner.$id == actor.partnerID).filter(\.$status != .blocked)
-                .sort(\.$name).all().compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), label: op.name) } }
-        }
-        var groups: [AccountsView.Option] = []
-        if actions.contains(.move) {
-            let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
-            let paths = GroupPaths(all)
-            groups = try await GroupService.visible(to: actor, among: all, paths: paths, on: request.db).compactMap { group in
-                group.id.map { .init(id: $0.uuidString.lowercased(), label: paths.label(of: $0) ?? group.name) }
-            }
-        }
+        guard !actions.isEmpty else { return BulkView.Toolbar(actions: []) }
         let kept = request.storage[KeptForm.self]
-        return BulkView.Toolbar(actions: actions, operatorOptions: operators, groupOptions: groups, form: kept?.form ?? .init(),
-                                errors: kept?.errors ?? .init(),
-                                operations: try await BulkOperations.recent(for: actor, on: request.db).map(BulkView.line))
+        var toolbar = BulkView.Toolbar(actions: actions, form: kept?.form ?? .init(), errors: kept?.errors ?? .init(),
+                                       operations: try await BulkOperations.recent(for: actor, on: request.db).map(BulkView.line))
+        // Only the operator and the group the kept form names are looked up: the type-aheads
+        // and the choose step offer the others.
+        let sql = try request.db.sql
+        if let id = UUID(uuidString: toolbar.form.operatorID), let found = try await AssigneeChoices.find(id, partnerID: actor.partnerID, on: sql) {
+            toolbar.chosenOperator = .init(found)
+        }
+        if toolbar.form.group == BulkChange.noGroup {
+            toolbar.chosenGroup = GroupSuggestionsController.topLevel
+        } else if let id = UUID(uuidString: toolbar.form.group), try await GroupChoices.isVisible(id, to: actor, on: sql) {
+            let db = request.db
+            let paths = try await request.application.groupPaths.value(actor.partnerID) { try await GroupPaths.load(partnerID: actor.partnerID, on: db) }
+            toolbar.chosenGroup = paths.label(of: id).map { .init(value: id.uuidString.lowercased(), label: $0) }
+        }
+        return toolbar
+    }
+
+    /// The step that asks for the operator or the group the form left out (the bar's
+    /// type-ahead needs a script): every choice as a radio, narrowed by a find box that posts
+    /// the same form again.
+    private static func choose(_ request: Request, _ form: BulkView.Form, pageUIDs: [String], filter: AccountDirectory.Filter,
+                               field: BulkView.Choose.Field, actor: Actor, error: String?) async throws -> Response {
+        let rawFind = (try? request.content.get(String.self, at: "find")) ?? ""
+        var find = "", findError: String?, all: [FilterPicker.Chosen] = []
+        let sql = try request.db.sql
+        switch FilterChoice.term(rawFind) {
+        case .success(let term):
+            find = term
+            switch field {
+            case .operator:
+                all = try await AssigneeChoices.matching(term, partnerID: actor.partnerID, on: sql).map(FilterPicker.Chosen.init)
+            case .group:
+                let db = request.db
+                let paths = try await request.application.groupPaths.value(actor.partnerID) { try await GroupPaths.load(partnerID: actor.partnerID, on: db) }
+                let top = GroupSuggestionsController.topLevel
+                all = (FilterChoice.label(top.label, holds: FilterChoice.words(term)) ? [top] : [])
+                    + (try await GroupChoices.matching(term, for: actor, paths: paths, on: sql).map(FilterPicker.Chosen.init))
+            }
+        case .failure(let problem):
+            find = String(rawFind.prefix(200))
+            findError = String(problem.detail.dropFirst("q: ".count))
+        }
+        let model = BulkView.Choose(field: field, form: form, pageUIDs: form.pageAll ? pageUIDs : [], query: AccountsView.query(filter),
+                                    find: find, findError: findError, error: error, choices: Array(all.prefix(BulkView.Choose.limit)), total: all.count)
+        return await request.page(field.title, status: findError == nil && error == nil ? .ok : .unprocessableEntity, current: .accounts,
+                                  content: BulkView.choose(model, csrfToken: request.csrfToken))
     }
 
     /// `GET /accounts/bulk/{id}`: only the operator who started it finds it.

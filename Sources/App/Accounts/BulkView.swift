@@ -27,11 +27,12 @@ enum BulkView {
     struct Toolbar: Sendable {
         /// The actions the operator may take on some account; none: no bulk control.
         var actions: [BulkAction]
-        var operatorOptions: [AccountsView.Option]
-        var groupOptions: [AccountsView.Option]
         var form = Form()
         var errors = OperatorInput.Errors()
         var operations: [Line] = []
+        /// The operator and the group the kept form names, as the type-aheads show them.
+        var chosenOperator: FilterPicker.Chosen?
+        var chosenGroup: FilterPicker.Chosen?
 
         var isOffered: Bool { !actions.isEmpty }
         var offersTags: Bool { actions.contains(.tag) || actions.contains(.untag) }
@@ -123,18 +124,17 @@ enum BulkView {
                          .input(.id("bulk-tag"), .name("tag"), .type(.text), .value(form.tag), .attr("autocomplete", "off"), described("tag")),
                          error("tag"))),
                 .if(model.offersOperators,
-                    .div(.class("field bulk-param bulk-param-operator"), .label(.for("bulk-operator"), .text("Operator (to assign or unassign)")),
-                         .select(.id("bulk-operator"), .attr("name", "operator"), described("operator"),
-                                 Forms.option(value: "", label: "Choose an operator", selected: form.operatorID.isEmpty),
-                                 .forEach(model.operatorOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == form.operatorID) }),
-                         error("operator"))),
+                    .div(.class("bulk-param bulk-param-operator"),
+                         FilterPicker.field(.init(
+                             name: "operator", id: "bulk-operator", label: "Operator (to assign or unassign)", anyLabel: "No operator chosen",
+                             placeholder: "Type an operator's name", chosen: model.chosenOperator, suggestions: .assigneeSuggestions,
+                             fallback: .note("Apply asks for one from the full list."), error: errors["operator"])))),
                 .if(model.offersGroups,
-                    .div(.class("field bulk-param bulk-param-group"), .label(.for("bulk-group"), .text("Group (to move to)")),
-                         .select(.id("bulk-group"), .attr("name", "group"), described("group"),
-                                 Forms.option(value: "", label: "Choose a group", selected: form.group.isEmpty),
-                                 Forms.option(value: BulkChange.noGroup, label: "No group (top level)", selected: form.group == BulkChange.noGroup),
-                                 .forEach(model.groupOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == form.group) }),
-                         error("group"))),
+                    .div(.class("bulk-param bulk-param-group"),
+                         FilterPicker.field(.init(
+                             name: "group", id: "bulk-group", label: "Group (to move to)", anyLabel: "No group chosen",
+                             placeholder: "Type a group's name", chosen: model.chosenGroup, suggestions: .groupSuggestions,
+                             suggestionsQuery: "top=1", fallback: .note("Apply asks for one from the full list."), error: errors["group"])))),
                 .if(!elsewhere.isEmpty,
                     .p(.class("hint"), .text("Also selected: \(BulkText.accounts(elsewhere.count)) ticked on another page."),
                        .forEach(elsewhere) { .input(.type(.hidden), .name("accounts[]"), .value($0)) })),
@@ -169,6 +169,79 @@ enum BulkView {
                      + "Accounts you may not lock are left alone.")),
             .div(.class("form-actions"),
                  .button(.class("button danger"), .type(.submit), .text("Lock \(accounts)")),
+                 .a(.class("button secondary"), .href(.site(.accounts, query: model.query)), .text("Cancel"))))
+    }
+
+    // MARK: - Choosing the operator or the group
+
+    /// The step that lists every operator or group when the bar's type-ahead left it out.
+    struct Choose: Sendable {
+        enum Field: String, Sendable {
+            case `operator`, group
+
+            var formValue: WritableKeyPath<Form, String> { self == .operator ? \.operatorID : \.group }
+            var title: String { self == .operator ? "Choose the operator" : "Choose the group" }
+        }
+
+        /// Choices on the page; a search narrows the rest.
+        static let limit = 200
+
+        var field: Field
+        var form: Form
+        var pageUIDs: [String]
+        /// The list's query string (its filter), for the form's address and the way back.
+        var query: String
+        var find: String
+        var findError: String?
+        /// "Choose one" when Apply was pressed with none chosen.
+        var error: String?
+        var choices: [FilterPicker.Chosen]
+        /// How many match `find` in all.
+        var total: Int
+    }
+
+    /// "Choose the operator" / "Choose the group": the bulk form again, with a radio per choice.
+    static func choose(_ model: Choose, csrfToken: String) -> Markup {
+        let form = model.form
+        let name = model.field.rawValue
+        let chosen = form[keyPath: model.field.formValue]
+        let noun = model.field == .operator ? "operator" : "group"
+        let action = BulkAction(rawValue: form.action)
+        let count = form.matching ? "all the accounts matching the list's filter"
+            : BulkText.accounts(form.selected.union(form.pageAll ? Set(model.pageUIDs) : []).count)
+        return .form(
+            .class("card bulk-choose"), .method(.post), .action(.site(.accountsBulk, query: model.query)),
+            Forms.csrfField(csrfToken),
+            .input(.type(.hidden), .name("action"), .value(form.action)),
+            .if(!form.tag.isEmpty, .input(.type(.hidden), .name("tag"), .value(form.tag))),
+            .input(.type(.hidden), .name("scope"), .value(form.matching ? "matching" : "selected")),
+            .if(form.pageAll, .input(.type(.hidden), .name("page_all"), .value("1"))),
+            .forEach(model.pageUIDs) { .input(.type(.hidden), .name("on_page[]"), .value($0)) },
+            .forEach(form.selected.sorted()) { .input(.type(.hidden), .name("accounts[]"), .value($0)) },
+            .h1(.text(model.field.title)),
+            .p(.text("\(action?.label ?? "Change"): \(count). Choose the \(noun), then Apply.")),
+            .div(.class("field find"),
+                 .label(.for("bulk-find"), .text(model.field == .operator ? "Find an operator" : "Find a group")),
+                 .div(.class("find-row"),
+                      .input(.id("bulk-find"), .name("find"), .type(.search), .value(model.find), .attr("autocomplete", "off"),
+                             .attr("aria-invalid", model.findError == nil ? nil : "true"),
+                             .attr("aria-describedby", model.findError == nil ? nil : "bulk-find-error")),
+                      .button(.class("button secondary"), .type(.submit), .name("step"), .value("find"), .text("Find"))),
+                 .unwrap(model.findError) { .div(.class("error"), .id("bulk-find-error"), .text($0)) }),
+            .fieldset(.class("choices"), .attr("aria-describedby", model.error == nil ? nil : "bulk-choose-error"),
+                .legend(text: model.field == .operator ? "Operator" : "Group"),
+                .unwrap(model.error) { .div(.class("error"), .id("bulk-choose-error"), .text($0)) },
+                .if(model.choices.isEmpty,
+                    .p(.class("hint"), .text(model.find.isEmpty ? "There is no \(noun) to choose." : "No \(noun) matches “\(model.find)”."))),
+                .forEach(Array(model.choices.enumerated())) { index, choice in
+                    .div(.class("checkbox"),
+                         .input(.type(.radio), .id("bulk-choice-\(index)"), .name(name), .value(choice.value), .checked(choice.value == chosen)),
+                         .label(.for("bulk-choice-\(index)"), .text(choice.label)))
+                },
+                .if(model.total > model.choices.count,
+                    .p(.class("hint"), .text("\(BulkText.number(model.total - model.choices.count)) more: find the \(noun) by name to see it.")))),
+            .div(.class("form-actions"),
+                 .button(.class("button"), .type(.submit), .name("step"), .value("chosen"), .text("Apply")),
                  .a(.class("button secondary"), .href(.site(.accounts, query: model.query)), .text("Cancel"))))
     }
 

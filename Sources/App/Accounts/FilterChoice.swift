@@ -38,12 +38,14 @@ struct FilterChoice: Sendable, Equatable {
         words.allSatisfy { label.range(of: $0, options: [.caseInsensitive, .diacriticInsensitive]) != nil }
     }
 
-    /// The first `suggestionLimit` choices as `{"options": [{"id", "label"}], "more": Bool}`.
-    static func suggestions(_ choices: [FilterChoice]) throws -> Response {
+    /// The first `suggestionLimit` choices as `{"options": [{"id", "label"}], "more": Bool}`,
+    /// after `leading` (a choice that is not a row, such as "No group (top level)").
+    static func suggestions(_ choices: [FilterChoice], leading: [FilterPicker.Chosen] = []) throws -> Response {
         struct Option: Encodable { let id: String; let label: String }
         struct Answer: Encodable { let options: [Option]; let more: Bool }
-        let answer = Answer(options: choices.prefix(suggestionLimit).map { Option(id: $0.id.uuidString.lowercased(), label: $0.label) },
-                            more: choices.count > suggestionLimit)
+        let all = leading + choices.map(FilterPicker.Chosen.init)
+        let answer = Answer(options: all.prefix(suggestionLimit).map { Option(id: $0.value, label: $0.label) },
+                            more: all.count > suggestionLimit)
         var headers = HTTPHeaders()
         headers.contentType = .json
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")

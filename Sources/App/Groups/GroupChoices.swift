@@ -36,8 +36,11 @@ enum GroupChoices {
     }
 }
 
-/// `GET /groups/suggest?q=…`: the type-ahead of the accounts list's group filter.
+/// `GET /groups/suggest?q=…`: the type-ahead of the accounts list's group filter; with
+/// `top=1`, of the bulk bar's "Move to group", which offers "No group (top level)" first.
 enum GroupSuggestionsController {
+    static let topLevel = FilterPicker.Chosen(value: BulkChange.noGroup, label: "No group (top level)")
+
     static func suggest(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.decideAnywhere(actor, [.accountView]), permission: .accountView)
@@ -51,6 +54,8 @@ enum GroupSuggestionsController {
             try await GroupPaths.load(partnerID: actor.partnerID, on: db)
         }
         let choices = try await GroupChoices.matching(term, for: actor, paths: paths, on: try db.sql)
-        return try FilterChoice.suggestions(choices)
+        let offersTop = (try? request.query.get(String.self, at: "top")) == "1"
+            && FilterChoice.label(topLevel.label, holds: FilterChoice.words(term))
+        return try FilterChoice.suggestions(choices, leading: offersTop ? [topLevel] : [])
     }
 }

@@ -47,13 +47,13 @@ enum MetricsController {
                       bearerToken: request.headers.bearerAuthorization?.token)
     }
 
-    private struct DeadlinePassed: Error, CustomStringConvertible {
+    struct DeadlinePassed: Error, CustomStringConvertible {
         var description: String { "no answer in time" }
     }
 
     /// The work runs on its own task, which is left to finish when the deadline passes first
     /// (a database call cannot be cancelled half-way).
-    private static func withDeadline<T: Sendable>(_ deadline: TimeAmount, on eventLoop: any EventLoop,
+    static func withDeadline<T: Sendable>(_ deadline: TimeAmount, on eventLoop: any EventLoop,
                                                   _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let promise = eventLoop.makePromise(of: T.self)
         let completed = NIOLockedValueBox(false)

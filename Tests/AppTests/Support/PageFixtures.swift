@@ -332,6 +332,11 @@ enum PageFixtures {
             page(t, BulkView.confirmLock(.init(count: 12, matching: true, query: "?tag=" + t.urlQueryEscaped, form: bulkForm(t), pageUIDs: [t]),
                                          csrfToken: t))
         },
+        Page(view: "BulkView.choose") { t in
+            page(t, BulkView.choose(.init(field: .group, form: bulkForm(t), pageUIDs: [t], query: "?tag=" + t.urlQueryEscaped, find: t, findError: t,
+                                          error: t, choices: [.init(value: t, label: t), .init(value: t + "2", label: t)], total: 250),
+                                    csrfToken: t))
+        },
         Page(view: "AccountsView.new") { t in
             page(t, AccountsView.new(.init(name: t, email: t, ownerName: t, phone: t, group: t, template: t, secure: true,
                                            groupOptions: [.init(id: t, label: t)], templateOptions: [.init(id: t, label: t)], mayMarkSecure: true,
@@ -445,9 +450,9 @@ enum PageFixtures {
     /// The bulk control after an error: every field kept, each with its message, a row ticked
     /// and one ticked on another page, and a change under way.
     static func bulkToolbar(_ t: String) -> BulkView.Toolbar {
-        BulkView.Toolbar(actions: BulkAction.allCases, operatorOptions: [.init(id: t, label: t)], groupOptions: [.init(id: t, label: t)],
-                         form: bulkForm(t), errors: errors(t, "accounts", "action", "tag", "operator", "group"),
-                         operations: [.init(id: uuid, title: t, status: t, isFinished: false), .init(id: uuid, title: t, status: t, isFinished: true)])
+        BulkView.Toolbar(actions: BulkAction.allCases, form: bulkForm(t), errors: errors(t, "accounts", "action", "tag", "operator", "group"),
+                         operations: [.init(id: uuid, title: t, status: t, isFinished: false), .init(id: uuid, title: t, status: t, isFinished: true)],
+                         chosenOperator: .init(value: t, label: t), chosenGroup: .init(value: t, label: t))
     }
 
     static func bulkForm(_ t: String) -> BulkView.Form {

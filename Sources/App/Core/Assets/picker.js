@@ -1,9 +1,10 @@
-// The type-ahead of the accounts list's group and assignee filters (FilterPicker.field).
+// The type-ahead of the accounts list's group and assignee filters and of the bulk bar's
+// operator and group (FilterPicker.field).
 // Each [data-picker] field holds a hidden input with the choice in force, a combobox (shown
 // here) and its listbox. Typing asks data-suggest?q=… for at most 20 choices (JSON); the
 // arrow keys move the active option (aria-activedescendant, the focus stays in the field),
 // Enter or a click chooses it, Escape closes the list. Editing the text clears the choice
-// until another is chosen. Without this script the field offers a link to every choice.
+// until another is chosen. Without this script the field says how to choose from every option.
 (function () {
   "use strict";
   if (!window.fetch) { return; }
@@ -82,7 +83,7 @@
 
     function ask() {
       var ticket = ++asked;
-      fetch(url + "?q=" + encodeURIComponent(input.value.trim()), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(input.value.trim()), { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (response) {
           if (!response.ok) { throw new Error("status " + response.status); }
           return response.json();

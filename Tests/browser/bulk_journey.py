@@ -115,6 +115,10 @@ class BulkJourney:
         s("2. \"All on this page\" tags the page's 50 accounts with JavaScript turned off", self.page_all_without_js)
         s("3. an invalid tag answers 422 with the error next to Tag and the ticked rows still ticked", self.error_keeps_selection)
         self.audit("accounts list with a bulk error", "bulk-error")
+        s("5. the group type-ahead lists the groups a name matches; choosing one moves the ticked accounts", self.move_with_type_ahead)
+        s("6. with JavaScript turned off, Move asks for the group from the full list, with a Find box", self.move_without_js)
+        if s("6. with the group left out, Apply leads to the same step", self.choose_step_with_js):
+            self.audit("choose the group", "bulk-choose")
         if s("4. all matching runs in the background; the notice links to its progress page", self.all_matching):
             s("4. the progress page shows how far it has gone and updates itself in place while it runs", self.in_progress)
             self.audit_running()
@@ -211,6 +215,75 @@ class BulkJourney:
         check(chosen == "Add a tag", f"the action chosen is {chosen!r}")
         still = [b.get_attribute("value") for b in d.find_elements(By.CSS_SELECTOR, "main tbody input[name='accounts[]']") if b.is_selected()]
         check(still == ticked, f"ticked {ticked}, ticked after the error {still}")
+
+    def tick(self, *rows):
+        boxes = self.driver.find_elements(By.CSS_SELECTOR, "main tbody input[name='accounts[]']")
+        for row in rows:
+            boxes[row].click()
+        return [boxes[row].get_attribute("value") for row in rows]
+
+    def moved_to(self, uids, label):
+        """How many of `uids` are in the group `label` names (its last part)."""
+        name = label.split(" \u203a ")[-1]
+        marks = ", ".join("?" for _ in uids)
+        return self.portal.query(f"SELECT COUNT(*) FROM accounts a JOIN groups g ON g.id = a.group_id WHERE a.business_uid IN ({marks}) AND g.name = ?",
+                                 (*uids, name))
+
+    # 5.
+    def move_with_type_ahead(self):
+        d = self.driver
+        self.go("/accounts")
+        uids = self.tick(0, 1)
+        Select(d.find_element(By.ID, "bulk-action")).select_by_visible_text("Move to a group")
+        search = d.find_element(By.ID, "bulk-group-search")
+        check(search.is_displayed() and search.get_attribute("role") == "combobox", "the group field is not a visible combobox once Move is chosen")
+        search.send_keys("lakes")
+        wait(d).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#bulk-group-listbox [role=option]"))
+        options = d.find_elements(By.CSS_SELECTOR, "#bulk-group-listbox [role=option]")
+        labels = [option.text.strip() for option in options]
+        check(labels and all("lakes" in label.lower() for label in labels), f"typing \"lakes\" offers {labels}")
+        label = labels[0]
+        options[0].click()
+        value = d.find_element(By.CSS_SELECTOR, "[data-picker='bulk-group'] input[name='group']").get_attribute("value")
+        check(re.fullmatch(r"[0-9a-f-]{36}", value or ""), f"choosing {label!r} set the group field to {value!r}")
+        click_and_wait_for_new_page(d, submit_button(d, "Apply"))
+        notice = journey.notice_text(d)
+        check(notice == f"Moved 2 accounts to {label}.", f"the notice reads {notice!r}")
+        check(self.moved_to(uids, label) == 2, f"{self.moved_to(uids, label)} of the 2 accounts are in {label!r}")
+
+    # 6.
+    def move_without_js(self):
+        d = self.driver
+        d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+        try:
+            self.go("/accounts")
+            uids = self.tick(2, 3)
+            Select(d.find_element(By.ID, "bulk-action")).select_by_visible_text("Move to a group")
+            hint = d.find_element(By.ID, "bulk-group-current").text
+            check(hint.endswith("Apply asks for one from the full list."), f"without a script the group field says {hint!r}")
+            click_and_wait_for_new_page(d, submit_button(d, "Apply"))
+            check(response_status(d) == 200 and heading(d) == "Choose the group", f"Apply answered {response_status(d)} {heading(d)!r}")
+            labels = [label.text.strip() for label in d.find_elements(By.CSS_SELECTOR, "main .choices label")]
+            check(labels and labels[0] == "No group (top level)" and len(labels) > 5, f"the step offers {labels[:6]}")
+            d.find_element(By.ID, "bulk-find").send_keys("lakes")
+            click_and_wait_for_new_page(d, submit_button(d, "Find"))
+            labels = [label.text.strip() for label in d.find_elements(By.CSS_SELECTOR, "main .choices label")]
+            check(labels and all("lakes" in label.lower() for label in labels), f"finding \"lakes\" offers {labels}")
+            d.find_element(By.CSS_SELECTOR, "main .choices label").click()
+            click_and_wait_for_new_page(d, submit_button(d, "Apply"))
+            notice = journey.notice_text(d)
+            check(notice == f"Moved 2 accounts to {labels[0]}.", f"the notice reads {notice!r}")
+            check(self.moved_to(uids, labels[0]) == 2, f"{self.moved_to(uids, labels[0])} of the 2 accounts are in {labels[0]!r}")
+        finally:
+            d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+    def choose_step_with_js(self):
+        d = self.driver
+        self.go("/accounts")
+        self.tick(4)
+        Select(d.find_element(By.ID, "bulk-action")).select_by_visible_text("Move to a group")
+        click_and_wait_for_new_page(d, submit_button(d, "Apply"))
+        check(heading(d) == "Choose the group", f"Apply with no group chosen led to {heading(d)!r}")
 
     # 4.
     def all_matching(self):

@@ -105,15 +105,22 @@ import VaporTesting
             #expect(text == "Assigned 2 accounts to Sam.")
             #expect(Set(try await AccountAssignment.query(on: portal.db).filter(\.$operatorID == sam.requireID()).all().map(\.accountID))
                     == Set([a.id, b.id].compactMap { $0 }))
+            // Each account's history says what changed, as the account page's own change would.
+            func details(_ action: String) async throws -> [String] {
+                try await AuditEvent.query(on: portal.db).filter(\.$action == action).sort(\.$targetLabel).all().map(\.details)
+            }
+            #expect(try await details("account.assignments-changed") == ["assigned: — → Sam", "assigned: — → Sam"])
 
             text = try await notice(after: try await post(portal, browser, [("action", "unassign"), ("operator", try sam.requireID().uuidString)] + ticked),
                                     portal, browser)
             #expect(text == "Unassigned Sam from 2 accounts.")
             #expect(try await AccountAssignment.query(on: portal.db).filter(\.$operatorID == sam.requireID()).count() == 0)
+            #expect(try await details("account.assignments-changed").filter { $0 == "assigned: Sam → —" }.count == 2)
 
             text = try await notice(after: try await post(portal, browser, [("action", "move"), ("group", try south.requireID().uuidString)] + ticked),
                                     portal, browser)
             #expect(text == "Moved 2 accounts to South.")
+            #expect(try await details("account.moved") == ["group: North → South", "group: no group → South"])
             #expect(try await Account.find(a.id, on: portal.db)?.groupID == south.id)
             #expect(try await Account.find(b.id, on: portal.db)?.groupID == south.id)
             text = try await notice(after: try await post(portal, browser, [("action", "move"), ("group", "none")] + ticked), portal, browser)

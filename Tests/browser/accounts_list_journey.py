@@ -26,15 +26,9 @@ Prints one line "N passed, M failed" at the end; exits non-zero on any failure. 
 helpers with journey.py (same directory) and needs what it needs.
 """
 
-import argparse
 import importlib.util
 import re
-import shutil
-import signal
-import sqlite3
-import subprocess
 import sys
-import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -83,41 +77,18 @@ def pager_link(driver, rel):
     return links[0] if links else None
 
 
-class Portal(journey.Portal):
-    def cli_input(self, *args, text, timeout=120):
-        return subprocess.run([self.binary, *args], cwd=self.workdir, env=self.env, input=text,
-                              capture_output=True, text=True, timeout=timeout)
+class ListJourney(journey.SeededAdminWalk):
+    accounts, seed_timeout = ACCOUNTS, 180
+    admin_name, admin_email, admin_password = ADMIN_NAME, ADMIN_EMAIL, ADMIN_PASSWORD
 
-    def query(self, statement):
-        connection = sqlite3.connect(self.env["SQLITE_PATH"], timeout=10)
-        try:
-            return connection.execute(statement).fetchone()[0]
-        finally:
-            connection.close()
-
-
-class ListJourney:
     def __init__(self, portal, steps, screenshots):
-        self.portal, self.steps, self.screenshots = portal, steps, screenshots
-        self.driver = None
+        super().__init__(portal, steps, screenshots)
         self.counts = {}
         self.total = 0
         self.forward = []  # the names on each page, first to last
 
-    def close(self):
-        if self.driver is not None:
-            try:
-                self.driver.quit()
-            except Exception:  # noqa: BLE001 - the browser may already be gone
-                pass
-            self.driver = None
-
-    def go(self, path):
-        self.driver.get(self.portal.base + path)
-        wait(self.driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
-
     def audit(self, page, shot):
-        journey.audit(self.steps, self.driver, page, self.screenshots, shot)
+        super().audit(page, shot)
         self.whole_page_shots(shot)
 
     def whole_page_shots(self, shot):
@@ -136,12 +107,7 @@ class ListJourney:
 
     def journey(self):
         s = self.steps.run
-        s("axe-core is installed", lambda: check(journey.AXE.usable, journey.AXE.problem))
-        s("the server is healthy", self.portal.wait_until_healthy, required=True)
-        s("operators may sign in with a password alone", self.optional_second_factor, required=True)
-        s(f"`portal demo seed --accounts {ACCOUNTS}` fills the partner", self.seed, required=True)
-        s("an admin is made with `portal operator create --password-stdin`", self.create_admin, required=True)
-        s("the admin signs in and opens Client accounts", self.sign_in, required=True)
+        self.setup_steps()
 
         s("1. the header counts add up to the list's total", self.counts_add_up)
         self.audit("accounts list", "list-accounts")
@@ -159,33 +125,6 @@ class ListJourney:
 
         s("4. status=bogus answers 422 with the error next to the Status filter", self.invalid_filter)
         self.audit("accounts list with a filter error", "list-error")
-
-    def optional_second_factor(self):
-        done = self.portal.cli("partner", "policy", "--partner", "default", "--second-factor", "optional")
-        check(done.returncode == 0, f"`portal partner policy` exited {done.returncode}: {done.stderr.strip()}")
-
-    def seed(self):
-        done = self.portal.cli("demo", "seed", "--partner", "default", "--accounts", str(ACCOUNTS), timeout=180)
-        check(done.returncode == 0, f"`portal demo seed` exited {done.returncode}: {done.stderr.strip()[-400:]}")
-
-    def create_admin(self):
-        made = self.portal.cli_input("operator", "create", "--partner", "default", "--email", ADMIN_EMAIL, "--name", ADMIN_NAME,
-                                     "--role", "admin", "--password-stdin", text=ADMIN_PASSWORD + "\n")
-        check(made.returncode == 0, f"`portal operator create` exited {made.returncode}: {made.stderr.strip()}")
-
-    def sign_in(self):
-        self.driver = d = journey.start_browser()
-        seen = len(self.portal.emailed_codes(ADMIN_EMAIL))
-        self.go("/sign-in")
-        fill(d, "email", ADMIN_EMAIL)
-        fill(d, "password", ADMIN_PASSWORD)
-        click_and_wait_for_new_page(d, submit_button(d, "Sign in"))
-        if pathname(d) == "/sign-in/code":
-            journey.enter_code(d, self.portal.new_emailed_code(ADMIN_EMAIL, seen), "Sign in")
-        check(pathname(d) == "/", f"signing in led to {path_of(d)}")
-        link = wait(d).until(lambda driver: driver.find_element(By.CSS_SELECTOR, "nav a[href='/accounts']"))
-        click_and_wait_for_new_page(d, link)
-        check(heading(d) == "Client accounts", f"heading was {heading(d)!r}")
 
     # 1.
 
@@ -306,48 +245,10 @@ class ListJourney:
               "the valid filter was not kept")
 
 
-def on_overtime(signum, frame):
-    raise Overtime(f"the whole run took longer than {WHOLE_RUN_SECONDS}s")
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--portal", required=True, help="path to the built portal binary")
-    parser.add_argument("--screenshots", help="directory to save screenshots into")
-    parser.add_argument("--axe-script", help="axe.min.js to use instead of the newest one installed")
-    args = parser.parse_args()
-    if args.axe_script:
-        journey.AXE = journey.AxeScript(args.axe_script)
-    if args.screenshots:
-        Path(args.screenshots).mkdir(parents=True, exist_ok=True)
-
-    signal.signal(signal.SIGALRM, on_overtime)
-    signal.alarm(WHOLE_RUN_SECONDS)
-
-    steps = journey.Steps()
-    workdir = tempfile.mkdtemp(prefix="portal-accounts-list-")
-    portal = Portal(args.portal, workdir)
-    walk = ListJourney(portal, steps, args.screenshots)
-    try:
-        portal.start()
-        walk.journey()
-    except Aborted as stopped:
-        print(f"stopped after \"{stopped}\" failed; the steps after it were not run")
-    except BaseException as error:  # noqa: BLE001 - setup problems and overtime count as a failure
-        steps.failed += 1
-        print(f"FAIL  journey could not run: {type(error).__name__}: {error}")
-    finally:
-        signal.alarm(0)
-        walk.close()
-        portal.stop()
-        if steps.failed:
-            print("---- server log (last lines) ----")
-            print(portal.log_tail())
-            print("---------------------------------")
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    print(steps.summary())
-    return 1 if steps.failed else 0
+    return journey.run_walk(__doc__.split("\n\n")[0], "portal-accounts-list-",
+                            lambda portal, steps, screenshots, workdir: ListJourney(portal, steps, screenshots),
+                            WHOLE_RUN_SECONDS)
 
 
 if __name__ == "__main__":

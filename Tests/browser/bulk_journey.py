@@ -16,8 +16,12 @@ then, as that admin, on /accounts:
      its progress page, which shows "X of N", updates itself in place (its script reads the page again) while
      it runs, and ends with "N of N" and "Tagged N accounts “autumn”."; the database then
      holds N such tags;
-  5. the list with the bulk control, the error, the progress page while it runs and once done
-     are checked with axe-core (no "serious"/"critical" violations), for labelled inputs and for
+  5. "Move to a group" with two rows ticked: typing part of a name lists the groups it matches,
+     and choosing one and Apply moves exactly those two;
+  6. the same with JavaScript turned off: Apply leads to a step that lists every group ("No
+     group (top level)" first), a Find box narrows it, and choosing one moves the two rows;
+  7. the list with the bulk control, the error, the progress page while it runs and once done,
+     and the step that lists the groups are checked with axe-core (no "serious"/"critical" violations), for labelled inputs and for
      horizontal overflow at 375 px, with screenshots at 1280 and 375 px (`bulk-*.png`).
 
     python Tests/browser/bulk_journey.py --portal .build/debug/portal [--screenshots DIR]
@@ -26,15 +30,9 @@ Prints one line "N passed, M failed" at the end; exits non-zero on any failure. 
 helpers with journey.py (same directory) and needs what it needs.
 """
 
-import argparse
 import importlib.util
 import re
-import shutil
-import signal
-import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -65,49 +63,18 @@ def number(text):
     return int(text.replace(",", ""))
 
 
-class Portal(journey.Portal):
-    def cli_input(self, *args, text, timeout=120):
-        return subprocess.run([self.binary, *args], cwd=self.workdir, env=self.env, input=text,
-                              capture_output=True, text=True, timeout=timeout)
+class BulkJourney(journey.SeededAdminWalk):
+    accounts, seed_timeout = ACCOUNTS, 600
+    admin_name, admin_email, admin_password = ADMIN_NAME, ADMIN_EMAIL, ADMIN_PASSWORD
 
-    def query(self, statement, parameters=()):
-        connection = sqlite3.connect(self.env["SQLITE_PATH"], timeout=10)
-        try:
-            return connection.execute(statement, parameters).fetchone()[0]
-        finally:
-            connection.close()
-
-
-class BulkJourney:
     def __init__(self, portal, steps, screenshots):
-        self.portal, self.steps, self.screenshots = portal, steps, screenshots
-        self.driver = None
+        super().__init__(portal, steps, screenshots)
         self.matching = 0
         self.progress_path = None
 
-    def close(self):
-        if self.driver is not None:
-            try:
-                self.driver.quit()
-            except Exception:  # noqa: BLE001 - the browser may already be gone
-                pass
-            self.driver = None
-
-    def go(self, path):
-        self.driver.get(self.portal.base + path)
-        wait(self.driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
-
-    def audit(self, page, shot):
-        journey.audit(self.steps, self.driver, page, self.screenshots, shot)
-
     def journey(self):
         s = self.steps.run
-        s("axe-core is installed", lambda: check(journey.AXE.usable, journey.AXE.problem))
-        s("the server is healthy", self.portal.wait_until_healthy, required=True)
-        s("operators may sign in with a password alone", self.optional_second_factor, required=True)
-        s(f"`portal demo seed --accounts {ACCOUNTS}` fills the partner", self.seed, required=True)
-        s("an admin is made with `portal operator create --password-stdin`", self.create_admin, required=True)
-        s("the admin signs in and opens Client accounts", self.sign_in, required=True)
+        self.setup_steps()
 
         s("1. the bulk control offers every action and all matching with the list's total", self.control)
         self.go("/accounts")
@@ -115,41 +82,15 @@ class BulkJourney:
         s("2. \"All on this page\" tags the page's 50 accounts with JavaScript turned off", self.page_all_without_js)
         s("3. an invalid tag answers 422 with the error next to Tag and the ticked rows still ticked", self.error_keeps_selection)
         self.audit("accounts list with a bulk error", "bulk-error")
-        s("5. the group type-ahead lists the groups a name matches; choosing one moves the ticked accounts", self.move_with_type_ahead)
-        s("6. with JavaScript turned off, Move asks for the group from the full list, with a Find box", self.move_without_js)
-        if s("6. with the group left out, Apply leads to the same step", self.choose_step_with_js):
-            self.audit("choose the group", "bulk-choose")
         if s("4. all matching runs in the background; the notice links to its progress page", self.all_matching):
             s("4. the progress page shows how far it has gone and updates itself in place while it runs", self.in_progress)
             self.audit_running()
             s("4. it ends with every matching account tagged, and the page stops updating", self.finished)
             self.audit("bulk change done", "bulk-done")
-
-    def optional_second_factor(self):
-        done = self.portal.cli("partner", "policy", "--partner", "default", "--second-factor", "optional")
-        check(done.returncode == 0, f"`portal partner policy` exited {done.returncode}: {done.stderr.strip()}")
-
-    def seed(self):
-        done = self.portal.cli("demo", "seed", "--partner", "default", "--accounts", str(ACCOUNTS), timeout=600)
-        check(done.returncode == 0, f"`portal demo seed` exited {done.returncode}: {done.stderr.strip()[-400:]}")
-
-    def create_admin(self):
-        made = self.portal.cli_input("operator", "create", "--partner", "default", "--email", ADMIN_EMAIL, "--name", ADMIN_NAME,
-                                     "--role", "admin", "--password-stdin", text=ADMIN_PASSWORD + "\n")
-        check(made.returncode == 0, f"`portal operator create` exited {made.returncode}: {made.stderr.strip()}")
-
-    def sign_in(self):
-        self.driver = d = journey.start_browser()
-        seen = len(self.portal.emailed_codes(ADMIN_EMAIL))
-        self.go("/sign-in")
-        fill(d, "email", ADMIN_EMAIL)
-        fill(d, "password", ADMIN_PASSWORD)
-        click_and_wait_for_new_page(d, submit_button(d, "Sign in"))
-        if pathname(d) == "/sign-in/code":
-            journey.enter_code(d, self.portal.new_emailed_code(ADMIN_EMAIL, seen), "Sign in")
-        check(pathname(d) == "/", f"signing in led to {path_of(d)}")
-        self.go("/accounts")
-        check(heading(d) == "Client accounts", f"heading was {heading(d)!r}")
+        s("5. the group type-ahead lists the groups a name matches; choosing one moves the ticked accounts", self.move_with_type_ahead)
+        s("6. with JavaScript turned off, Move asks for the group from the full list, with a Find box", self.move_without_js)
+        if s("6. with the group left out, Apply leads to the same step", self.choose_step_with_js):
+            self.audit("choose the group", "bulk-choose")
 
     def bulk_label(self, for_id):
         return self.driver.find_element(By.CSS_SELECTOR, f"label[for='{for_id}']")
@@ -388,46 +329,10 @@ class BulkJourney:
         check(tagged == self.matching, f"{tagged} accounts carry the tag, {self.matching} matched")
 
 
-def on_overtime(signum, frame):
-    raise Overtime(f"the whole run took longer than {WHOLE_RUN_SECONDS}s")
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--portal", required=True, help="path to the built portal binary")
-    parser.add_argument("--screenshots", help="directory to save screenshots into")
-    parser.add_argument("--axe-script", help="axe.min.js to use instead of the newest one installed")
-    args = parser.parse_args()
-    if args.axe_script:
-        journey.AXE = journey.AxeScript(args.axe_script)
-    if args.screenshots:
-        Path(args.screenshots).mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGALRM, on_overtime)
-    signal.alarm(WHOLE_RUN_SECONDS)
-    steps = journey.Steps()
-    workdir = tempfile.mkdtemp(prefix="portal-bulk-journey-")
-    portal = Portal(args.portal, workdir)
-    walk = BulkJourney(portal, steps, args.screenshots)
-    try:
-        portal.start()
-        walk.journey()
-    except Aborted as stopped:
-        print(f"stopped after \"{stopped}\" failed; the steps after it were not run")
-    except BaseException as error:  # noqa: BLE001 - setup problems and overtime count as a failure
-        steps.failed += 1
-        print(f"FAIL  journey could not run: {type(error).__name__}: {error}")
-    finally:
-        signal.alarm(0)
-        walk.close()
-        portal.stop()
-        if steps.failed:
-            print("---- server log (last lines) ----")
-            print(portal.log_tail())
-            print("---------------------------------")
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    print(steps.summary())
-    return 1 if steps.failed else 0
+    return journey.run_walk(__doc__.split("\n\n")[0], "portal-bulk-journey-",
+                            lambda portal, steps, screenshots, workdir: BulkJourney(portal, steps, screenshots),
+                            WHOLE_RUN_SECONDS)
 
 
 if __name__ == "__main__":

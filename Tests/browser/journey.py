@@ -229,6 +229,44 @@ class Portal:
         return subprocess.run([self.binary, *args], cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
                               capture_output=True, text=True, timeout=timeout)
 
+    def cli_input(self, *args, text, timeout=120):
+        """Runs `portal ARGS...` with `text` on its standard input."""
+        return subprocess.run([self.binary, *args], cwd=self.workdir, env=self.env, input=text,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def api(self, method, path, body, token):
+        """`method` /api/v1`path` with `body` as JSON (None: no body); (status, the parsed answer)."""
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(
+            self.base + "/api/v1" + path, data=data, method=method,
+            headers={"Content-Type": "application/json", "Accept": "application/json", "Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, text = response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode("utf-8", "replace")
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
+
+    def query(self, statement, parameters=()):
+        """The first column of the first row of a SELECT on the running portal's SQLite file."""
+        connection = sqlite3.connect(self.env["SQLITE_PATH"], timeout=10)
+        try:
+            return connection.execute(statement, parameters).fetchone()[0]
+        finally:
+            connection.close()
+
+    def execute(self, statement, parameters=()):
+        """Runs one UPDATE on the running portal's SQLite file; the number of rows it changed."""
+        connection = sqlite3.connect(self.env["SQLITE_PATH"], timeout=10)
+        try:
+            with connection:
+                return connection.execute(statement, parameters).rowcount
+        finally:
+            connection.close()
+
     def api_token(self, email, name):
         """A new API token acting as the operator `email` of the default partner."""
         made = self.cli("token", "create", "--partner", "default", "--operator", email, "--name", name)
@@ -649,6 +687,122 @@ def audit(steps, driver, page, screenshots, shot_name):
     steps.run(f"{page} page: no horizontal overflow at {MOBILE[0]}px",
               lambda: mobile_check(driver, page, screenshots, shot_name))
 
+
+
+class SeededAdminWalk:
+    """A journey one admin walks in one browser on a partner that `portal demo seed` fills: the
+    set-up steps (a password alone signs in, the seed, the admin from the CLI, signing in) and
+    the browser's life. Subclasses set `accounts`, `seed_timeout` and the admin's details."""
+    accounts = 0
+    seed_timeout = 180
+    admin_name = admin_email = admin_password = None
+
+    def __init__(self, portal, steps, screenshots):
+        self.portal, self.steps, self.screenshots = portal, steps, screenshots
+        self.driver = None
+
+    def close(self):
+        if self.driver is not None:
+            try:
+                self.driver.quit()
+            except Exception:  # noqa: BLE001 - the browser may already be gone
+                pass
+            self.driver = None
+
+    def go(self, path):
+        self.driver.get(self.portal.base + path)
+        wait(self.driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def audit(self, page, shot):
+        audit(self.steps, self.driver, page, self.screenshots, shot)
+
+    def setup_steps(self):
+        """The steps every such journey starts with, each required."""
+        s = self.steps.run
+        s("axe-core is installed", lambda: check(AXE.usable, AXE.problem))
+        s("the server is healthy", self.portal.wait_until_healthy, required=True)
+        s("operators may sign in with a password alone", self.optional_second_factor, required=True)
+        s(f"`portal demo seed --accounts {self.accounts}` fills the partner", self.seed, required=True)
+        s("an admin is made with `portal operator create --password-stdin`", self.create_admin, required=True)
+        s("the admin signs in and opens Client accounts", self.sign_in, required=True)
+
+    def optional_second_factor(self):
+        done = self.portal.cli("partner", "policy", "--partner", "default", "--second-factor", "optional")
+        check(done.returncode == 0, f"`portal partner policy` exited {done.returncode}: {done.stderr.strip()}")
+
+    def seed(self):
+        done = self.portal.cli("demo", "seed", "--partner", "default", "--accounts", str(self.accounts), timeout=self.seed_timeout)
+        check(done.returncode == 0, f"`portal demo seed` exited {done.returncode}: {done.stderr.strip()[-400:]}")
+
+    def create_admin(self):
+        made = self.portal.cli_input("operator", "create", "--partner", "default", "--email", self.admin_email, "--name", self.admin_name,
+                                     "--role", "admin", "--password-stdin", text=self.admin_password + "\n")
+        check(made.returncode == 0, f"`portal operator create` exited {made.returncode}: {made.stderr.strip()}")
+
+    def sign_in(self):
+        """Signs in (with the emailed code when one is asked), then opens Client accounts."""
+        self.driver = d = start_browser()
+        seen = len(self.portal.emailed_codes(self.admin_email))
+        self.go("/sign-in")
+        fill(d, "email", self.admin_email)
+        fill(d, "password", self.admin_password)
+        click_and_wait_for_new_page(d, submit_button(d, "Sign in"))
+        if pathname(d) == "/sign-in/code":
+            enter_code(d, self.portal.new_emailed_code(self.admin_email, seen), "Sign in")
+        check(pathname(d) == "/", f"signing in led to {path_of(d)}")
+        link = wait(d).until(lambda driver: driver.find_element(By.CSS_SELECTOR, "nav a[href='/accounts']"))
+        click_and_wait_for_new_page(d, link)
+        check(heading(d) == "Client accounts", f"heading was {heading(d)!r}")
+
+def run_walk(description, workdir_prefix, make_walk, whole_run_seconds, portal_class=None, axe_option=True):
+    """The `main` of a journey that walks one portal: parses --portal, --screenshots and
+    (when `axe_option`) --axe-script; starts a fresh portal in a temporary directory
+    (`portal_class`, default Portal); calls `make_walk(portal, steps, screenshots, workdir)`
+    and runs its `journey()` under a hard time limit; always closes the walk, stops the portal,
+    shows the server log after a failure and removes the directory. Returns the exit status."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--portal", required=True, help="path to the built portal binary")
+    parser.add_argument("--screenshots", help="directory to save screenshots into")
+    if axe_option:
+        parser.add_argument("--axe-script", help="axe.min.js to use instead of the newest one installed")
+    args = parser.parse_args()
+    global AXE
+    if getattr(args, "axe_script", None):
+        AXE = AxeScript(args.axe_script)
+    if args.screenshots:
+        Path(args.screenshots).mkdir(parents=True, exist_ok=True)
+
+    def on_overtime(signum, frame):
+        raise Overtime(f"the whole run took longer than {whole_run_seconds}s")
+
+    signal.signal(signal.SIGALRM, on_overtime)
+    signal.alarm(whole_run_seconds)
+    steps = Steps()
+    workdir = tempfile.mkdtemp(prefix=workdir_prefix)
+    portal = (portal_class or Portal)(args.portal, workdir)
+    walk = None
+    try:
+        walk = make_walk(portal, steps, args.screenshots, workdir)
+        portal.start()
+        walk.journey()
+    except Aborted as stopped:
+        print(f"stopped after \"{stopped}\" failed; the steps after it were not run")
+    except BaseException as error:  # noqa: BLE001 - setup problems and overtime count as a failure
+        steps.failed += 1
+        print(f"FAIL  journey could not run: {type(error).__name__}: {error}")
+    finally:
+        signal.alarm(0)
+        if walk is not None:
+            walk.close()
+        portal.stop()
+        if steps.failed:
+            print("---- server log (last lines) ----")
+            print(portal.log_tail())
+            print("---------------------------------")
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print(steps.summary())
+    return 1 if steps.failed else 0
 
 # --------------------------------------------------------------------------- the journey
 

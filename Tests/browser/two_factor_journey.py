@@ -19,12 +19,8 @@ Prints one line "N passed, M failed" at the end; exits non-zero on any failure. 
 helpers with journey.py (same directory) and needs what it needs.
 """
 
-import argparse
 import importlib.util
-import shutil
-import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,10 +37,6 @@ click_and_wait_for_new_page, submit_button = journey.click_and_wait_for_new_page
 WHOLE_RUN_SECONDS = 240
 ADMIN_NAME, ADMIN_EMAIL = "Grace Hopper", "grace@example.com"
 ADMIN_PASSWORD = "a long enough passphrase"
-
-
-def on_overtime(signum, frame):
-    raise Overtime(f"the whole run took longer than {WHOLE_RUN_SECONDS}s")
 
 
 class TwoFactorJourney:
@@ -159,42 +151,17 @@ class TwoFactorJourney:
                 pass
 
 
+def downloads(workdir):
+    """The browser's download directory, inside the run's directory."""
+    path = Path(workdir) / "downloads"
+    path.mkdir()
+    return str(path)
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--portal", required=True, help="path to the built portal binary")
-    parser.add_argument("--screenshots", help="directory to save screenshots into")
-    args = parser.parse_args()
-    if args.screenshots:
-        Path(args.screenshots).mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGALRM, on_overtime)
-    signal.alarm(WHOLE_RUN_SECONDS)
-
-    steps = journey.Steps()
-    workdir = tempfile.mkdtemp(prefix="portal-two-factor-journey-")
-    downloads = Path(workdir) / "downloads"
-    downloads.mkdir()
-    portal = journey.Portal(args.portal, workdir)
-    walk = TwoFactorJourney(portal, steps, args.screenshots, str(downloads))
-    try:
-        portal.start()
-        walk.journey()
-    except Aborted as stopped:
-        print(f"stopped after \"{stopped}\" failed; the steps after it were not run")
-    except BaseException as error:  # noqa: BLE001 - setup problems and overtime count as a failure
-        steps.failed += 1
-        print(f"FAIL  journey could not run: {type(error).__name__}: {error}")
-    finally:
-        signal.alarm(0)
-        walk.close()
-        portal.stop()
-        if steps.failed:
-            print("---- server log (last lines) ----")
-            print(portal.log_tail())
-            print("---------------------------------")
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    print(steps.summary())
-    return 1 if steps.failed else 0
+    return journey.run_walk(__doc__.split("\n\n")[0], "portal-two-factor-journey-",
+                            lambda portal, steps, screenshots, workdir: TwoFactorJourney(portal, steps, screenshots, downloads(workdir)),
+                            WHOLE_RUN_SECONDS, portal_class=journey.Portal, axe_option=False)
 
 
 if __name__ == "__main__":

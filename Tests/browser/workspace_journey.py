@@ -30,16 +30,10 @@ Prints one line "N passed, M failed" at the end; exits non-zero on any failure. 
 helpers with journey.py (same directory) and needs what it needs.
 """
 
-import argparse
 import importlib.util
-import json
 import re
-import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -93,26 +87,6 @@ SETUP_LINK = re.compile(r"https?://[^\s\"'<>]+/app/setup/[A-Za-z0-9_\-]+")
 
 
 class Portal(journey.Portal):
-    def cli_input(self, *args, text, timeout=60):
-        """Runs `portal ARGS...` with `text` on its standard input."""
-        return subprocess.run([self.binary, *args], cwd=self.workdir, env=self.env, input=text,
-                              capture_output=True, text=True, timeout=timeout)
-
-    def api(self, method, path, body, token):
-        """`method` /api/v1`path` with `body` as JSON; (status, the parsed answer)."""
-        request = urllib.request.Request(
-            self.base + "/api/v1" + path, data=json.dumps(body).encode("utf-8"), method=method,
-            headers={"Content-Type": "application/json", "Accept": "application/json", "Authorization": f"Bearer {token}"})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                status, text = response.status, response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as error:
-            status, text = error.code, error.read().decode("utf-8", "replace")
-        try:
-            return status, json.loads(text)
-        except ValueError:
-            return status, text
-
     def wait_for_message(self, recipient, matches, what, timeout=journey.WAIT_SECONDS):
         """The newest outbound email to `recipient` for which `matches(message)` holds."""
         deadline = time.monotonic() + timeout
@@ -736,48 +710,10 @@ class WorkspaceJourney:
 # --------------------------------------------------------------------------- main
 
 
-def on_overtime(signum, frame):
-    raise Overtime(f"the whole run took longer than {WHOLE_RUN_SECONDS}s")
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--portal", required=True, help="path to the built portal binary")
-    parser.add_argument("--screenshots", help="directory to save screenshots into")
-    parser.add_argument("--axe-script", help="axe.min.js to use instead of the newest one installed")
-    args = parser.parse_args()
-    if args.axe_script:
-        journey.AXE = journey.AxeScript(args.axe_script)
-    if args.screenshots:
-        Path(args.screenshots).mkdir(parents=True, exist_ok=True)
-
-    signal.signal(signal.SIGALRM, on_overtime)
-    signal.alarm(WHOLE_RUN_SECONDS)
-
-    steps = journey.Steps()
-    workdir = tempfile.mkdtemp(prefix="portal-workspace-journey-")
-    portal = Portal(args.portal, workdir)
-    walk = WorkspaceJourney(portal, steps, args.screenshots)
-    try:
-        portal.start()
-        walk.journey()
-    except Aborted as stopped:
-        print(f"stopped after \"{stopped}\" failed; the steps after it were not run")
-    except BaseException as error:  # noqa: BLE001 - setup problems and overtime count as a failure
-        steps.failed += 1
-        print(f"FAIL  journey could not run: {type(error).__name__}: {error}")
-    finally:
-        signal.alarm(0)
-        walk.close()
-        portal.stop()
-        if steps.failed:
-            print("---- server log (last lines) ----")
-            print(portal.log_tail())
-            print("---------------------------------")
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    print(steps.summary())
-    return 1 if steps.failed else 0
+    return journey.run_walk(__doc__.split("\n\n")[0], "portal-workspace-journey-",
+                            lambda portal, steps, screenshots, workdir: WorkspaceJourney(portal, steps, screenshots),
+                            WHOLE_RUN_SECONDS, portal_class=Portal)
 
 
 if __name__ == "__main__":

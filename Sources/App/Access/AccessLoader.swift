@@ -85,6 +85,24 @@ package enum AccessLoader {
         return facts
     }
 
+    /// The accounts `actor` may use `permission` on, and the ids of the others, each decided by
+    /// `AccessPolicy` on facts read for all of them at once (a bulk change's batch).
+    static func decideEach(_ permission: Permission, _ accounts: [Account], by actor: Actor,
+                           on db: any Database) async throws -> (allowed: [Account], refused: [UUID]) {
+        let facts = try await facts(for: accounts, actor: actor, on: db)
+        var allowed: [Account] = []
+        var refused: [UUID] = []
+        for account in accounts {
+            let id = try account.requireID()
+            if let facts = facts[id], AccessPolicy.decide(actor, permission, .account(facts)).isAllowed {
+                allowed.append(account)
+            } else {
+                refused.append(id)
+            }
+        }
+        return (allowed, refused)
+    }
+
     static func facts(for group: AccountGroup) throws -> GroupFacts {
         GroupFacts(id: try group.requireID(), partnerID: group.partnerID, lineage: group.lineage)
     }

@@ -142,6 +142,53 @@ enum AccountAdministration {
         }
     }
 
+    /// `assign` of one operator added to (`adding`) or taken off many accounts of `actor`'s
+    /// partner: each decided by the same policy, the assignments and their audit entries (the
+    /// same "before → after" line) written in one transaction.
+    static func assign(_ operatorID: UUID, adding: Bool, toEach accounts: [Account], by actor: Actor, context: AuditContext,
+                       now: Date = Date(), on db: any Database) async throws -> [UUID: AccountLabels.BatchOutcome] {
+        let (allowed, refused) = try await AccessLoader.decideEach(.accountAssignmentsEdit, accounts, by: actor, on: db)
+        var outcomes = Dictionary(uniqueKeysWithValues: refused.map { ($0, AccountLabels.BatchOutcome.refused) })
+        for account in allowed { outcomes[try account.requireID()] = .changed }
+        guard !allowed.isEmpty else { return outcomes }
+        let partnerID = actor.partnerID
+        try await db.writeTransaction { db in
+            let ids = try allowed.map { try $0.requireID() }
+            var current: [UUID: Set<UUID>] = [:]
+            for row in try await AccountAssignment.query(on: db).filter(\.$partnerID == partnerID).filter(\.$accountID ~~ ids).all() {
+                current[row.accountID, default: []].insert(row.operatorID)
+            }
+            let involved = Array(Set(current.values.joined()).union([operatorID]))
+            let names = Dictionary(uniqueKeysWithValues: try await Operator.query(on: db).filter(\.$partner.$id == partnerID)
+                .filter(\.$id ~~ involved).all().compactMap { op in op.id.map { ($0, op.name) } })
+            guard names[operatorID] != nil else { throw PortalError.unknownReference("One of the operators does not exist.") }
+            func list(_ ids: Set<UUID>) -> String { ids.compactMap { names[$0] }.sorted().joined(separator: ", ").nilIfEmpty ?? "—" }
+            var rows: [AccountAssignment] = []
+            var dropped: [UUID] = []
+            var entries: [AuditEvent] = []
+            for account in allowed {
+                let id = try account.requireID()
+                let held = current[id] ?? []
+                let wanted = adding ? held.union([operatorID]) : held.subtracting([operatorID])
+                guard wanted != held else { continue }
+                if adding {
+                    rows.append(AccountAssignment(partnerID: partnerID, accountID: id, operatorID: operatorID))
+                } else {
+                    dropped.append(id)
+                }
+                entries.append(Audit.entry("account.assignments-changed", in: context, partnerID: partnerID, target: Audit.target(account),
+                                           details: "assigned: \(list(held)) → \(list(wanted))", now: now))
+            }
+            if !rows.isEmpty { try await rows.create(on: db) }
+            if !dropped.isEmpty {
+                try await AccountAssignment.query(on: db).filter(\.$partnerID == partnerID).filter(\.$accountID ~~ dropped)
+                    .filter(\.$operatorID == operatorID).delete()
+            }
+            if !entries.isEmpty { try await entries.create(on: db) }
+        }
+        return outcomes
+    }
+
     /// The account's history: audit entries on it, newest first.
     static func history(of account: Account, by actor: Actor, limit: Int = 100, on db: any Database) async throws -> [AuditEvent] {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .accountHistoryView, .account(try await facts(account, actor: actor, on: db))))

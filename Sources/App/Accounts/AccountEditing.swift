@@ -146,6 +146,51 @@ enum AccountEditing {
         }
     }
 
+    /// `move` for many accounts of `actor`'s partner: each decided by the same policy (where it
+    /// is and where it would be), the accounts moved in one statement and their audit entries
+    /// written in the same transaction.
+    static func move(_ accounts: [Account], to groupID: UUID?, by actor: Actor, context: AuditContext, now: Date = Date(),
+                     on db: any Database) async throws -> [UUID: AccountLabels.BatchOutcome] {
+        let partnerID = actor.partnerID
+        let facts = try await AccessLoader.facts(for: accounts, actor: actor, on: db)
+        let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == partnerID).all()
+        var target: AccountGroup?
+        if let groupID {
+            guard let group = groups.first(where: { $0.id == groupID }) else { throw PortalError.unknownReference("No group has this id.") }
+            target = group
+        }
+        let paths = GroupPaths(groups)
+        func label(_ id: UUID?) -> String { paths.label(of: id) ?? "no group" }
+        var outcomes: [UUID: AccountLabels.BatchOutcome] = [:]
+        var moving: [Account] = []
+        for account in accounts {
+            let id = try account.requireID()
+            guard let facts = facts[id], AccessPolicy.decide(actor, .accountEdit, .account(facts)).isAllowed else {
+                outcomes[id] = .refused
+                continue
+            }
+            outcomes[id] = .changed
+            guard account.groupID != groupID else { continue }
+            guard AccessPolicy.decide(actor, .accountEdit, .account(facts.moved(toLineage: target?.lineage ?? []))).isAllowed else {
+                outcomes[id] = .refused
+                continue
+            }
+            moving.append(account)
+        }
+        guard !moving.isEmpty else { return outcomes }
+        let entries = moving.map { account in
+            Audit.entry("account.moved", in: context, partnerID: partnerID, target: Audit.target(account),
+                        details: "group: \(label(account.groupID)) → \(label(groupID))", now: now)
+        }
+        let ids = try moving.map { try $0.requireID() }
+        try await db.writeTransaction { db in
+            try await Account.query(on: db).filter(\.$partnerID == partnerID).filter(\.$id ~~ ids).set(\.$groupID, to: groupID).update()
+            try await entries.create(on: db)
+        }
+        for account in moving { account.groupID = groupID }
+        return outcomes
+    }
+
     static func locations(of account: Account, on db: any Database) async throws -> [AccountLocation] {
         try await AccountLocation.query(on: db).filter(\.$partnerID == account.partnerID).filter(\.$accountID == account.requireID())
             .sort(\.$name).all()

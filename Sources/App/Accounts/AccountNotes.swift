@@ -121,7 +121,7 @@ enum AccountLabels {
         guard let tag = normalizeTag(raw) else {
             throw OperatorInput.Errors(fields: ["tag": "Use 1 to \(maxTagLength) letters, digits, spaces, hyphens or underscores."])
         }
-        let (allowed, refused) = try await decide(.accountTagsEdit, accounts, by: actor, on: db)
+        let (allowed, refused) = try await AccessLoader.decideEach(.accountTagsEdit, accounts, by: actor, on: db)
         let partnerID = actor.partnerID
         let outcomes = try await db.writeTransaction { db -> [UUID: BatchOutcome] in
             let existing = try await tags(of: allowed.map { try $0.requireID() }, partnerID: partnerID, on: db)
@@ -148,7 +148,7 @@ enum AccountLabels {
     /// `removeTag` for many accounts of `actor`'s partner, as `addTag(_:toEach:…)` adds.
     static func removeTag(_ raw: String, fromEach accounts: [Account], by actor: Actor, context: AuditContext, now: Date = Date(),
                           on db: any Database) async throws -> [UUID: BatchOutcome] {
-        let (allowed, refused) = try await decide(.accountTagsEdit, accounts, by: actor, on: db)
+        let (allowed, refused) = try await AccessLoader.decideEach(.accountTagsEdit, accounts, by: actor, on: db)
         var outcomes = Dictionary(uniqueKeysWithValues: refused.map { ($0, BatchOutcome.refused) })
         for account in allowed { outcomes[try account.requireID()] = .changed }
         guard let tag = normalizeTag(raw), !allowed.isEmpty else { return outcomes }
@@ -166,23 +166,6 @@ enum AccountLabels {
             try await entries.create(on: db)
         }
         return outcomes
-    }
-
-    /// The accounts `actor` may use `permission` on, and the ids of the others.
-    private static func decide(_ permission: Permission, _ accounts: [Account], by actor: Actor,
-                               on db: any Database) async throws -> (allowed: [Account], refused: [UUID]) {
-        let facts = try await AccessLoader.facts(for: accounts, actor: actor, on: db)
-        var allowed: [Account] = []
-        var refused: [UUID] = []
-        for account in accounts {
-            let id = try account.requireID()
-            if let facts = facts[id], AccessPolicy.decide(actor, permission, .account(facts)).isAllowed {
-                allowed.append(account)
-            } else {
-                refused.append(id)
-            }
-        }
-        return (allowed, refused)
     }
 
     static func notes(of account: Account, on db: any Database) async throws -> [AccountNote] {

@@ -243,15 +243,15 @@ enum BulkActions {
         return try await apply(change, toEach: accounts, by: actor, context: context, logger: logger, on: db)
     }
 
-    /// Changes `accounts` (the partner's), each decided on its own. Tags are added and removed a
-    /// batch at a time, in one transaction; the other actions go through the account page's
-    /// functions one account at a time.
+    /// Changes `accounts` (the partner's), each decided on its own. Tags, assignments and moves
+    /// go a batch at a time, in one transaction; locking and unlocking, which end sessions,
+    /// go through the account page's function one account at a time.
     private static func apply(_ change: BulkChange, toEach accounts: [Account], by actor: Actor, context: AuditContext, logger: Logger,
                               on db: any Database) async throws -> BulkTally {
         var tally = BulkTally()
+        let outcomes: [UUID: AccountLabels.BatchOutcome]
         switch change.action {
         case .tag, .untag:
-            let outcomes: [UUID: AccountLabels.BatchOutcome]
             do {
                 outcomes = change.action == .tag
                     ? try await AccountLabels.addTag(change.parameter ?? "", toEach: accounts, by: actor, context: context, on: db)
@@ -260,22 +260,29 @@ enum BulkActions {
                 tally.skipped = accounts.count
                 return tally
             }
-            for account in accounts {
-                switch outcomes[try account.requireID()] ?? .refused {
-                case .changed: tally.changed += 1
-                case .full: tally.skipped += 1
-                case .refused:
-                    logDenied(change, account: account.businessUID, actor: actor, logger: logger)
-                    tally.refused += 1
-                }
-            }
-        default:
+        case .assign, .unassign:
+            guard let operatorID = change.operatorID else { throw PortalError.unknownReference("No operator has this id.") }
+            outcomes = try await AccountAdministration.assign(operatorID, adding: change.action == .assign, toEach: accounts, by: actor,
+                                                              context: context, on: db)
+        case .move:
+            outcomes = try await AccountEditing.move(accounts, to: change.groupID, by: actor, context: context, on: db)
+        case .lock, .unlock:
             for account in accounts {
                 switch try await apply(change, to: account, by: actor, context: context, logger: logger, on: db) {
                 case .changed: tally.changed += 1
                 case .refused: tally.refused += 1
                 case .skipped: tally.skipped += 1
                 }
+            }
+            return tally
+        }
+        for account in accounts {
+            switch outcomes[try account.requireID()] ?? .refused {
+            case .changed: tally.changed += 1
+            case .full: tally.skipped += 1
+            case .refused:
+                logDenied(change, account: account.businessUID, actor: actor, logger: logger)
+                tally.refused += 1
             }
         }
         return tally

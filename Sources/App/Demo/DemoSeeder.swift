@@ -163,7 +163,7 @@ enum DemoSeeder {
             // written afterwards rewrites the account's whole entry in the index, and an entry
             // rewritten out of order makes the index write out what it holds and merge it again.
             // So there the tags go first (the writer checks foreign keys at the commit).
-            try await writer.write((writer.isSQLite && DemoWriter.knob("tagsfirst") != 0 ? [tagTable, accountTable] : [accountTable, tagTable]) + [
+            try await writer.write((writer.isSQLite ? [tagTable, accountTable] : [accountTable, tagTable]) + [
                 Table(AccountUser.schema, ["id", "partner_id", "account_id", "role", "name", "email", "status", "password_hash", "must_change_password",
                                            "created_at", "updated_at"], owners),
                 Table(AccountNote.schema, ["id", "partner_id", "account_id", "author_id", "author_name", "body", "created_at"], notes),

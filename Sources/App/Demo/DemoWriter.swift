@@ -32,17 +32,7 @@ struct DemoWriter {
     private init(db: any Database, isSQLite: Bool) {
         self.db = db
         self.isSQLite = isSQLite
-        self.accountsPerBatch = isSQLite ? (Self.knob("batch") ?? Self.sqliteAccountsPerBatch) : Self.postgresAccountsPerBatch
-    }
-
-    // XXXKNOB
-    static func knob(_ name: String) -> Int? {
-        let raw = ProcessInfo.processInfo.environment["DEMO_SEED_TUNING"] ?? ""
-        for part in raw.split(separator: ",") {
-            let kv = part.split(separator: "=")
-            if kv.count == 2, kv[0] == name { return Int(kv[1]) }
-        }
-        return nil
+        self.accountsPerBatch = isSQLite ? Self.sqliteAccountsPerBatch : Self.postgresAccountsPerBatch
     }
 
     /// Sets up the connection: on SQLite the settings a serving portal uses (WAL is a property
@@ -54,9 +44,6 @@ struct DemoWriter {
             try await sql.raw("PRAGMA busy_timeout = 5000").run()
             try await sql.raw("PRAGMA synchronous = NORMAL").run()
             try await sql.raw("PRAGMA journal_size_limit = \(unsafeRaw: String(journalSizeLimit))").run()
-            if let cache = knob("cache") { try await sql.raw("PRAGMA cache_size = \(unsafeRaw: String(-cache * 1024))").run() }
-            if let auto = knob("autockpt") { try await sql.raw("PRAGMA wal_autocheckpoint = \(unsafeRaw: String(auto))").run() }
-            if knob("sync") == 2 { try await sql.raw("PRAGMA synchronous = FULL").run() }
         }
         return DemoWriter(db: db, isSQLite: isSQLite)
     }
@@ -64,7 +51,7 @@ struct DemoWriter {
     mutating func write(_ tables: [DemoSeeder.Table]) async throws {
         try await db.writeTransaction { [isSQLite] db in
             let sql = try db.sql
-            if isSQLite, DemoWriter.knob("tagsfirst") != 0 {
+            if isSQLite {
                 // Rows may come before the rows they refer to; the references are checked at the commit.
                 try await sql.raw("PRAGMA defer_foreign_keys = ON").run()
             }
@@ -74,13 +61,13 @@ struct DemoWriter {
         }
         guard isSQLite else { return }
         batchesSinceCheckpoint += 1
-        if batchesSinceCheckpoint >= (Self.knob("checkpoint") ?? Self.checkpointEvery) {
+        if batchesSinceCheckpoint >= Self.checkpointEvery {
             batchesSinceCheckpoint = 0
             // PASSIVE copies what no reader still needs and never waits; once all of it is
             // copied, the next transaction starts the log from the beginning again.
             try await db.sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
         }
-        try await Task.sleep(for: .milliseconds(Self.knob("pause") ?? 2))
+        try await Task.sleep(for: Self.pause)
     }
 
     /// Leaves the log empty: waits (up to the busy timeout) for readers to move on, then copies

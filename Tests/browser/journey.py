@@ -804,6 +804,32 @@ def run_walk(description, workdir_prefix, make_walk, whole_run_seconds, portal_c
     print(steps.summary())
     return 1 if steps.failed else 0
 
+
+class BrowserWalk:
+    """For `run_walk`: a journey that is given its browser (`make(driver)` returns it, with a
+    `run()` and an optional `close()`); the browser is started when it begins, at `viewport`
+    when one is given, and quit at the end."""
+
+    def __init__(self, make, viewport=None):
+        self.make, self.viewport = make, viewport
+        self.driver = self.walk = None
+
+    def journey(self):
+        self.driver = start_browser()
+        if self.viewport:
+            set_viewport(self.driver, *self.viewport)
+        self.walk = self.make(self.driver)
+        self.walk.run()
+
+    def close(self):
+        if self.walk is not None and hasattr(self.walk, "close"):
+            self.walk.close()
+        if self.driver is not None:
+            try:
+                self.driver.quit()
+            except Exception:  # noqa: BLE001 - the browser may already be gone
+                pass
+
 # --------------------------------------------------------------------------- the journey
 
 
@@ -1920,58 +1946,10 @@ def continue_from_recovery_codes(driver):
 # --------------------------------------------------------------------------- main
 
 
-def on_overtime(signum, frame):
-    raise Overtime(f"the whole run took longer than {WHOLE_RUN_SECONDS}s")
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--portal", required=True, help="path to the built portal binary")
-    parser.add_argument("--screenshots", help="directory to save screenshots into")
-    parser.add_argument("--axe-script", help="axe.min.js to use instead of the newest one installed")
-    args = parser.parse_args()
-    if args.axe_script:
-        global AXE
-        AXE = AxeScript(args.axe_script)
-    if args.screenshots:
-        Path(args.screenshots).mkdir(parents=True, exist_ok=True)
-
-    signal.signal(signal.SIGALRM, on_overtime)
-    signal.alarm(WHOLE_RUN_SECONDS)
-
-    steps = Steps()
-    workdir = tempfile.mkdtemp(prefix="portal-journey-")
-    portal = Portal(args.portal, workdir)
-    driver = None
-    journey = None
-    try:
-        portal.start()
-        driver = start_browser()
-        journey = Journey(portal, driver, steps, args.screenshots)
-        journey.run()
-    except Aborted as stopped:
-        print(f"stopped after \"{stopped}\" failed; the steps after it were not run")
-    except BaseException as error:  # noqa: BLE001 - setup problems and overtime count as a failure
-        steps.failed += 1
-        print(f"FAIL  journey could not run: {type(error).__name__}: {error}")
-    finally:
-        signal.alarm(0)
-        if journey is not None:
-            journey.close()
-        if driver is not None:
-            try:
-                driver.quit()
-            except Exception:  # noqa: BLE001 - the browser may already be gone
-                pass
-        portal.stop()
-        if steps.failed:
-            print("---- server log (last lines) ----")
-            print(portal.log_tail())
-            print("---------------------------------")
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    print(steps.summary())
-    return 1 if steps.failed else 0
+    return run_walk(__doc__.split("\n\n")[0], "portal-journey-",
+                    lambda portal, steps, screenshots, workdir: BrowserWalk(lambda driver: Journey(portal, driver, steps, screenshots)),
+                    WHOLE_RUN_SECONDS)
 
 
 if __name__ == "__main__":

@@ -30,13 +30,9 @@ Prints one line "N passed, M failed" at the end; exits non-zero on any failure. 
 helpers with journey.py (same directory) and needs what it needs (and pyotp).
 """
 
-import argparse
 import importlib.util
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -316,48 +312,11 @@ class KeyboardJourney:
         self.shot("keyboard-05-list-375")
 
 
-def on_overtime(signum, frame):
-    raise Overtime(f"the whole run took longer than {WHOLE_RUN_SECONDS}s")
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--portal", required=True, help="path to the built portal binary")
-    parser.add_argument("--screenshots", help="directory to save screenshots into")
-    args = parser.parse_args()
-    if args.screenshots:
-        Path(args.screenshots).mkdir(parents=True, exist_ok=True)
-    signal.signal(signal.SIGALRM, on_overtime)
-    signal.alarm(WHOLE_RUN_SECONDS)
-    steps = journey.Steps()
-    workdir = tempfile.mkdtemp(prefix="portal-keyboard-")
-    portal = journey.Portal(args.portal, workdir)
-    driver = None
-    try:
-        portal.start()
-        driver = journey.start_browser()
-        journey.set_viewport(driver, 1280, 900)
-        KeyboardJourney(portal, driver, steps, args.screenshots).run()
-    except Aborted as stopped:
-        print(f"stopped after \"{stopped}\" failed; the steps after it were not run")
-    except BaseException as error:  # noqa: BLE001 - setup problems and overtime count as a failure
-        steps.failed += 1
-        print(f"FAIL  journey could not run: {type(error).__name__}: {error}")
-    finally:
-        signal.alarm(0)
-        if driver is not None:
-            try:
-                driver.quit()
-            except Exception:  # noqa: BLE001 - the browser may already be gone
-                pass
-        portal.stop()
-        if steps.failed:
-            print("---- server log (last lines) ----")
-            print(portal.log_tail())
-            print("---------------------------------")
-        shutil.rmtree(workdir, ignore_errors=True)
-    print(steps.summary())
-    return 1 if steps.failed else 0
+    return journey.run_walk(__doc__.split("\n\n")[0], "portal-keyboard-",
+                            lambda portal, steps, screenshots, workdir: journey.BrowserWalk(
+                                lambda driver: KeyboardJourney(portal, driver, steps, screenshots), viewport=(1280, 900)),
+                            WHOLE_RUN_SECONDS, axe_option=False)
 
 
 if __name__ == "__main__":

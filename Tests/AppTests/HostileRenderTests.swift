@@ -148,6 +148,20 @@ import Testing
         let html = MarkupWriter.render(.div(.class(#"a" onclick="x"#), .attr("title", "'<&>"), .text("<b>&amp;</b>")))
         #expect(html == #"<div class="a&quot; onclick=&quot;x" title="&#39;&lt;&amp;&gt;">&lt;b&gt;&amp;amp;&lt;/b&gt;</div>"#)
     }
+
+    /// A quote or a bracket followed by a combining mark is one Character to Swift but still a
+    /// quote or a bracket to the HTML parser: it is escaped all the same, the mark kept.
+    @Test func aCombiningMarkAfterAQuoteOrABracketDoesNotHideIt() {
+        let mark = "\u{338}"
+        let html = MarkupWriter.render(.div(.attr("title", "x\"\(mark) onfocus=alert(1) autofocus '\(mark)"), .text("<\(mark)script>&\(mark)")))
+        #expect(html == "<div title=\"x&quot;\(mark) onfocus=alert(1) autofocus &#39;\(mark)\">&lt;\(mark)script&gt;&amp;\(mark)</div>")
+        #expect(MarkupWriter.escapeAttribute("\"\(mark)") == "&quot;\(mark)" && MarkupWriter.escapeText(">\(mark)") == "&gt;\(mark)")
+        // Text with nothing to escape, and text that is all escapes, come out whole.
+        #expect(MarkupWriter.escapeText("Zoë’s café 🌿") == "Zoë’s café 🌿" && MarkupWriter.escapeAttribute("<>&\"'") == "&lt;&gt;&amp;&quot;&#39;")
+        // Attributes from nested groups are gathered before the children, in order, and joined.
+        let nested = MarkupWriter.render(.div(.group(.class("a"), .text("t")), .class("b"), .group(.group(.attr("id", "i"))), .span(.text("s"))))
+        #expect(nested == #"<div class="a b" id="i">t<span>s</span></div>"#)
+    }
 }
 
 /// The app's Swift sources, found from this file's place in the repository.

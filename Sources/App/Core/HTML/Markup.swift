@@ -58,16 +58,24 @@ struct Markup: Sendable {
 
 /// Writes markup as HTML. The only place that turns values into markup, so the only place
 /// that escapes.
+///
+/// It streams: each element's attributes are gathered first (they may come from nested
+/// groups), its start tag written, then its children straight after, into the one output, so
+/// no element's content is built apart and copied again by the element around it. Escaping
+/// looks at the bytes: the characters it replaces are ASCII, and a byte test catches them
+/// wherever they are, a combining mark after them included (`"` + U+0338 is one Character
+/// but still a quote to the HTML parser).
 enum MarkupWriter {
     static func render(_ markup: Markup) -> String {
         var output = ""
+        output.reserveCapacity(8 * 1024)
         write(markup, into: &output)
         return output
     }
 
     static func write(_ markup: Markup, into output: inout String) {
         switch markup.content {
-        case .text(let text): output += escapeText(text)
+        case .text(let text): appendEscaped(text, attribute: false, to: &output)
         case .group(let children): for child in children { write(child, into: &output) }
         case .attribute: break // written by its element
         case .element(let name, let isVoid, let children): writeElement(name, isVoid: isVoid, children, into: &output)
@@ -75,68 +83,102 @@ enum MarkupWriter {
     }
 
     private static func writeElement(_ name: StaticString, isVoid: Bool, _ children: [Markup], into output: inout String) {
-        var attributes: [(name: String, value: String?)] = []
-        var body = ""
-        collect(children, attributes: &attributes, body: &body)
-        output += "<\(name)"
+        var attributes: [(name: StaticString, value: String?)] = []
+        collectAttributes(children, into: &attributes)
+        output += "<"
+        append(name, to: &output)
         for attribute in attributes {
-            output += " \(attribute.name)"
-            if let value = attribute.value { output += "=\"\(escapeAttribute(value))\"" }
+            output += " "
+            append(attribute.name, to: &output)
+            if let value = attribute.value {
+                output += "=\""
+                appendEscaped(value, attribute: true, to: &output)
+                output += "\""
+            }
         }
-        output += isVoid ? "/>" : ">\(body)</\(name)>"
+        guard !isVoid else { return output += "/>" }
+        output += ">"
+        writeChildren(children, into: &output)
+        output += "</"
+        append(name, to: &output)
+        output += ">"
     }
 
     /// Attributes may come from nested groups; a repeated attribute (two `.class`) joins its
     /// values with a space, as Plot did.
-    private static func collect(_ children: [Markup], attributes: inout [(name: String, value: String?)], body: inout String) {
+    private static func collectAttributes(_ children: [Markup], into attributes: inout [(name: StaticString, value: String?)]) {
         for child in children {
             switch child.content {
             case .attribute(let name, let value):
-                let name = "\(name)"
-                if let index = attributes.firstIndex(where: { $0.name == name }) {
+                if let index = attributes.firstIndex(where: { same($0.name, name) }) {
                     if let value, !value.isEmpty {
                         attributes[index].value = attributes[index].value.map { $0.isEmpty ? value : $0 + " " + value } ?? value
                     }
                 } else {
                     attributes.append((name, value))
                 }
-            case .group(let nested): collect(nested, attributes: &attributes, body: &body)
-            default: write(child, into: &body)
+            case .group(let nested): collectAttributes(nested, into: &attributes)
+            default: break
             }
         }
     }
 
-    /// Text between tags: `&`, `<` and `>` cannot start markup once escaped.
-    static func escapeText(_ text: String) -> String {
-        guard text.contains(where: { $0 == "&" || $0 == "<" || $0 == ">" }) else { return text }
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count + 16)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            default: escaped.append(character)
+    /// The children that are not attributes, in order, nested groups included.
+    private static func writeChildren(_ children: [Markup], into output: inout String) {
+        for child in children {
+            switch child.content {
+            case .attribute: break
+            case .group(let nested): writeChildren(nested, into: &output)
+            default: write(child, into: &output)
             }
         }
+    }
+
+    private static func same(_ a: StaticString, _ b: StaticString) -> Bool {
+        a.withUTF8Buffer { left in b.withUTF8Buffer { right in left.elementsEqual(right) } }
+    }
+
+    private static func append(_ name: StaticString, to output: inout String) {
+        name.withUTF8Buffer { output += String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Appends `text` with `&`, `<` and `>` replaced, and in an attribute (always written
+    /// between double quotes) `"` and `'` too; the runs between them are appended as they are.
+    private static func appendEscaped(_ text: String, attribute: Bool, to output: inout String) {
+        let utf8 = text.utf8
+        var runStart = utf8.startIndex
+        var index = runStart
+        while index != utf8.endIndex {
+            let replacement: String? = switch utf8[index] {
+            case UInt8(ascii: "&"): "&amp;"
+            case UInt8(ascii: "<"): "&lt;"
+            case UInt8(ascii: ">"): "&gt;"
+            case UInt8(ascii: "\"") where attribute: "&quot;"
+            case UInt8(ascii: "'") where attribute: "&#39;"
+            default: nil
+            }
+            if let replacement {
+                if runStart != index { output += text[runStart..<index] }
+                output += replacement
+                runStart = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        if runStart == utf8.startIndex { return output += text }
+        if runStart != utf8.endIndex { output += text[runStart..<utf8.endIndex] }
+    }
+
+    /// Text between tags: `&`, `<` and `>` cannot start markup once escaped.
+    static func escapeText(_ text: String) -> String {
+        var escaped = ""
+        appendEscaped(text, attribute: false, to: &escaped)
         return escaped
     }
 
     /// An attribute value, always written between double quotes: no quote can end it early.
     static func escapeAttribute(_ value: String) -> String {
-        guard value.contains(where: { "&<>\"'".contains($0) }) else { return value }
         var escaped = ""
-        escaped.reserveCapacity(value.utf8.count + 16)
-        for character in value {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            default: escaped.append(character)
-            }
-        }
+        appendEscaped(value, attribute: true, to: &escaped)
         return escaped
     }
 }

@@ -149,6 +149,15 @@ import Testing
         #expect(html == #"<div class="a&quot; onclick=&quot;x" title="&#39;&lt;&amp;&gt;">&lt;b&gt;&amp;amp;&lt;/b&gt;</div>"#)
     }
 
+    @Test func aCSVFieldQuotesAndDefusesWhatACombiningMarkFollows() {
+        let mark = "\u{338}"
+        #expect(CSV.field("Shop,\(mark)x") == "\"Shop,\(mark)x\"")
+        #expect(CSV.field("a\"\(mark)b") == "\"a\"\"\(mark)b\"")
+        #expect(CSV.field("=\(mark)HYPERLINK(1)") == "'=\(mark)HYPERLINK(1)")
+        #expect(CSV.field("plain café") == "plain café" && CSV.field("-1") == "'-1" && CSV.field("a\r\nb") == "\"a\r\nb\"")
+        #expect(CSV.line(["=x", "a,b", "\"q\""]) == "'=x,\"a,b\",\"\"\"q\"\"\"\r\n")
+    }
+
     /// A quote or a bracket followed by a combining mark is one Character to Swift but still a
     /// quote or a bracket to the HTML parser: it is escaped all the same, the mark kept.
     @Test func aCombiningMarkAfterAQuoteOrABracketDoesNotHideIt() {

@@ -138,7 +138,8 @@ import Testing
     }
 
     @Test func localPathsRefuseOtherHosts() {
-        for path in ["//evil.example", "/\\evil.example", "/%2F/evil.example", "/%09/evil.example", "/\t/evil.example", "https://evil.example", "javascript:x"] {
+        for path in ["//evil.example", "/\\evil.example", "/%2F/evil.example", "/%09/evil.example", "/\t/evil.example", "https://evil.example", "javascript:x",
+                     "//\u{338}evil.example", "//\u{1F3FB}evil.ws", "/%2F%CC%B8evil.example", "/\\\u{338}evil.example"] {
             #expect(LinkTarget.localPath(path) == nil, "\(path)")
         }
         #expect(LinkTarget.localPath("/accounts?q=a%20b")?.value == "/accounts?q=a%20b")

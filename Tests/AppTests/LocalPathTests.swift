@@ -10,6 +10,8 @@ import VaporTesting
         "/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example", "/%2F%2Fevil.example",
         "/%5Cevil", "%0d%0a", "/%0d%0aLocation:%20https://evil.example", "javascript:alert(1)", "", " /accounts",
         "/\t/evil.example", "/%252F%252Fevil.example", "/accounts\n", "evil.example", "/%zz", "/a//b", "/%E2%80%AE/evil",
+        // A slash followed by a combining mark or an emoji modifier is one Character, but `//` to a browser.
+        "//\u{338}evil.example", "//\u{1F3FB}evil.ws", "/%2F%F0%9F%8F%BBevil.ws", "//%CC%B8evil.example", "/\\\u{338}evil.example", "/a//\u{338}b",
     ])
     func refusesAnythingButALocalPath(_ value: String) {
         #expect(LocalPath.validated(value) == nil, "accepted \(value.debugDescription)")
@@ -26,7 +28,8 @@ import VaporTesting
         #expect(RequireSignedIn.nextQuery(for: "//evil.example") == "")
     }
 
-    @Test(arguments: ["/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example", "/%2F%2Fevil.example"])
+    @Test(arguments: ["/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example", "/%2F%2Fevil.example",
+                      "//\u{1F3FB}evil.example"])
     func signingInWithAHostileNextLandsAtHome(_ next: String) async throws {
         try await TestPortal.run { portal in
             try await portal.makeOperator(secondFactor: nil)

@@ -28,10 +28,15 @@ enum LocalPath {
     }
 
     /// The checks one form of the value must pass (before and after each decoding).
+    /// The slashes and backslashes are looked for as bytes: Swift's `hasPrefix` and `contains`
+    /// compare Characters, and a slash followed by a combining mark or an emoji modifier is one
+    /// Character that is not "/", while a browser still reads `//` and another host after it.
     private static func isSafeForm(_ path: String) -> Bool {
+        let bytes = Array(path.utf8)
+        let slash = UInt8(ascii: "/"), backslash = UInt8(ascii: "\\")
         // Starting with one `/` also rules out a scheme (`https:`, `javascript:`).
-        guard path.hasPrefix("/"), !path.hasPrefix("//") else { return false }
-        if path.contains("\\") || path.contains("//") { return false }
+        guard bytes.first == slash else { return false }
+        if bytes.contains(backslash) || zip(bytes, bytes.dropFirst()).contains(where: { $0 == slash && $1 == slash }) { return false }
         for scalar in path.unicodeScalars {
             if scalar.properties.generalCategory == .control || scalar.properties.isWhitespace { return false }
             // Format characters (zero-width, bidirectional overrides) hide what the link says.

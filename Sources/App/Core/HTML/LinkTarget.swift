@@ -44,8 +44,10 @@ struct LinkTarget: Sendable, Equatable {
     /// A path on this site from elsewhere (a `next` address): only "/…", never "//…", a
     /// backslash or a control character, before and after percent-decoding.
     static func localPath(_ path: String) -> LinkTarget? {
+        // Bytes, not Characters: "/" followed by a combining mark is one Character that is not "/".
         func isLocal(_ text: String) -> Bool {
-            text.hasPrefix("/") && !text.hasPrefix("//") && !text.contains("\\")
+            let bytes = Array(text.utf8)
+            return bytes.first == UInt8(ascii: "/") && bytes.dropFirst().first != UInt8(ascii: "/") && !bytes.contains(UInt8(ascii: "\\"))
                 && !text.unicodeScalars.contains { CharacterSet.controlCharacters.contains($0) }
         }
         guard isLocal(path), isLocal(path.removingPercentEncoding ?? "") else { return nil }

@@ -16,6 +16,8 @@ struct DemoWriter {
     let isSQLite: Bool
     /// Accounts per transaction, each with about eight rows in other tables.
     let accountsPerBatch: Int
+    /// The file's page size: the log's frames are pages.
+    let pageSize: Int
     private var batchesSinceCheckpoint = 0
 
     /// Accounts per transaction on SQLite: about 4,000 rows.
@@ -29,9 +31,10 @@ struct DemoWriter {
     /// The pause between two batches on SQLite.
     static let pause: Duration = .milliseconds(2)
 
-    private init(db: any Database, isSQLite: Bool) {
+    private init(db: any Database, isSQLite: Bool, pageSize: Int) {
         self.db = db
         self.isSQLite = isSQLite
+        self.pageSize = pageSize
         self.accountsPerBatch = isSQLite ? Self.sqliteAccountsPerBatch : Self.postgresAccountsPerBatch
     }
 
@@ -45,7 +48,8 @@ struct DemoWriter {
             try await sql.raw("PRAGMA synchronous = NORMAL").run()
             try await sql.raw("PRAGMA journal_size_limit = \(unsafeRaw: String(journalSizeLimit))").run()
         }
-        return DemoWriter(db: db, isSQLite: isSQLite)
+        let pageSize = isSQLite ? (try await sql.raw("PRAGMA page_size").first()?.decode(column: "page_size", as: Int.self) ?? 4096) : 0
+        return DemoWriter(db: db, isSQLite: isSQLite, pageSize: pageSize)
     }
 
     mutating func write(_ tables: [DemoSeeder.Table]) async throws {
@@ -64,8 +68,16 @@ struct DemoWriter {
         if batchesSinceCheckpoint >= Self.checkpointEvery {
             batchesSinceCheckpoint = 0
             // PASSIVE copies what no reader still needs and never waits; once all of it is
-            // copied, the next transaction starts the log from the beginning again.
-            try await db.sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
+            // copied, the next transaction starts the log from the beginning again. A portal
+            // that keeps reading can keep it from ever being all copied, and the log then grows
+            // without end (932 MiB during a 100,000-account seed under two readers): past
+            // `journalSizeLimit`, RESTART waits (up to the busy timeout) for the readers of the
+            // old part to finish, which takes them milliseconds, so that the log starts again.
+            let passive = try await db.sql.raw("PRAGMA wal_checkpoint(PASSIVE)").first()
+            let frames = (try? passive?.decode(column: "log", as: Int.self)) ?? 0
+            if frames * pageSize > Self.journalSizeLimit {
+                try await db.sql.raw("PRAGMA wal_checkpoint(RESTART)").run()
+            }
         }
         try await Task.sleep(for: Self.pause)
     }

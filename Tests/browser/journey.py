@@ -200,6 +200,24 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def api_request(base, method, path, body, token):
+    """`method` /api/v1`path` of the portal at `base` with `body` as JSON (None: no body) and the
+    bearer `token`; (status, the parsed answer, or its text when it is not JSON)."""
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(
+        base + "/api/v1" + path, data=data, method=method,
+        headers={"Content-Type": "application/json", "Accept": "application/json", "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, text = response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode("utf-8", "replace")
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
 class Portal:
     """The portal binary, serving a fresh database from a temporary directory."""
 
@@ -236,19 +254,7 @@ class Portal:
 
     def api(self, method, path, body, token):
         """`method` /api/v1`path` with `body` as JSON (None: no body); (status, the parsed answer)."""
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(
-            self.base + "/api/v1" + path, data=data, method=method,
-            headers={"Content-Type": "application/json", "Accept": "application/json", "Authorization": f"Bearer {token}"})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                status, text = response.status, response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as error:
-            status, text = error.code, error.read().decode("utf-8", "replace")
-        try:
-            return status, json.loads(text)
-        except ValueError:
-            return status, text
+        return api_request(self.base, method, path, body, token)
 
     def query(self, statement, parameters=()):
         """The first column of the first row of a SELECT on the running portal's SQLite file."""
@@ -277,19 +283,7 @@ class Portal:
 
     def api_post(self, path, body, token):
         """POSTs `body` as JSON to /api/v1`path`; returns (status, the parsed answer)."""
-        request = urllib.request.Request(
-            self.base + "/api/v1" + path, data=json.dumps(body).encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/json", "Accept": "application/json",
-                     "Authorization": f"Bearer {token}"})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                status, text = response.status, response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as error:
-            status, text = error.code, error.read().decode("utf-8", "replace")
-        try:
-            return status, json.loads(text)
-        except ValueError:
-            return status, text
+        return self.api("POST", path, body, token)
 
     def log(self):
         try:

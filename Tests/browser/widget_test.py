@@ -26,7 +26,6 @@ selenium (Tests/browser/requirements.txt), /usr/bin/chromium and /usr/bin/chrome
 
 import argparse
 import http.server
-import json
 import shutil
 import signal
 import subprocess
@@ -39,7 +38,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from journey import Aborted, Portal, StepFailed, Steps, audit, check, fill, start_browser, wait  # noqa: E402
+from journey import Aborted, Portal, StepFailed, Steps, api_request, audit, check, fill, start_browser, wait  # noqa: E402
 
 from selenium.webdriver.common.by import By  # noqa: E402
 
@@ -67,18 +66,7 @@ class RunningPortal:
 
     def api(self, method, path, body=None):
         """Calls /api/v1`path`; returns (status, the parsed answer)."""
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(self.base + "/api/v1" + path, data=data, method=method, headers={
-            "Content-Type": "application/json", "Accept": "application/json", "Authorization": f"Bearer {self.token}"})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                status, text = response.status, response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as error:
-            status, text = error.code, error.read().decode("utf-8", "replace")
-        try:
-            return status, json.loads(text)
-        except ValueError:
-            return status, text
+        return api_request(self.base, method, path, body, self.token)
 
 
 def start_portal(binary, workdir):

@@ -19,25 +19,15 @@ struct MigrateCommand: AsyncCommand {
         let console = context.console
         try await MigrationLock.withLock(app) {
             try await app.migrator.setupIfNeeded().get()
-            if signature.revert {
-                let migrations = try await app.migrator.previewRevertLastBatch().get()
-                guard !migrations.isEmpty else { return console.print("No migrations to revert.") }
-                console.print("The following migration(s) will be reverted:")
-                for (migration, _) in migrations { console.output("- \(migration.name)".consoleText(color: .red)) }
-                guard console.confirm("Would you like to continue?".consoleText(.warning)) else {
-                    return console.warning("Migration cancelled")
-                }
-                try await app.migrator.revertLastBatch().get()
-            } else {
-                let migrations = try await app.migrator.previewPrepareBatch().get()
-                guard !migrations.isEmpty else { return console.print("No new migrations.") }
-                console.print("The following migration(s) will be prepared:")
-                for (migration, _) in migrations { console.output("+ \(migration.name)".consoleText(color: .green)) }
-                guard console.confirm("Would you like to continue?".consoleText(.warning)) else {
-                    return console.warning("Migration cancelled")
-                }
-                try await app.migrator.prepareBatch().get()
+            let revert = signature.revert
+            let migrations = try await (revert ? app.migrator.previewRevertLastBatch() : app.migrator.previewPrepareBatch()).get()
+            guard !migrations.isEmpty else { return console.print(revert ? "No migrations to revert." : "No new migrations.") }
+            console.print("The following migration(s) will be \(revert ? "reverted" : "prepared"):")
+            for (migration, _) in migrations {
+                console.output("\(revert ? "-" : "+") \(migration.name)".consoleText(color: revert ? .red : .green))
             }
+            guard console.confirm("Would you like to continue?".consoleText(.warning)) else { return console.warning("Migration cancelled") }
+            try await (revert ? app.migrator.revertLastBatch() : app.migrator.prepareBatch()).get()
             console.print("Migration successful")
         }
     }

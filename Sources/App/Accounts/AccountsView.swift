@@ -223,7 +223,7 @@ enum AccountsView {
                                  bulk: BulkView.Toolbar) -> Markup {
         let checkbox = BulkView.checkbox(uid: row.businessUID, name: row.name, bulk)
         let name: Markup = .group(.a(.href(SiteURL.account(uid: row.businessUID)), .strong(.text(row.name))),
-                                                  .if(showsDetails, .group(.br(), .small(.text(row.email)))))
+                                  .if(showsDetails, .small(.text(row.email))))
         let created = row.createdAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "—"
         let active = row.lastActivityAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "Never"
         return .tr(.td(checkbox), .td(name), .td(.code(text: row.businessUID)),

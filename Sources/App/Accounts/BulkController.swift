@@ -10,8 +10,11 @@ enum BulkController {
         func text(_ key: String) -> String { (try? request.content.get(String.self, at: key)) ?? "" }
         func list(_ key: String) -> [String] {
             let values = (try? request.content.get([String].self, at: key)) ?? (try? request.content.get(String.self, at: key)).map { [$0] } ?? []
-            // A Business UID is short and plain; anything else names no account.
-            return values.map { $0.trimmingCharacters(in: .whitespaces) }
+            // The page's accounts come as one field, separated by spaces. A Business UID is short
+            // and plain; anything else names no account.
+            return values.prefix(BulkActions.maxListed + 1)
+                .flatMap { $0.split(separator: " ", maxSplits: BulkActions.maxListed + 1, omittingEmptySubsequences: true) }
+                .map { String($0).trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && $0.unicodeScalars.count <= 64 && !DisplayText.hasControl($0) }
         }
         var form = BulkView.Form()

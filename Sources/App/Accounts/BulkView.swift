@@ -76,14 +76,14 @@ enum BulkView {
                        .attr("aria-describedby", "bulk-page-all-hint")),
                 .label(.for("bulk-page-all"), .class("page-all"), .text("All on this page")),
                 .span(.class("visually-hidden"), .id("bulk-page-all-hint"), .text("Applies the bulk action to every account listed here.")),
-                .forEach(uids) { .input(.type(.hidden), .name("on_page[]"), .value($0)) }),
+                .input(.type(.hidden), .name("on_page"), .value(uids.joined(separator: " ")))),
             else: .span(.class("visually-hidden"), .text("Select")))
     }
 
     /// A row's checkbox, ticked again when the form comes back with an error.
     static func checkbox(uid: String, name: String, _ model: Toolbar) -> Markup {
         .if(model.isOffered,
-            .input(.type(.checkbox), .class("row-select"), .name("accounts[]"), .value(uid), .id("select-\(uid)"),
+            .input(.type(.checkbox), .name("accounts[]"), .value(uid),
                    .checked(model.form.selected.contains(uid) || model.form.pageAll), .attr("aria-label", "Select \(name)")))
     }
 
@@ -162,7 +162,7 @@ enum BulkView {
             .input(.type(.hidden), .name("action"), .value(BulkAction.lock.rawValue)),
             .input(.type(.hidden), .name("scope"), .value(model.matching ? "matching" : "selected")),
             .if(model.form.pageAll, .input(.type(.hidden), .name("page_all"), .value("1"))),
-            .forEach(model.pageUIDs) { .input(.type(.hidden), .name("on_page[]"), .value($0)) },
+            .input(.type(.hidden), .name("on_page"), .value(model.pageUIDs.joined(separator: " "))),
             .forEach(model.form.selected.sorted()) { .input(.type(.hidden), .name("accounts[]"), .value($0)) },
             .h1(.text(model.matching ? "Lock all \(accounts) matching this filter?" : "Lock \(accounts)?")),
             .p(.text("Their owners and staff are signed out at once and nobody can log in to them, operators included, until they are unlocked. "
@@ -216,7 +216,7 @@ enum BulkView {
             .if(!form.tag.isEmpty, .input(.type(.hidden), .name("tag"), .value(form.tag))),
             .input(.type(.hidden), .name("scope"), .value(form.matching ? "matching" : "selected")),
             .if(form.pageAll, .input(.type(.hidden), .name("page_all"), .value("1"))),
-            .forEach(model.pageUIDs) { .input(.type(.hidden), .name("on_page[]"), .value($0)) },
+            .input(.type(.hidden), .name("on_page"), .value(model.pageUIDs.joined(separator: " "))),
             .forEach(form.selected.sorted()) { .input(.type(.hidden), .name("accounts[]"), .value($0)) },
             .h1(.text(model.field.title)),
             .p(.text("\(action?.label ?? "Change"): \(count). Choose the \(noun), then Apply.")),

@@ -39,6 +39,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(MailCommands(), as: "mail")
     app.asyncCommands.use(TOTPCommands(), as: "totp")
     app.asyncCommands.use(HistoryCommands(), as: "history")
+    app.asyncCommands.use(AuditCommands(), as: "audit")
     app.asyncCommands.use(DigestCommands(), as: "digest")
     app.asyncCommands.use(DemoCommands(), as: "demo")
     BackupCommands.register(app)

@@ -23,12 +23,12 @@ import Testing
             try await event(globex.requireID(), "account", daysAgo: 10, "globex recent") // kept
 
             // Two instances running it at once delete the same rows, once.
-            async let first = HistoryRetention.prune(now: now, on: portal.db)
-            async let second = HistoryRetention.prune(now: now, on: portal.db)
+            async let first = HistoryRetention.prune(now: now, signer: portal.auditSigner, on: portal.db)
+            async let second = HistoryRetention.prune(now: now, signer: portal.auditSigner, on: portal.db)
             #expect(try await first + second == 2)
             let left = try await AuditEvent.query(on: portal.db).all().map(\.targetLabel).sorted()
             #expect(left == ["acme operator", "acme recent", "globex recent"])
-            #expect(try await HistoryRetention.prune(now: now, on: portal.db) == 0)
+            #expect(try await HistoryRetention.prune(now: now, signer: portal.auditSigner, on: portal.db) == 0)
         }
     }
 }

@@ -92,7 +92,7 @@ import VaporTesting
             try await AuditEvent(partnerID: portal.partner.requireID(), actorID: nil, actorName: "Ada", action: "account.lock",
                                  targetType: "account", targetID: UUID().uuidString, targetLabel: "31 days old", details: "", ip: "",
                                  at: now.addingTimeInterval(-31 * 86_400)).create(on: portal.db)
-            #expect(try await HistoryRetention.prune(now: now, on: portal.db) == 1)
+            #expect(try await HistoryRetention.prune(now: now, signer: portal.auditSigner, on: portal.db) == 1)
         }
     }
 

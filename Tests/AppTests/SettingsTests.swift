@@ -117,7 +117,7 @@ import VaporTesting
                                      targetType: "account", targetID: UUID().uuidString, targetLabel: label, details: "", ip: "",
                                      at: now.addingTimeInterval(-days * 86_400)).create(on: portal.db)
             }
-            #expect(try await HistoryRetention.prune(now: now, on: portal.db) == 1)
+            #expect(try await HistoryRetention.prune(now: now, signer: portal.auditSigner, on: portal.db) == 1)
             let left = try await AuditEvent.query(on: portal.db).filter(\.$targetType == "account").all().map(\.targetLabel)
             #expect(left == ["within 45 days"])
         }

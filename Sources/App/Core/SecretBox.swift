@@ -14,6 +14,8 @@ struct SecretBox: Sendable {
         let id: String
         let encryption: SymmetricKey
         let recoveryCodes: SymmetricKey
+        /// The seed of the key that signs the audit chains' heads (`AuditChain.Signer`).
+        let auditSigning: SymmetricKey
 
         init(_ secret: Data) {
             let master = SymmetricKey(data: secret)
@@ -21,6 +23,7 @@ struct SecretBox: Sendable {
             self.id = idKey.withUnsafeBytes { Data(SHA256.hash(data: Data($0))) }.prefix(4).map { String(format: "%02x", $0) }.joined()
             self.encryption = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("operator-portal secrets at rest v1".utf8), outputByteCount: 32)
             self.recoveryCodes = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("operator-portal recovery codes v1".utf8), outputByteCount: 32)
+            self.auditSigning = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("operator-portal audit signing v1".utf8), outputByteCount: 32)
         }
     }
 

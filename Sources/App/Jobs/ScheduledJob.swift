@@ -29,6 +29,10 @@ struct JobContext: Sendable {
     let now: Date
     let worker: String
     let delivery: DeliverySettings
+
+    /// What signs the audit chains' heads: the secret key the digests' links are signed with
+    /// (none in a runner without them, which seals nothing).
+    var auditSigner: AuditChain.Signer? { delivery.links.map { AuditChain.Signer($0.secrets) } }
 }
 
 /// How the outbox job sends: the transports the configuration asks for, and the longest
@@ -57,7 +61,18 @@ extension ScheduledJob {
                          return try await Digests.runDue(now: context.now, on: context.db, logger: context.logger, links: links)
                      }),
         ScheduledJob(name: "history-retention", title: "Delete account history past its retention period", interval: 86_400, lease: 3600,
-                     work: { try await HistoryRetention.prune(now: $0.now, on: $0.db) }),
+                     work: { try await HistoryRetention.prune(now: $0.now, signer: $0.auditSigner, on: $0.db) }),
+        ScheduledJob(name: "audit-seal", title: "Seal new audit entries into each partner's chain of hashes", interval: 5, lease: 120,
+                     work: { context in
+                         guard let signer = context.auditSigner else { return 0 }
+                         return try await AuditChain.sealAll(signer: signer, now: context.now, on: context.db)
+                     }),
+        ScheduledJob(name: "audit-verify", title: "Verify each partner's audit chain", interval: 86_400, lease: 3600,
+                     work: { context in
+                         guard let signer = context.auditSigner else { return 0 }
+                         try await AuditChain.sealAll(signer: signer, now: context.now, on: context.db)
+                         return try await AuditChain.verifyAll(signer: signer, now: context.now, on: context.db)
+                     }),
         ScheduledJob(name: "planner-statistics", title: "Refresh the database's query statistics", interval: 3600, lease: 1800,
                      work: { context in try await PlannerStatistics.optimize(on: context.db); return 0 }),
         ScheduledJob(name: "login-as-expiry", title: "End logins as clients at their time limit", interval: 60, lease: 600,

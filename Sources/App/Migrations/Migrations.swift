@@ -37,5 +37,6 @@ enum PortalMigrations {
         CreatePasswordResetRequests(),
         CreateBulkOperations(),
         AddShortSearchIndex(),
+        AddAuditChain(),
     ]
 }

@@ -94,6 +94,8 @@ struct TestPortal {
     }
 
     var db: any Database { app.db }
+    /// What signs the audit chains' heads in this portal.
+    var auditSigner: AuditChain.Signer { AuditChain.Signer(try! app.secrets()) }
 
     // MARK: - Fixtures
 

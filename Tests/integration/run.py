@@ -4,6 +4,8 @@ Each check is independent and named; the last line is `N passed, M failed`.
 """
 import argparse
 import base64
+import csv
+import io
 import json
 import os
 import re
@@ -22,7 +24,7 @@ try:
 except ImportError:
     sys.exit("run.py needs pyotp: .venv/bin/pip install -r Tests/requirements.txt")
 
-from portal_process import RECOVERY_CODE, Portal, Session, SignIn, csrf_from, free_port, header, port_is_free, sql_rows
+from portal_process import RECOVERY_CODE, Portal, Session, SignIn, csrf_from, free_port, header, port_is_free, sql_rows, sqlite_path
 from smtp_sink import SMTPServer
 
 PASSWORD = "a long enough passphrase"
@@ -672,6 +674,103 @@ def one_clear_line(result, phrase):
     lines = [line for line in result.stderr.strip().splitlines() if line.startswith("portal:")]
     return (result.returncode != 0 and len(lines) == 1 and phrase in lines[0] and "Fatal error" not in result.stderr
             and "Fatal error" not in result.stdout)
+
+
+@check
+def audit_chain_names_each_row_changed_with_sqlite3_and_an_export_checks_without_the_portal(opts):
+    """`portal audit verify` after edits made with the sqlite3 command-line tool; then the Audit log's CSV export checked by
+    docs/audit-verify.py and the page's signed head by openssl, as someone without the portal would."""
+    portal = Portal(opts.portal).start()
+    work = tempfile.mkdtemp(prefix="portal-audit-")
+    try:
+        secret = enrolled_with_authenticator(portal, "auditor@example.test", "Avery Auditor")
+        seeded = portal.cli("demo", "seed", "--partner", "default", "--accounts", "60")
+        assert seeded.returncode == 0, seeded.stderr
+        sealed = portal.cli("audit", "seal")
+        assert sealed.returncode == 0 and re.search(r"Sealed \d+ audit entries", sealed.stdout), sealed.stdout + sealed.stderr
+        database = sqlite_path(portal)
+
+        def sqlite3_cli(statement):
+            done = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", database, statement], capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+
+        def verify():
+            return portal.cli("audit", "verify", "--partner", "default")
+
+        intact = verify()
+        assert intact.returncode == 0 and re.search(r"^default: intact: \d+ entries", intact.stdout, re.M), intact.stdout + intact.stderr
+        entry = "partner_id = (SELECT id FROM partners WHERE slug = 'default') AND seq = "
+        sqlite3_cli(f"UPDATE audit_events SET details = details || ' (edited)' WHERE {entry}7")
+        changed = verify()
+        assert changed.returncode != 0 and "default: BROKEN: entry #7 " in changed.stdout and "was changed" in changed.stdout, changed.stdout
+        assert "broken" in changed.stderr and "Fatal error" not in changed.stderr, changed.stderr
+        sqlite3_cli(f"UPDATE audit_events SET details = substr(details, 1, length(details) - 9) WHERE {entry}7")
+        assert verify().returncode == 0, verify().stdout
+        # Entry 9 moved out of the way and a made-up copy put in its place.
+        sqlite3_cli(f"UPDATE audit_events SET seq = 1000009 WHERE {entry}9")
+        sqlite3_cli("INSERT INTO audit_events (id, partner_id, actor_id, actor_name, action, target_type, target_id, target_label, details, ip, at, "
+                    "seq, prev_hash, hash, subject_account_id) SELECT randomblob(16), partner_id, actor_id, actor_name, action, target_type, "
+                    f"target_id, target_label, 'made up', ip, at, 9, prev_hash, hash, subject_account_id FROM audit_events WHERE {entry}1000009")
+        inserted = verify()
+        assert inserted.returncode != 0 and "BROKEN: entry #9 " in inserted.stdout, inserted.stdout
+        sqlite3_cli(f"DELETE FROM audit_events WHERE {entry}9")
+        removed = verify()
+        assert removed.returncode != 0 and "BROKEN: entry #9 was removed" in removed.stdout, removed.stdout
+        sqlite3_cli(f"UPDATE audit_events SET seq = 9 WHERE {entry}1000009")
+        assert verify().returncode == 0, verify().stdout
+
+        # The export, checked outside the portal against the head the page shows.
+        auditor = SignIn(portal, "auditor@example.test", PASSWORD)
+        assert auditor.password_step() == (303, "/sign-in/code")
+        status, location, _ = auditor.submit_code(pyotp.TOTP(secret).at(time.time() + 30))
+        assert status == 303 and location == "/", (status, location)
+        status, _, page = auditor.browser.get("/audit")
+        assert status == 200 and "Verified intact up to the entry of" in page, status
+        head = re.search(r"<dt>Last sealed entry</dt><dd>#(\d+)", page)
+        values = re.findall(r"<dd><code>([^<]+)</code></dd>", page)
+        assert head and len(values) == 3, "the page does not show the signed head"
+        head_seq, (head_hash, signature, public_key) = head.group(1), values
+        status, _, exported = auditor.browser.get("/audit/export.csv")
+        assert status == 200, status
+        export = os.path.join(work, "audit-log.csv")
+        with open(export, "w", encoding="utf-8", newline="") as handle:
+            handle.write(exported)
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "audit-verify.py")
+        checked = subprocess.run([sys.executable, script, export, "--head-seq", head_seq, "--head-hash", head_hash],
+                                 capture_output=True, text=True, timeout=60)
+        assert checked.returncode == 0 and checked.stdout.strip().endswith("intact"), checked.stdout + checked.stderr
+        checked_rows = int(re.search(r"^(\d+) sealed rows checked", checked.stdout, re.M).group(1))
+        assert checked_rows >= int(head_seq), checked.stdout
+        # One cell changed in the file: the script names that entry.
+        rows = list(csv.DictReader(io.StringIO(exported, newline="")))
+        target = next(row for row in rows if row["Sequence"] == "7")
+        target["Details"] += " (edited)"
+        with open(export, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0].keys()))
+            writer.writeheader()
+            writer.writerows(rows)
+        tampered = subprocess.run([sys.executable, script, export], capture_output=True, text=True, timeout=60)
+        assert tampered.returncode == 1 and "BROKEN: entry #7 " in tampered.stdout, tampered.stdout + tampered.stderr
+
+        # The head's signature, with OpenSSL as docs/audit.md shows.
+        partner_id = target["Partner id"]
+        with open(os.path.join(work, "head-key.der"), "wb") as handle:
+            handle.write(bytes.fromhex("302a300506032b6570032100") + base64.b64decode(public_key))
+        with open(os.path.join(work, "head.txt"), "w") as handle:
+            handle.write(f"operator-portal audit head v1\n{partner_id}\n{head_seq}\n{head_hash}")
+        with open(os.path.join(work, "head.sig"), "wb") as handle:
+            handle.write(base64.b64decode(signature))
+        openssl = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-keyform", "DER", "-inkey", "head-key.der", "-rawin",
+                                  "-in", "head.txt", "-sigfile", "head.sig"], cwd=work, capture_output=True, text=True, timeout=60)
+        assert openssl.returncode == 0 and "Signature Verified Successfully" in openssl.stdout, openssl.stdout + openssl.stderr
+        with open(os.path.join(work, "head.txt"), "w") as handle:
+            handle.write(f"operator-portal audit head v1\n{partner_id}\n{int(head_seq) - 1}\n{head_hash}")
+        forged = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-keyform", "DER", "-inkey", "head-key.der", "-rawin",
+                                 "-in", "head.txt", "-sigfile", "head.sig"], cwd=work, capture_output=True, text=True, timeout=60)
+        assert forged.returncode != 0, forged.stdout
+    finally:
+        portal.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @check

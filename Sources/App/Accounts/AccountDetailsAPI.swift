@@ -209,8 +209,20 @@ extension APIService {
         return .ok(.init(body: .json(.init(items: try page.entries.map { entry in
             .init(id: try entry.requireID().uuidString.lowercased(), action: entry.action, actorId: entry.actorID?.uuidString.lowercased(),
                   actorName: entry.actorName, onBehalfOf: entry.impersonatorName, targetType: entry.targetType, targetId: entry.targetID,
-                  targetLabel: entry.targetLabel, details: entry.details, ip: entry.ip, at: entry.at)
+                  targetLabel: entry.targetLabel, details: entry.details, ip: entry.ip, at: entry.at, seq: entry.seq, prevHash: entry.prevHash,
+                  hash: entry.hash)
         }, nextCursor: page.next?.uuidString.lowercased()))))
+    }
+
+    func getAuditChain(_ input: Operations.GetAuditChain.Input) async throws -> Operations.GetAuditChain.Output {
+        let request = try APIContext.current()
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.auditView]), permission: .auditView)
+        let stored = try await AuditChain.readStoredHead(partnerID: actor.partnerID, on: request.db.sql)
+        return .ok(.init(body: .json(.init(
+            seq: stored?.head.seq ?? 0, hash: stored?.head.hash ?? AuditChain.genesis, signature: stored?.signature,
+            publicKey: AuditChain.Signer(try request.application.secrets()).publicKey, sealedAt: stored?.sealedAt,
+            verifiedAt: stored?.verifiedAt, verifiedThrough: stored?.verifiedThrough, problem: stored?.problem))))
     }
 
     static func user(_ user: AccountUser) throws -> Components.Schemas.AccountUser {

@@ -284,8 +284,7 @@ enum AccountPageController {
         }
         let loginAs = try await loginAsPanel(request, account: account, actor: actor, facts: facts)
         let row = AccountDirectory.Row(account)
-        let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
-        let paths = GroupPaths(groups)
+        let paths = try await request.application.groupPaths.value(actor.partnerID) { try await GroupPaths.load(partnerID: actor.partnerID, on: db) }
         func path(_ id: UUID?) -> String? { paths.label(of: id) }
         let body: Markup
         switch tab {

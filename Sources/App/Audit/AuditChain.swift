@@ -139,7 +139,7 @@ enum AuditChain {
 
     /// Seals up to `batchSize` of the partner's entries not yet in its chain, oldest first.
     static func seal(partnerID: UUID, signer: Signer, now: Date = Date(), limit: Int = batchSize, on db: any Database) async throws -> Int {
-        try await db.transaction { tx in
+        try await writes.run { try await db.transaction { tx in
             let sql = try tx.sql
             // Writing first takes SQLite's write lock, so that two instances do not both read the head.
             try await sql.raw("""
@@ -170,8 +170,12 @@ enum AuditChain {
                 WHERE partner_id = \(bind: partnerID)
                 """).run()
             return rows.count
-        }
+        } }
     }
+
+    /// This process's writes to the chains (seals and retention's tombstones), one at a time;
+    /// instances on PostgreSQL wait for each other at the partner's head row.
+    static let writes = SerialGate()
 
     static let entryColumns = "seq, id, partner_id, at, actor_id, actor_name, impersonator_id, impersonator_name, action, target_type, "
         + "target_id, target_label, details, ip, prev_hash, hash"

@@ -26,6 +26,11 @@ final class AuditEvent: Model, @unchecked Sendable {
     /// `targetID`): what `AuditVisibility` filters on. Neither: a partner-level entry.
     @OptionalField(key: "subject_account_id") var subjectAccountID: UUID?
     @OptionalField(key: "subject_operator_id") var subjectOperatorID: UUID?
+    /// The entry's place in its partner's chain of hashes, and the hashes (`AuditChain`); nil
+    /// until the entry is sealed, seconds after it is written.
+    @OptionalField(key: "seq") var seq: Int64?
+    @OptionalField(key: "prev_hash") var prevHash: String?
+    @OptionalField(key: "hash") var hash: String?
 
     init() {}
 

@@ -55,8 +55,11 @@ enum AuditLog {
         text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "")
     }
 
-    /// The codes stay for filtering and tools; the last column says the same in words.
-    static let csvHeader = ["When", "Who", "On behalf of", "Action", "Target type", "Target", "Target id", "Details", "IP", "What happened"]
+    /// The codes stay for filtering and tools; "What happened" says the same in words. The
+    /// columns after it are what an entry's hash covers (`AuditChain`), so that anyone can check
+    /// an export's entries and their links with `docs/audit-verify.py`, no portal needed.
+    static let csvHeader = ["When", "Who", "On behalf of", "Action", "Target type", "Target", "Target id", "Details", "IP", "What happened",
+                            "Entry id", "Partner id", "Actor id", "Impersonator id", "At (microseconds)", "Sequence", "Previous hash", "Hash"]
 
     /// Every entry of the filter as CSV, a batch at a time.
     static func exportCSV(_ filter: Filter, for actor: Actor, batchSize: Int = 1000, on db: any Database, write: (String) async throws -> Void) async throws {
@@ -69,7 +72,9 @@ enum AuditLog {
                 CSV.line([iso.string(from: entry.at), entry.actorName, entry.impersonatorName ?? "", entry.action, entry.targetType,
                           entry.targetLabel, entry.targetID ?? "", entry.details, entry.ip,
                           AuditSentence(action: entry.action, actor: entry.actorName, targetType: entry.targetType, details: entry.details)
-                              .text(target: entry.targetLabel, reading: .log)])
+                              .text(target: entry.targetLabel, reading: .log),
+                          AuditChain.id(entry.id), AuditChain.id(entry.partnerID), AuditChain.id(entry.actorID), AuditChain.id(entry.impersonatorID),
+                          String(AuditChain.micros(entry.at)), entry.seq.map(String.init) ?? "", entry.prevHash ?? "", entry.hash ?? ""])
             }.joined())
             after = page.next
         } while after != nil

@@ -21,7 +21,8 @@ enum AuditLogController {
             operators: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), label: op.name) } },
             accountLinks: try await accountLinks(page.entries, partnerID: actor.partnerID, on: request.db),
             mayExport: AccessPolicy.decideAnywhere(actor, [.auditView]).isAllowed,
-            names: try await groupNames(for: actor, on: request.db))
+            names: try await groupNames(for: actor, on: request.db),
+            chain: try await chain(partnerID: actor.partnerID, request: request))
         return await request.page("Audit log", status: errors.isEmpty ? .ok : .unprocessableEntity, current: .audit, content: AuditLogView.render(model))
     }
 
@@ -48,6 +49,14 @@ enum AuditLogController {
         let visible = try await GroupService.visible(to: actor, among: groups, paths: paths, on: db)
         return Dictionary(visible.compactMap { group in group.id.map { ($0.uuidString.lowercased(), paths.label(of: $0) ?? group.name) } },
                           uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The partner's signed head and the last verification's result.
+    private static func chain(partnerID: UUID, request: Request) async throws -> AuditLogView.Chain? {
+        guard let stored = try await AuditChain.readStoredHead(partnerID: partnerID, on: request.db.sql), stored.head.seq > 0 else { return nil }
+        return AuditLogView.Chain(seq: stored.head.seq, hash: stored.head.hash, signature: stored.signature,
+                                  publicKey: AuditChain.Signer(try request.application.secrets()).publicKey, sealedAt: stored.sealedAt,
+                                  verifiedAt: stored.verifiedAt, verifiedThrough: stored.verifiedThrough, problem: stored.problem)
     }
 
     /// Business UIDs of the accounts the entries are about, to link to them.

@@ -12,6 +12,53 @@ enum AuditLogView {
         var mayExport: Bool
         /// Names of the groups and accounts that entries' details refer to by id.
         var names: [String: String] = [:]
+        /// What the last verification of the partner's chain of hashes found.
+        var chain: Chain? = nil
+    }
+
+    /// The partner's chain: its signed head, and the last verification's result.
+    struct Chain: Sendable {
+        var seq: Int64
+        var hash: String
+        var signature: String?
+        var publicKey: String
+        var sealedAt: Date?
+        var verifiedAt: Date?
+        var verifiedThrough: Date?
+        var problem: String?
+    }
+
+    private static func when(_ date: Date) -> String { date.formatted(date: .abbreviated, time: .standard) }
+
+    /// "Verified intact up to …", or the first entry that was changed, removed or inserted;
+    /// with the signed head folded away, for checking an export elsewhere.
+    private static func chainStatus(_ chain: Chain?) -> Markup {
+        guard let chain else {
+            return .p(.class("hint chain-status"), .text("The log's entries are sealed into a chain of hashes within seconds of being written; none has been sealed yet."))
+        }
+        let status: Markup
+        if let problem = chain.problem {
+            status = .div(.class("banner danger chain-status"), .attr("role", "alert"),
+                          .strong(.text("The audit log was changed after it was written: ")), .text(problem + "."),
+                          .unwrap(chain.verifiedAt) { .text(" Found at \(when($0)).") })
+        } else if let through = chain.verifiedThrough, let at = chain.verifiedAt {
+            status = .p(.class("hint chain-status"),
+                        .text("Verified intact up to the entry of \(when(through)) (checked \(when(at))): no entry before it was changed, removed or inserted."))
+        } else {
+            status = .p(.class("hint chain-status"),
+                        .text("Not verified yet: entries are sealed into a chain of hashes within seconds, checked daily and by portal audit verify."))
+        }
+        return .group(
+            status,
+            .details(.class("chain-head"),
+                     .summary(.text("Check an export yourself")),
+                     .p(.text("The export's last columns are what each entry's hash covers; docs/audit-verify.py checks them and their links. "
+                              + "The chain's last entry and its signature, which the portal's key makes and nobody can forge:")),
+                     .dl(.class("facts"),
+                         .dt(.text("Last sealed entry")), .dd(.text("#\(chain.seq)"), .unwrap(chain.sealedAt) { .text(", sealed \(when($0))") }),
+                         .dt(.text("Its hash")), .dd(.code(text: chain.hash)),
+                         .dt(.text("Signature (Ed25519, base64)")), .dd(.code(text: chain.signature ?? "—")),
+                         .dt(.text("Public key (base64)")), .dd(.code(text: chain.publicKey)))))
     }
 
     static func query(_ typed: [String: String], after: UUID? = nil) -> String {
@@ -42,6 +89,7 @@ enum AuditLogView {
                  .if(model.mayExport && model.errors.isEmpty,
                      .a(.class("button secondary"), .href(.site(.auditExport, query: query(model.typed))),
                         .attr("download", "audit-log.csv"), .text("Export CSV")))),
+            chainStatus(model.chain),
             .form(.class("card inline-form filters"), .method(.get), .action(SiteURL.audit), .novalidate(),
                   Forms.errorSummary(model.errors.isEmpty ? nil : "Correct the filters marked below."),
                   .div(.class("field"), .label(.for("field-operator"), .text("Operator")),

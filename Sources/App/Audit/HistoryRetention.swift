@@ -31,7 +31,7 @@ enum HistoryRetention {
     }
 
     private static func pruneBatch(partnerID: UUID, before cutoff: Date, on db: any Database) async throws -> Int {
-        try await db.transaction { tx in
+        try await AuditChain.writes.run { try await db.transaction { tx in
             let sql = try tx.sql
             // Deleting first takes SQLite's write lock before anything is read, so that two
             // runs at once wait for each other; the second finds nothing left.
@@ -52,7 +52,7 @@ enum HistoryRetention {
                 try await insert.run()
             }
             return rows.count
-        }
+        } }
     }
 }
 

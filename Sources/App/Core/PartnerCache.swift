@@ -3,8 +3,9 @@ import NIOConcurrencyHelpers
 import Vapor
 
 /// Values read from a partner's data, kept for a few seconds: the accounts list's header
-/// counts (counting reads every visible account) and its group labels. The list is the page
-/// operators open most; these need only be exact to within a few seconds.
+/// counts and Home's task counts (counting reads every visible account), and the list's group
+/// labels. The list and Home are the pages operators open most; these need only be exact to
+/// within a few seconds.
 ///
 /// - A change made through this instance (any successful POST, PUT, PATCH or DELETE on the
 ///   partner's domain, in the UI or the API) drops the partner's values at once, so the next
@@ -72,6 +73,7 @@ final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 extension Application {
     private struct HeaderCountsKey: StorageKey { typealias Value = HeaderCounts.Cache }
     private struct GroupPathsKey: StorageKey { typealias Value = PartnerCache<UUID, GroupPaths> }
+    private struct TaskCountsKey: StorageKey { typealias Value = PartnerCache<HeaderCounts.Key, [OutstandingTasks.Section]> }
 
     /// Set up by `configure`, before the application serves.
     var headerCounts: HeaderCounts.Cache {
@@ -80,6 +82,17 @@ extension Application {
             return cache
         }
         set { storage[HeaderCountsKey.self] = newValue }
+    }
+
+    /// Home's task counts (every category's rows counted, none listed), per operator, keyed
+    /// like the header counts: what decides which accounts and operators the reader sees.
+    /// Set up by `configure`.
+    var taskCounts: PartnerCache<HeaderCounts.Key, [OutstandingTasks.Section]> {
+        get {
+            guard let cache = storage[TaskCountsKey.self] else { fatalError("configure(_:config:) sets up the partner caches") }
+            return cache
+        }
+        set { storage[TaskCountsKey.self] = newValue }
     }
 
     /// Each partner's group labels, by partner id. Set up by `configure`.
@@ -99,6 +112,7 @@ struct PartnerCacheInvalidation: AsyncMiddleware {
         if ![.GET, .HEAD, .OPTIONS].contains(request.method), response.status.code < 400,
            let partnerID = request.partnerIfResolved?.id {
             request.application.headerCounts.invalidate(partnerID: partnerID)
+            request.application.taskCounts.invalidate(partnerID: partnerID)
             request.application.groupPaths.invalidate(partnerID: partnerID)
             request.application.partnerHosts.invalidate(partnerID: partnerID)
         }

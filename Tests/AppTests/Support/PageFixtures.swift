@@ -297,7 +297,9 @@ enum PageFixtures {
                                                      typed: ["operator": t, "account": t, "action": t, "from": t, "to": t],
                                                      errors: errors(t, "operator", "account", "action", "from", "to"),
                                                      operators: [.init(id: t, label: t)], accountLinks: [t: t], mayExport: true,
-                                                     names: [uuid.uuidString.lowercased(): t])))
+                                                     names: [uuid.uuidString.lowercased(): t],
+                                                     chain: .init(seq: 7, hash: t, signature: t, publicKey: t, sealedAt: date, verifiedAt: date,
+                                                                  verifiedThrough: nil, problem: t))))
         },
         Page(view: "AccountsView.list") { t in
             page(t, AccountsView.list(.init(filter: .init(search: t, status: .active, locked: true, setupCompleted: false, secure: true, template: false,

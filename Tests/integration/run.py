@@ -709,10 +709,11 @@ def audit_chain_names_each_row_changed_with_sqlite3_and_an_export_checks_without
         # Entry 9 moved out of the way and a made-up copy put in its place.
         sqlite3_cli(f"UPDATE audit_events SET seq = 1000009 WHERE {entry}9")
         sqlite3_cli("INSERT INTO audit_events (id, partner_id, actor_id, actor_name, action, target_type, target_id, target_label, details, ip, at, "
-                    "seq, prev_hash, hash, subject_account_id) SELECT randomblob(16), partner_id, actor_id, actor_name, action, target_type, "
+                    "seq, prev_hash, hash, subject_account_id) SELECT upper(printf('%s-%s-4%s-a%s-%s', hex(randomblob(4)), hex(randomblob(2)), "
+                    "substr(hex(randomblob(2)), 2), substr(hex(randomblob(2)), 2), hex(randomblob(6)))), partner_id, actor_id, actor_name, action, target_type, "
                     f"target_id, target_label, 'made up', ip, at, 9, prev_hash, hash, subject_account_id FROM audit_events WHERE {entry}1000009")
         inserted = verify()
-        assert inserted.returncode != 0 and "BROKEN: entry #9 " in inserted.stdout, inserted.stdout
+        assert inserted.returncode != 0 and "BROKEN: entry #9 " in inserted.stdout, inserted.stdout + inserted.stderr
         sqlite3_cli(f"DELETE FROM audit_events WHERE {entry}9")
         removed = verify()
         assert removed.returncode != 0 and "BROKEN: entry #9 was removed" in removed.stdout, removed.stdout

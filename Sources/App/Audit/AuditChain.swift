@@ -29,6 +29,8 @@ enum AuditChain {
     static let genesis = String(repeating: "0", count: 64)
     /// Entries sealed in one transaction.
     static let batchSize = 2000
+    /// Entries given their place by one UPDATE.
+    static let updateBatch = 400
 
     // MARK: - Hashes
 
@@ -61,7 +63,17 @@ enum AuditChain {
     /// A time as whole microseconds since 1970: what both databases keep exactly.
     static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 
-    static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ digest: SHA256.Digest) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The SHA-256, in hex, of everything about the entry but its place, id, time and target type.
     static func contentDigest(_ entry: Entry) -> String {
@@ -153,16 +165,26 @@ enum AuditChain {
                 ORDER BY at, id LIMIT \(literal: limit)
                 """).all()
             guard !rows.isEmpty else { return 0 }
+            var sealed: [(id: UUID, seq: Int64, previous: String, hash: String)] = []
+            sealed.reserveCapacity(rows.count)
             for row in rows {
                 let entry = try decodeEntry(row)
                 let seq = head.seq + 1
                 let hash = hash(previous: head.hash, seq: seq, id: entry.id, at: entry.at, targetType: entry.targetType,
                                 contentDigest: contentDigest(entry))
-                try await sql.raw("""
-                    UPDATE audit_events SET seq = \(bind: seq), prev_hash = \(bind: head.hash), hash = \(bind: hash) \
-                    WHERE id = \(bind: entry.id) AND seq IS NULL
-                    """).run()
+                sealed.append((entry.id, seq, head.hash, hash))
                 head = Head(seq: seq, hash: hash)
+            }
+            // A few hundred rows per UPDATE, from a VALUES list (columns column1…column4 on both databases).
+            for start in stride(from: 0, to: sealed.count, by: updateBatch) {
+                let part = sealed[start..<min(start + updateBatch, sealed.count)]
+                let values = SQLList(part.map { row in
+                    SQLGroupExpression([SQLBind(row.id), SQLBind(row.seq), SQLBind(row.previous), SQLBind(row.hash)])
+                })
+                try await sql.raw("""
+                    UPDATE audit_events SET seq = v.column2, prev_hash = v.column3, hash = v.column4 \
+                    FROM (VALUES \(values)) AS v WHERE audit_events.id = v.column1 AND audit_events.seq IS NULL
+                    """).run()
             }
             try await sql.raw("""
                 UPDATE audit_chain_heads SET seq = \(bind: head.seq), hash = \(bind: head.hash), \

@@ -27,7 +27,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(TransportSecurityMiddleware())
     app.middleware.use(PortalErrorMiddleware())
     app.headerCounts = HeaderCounts.makeCache()
-    app.taskCounts = PartnerCache { $0.partnerID }
+    app.taskCounts = PartnerCache { $0.reader.partnerID }
     app.groupPaths = PartnerCache { $0 }
     app.partnerHosts = PartnerHostCache(lifetime: config.partnerCacheLifetime)
     app.middleware.use(PartnerCacheInvalidation())

@@ -73,7 +73,7 @@ final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 extension Application {
     private struct HeaderCountsKey: StorageKey { typealias Value = HeaderCounts.Cache }
     private struct GroupPathsKey: StorageKey { typealias Value = PartnerCache<UUID, GroupPaths> }
-    private struct TaskCountsKey: StorageKey { typealias Value = PartnerCache<HeaderCounts.Key, [OutstandingTasks.Section]> }
+    private struct TaskCountsKey: StorageKey { typealias Value = PartnerCache<TaskCounts.Key, [OutstandingTasks.Section]> }
 
     /// Set up by `configure`, before the application serves.
     var headerCounts: HeaderCounts.Cache {
@@ -84,10 +84,8 @@ extension Application {
         set { storage[HeaderCountsKey.self] = newValue }
     }
 
-    /// Home's task counts (every category's rows counted, none listed), per operator, keyed
-    /// like the header counts: what decides which accounts and operators the reader sees.
-    /// Set up by `configure`.
-    var taskCounts: PartnerCache<HeaderCounts.Key, [OutstandingTasks.Section]> {
+    /// Home's task counts (every category's rows counted, none listed). Set up by `configure`.
+    var taskCounts: PartnerCache<TaskCounts.Key, [OutstandingTasks.Section]> {
         get {
             guard let cache = storage[TaskCountsKey.self] else { fatalError("configure(_:config:) sets up the partner caches") }
             return cache
@@ -102,6 +100,22 @@ extension Application {
             return cache
         }
         set { storage[GroupPathsKey.self] = newValue }
+    }
+}
+
+/// Home's task counts, per operator and thresholds.
+enum TaskCounts {
+    struct Key: Hashable, Sendable {
+        /// What decides which accounts and operators the reader sees, as for the header counts.
+        let reader: HeaderCounts.Key
+        /// The partner's thresholds, which decide what is a task (a change made elsewhere
+        /// shows at once, not when the cached counts expire).
+        let thresholds: TaskThresholds
+
+        init(actor: Actor, thresholds: TaskThresholds) {
+            reader = HeaderCounts.Key(actor: actor, filter: .init())
+            self.thresholds = thresholds
+        }
     }
 }
 

@@ -10,7 +10,7 @@ enum HomeController {
         let db = request.db
         let now = Date()
         let thresholds = TaskThresholds(partner: partner)
-        let tasks = try await request.application.taskCounts.value(.init(actor: actor, filter: .init())) {
+        let tasks = try await request.application.taskCounts.value(.init(actor: actor, thresholds: thresholds)) {
             try await OutstandingTasks.sections(for: actor, now: now, limit: 0, thresholds: thresholds, on: db)
         }
         var counts: HeaderCounts.Counts? = nil

@@ -57,7 +57,7 @@ enum TaskCategory: String, CaseIterable, Sendable, Hashable {
 /// When work becomes a task, in days. Each partner sets its own in Settings → Tasks
 /// (`init(partner:)`); `standard` is where a new partner starts, and what the queries use when
 /// they are given none.
-struct TaskThresholds: Sendable, Equatable {
+struct TaskThresholds: Sendable, Hashable {
     var stuckInSetupDays = 14
     var inactiveDays = 30
     var newAssignmentDays = 7

@@ -159,7 +159,7 @@ import Testing
             try await sql(portal).raw("UPDATE audit_chain_heads SET seq = 3, hash = \(bind: third) WHERE partner_id = \(bind: partnerID)").run()
             #expect(try await verify(portal).problem == .unsigned)
             // Signed with another installation's key, it fails the same way.
-            let other = AuditChain.Signer(SecretBox(secret: Data(repeating: 7, count: 32)))
+            let other = try AuditChain.Signer(SecretBox(secret: Data(repeating: 7, count: 32)))
             let forged = other.sign(.init(seq: 3, hash: third), partnerID: partnerID)
             try await sql(portal).raw("UPDATE audit_chain_heads SET signature = \(bind: forged) WHERE partner_id = \(bind: partnerID)").run()
             #expect(try await verify(portal).problem == .unsigned)
@@ -171,13 +171,13 @@ import Testing
 
     @Test func aHeadSignedBeforeAKeyRotationStillVerifies() async throws {
         let old = Data(repeating: 1, count: 32), new = Data(repeating: 2, count: 32)
-        let before = AuditChain.Signer(SecretBox(secret: old))
-        let after = AuditChain.Signer(SecretBox(secret: new, previous: [old]))
+        let before = try AuditChain.Signer(SecretBox(secret: old))
+        let after = try AuditChain.Signer(SecretBox(secret: new, previous: [old]))
         let head = AuditChain.Head(seq: 9, hash: String(repeating: "b", count: 64))
         let partner = UUID()
         let signature = before.sign(head, partnerID: partner)
         #expect(after.verifies(signature, of: head, partnerID: partner))
-        #expect(!AuditChain.Signer(SecretBox(secret: new)).verifies(signature, of: head, partnerID: partner))
+        #expect(try !AuditChain.Signer(SecretBox(secret: new)).verifies(signature, of: head, partnerID: partner))
         #expect(!after.verifies(signature, of: .init(seq: 10, hash: head.hash), partnerID: partner))
         #expect(!after.verifies(signature, of: head, partnerID: UUID()))
     }

@@ -221,7 +221,7 @@ extension APIService {
         let stored = try await AuditChain.readStoredHead(partnerID: actor.partnerID, on: request.db.sql)
         return .ok(.init(body: .json(.init(
             seq: stored?.head.seq ?? 0, hash: stored?.head.hash ?? AuditChain.genesis, signature: stored?.signature,
-            publicKey: AuditChain.Signer(try request.application.secrets()).publicKey, sealedAt: stored?.sealedAt,
+            publicKey: try AuditChain.Signer(request.application.secrets()).publicKey, sealedAt: stored?.sealedAt,
             verifiedAt: stored?.verifiedAt, verifiedThrough: stored?.verifiedThrough, problem: stored?.problem))))
     }
 

@@ -97,14 +97,15 @@ enum AuditChain {
         let current: Curve25519.Signing.PrivateKey
         let all: [Curve25519.Signing.PublicKey]
 
-        init(_ secrets: SecretBox) {
-            self.current = Self.key(secrets.current)
-            self.all = secrets.keys.map { Self.key($0).publicKey }
+        /// Throws only if a derived seed were not 32 bytes (HKDF gives 32).
+        init(_ secrets: SecretBox) throws {
+            self.current = try Self.key(secrets.current)
+            self.all = try secrets.keys.map { try Self.key($0).publicKey }
         }
 
-        private static func key(_ key: SecretBox.Key) -> Curve25519.Signing.PrivateKey {
-            // `rawRepresentation` is a 32-byte seed; any 32 bytes make a key.
-            try! Curve25519.Signing.PrivateKey(rawRepresentation: key.auditSigning.withUnsafeBytes { Data($0) })
+        private static func key(_ key: SecretBox.Key) throws -> Curve25519.Signing.PrivateKey {
+            // `rawRepresentation` is a 32-byte seed.
+            try Curve25519.Signing.PrivateKey(rawRepresentation: key.auditSigning.withUnsafeBytes { Data($0) })
         }
 
         /// The current public key, base64, for checking heads elsewhere.

@@ -19,7 +19,7 @@ struct VerifyAuditCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let signer = AuditChain.Signer(try app.secrets())
+        let signer = try AuditChain.Signer(app.secrets())
         let partners = if let slug = signature.partner { [try await CommandLookup.partner(slug: slug, on: app.db)] }
                        else { try await Partner.query(on: app.db).sort(\.$slug).all() }
         var broken: [String] = []
@@ -48,7 +48,7 @@ struct SealAuditCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let sealed = try await AuditChain.sealAll(signer: AuditChain.Signer(try app.secrets()), on: app.db)
+        let sealed = try await AuditChain.sealAll(signer: try AuditChain.Signer(app.secrets()), on: app.db)
         context.console.output("Sealed \(String(sealed)) audit entries.")
     }
 }

@@ -55,7 +55,7 @@ enum AuditLogController {
     private static func chain(partnerID: UUID, request: Request) async throws -> AuditLogView.Chain? {
         guard let stored = try await AuditChain.readStoredHead(partnerID: partnerID, on: request.db.sql), stored.head.seq > 0 else { return nil }
         return AuditLogView.Chain(seq: stored.head.seq, hash: stored.head.hash, signature: stored.signature,
-                                  publicKey: AuditChain.Signer(try request.application.secrets()).publicKey, sealedAt: stored.sealedAt,
+                                  publicKey: try AuditChain.Signer(request.application.secrets()).publicKey, sealedAt: stored.sealedAt,
                                   verifiedAt: stored.verifiedAt, verifiedThrough: stored.verifiedThrough, problem: stored.problem)
     }
 

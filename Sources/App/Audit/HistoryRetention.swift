@@ -69,7 +69,7 @@ struct PruneHistoryCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let deleted = try await HistoryRetention.prune(signer: AuditChain.Signer(try app.secrets()), on: app.db)
+        let deleted = try await HistoryRetention.prune(signer: try AuditChain.Signer(app.secrets()), on: app.db)
         context.console.output("Deleted \(String(deleted)) history entries older than their partner's retention period.")
     }
 }

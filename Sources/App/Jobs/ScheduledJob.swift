@@ -32,7 +32,7 @@ struct JobContext: Sendable {
 
     /// What signs the audit chains' heads: the secret key the digests' links are signed with
     /// (none in a runner without them, which seals nothing).
-    var auditSigner: AuditChain.Signer? { delivery.links.map { AuditChain.Signer($0.secrets) } }
+    var auditSigner: AuditChain.Signer? { delivery.links.flatMap { try? AuditChain.Signer($0.secrets) } }
 }
 
 /// How the outbox job sends: the transports the configuration asks for, and the longest

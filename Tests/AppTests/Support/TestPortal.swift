@@ -95,7 +95,7 @@ struct TestPortal {
 
     var db: any Database { app.db }
     /// What signs the audit chains' heads in this portal.
-    var auditSigner: AuditChain.Signer { AuditChain.Signer(try! app.secrets()) }
+    var auditSigner: AuditChain.Signer { try! AuditChain.Signer(app.secrets()) }
 
     // MARK: - Fixtures
 

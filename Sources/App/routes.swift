@@ -132,6 +132,14 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.groupSuggestions.pathComponents, use: GroupSuggestionsController.suggest)
     signedIn.post(SiteURL.accountsBulk.pathComponents, use: BulkController.bulk)
     signedIn.get(SiteURL.bulkOperation(id: "").pathComponents, use: BulkController.progress)
+    for kind in ImportKind.allCases {
+        signedIn.get(SiteURL.newImport(kind).pathComponents, use: ImportController.new(kind))
+    }
+    signedIn.post(SiteURL.imports.pathComponents, bodyLimit: ImportController.uploadLimit, use: ImportController.upload)
+    signedIn.get(SiteURL.importDetail(id: "").pathComponents, use: ImportController.show)
+    signedIn.post(SiteURL.importMapping(id: "").pathComponents, use: ImportController.setMapping)
+    signedIn.post(SiteURL.importStart(id: "").pathComponents, use: ImportController.start)
+    signedIn.get(SiteURL.importReport(id: "").pathComponents, use: ImportController.report)
     for tab in AccountPageView.Tab.allCases {
         signedIn.get(tab == .business ? SiteURL.account(uid: "").pathComponents : SiteURL.accountAction(uid: "", action: .tab(tab)).pathComponents,
                      use: AccountPageController.show(tab))
@@ -181,6 +189,9 @@ func routes(_ app: Application) throws {
     // The generated routes take MAX_BODY_BYTES, except the upload, whose body is a whole file.
     for route in app.routes.all where route.method == .POST && route.path == ["api", "v1", "partner-kit", "files"] {
         route.bodyLimit = .partnerKitFile
+    }
+    for route in app.routes.all where route.method == .POST && route.path == ["api", "v1", "imports"] {
+        route.bodyLimit = ImportController.uploadLimit
     }
     for route in app.routes.all where route.method == .PATCH && route.path == ["api", "v1", "settings", "branding"] {
         route.bodyLimit = .brandingJSON

@@ -45,6 +45,7 @@ enum AccountsController {
             mayExport: AccessPolicy.decideAnywhere(actor, [.accountsExport]).isAllowed,
             bulk: try await BulkController.toolbar(for: request, actor: actor),
             notice: await request.takeNotice(), showsDetails: !filter.namesOnly,
+            mayImport: AccessPolicy.decideImport(actor, .accounts).isAllowed,
             total: listing.total, moreThan: listing.moreThan, start: listing.start, previous: page.previous, errors: parsed.errors, rejected: parsed.rejected,
             hiddenSecure: try await hiddenSecure, now: now, pageSize: pageSize)
         return await request.page("Client accounts", status: parsed.isValid ? .ok : .unprocessableEntity, current: .accounts,

@@ -26,6 +26,8 @@ enum AccountsView {
         var notice: String?
         /// Contact details beside each name; not for readers of messages alone.
         var showsDetails = true
+        /// Whether the reader may import accounts from a CSV file.
+        var mayImport = false
         /// How many accounts the filter lists; nil while a filter value is not valid.
         var total: Int? = nil
         /// Set when a search matches more accounts than this and none were counted (the
@@ -80,6 +82,7 @@ enum AccountsView {
                  .div(.class("actions"),
                       .if(model.mayExport, .a(.class("button secondary"), .href(.site(.accountsExport, query: query(filter))),
                                               .attr("download", "accounts.csv"), .text("Export CSV"))),
+                      .if(model.mayImport, .a(.class("button secondary"), .href(.newImport(.accounts)), .text("Import CSV"))),
                       .if(model.mayCreate, .a(.class("button primary"), .href(SiteURL.newAccount), .text("New account"))))),
             .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0)) },
             BulkView.operations(model.bulk, listsRows: !model.rows.isEmpty),

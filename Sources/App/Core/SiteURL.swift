@@ -79,6 +79,14 @@ enum SiteURL: Equatable, Sendable {
     case workspaceSupportAccessRevoke
     case accountsExport
     case accountsBulk
+    /// CSV imports: the upload form of each kind, the upload, an import's page (its mapping,
+    /// check, progress and results), its mapping, its start and its report.
+    case newImport(ImportKind)
+    case imports
+    case importDetail(id: String)
+    case importMapping(id: String)
+    case importStart(id: String)
+    case importReport(id: String)
     /// A bulk change running in the background: its progress, for the operator who started it.
     case bulkOperation(id: String)
     case audit
@@ -198,6 +206,12 @@ enum SiteURL: Equatable, Sendable {
         case .workspaceSupportAccessRevoke: "/app/support-access/revoke"
         case .accountsExport: "/accounts/export.csv"
         case .accountsBulk: "/accounts/bulk"
+        case .newImport(let kind): kind == .accounts ? "/accounts/import" : "/operators/import"
+        case .imports: "/imports"
+        case .importDetail(let id): "/imports/\(id)"
+        case .importMapping(let id): "/imports/\(id)/mapping"
+        case .importStart(let id): "/imports/\(id)/start"
+        case .importReport(let id): "/imports/\(id)/report.csv"
         case .bulkOperation(let id): "/accounts/bulk/\(id)"
         case .audit: "/audit"
         case .auditExport: "/audit/export.csv"
@@ -274,6 +288,10 @@ enum SiteURL: Equatable, Sendable {
         case .workspaceBookingStatus: ["app", "bookings", ":bookingId", "status"]
         case .workspacePaymentStatus: ["app", "payments", ":paymentId", "status"]
         case .bulkOperation: ["accounts", "bulk", ":operationId"]
+        case .importDetail: ["imports", ":importId"]
+        case .importMapping: ["imports", ":importId", "mapping"]
+        case .importStart: ["imports", ":importId", "start"]
+        case .importReport: ["imports", ":importId", "report.csv"]
         case .account: ["accounts", ":businessUid"]
         case .accountAction(_, let action): ["accounts", ":businessUid", PathComponent(stringLiteral: action.pathComponent)]
         case .operatorAction(_, let action): ["operators", ":operatorId", PathComponent(stringLiteral: action.rawValue)]

@@ -6,6 +6,10 @@ import SQLKit
 /// several instances (or workers) never hold the same row at once, and a crashed worker's
 /// lease runs out so another picks the row up.
 enum Outbox {
+    /// Messages queued while this is set wait until then: an import spreads the invitations
+    /// it queues over time, so that thousands of rows do not send thousands of emails at once.
+    @TaskLocal static var notBefore: Date?
+
     /// Adds a message; call it on the database of the transaction that makes the change.
     @discardableResult
     static func enqueue(partnerID: UUID, channel: OutboundMessage.Channel, to recipient: String, subject: String, body: String,
@@ -13,6 +17,7 @@ enum Outbox {
         let message = OutboundMessage(partnerID: partnerID, channel: channel, recipient: recipient, subject: subject, body: body, now: now)
         message.accountID = accountID
         message.headers = headers
+        if let later = notBefore, later > now { message.nextAttemptAt = later }
         try await message.create(on: db)
         return message
     }

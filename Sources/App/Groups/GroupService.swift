@@ -338,6 +338,39 @@ struct GroupPaths: Sendable {
     /// "Main › Sub", or nil for no group or one not in the list.
     func label(of id: UUID?) -> String? { id.flatMap { labels[$0] } }
 
+    /// Finds groups by what a person wrote (an import's Group column).
+    var index: GroupIndex { GroupIndex(components) }
+
     /// Orders groups as a tree: by each level's name, case-insensitively.
     func sortKey(of id: UUID?) -> [String] { id.flatMap { components[$0] }?.map { $0.lowercased() } ?? [] }
+}
+
+/// The group a person wrote: its path ("West › Seattle", with ›, / or > between the levels,
+/// in any case), or a name only one group has.
+struct GroupIndex: Sendable {
+    enum Found: Equatable, Sendable { case group(UUID), none, several(Int) }
+
+    private var byPath: [String: [UUID]] = [:]
+    private var byName: [String: [UUID]] = [:]
+
+    init(_ components: [UUID: [String]]) {
+        for (id, parts) in components {
+            byPath[Self.key(parts), default: []].append(id)
+            if let last = parts.last { byName[Self.key([last]), default: []].append(id) }
+        }
+    }
+
+    private static func key<S: StringProtocol>(_ parts: [S]) -> String {
+        parts.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.joined(separator: "\u{1F}")
+    }
+
+    func find(_ text: String) -> Found {
+        let written = text.split(whereSeparator: { "›/>".contains($0) })
+        guard !written.isEmpty else { return .none }
+        let wanted = Self.key(written)
+        for found in [byPath[wanted] ?? [], written.count == 1 ? byName[wanted] ?? [] : []] where !found.isEmpty {
+            return found.count == 1 ? .group(found[0]) : .several(found.count)
+        }
+        return .none
+    }
 }

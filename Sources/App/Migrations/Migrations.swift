@@ -38,5 +38,6 @@ enum PortalMigrations {
         CreateBulkOperations(),
         AddShortSearchIndex(),
         AddAuditChain(),
+        CreateImports(),
     ]
 }

@@ -25,7 +25,8 @@ enum OperatorsController {
             roleOptions: roles.values.sorted { $0.name < $1.name }.map { .init(id: $0.id, label: $0.name) },
             groupOptions: try await groupFilterOptions(actor: actor, on: request.db),
             mayInvite: AccessPolicy.decideAnywhere(actor, [.operatorsInvite]).isAllowed,
-            notice: (await request.takeNotice()).flatMap(OperatorsView.Notice.init(rawValue:)))
+            notice: (await request.takeNotice()).flatMap(OperatorsView.Notice.init(rawValue:)),
+            mayImport: AccessPolicy.decideImport(actor, .operators).isAllowed)
         return await request.page("Operators", current: .operators, content: OperatorsView.list(model))
     }
 

@@ -105,6 +105,8 @@ enum OperatorsView {
         var groupOptions: [Option]
         var mayInvite: Bool
         var notice: Notice?
+        /// Whether the reader may invite operators from a CSV file.
+        var mayImport = false
     }
 
     static func statusBadge(_ status: Operator.Status) -> Markup {
@@ -119,7 +121,9 @@ enum OperatorsView {
         .group(
             .div(.class("page-header"),
                  .div(.h1(.text("Operators")), .p(.text("Your team: who can sign in, with which roles."))),
-                 .if(model.mayInvite, .a(.class("button primary"), .href(SiteURL.newOperator), .text("Invite operator")))),
+                 .div(.class("actions"),
+                      .if(model.mayImport, .a(.class("button secondary"), .href(.newImport(.operators)), .text("Import CSV"))),
+                      .if(model.mayInvite, .a(.class("button primary"), .href(SiteURL.newOperator), .text("Invite operator"))))),
             .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0.text)) },
             .div(.class("grid"),
                  .forEach([Operator.Status.active, .invited, .blocked]) { status in

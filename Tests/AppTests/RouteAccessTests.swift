@@ -101,6 +101,7 @@ import VaporTesting
                 "locationId": try location.requireID().uuidString.lowercased(),
                 "tokenId": try adminToken.token.requireID().uuidString.lowercased(),
                 "operationId": UUID().uuidString.lowercased(),
+                "importId": UUID().uuidString.lowercased(),
                 "conversationId": UUID().uuidString.lowercased(),
             ]
             let api = try await portal.api(as: marketing)

@@ -6,6 +6,12 @@ extension AccessPolicy {
         decideAnywhere(actor, [kind.permission])
     }
 
+    /// Whether `actor` may import anything: asked before an import is looked up, so that
+    /// someone who may not import learns nothing of any.
+    static func decideAnyImport(_ actor: Actor) -> Decision {
+        decideAnywhere(actor, ImportKind.allCases.map(\.permission))
+    }
+
     /// Whether one row of an import may act on `target`: the group a new account goes into
     /// (the partner for none), or the account a row updates. An operator whose grant covers
     /// one group imports into that group only. The domain functions the row then goes

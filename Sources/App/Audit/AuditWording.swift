@@ -18,7 +18,7 @@ enum AuditWording {
         "account.user-authenticator-added", "account.user-authenticator-removed", "account.user-recovery-codes-renewed",
         "account.user-recovery-code-used", "account.booking-added", "account.booking-status-changed", "account.payment-recorded",
         "account.payment-status-changed", "account.message-sent", "account.announcement-sent", "account.message-refused",
-        "accounts.exported", "operator.created", "operator.invited", "operator.invite-resent", "operator.invite-accepted",
+        "accounts.exported", "import.started", "import.finished", "operator.created", "operator.invited", "operator.invite-resent", "operator.invite-accepted",
         "operator.edited", "operator.notifications-changed", "operator.blocked", "operator.unblocked", "operator.removed",
         "operator.grants-changed", "operator.second-factor-reset", "operator.second-factor-enrolled", "operator.recovery-codes-replaced",
         "operator.password-changed", "operator.password-confirmation-failed", "operator.password-reset-sent",
@@ -33,7 +33,7 @@ enum AuditWording {
 
     /// The families of actions, as the filter names them.
     static let families: [(code: String, label: String)] = [
-        ("account", "Anything on an account"), ("accounts", "The accounts list"), ("operator", "Anything on an operator"),
+        ("account", "Anything on an account"), ("accounts", "The accounts list"), ("import", "CSV imports"), ("operator", "Anything on an operator"),
         ("sign-in", "Signing in"), ("password", "Password resets"), ("api-token", "API tokens"), ("group", "Groups"), ("role", "Roles"),
         ("partner-kit", "The partner kit"), ("settings", "Settings"),
     ]
@@ -175,6 +175,8 @@ enum AuditWording {
         case "accounts.exported":
             let filter = facts.takeProse()
             return say(words(filter.map { _ in " exported the client accounts matching a filter as CSV" } ?? " exported every client account as CSV"))
+        case "import.started": return say(words(" started importing "), .target)
+        case "import.finished": return say(words(" finished importing "), .target)
 
         // MARK: Operators and signing in
         case "operator.created": return say(words(" created "), .target, words(facts.takeProse().map { " (\($0))" } ?? ""))

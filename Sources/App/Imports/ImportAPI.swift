@@ -91,6 +91,7 @@ extension APIService {
     /// The import, only for the operator who started it (anyone else: not found).
     static func visibleImport(_ rawID: String, request: Request) async throws -> DataImport {
         let actor = try await request.actor()
+        try request.enforce(AccessPolicy.decideAnyImport(actor), permission: .accountsImport)
         guard let id = UUID(uuidString: rawID) else { throw PortalError.badRequest("importId: use the id of one of your imports.") }
         guard let record = try await ImportService.find(id, for: actor, on: request.db) else { throw PortalError.notFound("No import of yours has this id.") }
         try request.enforce(AccessPolicy.decideImport(actor, record.kind), permission: record.kind.permission)

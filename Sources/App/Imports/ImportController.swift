@@ -41,6 +41,7 @@ enum ImportController {
 
     private static func found(_ request: Request) async throws -> (DataImport, Actor) {
         let actor = try await request.actor()
+        try request.enforce(AccessPolicy.decideAnyImport(actor), permission: .accountsImport)
         guard let id = request.parameters.get("importId").flatMap(UUID.init(uuidString:)),
               let record = try await ImportService.find(id, for: actor, on: request.db)
         else { throw PortalError.notFound("No import of yours has this id.") }

@@ -330,6 +330,21 @@ enum PageFixtures {
             page(t, BulkView.progress(.init(id: t, title: t, state: .running, total: 10_000, done: 412, refused: 3, summary: t, startedAt: date,
                                             finishedAt: date)))
         },
+        Page(view: "ImportView.new") { t in
+            page(t, ImportView.new(.init(kind: .accounts, error: t, recent: [.init(id: t, fileName: t, status: t, createdAt: date)]), csrfToken: t))
+        },
+        Page(view: "ImportView.show") { t in
+            page(t, ImportView.show(importPage(t, phase: .mapping), csrfToken: t))
+        },
+        Page(view: "ImportView.show") { t in
+            page(t, ImportView.show(importPage(t, phase: .checked), csrfToken: t))
+        },
+        Page(view: "ImportView.show") { t in
+            page(t, ImportView.show(importPage(t, phase: .importing), csrfToken: t))
+        },
+        Page(view: "ImportView.show") { t in
+            page(t, ImportView.show(importPage(t, phase: .failed), csrfToken: t))
+        },
         Page(view: "BulkView.confirmLock") { t in
             page(t, BulkView.confirmLock(.init(count: 12, matching: true, query: "?tag=" + t.urlQueryEscaped, form: bulkForm(t), pageUIDs: [t]),
                                          csrfToken: t))
@@ -451,6 +466,15 @@ enum PageFixtures {
 
     /// The bulk control after an error: every field kept, each with its message, a row ticked
     /// and one ticked on another page, and a change under way.
+    static func importPage(_ t: String, phase: DataImport.Phase) -> ImportView.Page {
+        ImportView.Page(id: t, kind: .operators, fileName: t, phase: phase, total: 120, done: 40, tally: .init(created: 30, updated: 5, unchanged: 2, failed: 3),
+                        error: t, createdAt: date, hasHeader: true, columns: [t, t + "2"], sample: [[t, t], [t]],
+                        fields: [.init(field: .name, label: t, hint: t, column: 0, required: true, error: t),
+                                 .init(field: .email, label: t, hint: "", column: nil, required: false, error: nil)],
+                        mappingError: t, problems: [.init(number: 3, outcome: .failed, field: .name, message: t, reference: t)],
+                        problemCount: 3, refreshes: true)
+    }
+
     static func bulkToolbar(_ t: String) -> BulkView.Toolbar {
         BulkView.Toolbar(actions: BulkAction.allCases, form: bulkForm(t), errors: errors(t, "accounts", "action", "tag", "operator", "group"),
                          operations: [.init(id: uuid, title: t, status: t, isFinished: false), .init(id: uuid, title: t, status: t, isFinished: true)],

@@ -39,6 +39,14 @@ import VaporTesting
         let bulk = try await BulkOperations.start(BulkChange(action: .unlock, parameter: nil, label: nil), on: .accounts([account.businessUID]),
                                                   by: try #require(try await AccessLoader.actor(operatorID: starter.requireID(), partnerID: partnerID, on: portal.db)),
                                                   context: AuditContext(actor: AuditActor(id: starter.id, name: starter.name), ip: ""), on: portal.db)
+        // So is an import (started by an admin of the partner: the admin of the walk, where there is one).
+        let importer = starter.email == "ada@example.com" ? starter
+            : try await portal.makeOperator(email: "importer@" + (email.split(separator: "@").last.map(String.init) ?? "example.com"),
+                                            name: "Importer", role: "admin", partner: partner)
+        let upload = try await ImportService.upload(.accounts, fileName: "clients.csv", contents: Data("Name,Email\nShop,shop@example.com\n".utf8),
+                                                    by: try #require(try await AccessLoader.actor(operatorID: importer.requireID(), partnerID: partnerID, on: portal.db)),
+                                                    context: AuditContext(actor: AuditActor(id: importer.id, name: importer.name), ip: ""),
+                                                    baseURL: "https://portal.test", on: portal.db)
         let token = try await SetupLinks.issueFirstAdmin(partnerID: partnerID, now: Date(), on: portal.db)
         let kitItem = PartnerKitItem(partnerID: partnerID, title: "Brochure", summary: "", kind: .file, fileName: "brochure.pdf",
                                      contentType: "application/pdf", byteSize: 3, createdAt: Date(), createdBy: "Someone")
@@ -69,6 +77,7 @@ import VaporTesting
             "tokenId": try apiToken.token.requireID().uuidString.lowercased(),
             "conversationId": try conversation.requireID().uuidString.lowercased(),
             "operationId": try bulk.requireID().uuidString.lowercased(),
+            "importId": try upload.requireID().uuidString.lowercased(),
         ])
     }
 

@@ -223,6 +223,43 @@ import VaporTesting
         }
     }
 
+    @Test func aMatchedRowUpdatesOnlyWhatItsCellsSayAndEachChangeIsInTheAccountsHistory() async throws {
+        try await TestPortal.run { portal in
+            let partnerID = try portal.partner.requireID()
+            let west = AccountGroup(partnerID: partnerID, parent: nil, name: "West")
+            try await west.create(on: portal.db)
+            let inWest = Account(partnerID: partnerID, name: "Old Name", email: "old@example.com", groupID: west.id, secure: false)
+            inWest.phone = "+1 555 0000"
+            try await inWest.create(on: portal.db)
+            let elsewhere = Account(partnerID: partnerID, name: "Elsewhere", email: "else@example.com", groupID: nil, secure: false)
+            try await elsewhere.create(on: portal.db)
+            try await groupImporter(portal, over: west)
+            let browser = try await portal.signIn(email: "gia@example.com")
+            var text = "Business UID,Name,Phone,Tags,Email\n"
+            text += "\(inWest.businessUID),New Name,,vip,\n"  // phone left as it is, a tag added
+            text += "\(elsewhere.businessUID),Taken Over,,,\n"  // outside the importer's group
+            let uploaded = try await upload(portal, browser: browser, kind: .accounts, contents: Data(text.utf8))
+            let path = try #require(uploaded.headers.first(name: .location))
+            #expect(try await confirmMapping(portal, browser: browser, at: path).status == .seeOther)
+            try await runJob(portal)
+            let page = try await portal.visit(path, browser: browser)
+            #expect(page.text.contains("0 accounts would be created, 1 would be updated; 1 row cannot be imported."))
+            #expect(try await Account.find(inWest.id, on: portal.db)?.name == "Old Name")
+            _ = try await portal.submit(path + "/start", ["csrf_token": page.csrfToken ?? ""], browser: browser)
+            try await runJob(portal)
+            let updated = try #require(try await Account.find(inWest.id, on: portal.db))
+            #expect(updated.name == "New Name" && updated.phone == "+1 555 0000" && updated.email == "old@example.com")
+            #expect(try await AccountLabels.tags(of: updated, on: portal.db) == ["vip"])
+            #expect(try await Account.find(elsewhere.id, on: portal.db)?.name == "Elsewhere")
+            let record = try #require(try await DataImport.query(on: portal.db).first())
+            let results = try await ImportService.results(record, limit: 10, on: portal.db)
+            #expect(results.map(\.outcome) == [.updated, .failed])
+            #expect(results.last?.message == "No account you may see has this Business UID.")
+            let history = try await AuditEvent.query(on: portal.db).filter(\.$targetID == inWest.id?.uuidString.lowercased()).all().map(\.action)
+            #expect(Set(history) == ["account.details-changed", "account.tag-added"])
+        }
+    }
+
     @Test func anImportIsSeenOnlyByWhoStartedItAndNeedsThePermission() async throws {
         try await TestPortal.run { portal in
             try await portal.makeOperator()

@@ -14,11 +14,19 @@ enum Outbox {
     @discardableResult
     static func enqueue(partnerID: UUID, channel: OutboundMessage.Channel, to recipient: String, subject: String, body: String,
                         about accountID: UUID? = nil, headers: [MailHeader] = [], now: Date = Date(), on db: any Database) async throws -> OutboundMessage {
+        let message = message(partnerID: partnerID, channel: channel, to: recipient, subject: subject, body: body, about: accountID,
+                              headers: headers, now: now)
+        try await message.create(on: db)
+        return message
+    }
+
+    /// The message `enqueue` adds, for adding many in one statement.
+    static func message(partnerID: UUID, channel: OutboundMessage.Channel, to recipient: String, subject: String, body: String,
+                        about accountID: UUID? = nil, headers: [MailHeader] = [], now: Date = Date()) -> OutboundMessage {
         let message = OutboundMessage(partnerID: partnerID, channel: channel, recipient: recipient, subject: subject, body: body, now: now)
         message.accountID = accountID
         message.headers = headers
         if let later = notBefore, later > now { message.nextAttemptAt = later }
-        try await message.create(on: db)
         return message
     }
 

@@ -74,11 +74,16 @@ enum ImportJob {
                 // Bound inside the transaction: a task-local does not cross the driver's hop to its connection.
                 try await Outbox.$notBefore.withValue(pass == .import ? release : nil) {
                     let sql = try db.sql
+                    let lookup = try await ImportRows.Lookup.load(rows, context, on: db)
                     var results: [ImportResult] = []
+                    var creates: [(number: Int, prepared: AccountService.Prepared)] = []
                     for row in rows {
                         try await sql.raw("SAVEPOINT import_row").run()
                         do {
-                            results.append(try await ImportRows.apply(row, context, on: db))
+                            switch try await ImportRows.apply(row, context, lookup: lookup, on: db) {
+                            case .done(let result): results.append(result)
+                            case .create(let prepared): creates.append((row.number, prepared))
+                            }
                             try await sql.raw("RELEASE SAVEPOINT import_row").run()
                         } catch let stop as ImportRows.Stop {
                             try await sql.raw("ROLLBACK TO SAVEPOINT import_row").run()
@@ -91,6 +96,8 @@ enum ImportJob {
                             results.append(ImportResult(number: row.number, outcome: .failed, message: "This row could not be saved: import it again later."))
                         }
                     }
+                    results += try await insert(creates, context: context, now: now, on: db, logger: logger)
+                    results.sort { $0.number < $1.number }
                     if pass == .check { throw Undo(results: results) }
                     try await save(results, of: record, pass: pass, now: now, on: db)
                     return results
@@ -106,6 +113,44 @@ enum ImportJob {
             return 0
         }
         return results.count
+    }
+
+    /// Writes the batch's new accounts together; should that fail (another writer took a
+    /// nickname meanwhile), each on its own, so that only the rows in the way are lost.
+    private static func insert(_ creates: [(number: Int, prepared: AccountService.Prepared)], context: ImportRows.Context, now: Date,
+                               on db: any Database, logger: Logger) async throws -> [ImportResult] {
+        guard !creates.isEmpty else { return [] }
+        let sql = try db.sql
+        func created(_ item: (number: Int, prepared: AccountService.Prepared)) -> ImportResult {
+            ImportResult(number: item.number, outcome: .created, reference: item.prepared.account.businessUID)
+        }
+        try await sql.raw("SAVEPOINT import_creates").run()
+        do {
+            try await AccountService.insert(creates.map(\.prepared), context: context.audit, partner: context.partner, baseURL: context.baseURL,
+                                            now: now, on: db)
+            try await sql.raw("RELEASE SAVEPOINT import_creates").run()
+            return creates.map(created)
+        } catch where !(error is CancellationError) {
+            try await sql.raw("ROLLBACK TO SAVEPOINT import_creates").run()
+            try await sql.raw("RELEASE SAVEPOINT import_creates").run()
+        }
+        var results: [ImportResult] = []
+        for item in creates {
+            try await sql.raw("SAVEPOINT import_row").run()
+            do {
+                try await AccountService.insert([item.prepared], context: context.audit, partner: context.partner, baseURL: context.baseURL,
+                                                now: now, on: db)
+                try await sql.raw("RELEASE SAVEPOINT import_row").run()
+                results.append(created(item))
+            } catch where !(error is CancellationError) {
+                try await sql.raw("ROLLBACK TO SAVEPOINT import_row").run()
+                try await sql.raw("RELEASE SAVEPOINT import_row").run()
+                logger.notice("an imported account could not be written", metadata: ["row": "\(item.number)", "error": "\(String(reflecting: error))"])
+                results.append(ImportResult(number: item.number, outcome: .failed,
+                                            message: "This account could not be created: its nickname or email was taken meanwhile. Import the row again."))
+            }
+        }
+        return results
     }
 
     /// Writes a batch's results and moves the cursor past it, only from where this run read

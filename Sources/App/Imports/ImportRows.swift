@@ -53,14 +53,60 @@ enum ImportRows {
         static func refused(_ field: ImportField?, _ message: String) -> Stop { Stop(outcome: .refused, field: field, message: message) }
     }
 
-    /// Carries out `row`; a row that cannot be imported throws `Stop`, after which the caller
-    /// rolls its savepoint back.
-    static func apply(_ row: Row, _ context: Context, on db: any Database) async throws -> ImportResult {
+    /// What became of a row: done (its result), or a new account checked and decided, which
+    /// the caller writes with the batch's other new accounts (`AccountService.insert`).
+    enum Step: Sendable {
+        case done(ImportResult)
+        case create(AccountService.Prepared)
+    }
+
+    /// The accounts a batch's rows may name, read in three queries for the whole batch.
+    struct Lookup: Sendable {
+        var byUID: [String: Account] = [:]
+        var byNickname: [String: Account] = [:]
+        var byEmail: [String: [Account]] = [:]
+        /// The tags of every account above.
+        var tags: [UUID: [String]] = [:]
+
+        static func load(_ rows: [Row], _ context: Context, on db: any Database) async throws -> Lookup {
+            guard context.kind == .accounts else { return Lookup() }
+            let mapping = context.mapping
+            let uids = Set(rows.compactMap { mapping.value(.businessUID, in: $0.cells) })
+            let nicknames = Set(rows.compactMap { mapping.value(.nickname, in: $0.cells) }.compactMap { try? AccountAdministration.validateNickname($0).get() })
+            let emails = Set(rows.compactMap { mapping.value(.email, in: $0.cells) }.compactMap { raw -> String? in
+                if case .success(let email) = OperatorInput.email(raw) { return email } else { return nil }
+            })
+            var lookup = Lookup()
+            let partnerID = context.actor.partnerID
+            if !uids.isEmpty {
+                for account in try await Account.query(on: db).filter(\.$partnerID == partnerID).filter(\.$businessUID ~~ uids).all() {
+                    lookup.byUID[account.businessUID] = account
+                }
+            }
+            if !nicknames.isEmpty {
+                for account in try await Account.query(on: db).filter(\.$partnerID == partnerID).filter(\.$nickname ~~ nicknames).all() {
+                    if let nickname = account.nickname { lookup.byNickname[nickname] = account }
+                }
+            }
+            if !emails.isEmpty {
+                for account in try await Account.query(on: db).filter(\.$partnerID == partnerID).filter(\.$email ~~ emails).all() {
+                    lookup.byEmail[account.email, default: []].append(account)
+                }
+            }
+            let found = lookup.byUID.values.compactMap(\.id) + lookup.byNickname.values.compactMap(\.id) + lookup.byEmail.values.flatMap { $0.compactMap(\.id) }
+            if !found.isEmpty { lookup.tags = try await AccountLabels.tags(of: Array(Set(found)), partnerID: partnerID, on: db) }
+            return lookup
+        }
+    }
+
+    /// Carries out `row` (a new account only up to `Step.create`); a row that cannot be
+    /// imported throws `Stop`, after which the caller rolls its savepoint back.
+    static func apply(_ row: Row, _ context: Context, lookup: Lookup = Lookup(), on db: any Database) async throws -> Step {
         try check(row, context)
         do {
             switch context.kind {
-            case .accounts: return try await account(row, context, on: db)
-            case .operators: return try await invitation(row, context, on: db)
+            case .accounts: return try await account(row, context, lookup: lookup, on: db)
+            case .operators: return .done(try await invitation(row, context, on: db))
             }
         } catch let errors as OperatorInput.Errors {
             let (key, message) = errors.fields.sorted { $0.key < $1.key }.first ?? ("", "This row could not be imported.")
@@ -134,7 +180,7 @@ enum ImportRows {
 
     // MARK: - Accounts
 
-    private static func account(_ row: Row, _ context: Context, on db: any Database) async throws -> ImportResult {
+    private static func account(_ row: Row, _ context: Context, lookup: Lookup, on db: any Database) async throws -> Step {
         let mapping = context.mapping, cells = row.cells, actor = context.actor
         func value(_ field: ImportField) -> String? { mapping.value(field, in: cells) }
 
@@ -153,8 +199,8 @@ enum ImportRows {
             }
         }
 
-        if let existing = try await match(row, context, on: db) {
-            return try await update(existing, row: row, groupID: groupID, context, on: db)
+        if let existing = try await match(row, context, lookup: lookup, on: db) {
+            return .done(try await update(existing, row: row, groupID: groupID, context, lookup: lookup, on: db))
         }
         guard let name = value(.name) else { throw Stop.failed(.name, "A new account needs a name.") }
         guard let email = value(.email) else { throw Stop.failed(.email, "A new account needs an email for its owner.") }
@@ -163,23 +209,31 @@ enum ImportRows {
         if case .deny(let reason) = AccessPolicy.decideImportRow(actor, .accounts, target) {
             throw denied(row, context, .group, reason.message)
         }
-        let account = try await AccountService.create(
-            .init(name: name, email: email, groupID: groupID.flatMap { $0 }, secure: false, ownerName: value(.ownerName), phone: value(.phone)),
-            by: actor, context: context.audit, partner: context.partner, baseURL: context.baseURL, on: db)
-        try await applyRest(to: account, row: row, context, on: db)
-        return ImportResult(number: row.number, outcome: .created, reference: account.businessUID)
+        let tags = value(.tags).map(splitTags) ?? []
+        var slots: Int?
+        if let raw = value(.staffSlots) {
+            guard let number = Int(raw) else { throw Stop.failed(.staffSlots, "Use a whole number from 0 to \(PlanCatalogue.maxStaffSlots).") }
+            slots = number
+        }
+        return .create(try await AccountService.prepare(
+            .init(name: name, email: email, groupID: groupID.flatMap { $0 }, secure: false, ownerName: value(.ownerName), phone: value(.phone),
+                  nickname: value(.nickname), tags: tags, plan: value(.plan), staffSlots: slots),
+            by: actor, partner: context.partner, groups: context.groups, on: db))
+    }
+
+    static func splitTags(_ cell: String) -> [String] {
+        cell.split(whereSeparator: { $0 == ";" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// The account the row names: by Business UID, else by nickname, else by email (among the
     /// accounts the operator may see). Nil: a new account.
-    private static func match(_ row: Row, _ context: Context, on db: any Database) async throws -> Account? {
+    private static func match(_ row: Row, _ context: Context, lookup: Lookup, on db: any Database) async throws -> Account? {
         let mapping = context.mapping, actor = context.actor
         func viewable(_ account: Account) async throws -> Bool {
             AccessPolicy.decide(actor, .accountView, .account(try await AccessLoader.facts(for: account, actor: actor, on: db))).isAllowed
         }
-        let accounts = Account.query(on: db).filter(\.$partnerID == actor.partnerID)
         if let uid = mapping.value(.businessUID, in: row.cells) {
-            guard let found = try await accounts.filter(\.$businessUID == uid).first(), try await viewable(found) else {
+            guard let found = lookup.byUID[uid], try await viewable(found) else {
                 throw Stop.failed(.businessUID, "No account you may see has this Business UID.")
             }
             return found
@@ -188,7 +242,7 @@ enum ImportRows {
             guard case .success(let nickname) = AccountAdministration.validateNickname(raw) else {
                 throw Stop.failed(.nickname, NicknameError().message)
             }
-            if let found = try await accounts.filter(\.$nickname == nickname).first() {
+            if let found = lookup.byNickname[nickname] {
                 guard try await viewable(found) else { throw Stop.failed(.nickname, "Another account already uses \(nickname).") }
                 return found
             }
@@ -196,7 +250,7 @@ enum ImportRows {
         }
         guard let raw = mapping.value(.email, in: row.cells), case .success(let email) = OperatorInput.email(raw) else { return nil }
         var found: [Account] = []
-        for account in try await accounts.filter(\.$email == email).limit(20).all() where try await viewable(account) {
+        for account in lookup.byEmail[email] ?? [] where try await viewable(account) {
             found.append(account)
         }
         if found.count > 1 {
@@ -216,12 +270,15 @@ enum ImportRows {
         }
     }
 
-    private static func update(_ account: Account, row: Row, groupID: UUID??, _ context: Context, on db: any Database) async throws -> ImportResult {
+    private static func update(_ account: Account, row: Row, groupID: UUID??, _ context: Context, lookup: Lookup, on db: any Database) async throws -> ImportResult {
         let mapping = context.mapping, cells = row.cells, actor = context.actor
         func value(_ field: ImportField) -> String? { mapping.value(field, in: cells) }
         let facts = try await AccessLoader.facts(for: account, actor: actor, on: db)
         if case .deny(let reason) = AccessPolicy.decideImportRow(actor, .accounts, .account(facts)) {
             throw denied(row, context, nil, reason.message)
+        }
+        if let id = account.id, changesNothing(account, tags: lookup.tags[id] ?? [], row: row, groupID: groupID, context) {
+            return ImportResult(number: row.number, outcome: .unchanged, reference: account.businessUID)
         }
         let before = Snapshot(account, tags: try await AccountLabels.tags(of: account, on: db))
         // An empty cell leaves the value as it is.
@@ -240,6 +297,33 @@ enum ImportRows {
         return ImportResult(number: row.number, outcome: changed ? .updated : .unchanged, reference: after.businessUID)
     }
 
+    /// Whether the row's values are the account's already (as the domain functions would write
+    /// them): such a row, the common case of a file imported again, is left alone without
+    /// asking each function. A value that would not be accepted is a change, and its
+    /// function says why.
+    private static func changesNothing(_ account: Account, tags: [String], row: Row, groupID: UUID??, _ context: Context) -> Bool {
+        let mapping = context.mapping, cells = row.cells
+        func value(_ field: ImportField) -> String? { mapping.value(field, in: cells) }
+        func same(_ checked: OperatorInput.Checked, _ current: String?) -> Bool {
+            if case .success(let written) = checked { return written == current }
+            return false
+        }
+        if let raw = value(.name), !same(OperatorInput.name(raw), account.name) { return false }
+        if let raw = value(.email), !same(OperatorInput.email(raw), account.email) { return false }
+        if let raw = value(.ownerName), !same(OperatorInput.name(raw), account.ownerName) { return false }
+        if let raw = value(.phone) {
+            var errors = OperatorInput.Errors()
+            let phone = OperatorInput.phone(raw, errors: &errors)
+            if !errors.isEmpty || phone != account.phone { return false }
+        }
+        if let wanted = groupID, wanted != account.groupID { return false }
+        if let raw = value(.nickname), (try? AccountAdministration.validateNickname(raw).get()) != account.nickname { return false }
+        if let raw = value(.tags), !splitTags(raw).allSatisfy({ AccountLabels.normalizeTag($0).map(tags.contains) == true }) { return false }
+        if let raw = value(.staffSlots), Int(raw) != account.staffSlots { return false }
+        if let raw = value(.plan), raw.lowercased() != account.plan?.lowercased() { return false }
+        return true
+    }
+
     /// The nickname, tags, plan and staff slots, each only when the row gives it.
     private static func applyRest(to account: Account, row: Row, _ context: Context, on db: any Database) async throws {
         let mapping = context.mapping, cells = row.cells, actor = context.actor, audit = context.audit
@@ -247,8 +331,7 @@ enum ImportRows {
             try await AccountAdministration.setNickname(nickname, on: account, by: actor, context: audit, on: db)
         }
         if let tags = mapping.value(.tags, in: cells) {
-            let wanted = tags.split(whereSeparator: { $0 == ";" || $0 == "," }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            for tag in wanted { try await AccountLabels.addTag(tag, to: account, by: actor, context: audit, on: db) }
+            for tag in splitTags(tags) { try await AccountLabels.addTag(tag, to: account, by: actor, context: audit, on: db) }
         }
         let plan = mapping.value(.plan, in: cells)
         var slots: Int?

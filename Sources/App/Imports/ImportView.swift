@@ -111,8 +111,9 @@ enum ImportView {
             .div(.class("page-header"),
                  .div(.h1(.text(model.kind.title)),
                       .p(.text("\(model.fileName), uploaded \(model.createdAt.formatted(date: .abbreviated, time: .shortened)) UTC: \(ImportText.rows(model.total)).")) ),
-                 .a(.class("button secondary"), .href(.newImport(model.kind)), .text("Another file")),
-                 .a(.class("button secondary"), .href(back), .text(model.kind == .accounts ? "Client accounts" : "Operators"))),
+                 .div(.class("actions"),
+                      .a(.class("button secondary"), .href(.newImport(model.kind)), .text("Another file")),
+                      .a(.class("button secondary"), .href(back), .text(model.kind == .accounts ? "Client accounts" : "Operators")))),
             .div(.class("card bulk-progress"), .id("bulk-progress"), .attr("aria-live", "polite"),
                  .if(model.isRunning && model.refreshes, .attr("data-updates", "2")),
                  body(model, csrfToken: csrfToken)),
@@ -147,7 +148,7 @@ enum ImportView {
                 .p(.class(model.tally.failed > 0 ? "banner warning" : "banner success"),
                    .text(ImportText.summary(model.kind, model.tally, checking: true) + " Nothing has been changed yet.")),
                 problems(model, checking: true),
-                .div(.class("actions"),
+                .div(.class("import-actions"),
                      .if(importable > 0,
                          .form(.method(.post), .action(SiteURL.importStart(id: model.id)),
                                Forms.csrfField(csrfToken),
@@ -160,14 +161,14 @@ enum ImportView {
                 .h2(.text("Imported")),
                 .p(.class(model.tally.failed > 0 ? "banner warning" : "banner success"), .text(ImportText.summary(model.kind, model.tally, checking: false))),
                 problems(model, checking: false),
-                .div(.class("actions"),
+                .div(.class("import-actions"),
                      .a(.class("button primary"), .href(SiteURL.importReport(id: model.id)), .text("Download the report (CSV)"))))
         case .failed:
             return .group(
                 .h2(.text("Stopped")),
                 .p(.class("banner error"), .attr("role", "alert"), .text(model.error ?? "The import stopped.")),
                 .if(model.done > 0, .p(.text("\(ImportText.rows(model.done)) had been gone through; the report lists them."))),
-                .if(model.done > 0, .div(.class("actions"),
+                .if(model.done > 0, .div(.class("import-actions"),
                                          .a(.class("button secondary"), .href(SiteURL.importReport(id: model.id)), .text("Download the report (CSV)")))))
         }
     }
@@ -191,7 +192,8 @@ enum ImportView {
 
     private static func columnLabel(_ model: Page, _ field: ImportField) -> String {
         guard let column = model.fields.first(where: { $0.field == field })?.column, column < model.columns.count else { return field.label }
-        return "\(model.columns[column]) (\(field.label))"
+        let heading = model.columns[column]
+        return heading.lowercased() == field.label.lowercased() ? heading : "\(heading) (\(field.label))"
     }
 
     /// Which column is which: a list per field, with the file's first rows to see by.

@@ -140,6 +140,11 @@ func routes(_ app: Application) throws {
     signedIn.post(SiteURL.importMapping(id: "").pathComponents, use: ImportController.setMapping)
     signedIn.post(SiteURL.importStart(id: "").pathComponents, use: ImportController.start)
     signedIn.get(SiteURL.importReport(id: "").pathComponents, use: ImportController.report)
+    signedIn.get(SiteURL.templatePush(uid: "").pathComponents, use: TemplateController.show)
+    signedIn.post(SiteURL.templatePush(uid: "").pathComponents, use: TemplateController.start)
+    signedIn.post(SiteURL.templateContent(uid: "").pathComponents, use: TemplateController.updateContents)
+    signedIn.get(SiteURL.templatePushProgress(id: "").pathComponents, use: TemplateController.progress)
+    signedIn.post(SiteURL.detachTemplate(uid: "").pathComponents, use: TemplateController.detach)
     for tab in AccountPageView.Tab.allCases {
         signedIn.get(tab == .business ? SiteURL.account(uid: "").pathComponents : SiteURL.accountAction(uid: "", action: .tab(tab)).pathComponents,
                      use: AccountPageController.show(tab))

@@ -352,7 +352,15 @@ enum AccountPageController {
             let operators = try await Operator.query(on: db).filter(\.$partner.$id == actor.partnerID).filter(\.$status != .blocked).sort(\.$name).all()
             let assigned = Set(try await AccountAssignment.query(on: db).filter(\.$accountID == account.requireID()).all().map(\.operatorID))
             let movable = try await GroupService.visible(to: actor, on: db)
-            let model = AccountPageView.AccountControls(
+            var template: AccountPageView.TemplateLink? = nil
+            if account.isTemplate {
+                let made = try await Account.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$templateSourceID == account.requireID()).count()
+                template = .template(made: made, push: state(AccessPolicy.decidePush(actor, template: facts)))
+            } else if let sourceID = account.templateSourceID,
+                      let source = try await Account.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$id == sourceID).first() {
+                template = .madeFrom(source.name, detach: state(.accountTemplateSet))
+            }
+            var model = AccountPageView.AccountControls(
                 controls: controls, nickname: account.nickname, nicknameState: state(.accountNicknameEdit),
                 operators: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), name: op.name, assigned: assigned.contains($0)) } },
                 assignmentState: state(.accountAssignmentsEdit),
@@ -361,6 +369,7 @@ enum AccountPageController {
                     .sorted { $0.label < $1.label },
                 moveState: state(.accountEdit), resetState: state(.accountPasswordReset),
                 ownerEmail: account.email, resetResult: resetResult)
+            model.template = template
             body = AccountPageView.account(row, model, form: form, csrfToken: request.csrfToken)
         }
         let header = AccountPageView.Header(row: row, tabs: tabs, current: tab, notice: notice, message: message, loginAs: loginAs)

@@ -26,7 +26,9 @@ enum AccountPageView {
         func path(uid: String) -> String { url(uid: uid).path }
     }
 
-    enum State: Sendable, Equatable { case enabled, disabled(String) }
+    enum State: Sendable, Equatable {
+        case enabled, disabled(String)
+    }
 
     struct Header: Sendable {
         var row: AccountDirectory.Row
@@ -488,6 +490,15 @@ enum AccountPageView {
         var ownerEmail: String?
         /// Shown once, right after a reset.
         var resetResult: AccountUsers.ResetResult?
+        /// The account as a template, or as made from one.
+        var template: TemplateLink? = nil
+    }
+
+    enum TemplateLink: Sendable, Equatable {
+        /// A template, and how many accounts were made from it.
+        case template(made: Int, push: State)
+        /// Made from this template (its name), which pushes follow until it is detached.
+        case madeFrom(String, detach: State)
     }
 
     static func account(_ row: AccountDirectory.Row, _ model: AccountControls, form: Form, csrfToken: String) -> Markup {
@@ -505,6 +516,28 @@ enum AccountPageView {
                                 },
                                 .p(.class("hint control-help"), .id(help), .text(control.help))))
                  }))),
+            .unwrap(model.template) { link in
+                switch link {
+                case .template(let made, let push):
+                    .div(.class("card"), .id("template"),
+                         .h2(.text("Template")),
+                         .p(.class("hint"), .id("help-template-push"),
+                            .text("\(BulkText.accounts(made)) were made from this template. A push passes its plan, tags, onboarding, branding or business page on to them, after showing what would change on each.")),
+                         guarded(push, "Push changes to its accounts", id: "template-push", help: "help-template-push") {
+                             .a(.class("button secondary"), .href(SiteURL.templatePush(uid: uid)), .attr("aria-describedby", "help-template-push"),
+                                .text("Push changes to its accounts"))
+                         })
+                case .madeFrom(let name, let detach):
+                    .div(.class("card"), .id("template"),
+                         .h2(.text("Template")),
+                         .p(.class("hint"), .id("help-template-detach"),
+                            .text("Made from the template \(name): changes pushed from it reach this account. Detached, the account keeps what it has and pushes leave it alone.")),
+                         guarded(detach, "Detach from the template", id: "detach", help: "help-template-detach") {
+                             .form(.method(.post), .action(SiteURL.detachTemplate(uid: uid)), Forms.csrfField(csrfToken),
+                                   submit("Detach from the template", help: "help-template-detach"))
+                         })
+                }
+            },
             .div(.class("card"),
                  .h2(.text("Nickname")),
                  .p(.class("hint"), .id("help-nickname"), .text("The business page address, /b/nickname, and the account's external ID in the API. Unique among your accounts.")),

@@ -8,7 +8,8 @@ enum AuditWording {
     /// Every action with words of its own, in the order the audit log's filter offers them.
     static let actions: [String] = [
         "account.created", "account.lock", "account.unlock", "account.enable-send-links", "account.disable-send-links",
-        "account.mark-secure", "account.unmark-secure", "account.set-template", "account.unset-template", "account.complete-setup",
+        "account.mark-secure", "account.unmark-secure", "account.set-template", "account.unset-template", "account.template-changed", "account.template-push-started",
+        "account.template-push-finished", "account.template-pushed", "account.template-detached", "account.complete-setup",
         "account.setup-completed", "account.nickname-changed", "account.assignments-changed", "account.moved", "account.details-changed",
         "account.subscription-changed", "account.tag-added", "account.tag-removed", "account.note-added", "account.location-added",
         "account.location-removed", "account.owner-password-reset", "account.staff-added", "account.staff-removed",
@@ -175,6 +176,11 @@ enum AuditWording {
         case "accounts.exported":
             let filter = facts.takeProse()
             return say(words(filter.map { _ in " exported the client accounts matching a filter as CSV" } ?? " exported every client account as CSV"))
+        case "account.template-changed": return say(words(" changed the template "), .target)
+        case "account.template-push-started": return say(words(" started pushing the template "), .target, words(" to the accounts made from it"))
+        case "account.template-push-finished": return say(words(" finished pushing the template "), .target)
+        case "account.template-pushed": return say(words(" pushed its template's changes to "), .target)
+        case "account.template-detached": return say(words(" detached "), .target, words(" from its template"))
         case "import.started": return say(words(" started importing "), .target)
         case "import.finished": return say(words(" finished importing "), .target)
 

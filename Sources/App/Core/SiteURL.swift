@@ -82,6 +82,12 @@ enum SiteURL: Equatable, Sendable {
     /// CSV imports: the upload form of each kind, the upload, an import's page (its mapping,
     /// check, progress and results), its mapping, its start and its report.
     case newImport(ImportKind)
+    /// A template's push page (and the push it starts), its contents, a push's progress, and
+    /// an account's "detach from its template".
+    case templatePush(uid: String)
+    case templateContent(uid: String)
+    case templatePushProgress(id: String)
+    case detachTemplate(uid: String)
     case imports
     case importDetail(id: String)
     case importMapping(id: String)
@@ -208,6 +214,10 @@ enum SiteURL: Equatable, Sendable {
         case .accountsBulk: "/accounts/bulk"
         case .newImport(let kind): kind == .accounts ? "/accounts/import" : "/operators/import"
         case .imports: "/imports"
+        case .templatePush(let uid): "/accounts/\(uid)/push"
+        case .templateContent(let uid): "/accounts/\(uid)/template-content"
+        case .templatePushProgress(let id): "/template-pushes/\(id)"
+        case .detachTemplate(let uid): "/accounts/\(uid)/detach-template"
         case .importDetail(let id): "/imports/\(id)"
         case .importMapping(let id): "/imports/\(id)/mapping"
         case .importStart(let id): "/imports/\(id)/start"
@@ -289,6 +299,10 @@ enum SiteURL: Equatable, Sendable {
         case .workspacePaymentStatus: ["app", "payments", ":paymentId", "status"]
         case .bulkOperation: ["accounts", "bulk", ":operationId"]
         case .importDetail: ["imports", ":importId"]
+        case .templatePush: ["accounts", ":businessUid", "push"]
+        case .templateContent: ["accounts", ":businessUid", "template-content"]
+        case .templatePushProgress: ["template-pushes", ":pushId"]
+        case .detachTemplate: ["accounts", ":businessUid", "detach-template"]
         case .importMapping: ["imports", ":importId", "mapping"]
         case .importStart: ["imports", ":importId", "start"]
         case .importReport: ["imports", ":importId", "report.csv"]

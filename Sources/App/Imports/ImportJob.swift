@@ -78,20 +78,37 @@ enum ImportJob {
                     var results: [ImportResult] = []
                     var creates: [(number: Int, prepared: AccountService.Prepared)] = []
                     for row in rows {
-                        try await sql.raw("SAVEPOINT import_row").run()
+                        // An account row writes nothing until it updates an account: only then,
+                        // and for an invitation, does it take a savepoint of its own.
+                        let writes = context.kind == .operators
+                        if writes { try await sql.raw("SAVEPOINT import_row").run() }
                         do {
                             switch try await ImportRows.apply(row, context, lookup: lookup, on: db) {
                             case .done(let result): results.append(result)
                             case .create(let prepared): creates.append((row.number, prepared))
+                            case .update(let account, let groupID):
+                                try await sql.raw("SAVEPOINT import_row").run()
+                                do {
+                                    results.append(try await ImportRows.update(account, groupID: groupID, row: row, context, lookup: lookup, on: db))
+                                    try await sql.raw("RELEASE SAVEPOINT import_row").run()
+                                } catch {
+                                    try await sql.raw("ROLLBACK TO SAVEPOINT import_row").run()
+                                    try await sql.raw("RELEASE SAVEPOINT import_row").run()
+                                    throw error
+                                }
                             }
-                            try await sql.raw("RELEASE SAVEPOINT import_row").run()
+                            if writes { try await sql.raw("RELEASE SAVEPOINT import_row").run() }
                         } catch let stop as ImportRows.Stop {
-                            try await sql.raw("ROLLBACK TO SAVEPOINT import_row").run()
-                            try await sql.raw("RELEASE SAVEPOINT import_row").run()
+                            if writes {
+                                try await sql.raw("ROLLBACK TO SAVEPOINT import_row").run()
+                                try await sql.raw("RELEASE SAVEPOINT import_row").run()
+                            }
                             results.append(ImportResult(number: row.number, outcome: stop.outcome, field: stop.field, message: stop.message))
                         } catch where !(error is CancellationError) {
-                            try await sql.raw("ROLLBACK TO SAVEPOINT import_row").run()
-                            try await sql.raw("RELEASE SAVEPOINT import_row").run()
+                            if writes {
+                                try await sql.raw("ROLLBACK TO SAVEPOINT import_row").run()
+                                try await sql.raw("RELEASE SAVEPOINT import_row").run()
+                            }
                             logger.error("an import row failed", metadata: ["import": "\(id)", "row": "\(row.number)", "error": "\(String(reflecting: error))"])
                             results.append(ImportResult(number: row.number, outcome: .failed, message: "This row could not be saved: import it again later."))
                         }

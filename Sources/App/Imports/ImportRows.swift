@@ -58,6 +58,8 @@ enum ImportRows {
     enum Step: Sendable {
         case done(ImportResult)
         case create(AccountService.Prepared)
+        /// An existing account to change, which `update` does (in the row's savepoint).
+        case update(Account, groupID: UUID??)
     }
 
     /// The accounts a batch's rows may name, read in three queries for the whole batch.
@@ -99,15 +101,28 @@ enum ImportRows {
         }
     }
 
-    /// Carries out `row` (a new account only up to `Step.create`); a row that cannot be
-    /// imported throws `Stop`, after which the caller rolls its savepoint back.
+    /// Carries out `row`: an account row only as far as what it asks (`Step.create` or
+    /// `Step.update`), writing nothing; an operator row whole. A row that cannot be imported
+    /// throws `Stop`, after which the caller rolls its savepoint back.
     static func apply(_ row: Row, _ context: Context, lookup: Lookup = Lookup(), on db: any Database) async throws -> Step {
         try check(row, context)
-        do {
+        return try await stopping(row, context) {
             switch context.kind {
-            case .accounts: return try await account(row, context, lookup: lookup, on: db)
-            case .operators: return .done(try await invitation(row, context, on: db))
+            case .accounts: try await account(row, context, lookup: lookup, on: db)
+            case .operators: .done(try await invitation(row, context, on: db))
             }
+        }
+    }
+
+    /// Changes the account a row named (`Step.update`).
+    static func update(_ account: Account, groupID: UUID??, row: Row, _ context: Context, lookup: Lookup, on db: any Database) async throws -> ImportResult {
+        try await stopping(row, context) { try await update(account, row: row, groupID: groupID, context, lookup: lookup, on: db) }
+    }
+
+    /// The domain's refusals and field errors, as a row's `Stop`.
+    private static func stopping<T>(_ row: Row, _ context: Context, _ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
         } catch let errors as OperatorInput.Errors {
             let (key, message) = errors.fields.sorted { $0.key < $1.key }.first ?? ("", "This row could not be imported.")
             throw Stop.failed(field(forInputKey: key), message)
@@ -200,7 +215,7 @@ enum ImportRows {
         }
 
         if let existing = try await match(row, context, lookup: lookup, on: db) {
-            return .done(try await update(existing, row: row, groupID: groupID, context, lookup: lookup, on: db))
+            return .update(existing, groupID: groupID)
         }
         guard let name = value(.name) else { throw Stop.failed(.name, "A new account needs a name.") }
         guard let email = value(.email) else { throw Stop.failed(.email, "A new account needs an email for its owner.") }

@@ -85,6 +85,7 @@ extension ScheduledJob {
                      work: { try await SessionCleanup.run(now: $0.now, on: $0.db) }),
         BulkOperationsJob.job(),
         ImportJob.job(),
+        TemplatePushJob.job(),
         ScheduledJob(name: "password-resets", title: "Email the password-reset links operators ask for", interval: 1, lease: 60,
                      work: { try await PasswordResets.handlePending(now: $0.now, on: $0.db, logger: $0.logger) }),
     ]

@@ -59,9 +59,12 @@ struct CreateImports: AsyncMigration {
         let sql = try database.sql
         try await sql.create(index: "imports_phase").on(DataImport.schema).column("phase").column("created_at").run()
         try await sql.create(index: "imports_partner_operator").on(DataImport.schema).column("partner_id").column("operator_id").run()
+        // An import matches its rows to accounts by email.
+        try await sql.create(index: "accounts_partner_email_idx").on(Account.schema).column("partner_id").column("email").run()
     }
 
     func revert(on database: any Database) async throws {
+        try await database.sql.drop(index: "accounts_partner_email_idx").run()
         try await database.schema(DataImport.resultsSchema).delete()
         try await database.schema(DataImport.rowsSchema).delete()
         try await database.schema(DataImport.schema).delete()

@@ -39,5 +39,6 @@ enum PortalMigrations {
         AddShortSearchIndex(),
         AddAuditChain(),
         CreateImports(),
+        CreateTemplatePushes(),
     ]
 }

@@ -79,7 +79,8 @@ enum WorkspaceProfile {
     }
 
     /// Optional text: empty means none; several lines only where `multiline`.
-    private static func text(_ raw: String, field: String, maxLength: Int, multiline: Bool, errors: inout OperatorInput.Errors) -> String? {
+    /// A profile's text: trimmed, without control characters (line breaks where `multiline`), at most `maxLength`.
+    static func text(_ raw: String, field: String, maxLength: Int, multiline: Bool, errors: inout OperatorInput.Errors) -> String? {
         let unified = raw.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         guard let trimmed = DisplayText.trimmed(unified) else { return nil }
         let allowed: (Unicode.Scalar) -> Bool = { multiline && $0 == "\n" || !DisplayText.isControl($0) }

@@ -102,6 +102,7 @@ import VaporTesting
                 "tokenId": try adminToken.token.requireID().uuidString.lowercased(),
                 "operationId": UUID().uuidString.lowercased(),
                 "importId": UUID().uuidString.lowercased(),
+                "pushId": UUID().uuidString.lowercased(),
                 "conversationId": UUID().uuidString.lowercased(),
             ]
             let api = try await portal.api(as: marketing)

@@ -47,6 +47,16 @@ import VaporTesting
                                                     by: try #require(try await AccessLoader.actor(operatorID: importer.requireID(), partnerID: partnerID, on: portal.db)),
                                                     context: AuditContext(actor: AuditActor(id: importer.id, name: importer.name), ip: ""),
                                                     baseURL: "https://portal.test", on: portal.db)
+        // And a template's push (of a template of its own: the walk's account stays an ordinary one).
+        let template = Account(partnerID: partnerID, name: "Template", email: "template@example.com", groupID: group.id, secure: false)
+        template.isTemplate = true
+        try await template.create(on: portal.db)
+        let made = Account(partnerID: partnerID, name: "Made", email: "made@example.com", groupID: group.id, secure: false)
+        made.templateSourceID = template.id
+        try await made.create(on: portal.db)
+        let push = try await TemplatePushes.start(template, parts: [.tags], ids: nil,
+                                                  by: try #require(try await AccessLoader.actor(operatorID: importer.requireID(), partnerID: partnerID, on: portal.db)),
+                                                  context: AuditContext(actor: AuditActor(id: importer.id, name: importer.name), ip: ""), on: portal.db)
         let token = try await SetupLinks.issueFirstAdmin(partnerID: partnerID, now: Date(), on: portal.db)
         let kitItem = PartnerKitItem(partnerID: partnerID, title: "Brochure", summary: "", kind: .file, fileName: "brochure.pdf",
                                      contentType: "application/pdf", byteSize: 3, createdAt: Date(), createdBy: "Someone")
@@ -78,6 +88,7 @@ import VaporTesting
             "conversationId": try conversation.requireID().uuidString.lowercased(),
             "operationId": try bulk.requireID().uuidString.lowercased(),
             "importId": try upload.requireID().uuidString.lowercased(),
+            "pushId": try push.requireID().uuidString.lowercased(),
         ])
     }
 
@@ -88,6 +99,7 @@ import VaporTesting
         case (.PUT, "/api/v1/operators/:operatorId/grants"): return #"{"grants":[{"role":"viewer","scope":"all"}]}"#
         case (.PUT, "/api/v1/accounts/:businessUid/assignments"): return #"{"operatorIds":[]}"#
         case (.POST, "/api/v1/accounts/:businessUid/tags"): return #"{"tag":"vip"}"#
+        case (.POST, "/api/v1/accounts/:businessUid/template-push"): return #"{"parts":["tags"]}"#
         case (.POST, "/api/v1/accounts/:businessUid/notes"): return #"{"body":"A note"}"#
         case (.PUT, "/api/v1/accounts/:businessUid/group"): return #"{"groupId":null}"#
         case (.POST, "/api/v1/accounts/:businessUid/reset-owner-password"): return #"{"method":"link"}"#

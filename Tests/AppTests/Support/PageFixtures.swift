@@ -330,6 +330,21 @@ enum PageFixtures {
             page(t, BulkView.progress(.init(id: t, title: t, state: .running, total: 10_000, done: 412, refused: 3, summary: t, startedAt: date,
                                             finishedAt: date)))
         },
+        Page(view: "TemplateView.push") { t in
+            page(t, TemplateView.push(.init(
+                uid: t, name: t,
+                contents: .init(plan: t, staffSlots: 3, tags: [t], brandColor: t, logoURL: t, description: t, openingHours: t,
+                                steps: [.init(code: t, title: t, chosen: true)], mayEdit: true, errors: .init(fields: ["brand_color": t])),
+                parts: [.init(part: .tags, chosen: true, changing: 2), .init(part: .branding, chosen: false, changing: 0)],
+                accountsTotal: 300, allAccounts: false, accounts: [.init(uid: t, name: t, chosen: true)],
+                lines: [.init(id: UUID(), businessUID: t, name: t, changes: [.init(part: .tags, field: t, before: t, after: t)], refusal: nil),
+                        .init(id: UUID(), businessUID: t, name: t, changes: [], refusal: t)],
+                changing: 2, refused: 1, error: t, notice: t), csrfToken: t))
+        },
+        Page(view: "TemplateView.progress") { t in
+            page(t, TemplateView.progress(.init(id: t, templateName: t, templateUID: t, state: .running, total: 100, done: 40, refused: 2, summary: t,
+                                                refusedAccounts: [.init(accountID: UUID(), accountName: t, outcome: .refused, message: t)], refreshes: true)))
+        },
         Page(view: "ImportView.new") { t in
             page(t, ImportView.new(.init(kind: .accounts, error: t, recent: [.init(id: t, fileName: t, status: t, createdAt: date)]), csrfToken: t))
         },

@@ -42,6 +42,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(HistoryCommands(), as: "history")
     app.asyncCommands.use(AuditCommands(), as: "audit")
     app.asyncCommands.use(ImportCommand(), as: "import")
+    app.asyncCommands.use(TemplateCommands(), as: "template")
     app.asyncCommands.use(DigestCommands(), as: "digest")
     app.asyncCommands.use(DemoCommands(), as: "demo")
     BackupCommands.register(app)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Browser journey of a CSV import of accounts, in headless Chromium.
+"""Browser journey of a CSV import of accounts and a template push, in headless Chromium.
 
 Starts a fresh portal on a free loopback port with an empty SQLite database, lets operators
 sign in with a password alone, fills the default partner with `portal demo seed --accounts 20`
@@ -15,9 +15,15 @@ and makes an admin on the command line, then, as that admin:
   4. "Import 4,000 rows" shows the import's progress, updated in place the same way, until
      "4,000 accounts created; 1 row not imported."; the database then holds them;
   5. the report, downloaded as the browser would, has a line per row, row 3 with its reason;
-  6. the upload form, the mapping step, the check and the result are checked with axe-core
-     (no "serious"/"critical" violations), for labelled inputs and for horizontal overflow at
-     375 px, with screenshots at 1280 and 375 px (`import-*.png`).
+  6. one imported account becomes a template that the others were made from (in the database);
+     its Account tab links to its push page, where its brand colour is changed; the preview
+     then says every other account would change, and lists the colour before → after;
+  7. "Push to 3,999 accounts" shows the push's progress, updated in place, until "Changed 3,999
+     accounts."; the database then holds the colour on every one of them, each with a History entry;
+  8. the upload form, the mapping step, the check, the result, the push page and the push's
+     progress are checked with axe-core (no "serious"/"critical" violations), for labelled
+     inputs and for horizontal overflow at 375 px, with screenshots at 1280 and 375 px
+     (`import-*.png`, `push-*.png`).
 
     python Tests/browser/import_journey.py --portal .build/debug/portal [--screenshots DIR]
 
@@ -69,6 +75,10 @@ class ImportJourney(journey.SeededAdminWalk):
                 if s("4. the import's progress updates in place until every good row is created", self.run_import):
                     self.audit("the import's result", "import-done")
                     s("5. the report has a line per row, row 3 with its reason", self.report)
+                    if s("6. the template's push page saves its colour and previews the change on every account made from it", self.push_page):
+                        self.audit("the template's push page", "push-page")
+                        if s("7. the push's progress updates in place until every account has the colour", self.push):
+                            self.audit("the push's result", "push-done")
 
     def write_file(self):
         with open(self.file, "w", encoding="utf-8", newline="") as out:
@@ -163,6 +173,45 @@ class ImportJourney(journey.SeededAdminWalk):
         check(len(lines) == ROWS + 2, f"the report has {len(lines)} lines, not {ROWS + 2}")
         row3 = [line for line in lines if line.startswith("3,")]
         check(row3 and row3[0].startswith("3,failed,Email,A new account needs an email for its owner.,,Nameless Email Ltd"), f"row 3 reads {row3}")
+
+    # 6.
+    def push_page(self):
+        d = self.driver
+        uid = self.portal.query("SELECT business_uid FROM accounts WHERE email = 'customer0@example.com'")
+        self.portal.execute("UPDATE accounts SET template = 1 WHERE business_uid = ?", (uid,))
+        made = self.portal.execute("UPDATE accounts SET template_source_id = (SELECT id FROM accounts WHERE business_uid = ?) "
+                                   "WHERE email LIKE 'customer%@example.com' AND business_uid <> ?", (uid, uid))
+        check(made == ROWS - 1, f"{made} accounts were marked as made from the template")
+        self.go(f"/accounts/{uid}/account")
+        link = d.find_elements(By.LINK_TEXT, "Push changes to its accounts")
+        check(link, "the template's Account tab has no \"Push changes to its accounts\"")
+        click_and_wait_for_new_page(d, link[0])
+        check(pathname(d) == f"/accounts/{uid}/push", f"the link led to {pathname(d)}")
+        d.find_element(By.CSS_SELECTOR, "#contents summary").click()
+        colour = d.find_element(By.ID, "field-brand_color")
+        colour.clear()
+        colour.send_keys("#0B6E4F")
+        click_and_wait_for_new_page(d, submit_button(d, "Save the template"))
+        check(journey.notice_text(d) == "The template was saved. Push it to pass the changes on.", f"saving says {journey.notice_text(d)!r}")
+        check(d.find_element(By.ID, "part-branding").is_selected(), "Branding, which every account now lacks, is not chosen")
+        summary = d.find_element(By.CSS_SELECTOR, "#preview > p").text.strip()
+        check(summary == f"{ROWS - 1:,} accounts would change.", f"the preview says {summary!r}")
+        first = d.find_element(By.CSS_SELECTOR, "#preview tbody tr td:nth-child(2)").text.strip()
+        check(first == "brand colour: — → #0B6E4F", f"the first change listed is {first!r}")
+        self.template_uid = uid
+
+    # 7.
+    def push(self):
+        d = self.driver
+        click_and_wait_for_new_page(d, submit_button(d, f"Push to {ROWS - 1:,} accounts"))
+        check(pathname(d).startswith("/template-pushes/"), f"pushing led to {pathname(d)}")
+        self.marker_survives(lambda text: "Changed" in text, 240)
+        banner = d.find_element(By.CSS_SELECTOR, "#bulk-progress .banner").text.strip()
+        check(banner == f"Changed {ROWS - 1:,} accounts.", f"the push says {banner!r}")
+        coloured = self.portal.query("SELECT COUNT(*) FROM accounts WHERE brand_color = '#0B6E4F'")
+        check(coloured == ROWS, f"{coloured} accounts have the colour, not {ROWS} (the template and the others)")
+        entries = self.portal.query("SELECT COUNT(*) FROM audit_events WHERE action = 'account.template-pushed'")
+        check(entries == ROWS - 1, f"{entries} History entries for {ROWS - 1} accounts")
 
 
 def main():

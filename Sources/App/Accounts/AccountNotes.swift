@@ -79,10 +79,12 @@ enum AccountLabels {
     static func tags(of accountIDs: [UUID], partnerID: UUID, on db: any Database) async throws -> [UUID: [String]] {
         guard !accountIDs.isEmpty else { return [:] }
         var tags: [UUID: [String]] = [:]
-        for tag in try await AccountTag.query(on: db).filter(\.$partnerID == partnerID).filter(\.$accountID ~~ accountIDs).sort(\.$tag).all() {
+        // Sorted here: asked to sort, SQLite would walk the partner's tags in tag order instead
+        // of looking up these accounts' (account_tags_partner_account_idx).
+        for tag in try await AccountTag.query(on: db).filter(\.$partnerID == partnerID).filter(\.$accountID ~~ accountIDs).all() {
             tags[tag.accountID, default: []].append(tag.tag)
         }
-        return tags
+        return tags.mapValues { $0.sorted() }
     }
 
     static func addTag(_ raw: String, to account: Account, by actor: Actor, context: AuditContext, on db: any Database) async throws {

@@ -40,5 +40,6 @@ enum PortalMigrations {
         AddAuditChain(),
         CreateImports(),
         CreateTemplatePushes(),
+        AddAccountTagsAccountIndex(),
     ]
 }

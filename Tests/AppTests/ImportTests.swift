@@ -42,7 +42,7 @@ import VaporTesting
     }
 
     @Test(arguments: [("=HYPERLINK(1)", ImportField.name, true), ("+1 555 0100", .phone, false), ("+cmd", .phone, true),
-                      ("-3", .staffSlots, false), ("-x", .name, true), ("@SUM", .tags, true), ("Plain", .name, false)])
+                      ("-3", .staffSlots, false), ("-x", .name, true), ("-Zq3_x", .businessUID, false), ("@SUM", .tags, true), ("Plain", .name, false)])
     func aFormulaLookingCellIsRecognised(_ value: String, _ field: ImportField, _ formula: Bool) {
         #expect(ImportRows.looksLikeFormula(value, field: field) == formula)
     }

@@ -172,9 +172,10 @@ enum ImportRows {
     }
 
     /// A leading =, @, + or - makes a spreadsheet read a cell as a formula; a phone number's
-    /// + and a number's - are what they seem.
+    /// +, a number's - and a Business UID are what they seem.
     static func looksLikeFormula(_ value: String, field: ImportField) -> Bool {
-        guard let first = value.unicodeScalars.first else { return false }
+        // A Business UID is the portal's own (it may start with - or _), matched exactly and never stored.
+        guard field != .businessUID, let first = value.unicodeScalars.first else { return false }
         switch first {
         case "=", "@", "\t", "\r": return true
         case "+": return !(field == .phone && OperatorInput.isPhone(value))

@@ -409,14 +409,26 @@ import VaporTesting
             #expect(done["phase"] as? String == "done" && done["created"] as? Int == 1)
             #expect(try await Account.query(on: portal.db).filter(\.$name == "Acme").count() == 1)
 
+            // Columns that cannot be told leave the import waiting for them, with the problems by field.
             let unknown = try await post("kind=accounts&map=colour:Company", csv)
-            #expect(unknown.status == .badRequest)
-            #expect(unknown.headers.contentType?.description.hasPrefix("application/problem+json") == true)
-            let missing = try await post("kind=operators", "Name,Email\nAnn,ann@example.com\n")
-            #expect(missing.status == .badRequest)
+            #expect(unknown.status == .accepted)
+            let waiting = try api.object(unknown)
+            #expect(waiting["phase"] as? String == "mapping")
+            #expect((waiting["problems"] as? [String: String])?["map"]?.hasPrefix("colour:Company does not name a field") == true)
+            let waitingID = try #require(waiting["id"] as? String)
+            let mapped = try await api.call(.POST, "/imports/\(waitingID)/mapping", json: #"{"map":["name:Company","email:#2"],"dryRun":true}"#)
+            #expect(mapped.status == .accepted)
+            let mappedBody = try api.object(mapped)
+            #expect(mappedBody["phase"] as? String == "checking")
+            #expect(try await api.call(.POST, "/imports/\(waitingID)/mapping", json: #"{"map":["name:Company"]}"#).status == .conflict)
+            let missing = try api.object(try await post("kind=operators", "Name,Email\nAnn,ann@example.com\n"))
+            #expect(missing["phase"] as? String == "mapping" && (missing["problems"] as? [String: String])?["role"] == "Choose the column with the role.")
+            let unreadable = try await post("kind=accounts", "\r\n")
+            #expect(unreadable.status == .badRequest)
+            #expect(unreadable.headers.contentType?.description.hasPrefix("application/problem+json") == true)
             #expect(try await api.call(.GET, "/imports/\(UUID().uuidString)").status == .notFound)
             #expect(try await api.call(.GET, "/imports/not-an-id").status == .badRequest)
-            #expect(try await DataImport.query(on: portal.db).count() == 1)
+            #expect(try await DataImport.query(on: portal.db).count() == 3)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import OpenAPIRuntime
 import Vapor
@@ -19,45 +20,69 @@ extension APIService {
         } catch let refusal as ImportService.Refusal {
             throw PortalError.badRequest(refusal.message)
         }
-        do {
-            var mapping = record.mapping
-            var hasHeader = input.query.hasHeader ?? record.hasHeader
-            if let pairs = input.query.map, !pairs.isEmpty {
-                hasHeader = input.query.hasHeader ?? true
-                mapping = try Self.mapping(pairs, headings: record.headings, hasHeader: hasHeader, kind: kind)
-            }
-            if case .failure(let errors) = try await ImportService.map(record, mapping: mapping, hasHeader: hasHeader, check: input.query.dryRun ?? false,
-                                                                      by: actor, on: request.db) {
-                throw PortalError.badRequest(errors.fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: " "))
-            }
-        } catch {
-            // A file whose columns cannot be read as asked is not kept.
-            try await ImportService.discard(record, on: request.db)
-            throw error
-        }
-        return .accepted(.init(body: .json(try Self.importBody(record))))
+        let problems = try await Self.applyMapping(input.query.map, hasHeader: input.query.hasHeader, check: input.query.dryRun ?? false,
+                                                   to: record, actor: actor, request: request)
+        return .accepted(.init(body: .json(try Self.importBody(try await Self.reread(record, request: request), problems: problems))))
     }
 
-    /// `field:Heading` or `field:#N` (the Nth column, from 1), each field once.
-    static func mapping(_ pairs: [String], headings: [String], hasHeader: Bool, kind: ImportKind) throws -> ImportMapping {
+    func setImportMapping(_ input: Operations.SetImportMapping.Input) async throws -> Operations.SetImportMapping.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send JSON.") }
+        let record = try await Self.visibleImport(input.path.importId, request: request)
+        let problems = try await Self.applyMapping(body.map, hasHeader: body.hasHeader, check: body.dryRun ?? false, to: record,
+                                                   actor: try await request.actor(), request: request)
+        return .accepted(.init(body: .json(try Self.importBody(try await Self.reread(record, request: request), problems: problems))))
+    }
+
+    /// Sets the import's columns (`pairs`, or the headings' guess) and starts its check or its
+    /// import; problems with the columns, by field, leave it waiting for them (phase `mapping`).
+    static func applyMapping(_ pairs: [String]?, hasHeader: Bool?, check: Bool, to record: DataImport, actor: Actor,
+                             request: Request) async throws -> [String: String] {
+        var mapping = record.mapping
+        var header = hasHeader ?? record.hasHeader
+        if let pairs, !pairs.isEmpty {
+            header = hasHeader ?? true
+            switch Self.mapping(pairs, headings: record.headings, hasHeader: header, kind: record.kind) {
+            case .success(let found): mapping = found
+            case .failure(let problems): return problems.fields
+            }
+        }
+        switch try await ImportService.map(record, mapping: mapping, hasHeader: header, check: check, by: actor, on: request.db) {
+        case .success: return [:]
+        case .failure(let errors): return errors.fields
+        }
+    }
+
+    private static func reread(_ record: DataImport, request: Request) async throws -> DataImport {
+        let id = try record.requireID()
+        return try await DataImport.query(on: request.db).filter(\.$id == id).filter(\.$partnerID == record.partnerID).first() ?? record
+    }
+
+    /// `field:Heading` or `field:#N` (the Nth column, from 1), each field once; what cannot be
+    /// read comes back by field.
+    struct MappingProblems: Error { let fields: [String: String] }
+
+    static func mapping(_ pairs: [String], headings: [String], hasHeader: Bool, kind: ImportKind) -> Result<ImportMapping, MappingProblems> {
         var columns: [ImportField: Int] = [:]
+        var problems: [String: String] = [:]
         for pair in pairs {
             let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, let field = ImportField(rawValue: parts[0]), kind.fields.contains(field) else {
-                throw PortalError.badRequest("map: \(String(pair.prefix(60))) does not name a field of this import: use one of "
-                                             + kind.fields.map(\.rawValue).joined(separator: ", ") + ".")
+                problems["map"] = "\(String(pair.prefix(60))) does not name a field of this import: use one of "
+                    + kind.fields.map(\.rawValue).joined(separator: ", ") + "."
+                continue
             }
-            guard columns[field] == nil else { throw PortalError.badRequest("map: \(field.rawValue) is given twice.") }
+            guard columns[field] == nil else { problems[field.rawValue] = "Given twice."; continue }
             let wanted = parts[1].trimmingCharacters(in: .whitespaces)
             if wanted.hasPrefix("#"), let number = Int(wanted.dropFirst()), number >= 1 {
                 columns[field] = number - 1
             } else if hasHeader, let index = headings.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).lowercased() == wanted.lowercased() }) {
                 columns[field] = index
             } else {
-                throw PortalError.badRequest("map: no column is headed \(String(wanted.prefix(60))).")
+                problems[field.rawValue] = "No column is headed \(String(wanted.prefix(60)))."
             }
         }
-        return ImportMapping(columns)
+        return problems.isEmpty ? .success(ImportMapping(columns)) : .failure(MappingProblems(fields: problems))
     }
 
     func getImport(_ input: Operations.GetImport.Input) async throws -> Operations.GetImport.Output {
@@ -98,7 +123,7 @@ extension APIService {
         return record
     }
 
-    static func importBody(_ record: DataImport) throws -> Components.Schemas.Import {
+    static func importBody(_ record: DataImport, problems: [String: String] = [:]) throws -> Components.Schemas.Import {
         let mapping = record.mapping
         var named: [String: String] = [:]
         for (field, column) in mapping.columns {
@@ -110,7 +135,8 @@ extension APIService {
             id: try record.requireID().uuidString.lowercased(), kind: record.kind == .operators ? .operators : .accounts, fileName: record.fileName,
             phase: .init(rawValue: record.phase.rawValue) ?? .failed, total: record.total, done: record.done, created: record.created,
             updated: record.updated, unchanged: record.unchanged, failed: record.failed, hasHeader: record.hasHeader,
-            mapping: .init(additionalProperties: named), error: record.error, createdAt: record.createdAt, checkedAt: record.checkedAt,
+            mapping: .init(additionalProperties: named), error: record.error,
+            problems: problems.isEmpty ? nil : .init(additionalProperties: problems), createdAt: record.createdAt, checkedAt: record.checkedAt,
             startedAt: record.startedAt, finishedAt: record.finishedAt)
     }
 }

@@ -423,12 +423,19 @@ import VaporTesting
             #expect(try await api.call(.POST, "/imports/\(waitingID)/mapping", json: #"{"map":["name:Company"]}"#).status == .conflict)
             let missing = try api.object(try await post("kind=operators", "Name,Email\nAnn,ann@example.com\n"))
             #expect(missing["phase"] as? String == "mapping" && (missing["problems"] as? [String: String])?["role"] == "Choose the column with the role.")
-            let unreadable = try await post("kind=accounts", "\r\n")
-            #expect(unreadable.status == .badRequest)
-            #expect(unreadable.headers.contentType?.description.hasPrefix("application/problem+json") == true)
+            // A file of blank lines waits for columns it does not have; one that is not UTF-8 text is refused.
+            let blank = try api.object(try await post("kind=accounts", "\r\n"))
+            #expect(blank["phase"] as? String == "mapping" && blank["total"] as? Int == 0)
+            var headers = HTTPHeaders()
+            headers.replaceOrAdd(name: .authorization, value: "Bearer \(api.token)")
+            headers.replaceOrAdd(name: .contentType, value: "text/csv")
+            let utf16 = try await portal.send(.POST, "/api/v1/imports?kind=accounts", headers: headers, body: ByteBuffer(bytes: [0xFF, 0xFE, 0x41, 0x00]))
+            #expect(utf16.status == .badRequest)
+            #expect(utf16.headers.contentType?.description.hasPrefix("application/problem+json") == true)
+            #expect(try await post("kind=accounts&map=name", csv).status == .badRequest)
             #expect(try await api.call(.GET, "/imports/\(UUID().uuidString)").status == .notFound)
             #expect(try await api.call(.GET, "/imports/not-an-id").status == .badRequest)
-            #expect(try await DataImport.query(on: portal.db).count() == 3)
+            #expect(try await DataImport.query(on: portal.db).count() == 4)
         }
     }
 }

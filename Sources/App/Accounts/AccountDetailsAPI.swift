@@ -198,13 +198,14 @@ extension APIService {
         filter.to = query.to
         let limit = query.limit ?? 50
         guard (1...200).contains(limit) else { throw PortalError.badRequest("limit: give 1 to 200.") }
+        // Every parameter is checked before an unknown account answers an empty page.
+        let after = try query.cursor.map { try APIInput.uuid($0, field: "cursor") }
         if let key = query.account?.trimmingCharacters(in: .whitespaces) {
             guard let account = try await Account.query(on: request.db).filter(\.$partnerID == actor.partnerID)
                 .group(.or, { $0.filter(\.$businessUID == key).filter(\.$nickname == key.lowercased()) }).first()
             else { return .ok(.init(body: .json(.init(items: [])))) }
             filter.accountID = account.id
         }
-        let after = try query.cursor.map { try APIInput.uuid($0, field: "cursor") }
         let page = try await AuditLog.page(filter, for: actor, after: after, limit: limit, on: request.db)
         return .ok(.init(body: .json(.init(items: try page.entries.map { entry in
             .init(id: try entry.requireID().uuidString.lowercased(), action: entry.action, actorId: entry.actorID?.uuidString.lowercased(),

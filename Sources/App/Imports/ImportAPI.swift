@@ -7,10 +7,13 @@ import Vapor
 extension APIService {
     func createImport(_ input: Operations.CreateImport.Input) async throws -> Operations.CreateImport.Output {
         let request = try APIContext.current()
-        guard case .csv(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the file as text/csv.") }
+        guard case .csv(let body) = input.body, request.headers.contentType != nil else {
+            throw PortalError.unsupportedMediaType("Send the file as text/csv.")
+        }
         let actor = try await request.actor()
         let kind: ImportKind = input.query.kind == .operators ? .operators : .accounts
         try request.enforce(AccessPolicy.decideImport(actor, kind), permission: kind.permission)
+        try Self.checkPairs(input.query.map)
         // The middleware has already refused bodies over the limit; this only reads what it kept.
         let contents = try await Data(collecting: body, upTo: ImportController.uploadLimit.bytes + 1)
         let record: DataImport
@@ -28,6 +31,8 @@ extension APIService {
     func setImportMapping(_ input: Operations.SetImportMapping.Input) async throws -> Operations.SetImportMapping.Output {
         let request = try APIContext.current()
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send JSON.") }
+        try APIContext.refuseNulls(for: ["map", "hasHeader", "dryRun"], in: request)
+        try APIContext.refuseNestedNulls(in: request)
         let record = try await Self.visibleImport(input.path.importId, request: request)
         let problems = try await Self.applyMapping(body.map, hasHeader: body.hasHeader, check: body.dryRun ?? false, to: record,
                                                    actor: try await request.actor(), request: request)
@@ -38,6 +43,7 @@ extension APIService {
     /// import; problems with the columns, by field, leave it waiting for them (phase `mapping`).
     static func applyMapping(_ pairs: [String]?, hasHeader: Bool?, check: Bool, to record: DataImport, actor: Actor,
                              request: Request) async throws -> [String: String] {
+        try checkPairs(pairs)
         var mapping = record.mapping
         var header = hasHeader ?? record.hasHeader
         if let pairs, !pairs.isEmpty {
@@ -50,6 +56,24 @@ extension APIService {
         switch try await ImportService.map(record, mapping: mapping, hasHeader: header, check: check, by: actor, on: request.db) {
         case .success: return [:]
         case .failure(let errors): return errors.fields
+        }
+    }
+
+    /// The pairs as the document states them: at most 20, each a field's name, a colon, and
+    /// something that is not only spaces. Checked before anything is kept.
+    static func checkPairs(_ pairs: [String]?) throws {
+        guard (pairs?.count ?? 0) <= 20, pairs?.allSatisfy({ $0.unicodeScalars.count <= 300 }) ?? true else {
+            throw PortalError.badRequest("map: give at most 20 pairs of up to 300 characters.")
+        }
+        // Read by code points, as the document's pattern is: a colon may carry a combining mark.
+        func wellFormed(_ pair: String) -> Bool {
+            let scalars = Array(pair.unicodeScalars)
+            guard let colon = scalars.firstIndex(of: ":"), colon > 0 else { return false }
+            return scalars[..<colon].allSatisfy { ("a"..."z").contains($0) || $0 == "_" }
+                && scalars[(colon + 1)...].contains { !$0.properties.isWhitespace && $0 != "\u{FEFF}" }
+        }
+        if let bad = pairs?.first(where: { !wellFormed($0) }) {
+            throw PortalError.badRequest("map: \(String(bad.prefix(60))) is not field:Heading.")
         }
     }
 
@@ -66,7 +90,10 @@ extension APIService {
         var columns: [ImportField: Int] = [:]
         var problems: [String: String] = [:]
         for pair in pairs {
-            let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+            let scalars = pair.unicodeScalars
+            let parts = scalars.firstIndex(of: ":").map { colon in
+                [String(String.UnicodeScalarView(scalars[..<colon])), String(String.UnicodeScalarView(scalars[scalars.index(after: colon)...]))]
+            } ?? [pair]
             guard parts.count == 2, let field = ImportField(rawValue: parts[0]), kind.fields.contains(field) else {
                 problems["map"] = "\(String(pair.prefix(60))) does not name a field of this import: use one of "
                     + kind.fields.map(\.rawValue).joined(separator: ", ") + "."
@@ -94,8 +121,10 @@ extension APIService {
     func listImportRows(_ input: Operations.ListImportRows.Input) async throws -> Operations.ListImportRows.Output {
         let request = try APIContext.current()
         let record = try await Self.visibleImport(input.path.importId, request: request)
-        let limit = min(max(input.query.limit ?? 200, 1), 1000)
-        let results = try await ImportService.results(record, after: max(input.query.after ?? 0, 0), limit: limit + 1,
+        let limit = input.query.limit ?? 200
+        guard (1...1000).contains(limit) else { throw PortalError.badRequest("limit: use a whole number from 1 to 1000.") }
+        if let after = input.query.after, !(0...1_000_000).contains(after) { throw PortalError.badRequest("after: use the number of a row, 0 to 1000000.") }
+        let results = try await ImportService.results(record, after: input.query.after ?? 0, limit: limit + 1,
                                                       problemsOnly: input.query.problemsOnly ?? false, on: request.db)
         let page = results.prefix(limit)
         return .ok(.init(body: .json(.init(

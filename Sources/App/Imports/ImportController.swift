@@ -30,8 +30,12 @@ enum ImportController {
         guard let file = form.file, file.data.readableBytes > 0 else {
             return try await newForm(request, kind: kind, error: "Choose a CSV file to upload.", status: .unprocessableEntity)
         }
+        let contents = Data(buffer: file.data)
+        if let refusal = ImportService.readable(contents) {
+            return try await newForm(request, kind: kind, error: refusal.message, status: .unprocessableEntity)
+        }
         do {
-            let record = try await ImportService.upload(kind, fileName: file.filename, contents: Data(buffer: file.data), by: actor,
+            let record = try await ImportService.upload(kind, fileName: file.filename, contents: contents, by: actor,
                                                         context: request.auditContext, baseURL: request.baseURL, on: request.db)
             return request.redirect(to: SiteURL.importDetail(id: try record.requireID().uuidString.lowercased()).path, redirectType: .normal)
         } catch let refusal as ImportService.Refusal {

@@ -28,14 +28,13 @@ enum ImportService {
                        now: Date = Date(), on db: any Database) async throws -> DataImport {
         try OperatorAdministration.require(AccessPolicy.decideImport(actor, kind))
         if let refusal = AccessPolicy.refusesImport(loggedInAsBy: context.actor.impersonator) { throw Refusal(field: "file", message: refusal) }
-        guard !contents.isEmpty else { throw Refusal(field: "file", message: "Choose a CSV file to upload.") }
         guard contents.count <= maxFileBytes else { throw Refusal(field: "file", message: "A file can be up to 50 MB.") }
-        var reader: CSVReader
+        // An empty file, or one of blank lines, is kept with no rows: it waits for columns it will never have,
+        // and says so (the page refuses it before: `readable`).
+        var reader: CSVReader?
         do { reader = try CSVReader(contents) } catch {
-            throw Refusal(field: "file", message: error == .empty ? "The file has no rows."
-                          : "The file is UTF-16 text: save it as “CSV UTF-8” and upload it again.")
+            if error != .empty { throw Refusal(field: "file", message: "The file is UTF-16 text: save it as “CSV UTF-8” and upload it again.") }
         }
-        if contents.prefix(8).contains(0) { throw Refusal(field: "file", message: "This is not a CSV file: save the sheet as “CSV UTF-8”.") }
 
         let record = DataImport()
         let id = UUID()
@@ -74,7 +73,7 @@ enum ImportService {
             }
         }
         do {
-            while let row = reader.next() {
+            while let row = reader?.next() {
                 if headings == nil { headings = row.fields }
                 count += 1
                 if count > maxRows + 1 { throw Refusal(field: "file", message: "A file can have up to \(BulkText.number(maxRows)) rows.") }
@@ -100,6 +99,17 @@ enum ImportService {
         record.updatedAt = now
         try await record.update(on: db)
         return record
+    }
+
+    /// Why the upload form refuses a file before keeping anything of it: no rows, UTF-16, or
+    /// not text at all.
+    static func readable(_ contents: Data) -> Refusal? {
+        do { _ = try CSVReader(contents) } catch {
+            return Refusal(field: "file", message: error == .empty ? "The file has no rows."
+                           : "The file is UTF-16 text: save it as “CSV UTF-8” and upload it again.")
+        }
+        if contents.prefix(512).contains(0) { return Refusal(field: "file", message: "This is not a CSV file: save the sheet as “CSV UTF-8”.") }
+        return nil
     }
 
     /// The name the file is called by: without any path or control characters.

@@ -8,6 +8,8 @@ extension APIService {
         let request = try APIContext.current()
         let actor = try await request.actor()
         let template = try await TemplatePushes.template(uid: input.path.businessUid, by: actor, on: request.db)
+        guard (input.query.part?.count ?? 0) <= 5 else { throw PortalError.badRequest("part: name at most 5 parts.") }
+        guard (input.query.account?.count ?? 0) <= TemplatePushes.maxChosen else { throw PortalError.badRequest("account: name at most \(TemplatePushes.maxChosen) accounts.") }
         let parts = Set((input.query.part ?? []).compactMap { TemplatePart(rawValue: $0.rawValue) })
         let ids = try await Self.chosenAccounts(input.query.account, of: template, actor: actor, request: request)
         let preview = try await TemplatePushes.preview(template, parts: parts.isEmpty ? Set(TemplatePart.allCases) : parts, ids: ids, by: actor, on: request.db)
@@ -23,8 +25,14 @@ extension APIService {
     func startTemplatePush(_ input: Operations.StartTemplatePush.Input) async throws -> Operations.StartTemplatePush.Output {
         let request = try APIContext.current()
         guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send JSON.") }
+        try APIContext.refuseNulls(for: ["parts", "accounts"], in: request)
+        try APIContext.refuseNestedNulls(in: request)
         let actor = try await request.actor()
         let template = try await TemplatePushes.template(uid: input.path.businessUid, by: actor, on: request.db)
+        guard (1...5).contains(body.parts.count) else { throw PortalError.badRequest("parts: name 1 to 5 parts.") }
+        if let accounts = body.accounts, !(1...TemplatePushes.maxChosen).contains(accounts.count) {
+            throw PortalError.badRequest("accounts: name 1 to \(TemplatePushes.maxChosen) accounts, or leave it out for all of them.")
+        }
         let ids = try await Self.chosenAccounts(body.accounts, of: template, actor: actor, request: request)
         do {
             let push = try await TemplatePushes.start(template, parts: Set(body.parts.compactMap { TemplatePart(rawValue: $0.rawValue) }), ids: ids,

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 
 /// Creating client accounts, and finding one the operator may view.
@@ -153,35 +154,60 @@ enum AccountService {
 
     /// Writes prepared accounts with their tags, their owners and the owners' invitations
     /// (queued in the outbox) and an "account.created" entry each: one multi-row INSERT per
-    /// table, inside the caller's transaction.
+    /// table, inside the caller's transaction. The rows are written with SQL, column by
+    /// column, not as models: Fluent reads a model's properties by reflection for every row it
+    /// writes, which was most of the time an import of thousands of rows took.
     static func insert(_ prepared: [Prepared], context: AuditContext, partner: Partner, baseURL: String, now: Date,
                        on db: any Database) async throws {
         guard !prepared.isEmpty else { return }
+        let sql = try db.sql
         let partnerID = try partner.requireID()
-        var owners: [AccountUser] = [], tokens: [AccountUserToken] = [], messages: [OutboundMessage] = []
-        var tags: [AccountTag] = [], entries: [AuditEvent] = []
+        var owners: [[any SQLExpression]] = [], tokens: [[any SQLExpression]] = [], messages: [[any SQLExpression]] = []
+        var tags: [[any SQLExpression]] = [], entries: [[any SQLExpression]] = [], accounts: [[any SQLExpression]] = []
+        let actor = context.actor
         for item in prepared {
             let account = item.account
             let accountID = try account.requireID()
-            let owner = AccountUser(partnerID: partnerID, accountID: accountID, role: .owner, name: item.ownerName, email: account.email)
-            owner.id = UUID()
-            owners.append(owner)
+            accounts.append([SQLBind(accountID), SQLBind(partnerID), SQLBind(account.businessUID), SQLBind(account.name), SQLBind(account.email),
+                             SQLBind(account.groupID), SQLBind(account.secure), SQLBind(false), SQLBind(false), SQLBind(account.phone),
+                             SQLBind(account.ownerName), SQLBind(account.nickname), SQLBind(account.plan), SQLBind(account.staffSlots), SQLBind(false),
+                             SQLBind(false), SQLBind(account.brandColor), SQLBind(account.logoURL), SQLBind(account.onboardingSteps),
+                             SQLBind(account.templateSourceID), SQLBind(now), SQLBind(now)])
+            account.createdAt = now
+            account.updatedAt = now
+            let ownerID = UUID()
+            owners.append([SQLBind(ownerID), SQLBind(partnerID), SQLBind(accountID), SQLBind(AccountUser.Role.owner.rawValue), SQLBind(item.ownerName),
+                           SQLBind(account.email), SQLBind(AccountUser.Status.invited.rawValue), SQLBind(false), SQLBind(now), SQLBind(now)])
             let token = SecretToken.generate()
-            tokens.append(AccountUserToken(partnerID: partnerID, accountUserID: try owner.requireID(), purpose: .invite, tokenDigest: token.digest,
-                                           now: now, lifetime: AccountUsers.inviteLifetime))
-            let email = Emails.accountUserInvite(partner: partner.name, business: account.name, inviter: context.actor.name,
+            tokens.append([SQLBind(UUID()), SQLBind(partnerID), SQLBind(ownerID), SQLBind(AccountUserToken.Purpose.invite.rawValue), SQLBind(token.digest),
+                           SQLBind(now), SQLBind(now.addingTimeInterval(AccountUsers.inviteLifetime))])
+            let email = Emails.accountUserInvite(partner: partner.name, business: account.name, inviter: actor.name,
                                                  link: AccountUsers.url(for: token, base: baseURL))
-            messages.append(Outbox.message(partnerID: partnerID, channel: .email, to: owner.email, subject: email.subject, body: email.body,
-                                           about: accountID, now: now))
-            tags += item.tags.map { AccountTag(partnerID: partnerID, accountID: accountID, tag: $0) }
-            entries.append(Audit.entry("account.created", in: context, partnerID: partnerID, target: Audit.target(account), details: item.origin, now: now))
+            let message = Outbox.message(partnerID: partnerID, channel: .email, to: account.email, subject: email.subject, body: email.body,
+                                         about: accountID, now: now)
+            messages.append([SQLBind(UUID()), SQLBind(partnerID), SQLBind(message.channel.rawValue), SQLBind(message.recipient), SQLBind(message.subject),
+                             SQLBind(message.body), SQLBind(OutboundMessage.Status.pending.rawValue), SQLBind(0), SQLBind(message.nextAttemptAt),
+                             SQLBind(now), SQLBind(accountID)])
+            tags += item.tags.map { [SQLBind(UUID()), SQLBind(partnerID), SQLBind(accountID), SQLBind($0)] }
+            entries.append([SQLBind(UUID()), SQLBind(partnerID), SQLBind(actor.id), SQLBind(actor.name), SQLBind("account.created"), SQLBind("account"),
+                            SQLBind(accountID.uuidString.lowercased()), SQLBind(Audit.target(account).label), SQLBind(String(item.origin.prefix(4000))),
+                            SQLBind(context.ip), SQLBind(now), SQLBind(actor.impersonator?.id), SQLBind(actor.impersonator?.name), SQLBind(accountID)])
         }
-        try await prepared.map(\.account).create(on: db)
-        try await owners.create(on: db)
-        try await tokens.create(on: db)
-        try await messages.create(on: db)
-        if !tags.isEmpty { try await tags.create(on: db) }
-        try await entries.create(on: db)
+        func write(_ table: String, _ columns: [String], _ rows: [[any SQLExpression]]) async throws {
+            guard !rows.isEmpty else { return }
+            try await BulkInsert(sql: sql, table: table, columns: columns).run(count: rows.count) { rows[$0] }
+        }
+        try await write(Account.schema, ["id", "partner_id", "business_uid", "name", "email", "group_id", "secure", "locked", "setup_completed", "phone",
+                                         "owner_name", "nickname", "plan", "staff_slots", "template", "send_links_enabled", "brand_color", "logo_url",
+                                         "onboarding_steps", "template_source_id", "created_at", "updated_at"], accounts)
+        try await write(AccountUser.schema, ["id", "partner_id", "account_id", "role", "name", "email", "status", "must_change_password",
+                                             "created_at", "updated_at"], owners)
+        try await write(AccountUserToken.schema, ["id", "partner_id", "account_user_id", "purpose", "token_digest", "created_at", "expires_at"], tokens)
+        try await write(OutboundMessage.schema, ["id", "partner_id", "channel", "recipient", "subject", "body", "status", "attempts", "next_attempt_at",
+                                                 "created_at", "account_id"], messages)
+        try await write(AccountTag.schema, ["id", "partner_id", "account_id", "tag"], tags)
+        try await write(AuditEvent.schema, ["id", "partner_id", "actor_id", "actor_name", "action", "target_type", "target_id", "target_label", "details",
+                                            "ip", "at", "impersonator_id", "impersonator_name", "subject_account_id"], entries)
     }
 
     /// The account with this Business UID, if the actor may view it. Another partner's

@@ -82,12 +82,10 @@ struct SQLiteTuning: LifecycleHandler {
             try await sql.raw("PRAGMA journal_mode = WAL").run()
             try await sql.raw("PRAGMA busy_timeout = 5000").run()
             try await sql.raw("PRAGMA synchronous = NORMAL").run()
-            // A larger page cache, and the file mapped for reading: bulk writes (an import, a
-            // push) insert into a dozen indexes keyed by random ids, which SQLite's default
-            // 2 MiB cache turned into a read of the file for nearly every row once the database
-            // outgrew it.
+            // A larger page cache: bulk writes (an import, a push) insert into a dozen indexes
+            // keyed by random ids, which SQLite's default 2 MiB cache turned into a read of the
+            // file for nearly every row once the database outgrew it.
             try await sql.raw("PRAGMA cache_size = -16384").run()
-            try await sql.raw("PRAGMA mmap_size = 268435456").run()
         }
     }
 }

@@ -5,7 +5,7 @@ import Vapor
 
 /// A bulk change running in the background (`bulk_operations`): started by one operator, seen
 /// only by them, carried out by the `bulk-operations` job a batch at a time.
-final class BulkOperation: Model, @unchecked Sendable {
+final class BulkOperation: Model, StartedInBackground, @unchecked Sendable {
     static let schema = "bulk_operations"
 
     enum State: String, Codable, Sendable { case queued, running, done, failed }
@@ -46,10 +46,6 @@ final class BulkOperation: Model, @unchecked Sendable {
     var tally: BulkTally { BulkTally(changed: changed, refused: refused, skipped: skipped) }
     var isFinished: Bool { state == .done || state == .failed }
 
-    var auditContext: AuditContext {
-        AuditContext(actor: AuditActor(id: operatorID, name: operatorName,
-                                       impersonator: impersonatorID.map { .init(id: $0, name: impersonatorName ?? "") }), ip: ip)
-    }
 
     func decodedSelection() throws -> BulkSelection {
         switch selection {

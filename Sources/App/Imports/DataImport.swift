@@ -4,7 +4,7 @@ import Foundation
 /// A CSV import (`imports`): started by one operator and seen only by them. Its rows are
 /// kept as read (`import_rows`); the `imports` job checks them (the dry run) and then
 /// imports them, a batch at a time, writing each row's result (`import_results`).
-final class DataImport: Model, @unchecked Sendable {
+final class DataImport: Model, StartedInBackground, @unchecked Sendable {
     static let schema = "imports"
     static let rowsSchema = "import_rows"
     static let resultsSchema = "import_results"
@@ -55,10 +55,6 @@ final class DataImport: Model, @unchecked Sendable {
     var isRunning: Bool { phase == .checking || phase == .importing }
     var tally: ImportTally { ImportTally(created: created, updated: updated, unchanged: unchanged, failed: failed) }
 
-    var auditContext: AuditContext {
-        AuditContext(actor: AuditActor(id: operatorID, name: operatorName,
-                                       impersonator: impersonatorID.map { .init(id: $0, name: impersonatorName ?? "") }), ip: ip)
-    }
 
     /// How the column `index` is called on the page: its heading, or its letter as a
     /// spreadsheet names it.

@@ -6,7 +6,7 @@ import Vapor
 /// A push of a template's parts to the accounts created from it (`template_pushes`): the
 /// template's values as they were when it started, so that every account gets the same;
 /// carried out by the `template-pushes` job a batch at a time; seen only by who started it.
-final class TemplatePush: Model, @unchecked Sendable {
+final class TemplatePush: Model, StartedInBackground, @unchecked Sendable {
     static let schema = "template_pushes"
     static let resultsSchema = "template_push_results"
 
@@ -48,10 +48,6 @@ final class TemplatePush: Model, @unchecked Sendable {
     var accountIDs: [UUID]? { accountIDsJSON.flatMap { try? JSONDecoder().decode([UUID].self, from: Data($0.utf8)) } }
     var isFinished: Bool { state == .done || state == .failed }
 
-    var auditContext: AuditContext {
-        AuditContext(actor: AuditActor(id: operatorID, name: operatorName,
-                                       impersonator: impersonatorID.map { .init(id: $0, name: impersonatorName ?? "") }), ip: ip)
-    }
 }
 
 /// What became of one account in a push.

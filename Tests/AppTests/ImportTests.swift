@@ -268,6 +268,16 @@ import VaporTesting
             let ada = try await portal.signIn()
             let uploaded = try await upload(portal, browser: ada, kind: .accounts, contents: Data("Name,Email\nAcme,acme@example.com\n".utf8))
             let path = try #require(uploaded.headers.first(name: .location))
+            // The upload form lists it among Ada's recent imports; an upload that never finished is not listed.
+            let placeholder = DataImport()
+            (placeholder.id, placeholder.partnerID, placeholder.operatorID, placeholder.operatorName, placeholder.ip) =
+                (UUID(), try portal.partner.requireID(), try #require(try await Operator.query(on: portal.db).filter(\.$email == "ada@example.com").first()?.id), "Ada", "")
+            (placeholder.baseURL, placeholder.kind, placeholder.fileName, placeholder.headingsJSON, placeholder.hasHeader) = ("", .accounts, "unfinished.csv", "[]", true)
+            (placeholder.mappingJSON, placeholder.phase, placeholder.error, placeholder.createdAt) = ("{}", .failed, "The upload did not finish.", Date())
+            (placeholder.total, placeholder.done, placeholder.created, placeholder.updated, placeholder.unchanged, placeholder.failed, placeholder.cursor) = (0, 0, 0, 0, 0, 0, 0)
+            try await placeholder.create(on: portal.db)
+            let form = try await portal.visit("/accounts/import", browser: ada)
+            #expect(form.text.contains("Your recent imports") && form.text.contains("href=\"\(path)\"") && !form.text.contains("unfinished.csv"))
             let sam = try await portal.signIn(email: "sam@example.com")
             #expect(try await portal.visit(path, browser: sam).status == .notFound)
             #expect(try await portal.visit(path + "/report.csv", browser: sam).status == .notFound)

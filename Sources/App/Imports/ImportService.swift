@@ -239,10 +239,12 @@ enum ImportService {
             .filter(\.$operatorID == actor.operatorID).first()
     }
 
-    /// The operator's latest imports, newest first.
+    /// The operator's latest imports, newest first: every one but an upload that never
+    /// finished (one stopped while checking or importing is listed, with why).
     static func recent(for actor: Actor, limit: Int = 10, on db: any Database) async throws -> [DataImport] {
         try await DataImport.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$operatorID == actor.operatorID)
-            .filter(\.$phase != .failed).sort(\.$createdAt, .descending).limit(limit).all()
+            .group(.or) { $0.filter(\.$phase != .failed).filter(\.$done > 0).filter(\.$checkedAt != nil).filter(\.$startedAt != nil) }
+            .sort(\.$createdAt, .descending).limit(limit).all()
     }
 
     /// The first rows of the file, as read, for the mapping step.

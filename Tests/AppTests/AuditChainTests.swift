@@ -134,6 +134,30 @@ import Testing
             #expect(try await verify(portal).problem == .pastHead(seq: 6, id: after))
             try await sql(portal).raw("DELETE FROM audit_events WHERE id = \(bind: after)").run()
             #expect(try await verify(portal).isIntact)
+            if try sql(portal).dialect.name == "sqlite" {
+                // SQLite keeps ids as text: one that is not a UUID names its place instead of stopping the walk.
+                try await sql(portal).raw("""
+                    INSERT INTO audit_events (id, partner_id, actor_name, action, target_type, target_label, details, ip, at, seq, prev_hash, hash) \
+                    VALUES ('not-a-uuid', \(bind: partnerID), 'Ghost', 'operator.updated', 'operator', 'Nobody', '', '', \(bind: Date()), 6, \(bind: head.hash), 'x')
+                    """).run()
+                #expect(try await verify(portal).problem == .malformed(seq: 6))
+                try await sql(portal).raw("UPDATE audit_events SET seq = seq + 1000 WHERE partner_id = \(bind: partnerID) AND seq = 4").run()
+                try await sql(portal).raw("UPDATE audit_events SET seq = 4 WHERE id = 'not-a-uuid'").run()
+                #expect(try await verify(portal).problem == .malformed(seq: 4))
+                try await sql(portal).raw("DELETE FROM audit_events WHERE id = 'not-a-uuid'").run()
+                try await sql(portal).raw("UPDATE audit_events SET seq = 4 WHERE partner_id = \(bind: partnerID) AND seq = 1004").run()
+                #expect(try await verify(portal).isIntact)
+                // Not yet sealed, it waits, and the portal's own entries are still sealed after it.
+                try await sql(portal).raw("""
+                    INSERT INTO audit_events (id, partner_id, actor_name, action, target_type, target_label, details, ip, at) \
+                    VALUES ('not-a-uuid', \(bind: partnerID), 'Ghost', 'operator.updated', 'operator', 'Nobody', '', '', \(bind: Date()))
+                    """).run()
+                try await Audit.record("role.created", by: AuditActor(id: nil, name: "Ada"), partnerID: partnerID, target: ("role", nil, "Role"), on: portal.db)
+                #expect(try await AuditChain.sealAll(signer: portal.auditSigner, on: portal.db) == 1)
+                let waiting = try await verify(portal)
+                #expect(waiting.isIntact && waiting.unsealed == 1 && waiting.head.seq == 6)
+                try await sql(portal).raw("DELETE FROM audit_events WHERE id = 'not-a-uuid'").run()
+            }
 
             // In the middle: the entries from there on renumbered to make room.
             try await sql(portal).raw("UPDATE audit_events SET seq = seq + 100 WHERE partner_id = \(bind: partnerID) AND seq >= 3").run()

@@ -169,13 +169,16 @@ enum AuditChain {
             var sealed: [(id: UUID, seq: Int64, previous: String, hash: String)] = []
             sealed.reserveCapacity(rows.count)
             for row in rows {
-                let entry = try decodeEntry(row)
+                // A row the portal could not have written (an id that is not a UUID) is left
+                // unsealed, and counted as waiting by verify, instead of stopping every seal.
+                guard let entry = try? decodeEntry(row) else { continue }
                 let seq = head.seq + 1
                 let hash = hash(previous: head.hash, seq: seq, id: entry.id, at: entry.at, targetType: entry.targetType,
                                 contentDigest: contentDigest(entry))
                 sealed.append((entry.id, seq, head.hash, hash))
                 head = Head(seq: seq, hash: hash)
             }
+            guard !sealed.isEmpty else { return 0 }
             // A few hundred rows per UPDATE, from a VALUES list (columns column1…column4 on both databases).
             for start in stride(from: 0, to: sealed.count, by: updateBatch) {
                 let part = sealed[start..<min(start + updateBatch, sealed.count)]
@@ -192,7 +195,7 @@ enum AuditChain {
                 signature = \(bind: signer.sign(head, partnerID: partnerID)), sealed_at = \(bind: now) \
                 WHERE partner_id = \(bind: partnerID)
                 """).run()
-            return rows.count
+            return sealed.count
         } }
     }
 

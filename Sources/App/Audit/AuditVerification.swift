@@ -35,6 +35,9 @@ extension AuditChain {
         case pastHead(seq: Int64, id: UUID)
         /// The head's signature does not verify under any of the installation's keys.
         case unsigned
+        /// A row the portal could not have written (an id that is not a UUID, a time that is
+        /// not a time): written or changed outside the portal.
+        case malformed(seq: Int64)
 
         var description: String {
             switch self {
@@ -45,6 +48,7 @@ extension AuditChain {
             case .prunedEarly(let seq, let id): "entry #\(seq) (\(AuditChain.id(id))) was deleted, but retention pruning may not delete it"
             case .pastHead(let seq, let id): "entry #\(seq) (\(AuditChain.id(id))) was inserted after the last sealed entry"
             case .unsigned: "the chain's signed head does not verify: entries were removed from its end, or the head was rewritten"
+            case .malformed(let seq): "entry #\(seq) holds values the portal never writes (its id or its time): it was inserted or changed outside the portal"
             }
         }
     }
@@ -78,14 +82,17 @@ extension AuditChain {
             if rows.isEmpty { break }
             for row in rows {
                 let seq = try row.decode(column: "seq", as: Int64.self)
-                let id = try row.decode(column: "id", as: UUID.self)
+                guard let id = try? row.decode(column: "id", as: UUID.self), let at = try? row.decode(column: "at", as: Date.self),
+                      let targetType = try? row.decode(column: "target_type", as: String.self)
+                else {
+                    report.problem = .malformed(seq: seq)
+                    break walk
+                }
                 let isTombstone = try row.decode(column: "tombstone", as: Int.self) == 1
                 guard seq == last.seq + 1 else {
                     report.problem = seq > last.seq + 1 ? .removed(seq: last.seq + 1) : .brokenLink(seq: seq, id: id)
                     break walk
                 }
-                let at = try row.decode(column: "at", as: Date.self)
-                let targetType = try row.decode(column: "target_type", as: String.self)
                 let digest = isTombstone ? try row.decode(column: "content_digest", as: String.self) : contentDigest(try decodeEntry(row))
                 let computed = hash(previous: last.hash, seq: seq, id: id, at: at, targetType: targetType, contentDigest: digest)
                 let storedHash = try row.decode(column: "hash", as: String?.self)
@@ -116,7 +123,8 @@ extension AuditChain {
             if let row = try await sql.raw("""
                 SELECT seq, id FROM audit_events WHERE partner_id = \(bind: partnerID) AND seq > \(bind: current.seq) ORDER BY seq LIMIT 1
                 """).first() {
-                report.problem = .pastHead(seq: try row.decode(column: "seq", as: Int64.self), id: try row.decode(column: "id", as: UUID.self))
+                let seq = try row.decode(column: "seq", as: Int64.self)
+                report.problem = (try? row.decode(column: "id", as: UUID.self)).map { .pastHead(seq: seq, id: $0) } ?? .malformed(seq: seq)
             }
         }
         return report

@@ -82,6 +82,13 @@ import Vapor
 
             let labels = try await apiLabels(try await portal.api(as: aud))
             #expect(labels == [f.labels.open])
+            // The chain speaks of every entry of the partner: not for a reader of one group's.
+            try await AuditChain.sealAll(signer: portal.auditSigner, on: portal.db)
+            #expect(try await portal.api(as: aud).call(.GET, "/audit/chain").status == .forbidden)
+            #expect(try await portal.api(as: try #require(try await Operator.query(on: portal.db).filter(\.$email == "ada@example.com").first()))
+                        .call(.GET, "/audit/chain").status == .ok)
+            let page = try await portal.visit("/audit", browser: try await portal.signIn(email: "aud@example.com"))
+            #expect(page.status == .ok && !page.text.contains("Check an export yourself"))
 
             // With clearance the secure account in the group appears; still nothing outside it.
             role.secureClearance = true

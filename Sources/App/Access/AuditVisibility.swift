@@ -68,3 +68,11 @@ enum AuditVisibility {
         SQLGroupExpression(SQLKit.SQLList(parts, separator: SQLRaw(" AND ")))
     }
 }
+
+extension AccessPolicy {
+    /// The audit chain (its head, how far it was verified, its public key) speaks of every entry
+    /// of the partner, so it is for readers of the whole log: `audit.view` over all accounts.
+    static func mayReadAuditChain(_ actor: Actor) -> Decision {
+        decide(actor, .auditView, .partner(actor.partnerID))
+    }
+}

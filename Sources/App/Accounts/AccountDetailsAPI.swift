@@ -218,7 +218,7 @@ extension APIService {
     func getAuditChain(_ input: Operations.GetAuditChain.Input) async throws -> Operations.GetAuditChain.Output {
         let request = try APIContext.current()
         let actor = try await request.actor()
-        try request.enforce(AccessPolicy.decideAnywhere(actor, [.auditView]), permission: .auditView)
+        try request.enforce(AccessPolicy.mayReadAuditChain(actor), permission: .auditView)
         let stored = try await AuditChain.readStoredHead(partnerID: actor.partnerID, on: request.db.sql)
         return .ok(.init(body: .json(.init(
             seq: stored?.head.seq ?? 0, hash: stored?.head.hash ?? AuditChain.genesis, signature: stored?.signature,

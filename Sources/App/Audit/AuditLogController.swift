@@ -22,7 +22,7 @@ enum AuditLogController {
             accountLinks: try await accountLinks(page.entries, partnerID: actor.partnerID, on: request.db),
             mayExport: AccessPolicy.decideAnywhere(actor, [.auditView]).isAllowed,
             names: try await groupNames(for: actor, on: request.db),
-            chain: try await chain(partnerID: actor.partnerID, request: request))
+            chain: AccessPolicy.mayReadAuditChain(actor).isAllowed ? try await chain(partnerID: actor.partnerID, request: request) : nil)
         return await request.page("Audit log", status: errors.isEmpty ? .ok : .unprocessableEntity, current: .audit, content: AuditLogView.render(model))
     }
 

@@ -260,6 +260,36 @@ import VaporTesting
         }
     }
 
+    @Test func hostileCellsAreEscapedOnThePagesAndDefusedInTheReport() async throws {
+        try await TestPortal.run { portal in
+            try await portal.makeOperator()
+            let browser = try await portal.signIn()
+            let evil = "<script>alert(1)</script>"
+            var text = "Business name,Email,Group\r\n"
+            text += "\"\(evil)\",evil@example.com,\"\\\"><img src=x onerror=alert(2)>\"\r\n"
+            text += "\"\(evil)\",second@example.com,\r\n"
+            let uploaded = try await upload(portal, browser: browser, kind: .accounts, fileName: "<b>x</b>.csv", contents: Data(text.utf8))
+            let path = try #require(uploaded.headers.first(name: .location))
+            let mapping = try await portal.visit(path, browser: browser)
+            #expect(!mapping.text.contains("<script>alert") && mapping.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!mapping.text.contains("<b>x</b>") && !mapping.text.contains("<img src=x"))
+            #expect(try await confirmMapping(portal, browser: browser, at: path).status == .seeOther)
+            try await runJob(portal)
+            let checked = try await portal.visit(path, browser: browser)
+            #expect(!checked.text.contains("<img src=x") && checked.text.contains("&lt;img src=x onerror=alert(2)&gt;"))
+            _ = try await portal.submit(path + "/start", ["csrf_token": checked.csrfToken ?? ""], browser: browser)
+            try await runJob(portal)
+            let created = try #require(try await Account.query(on: portal.db).filter(\.$email == "second@example.com").first())
+            #expect(created.name == evil)  // kept as written, shown escaped
+            let account = try await portal.visit("/accounts/\(created.businessUID)", browser: browser)
+            #expect(!account.text.contains("<script>alert"))
+            let report = try await portal.visit(path + "/report.csv", browser: browser)
+            // The group cell holds a quote, so it is quoted with the quote doubled; every line has its 5 result columns and 3 cells.
+            #expect(report.text.contains(#","\><img src=x onerror=alert(2)>""""#), "\(report.text)")
+            #expect(!report.text.split(separator: "\r\n").contains { line in line.split(separator: ",").contains { $0.hasPrefix("=") } })
+        }
+    }
+
     @Test func anImportIsSeenOnlyByWhoStartedItAndNeedsThePermission() async throws {
         try await TestPortal.run { portal in
             try await portal.makeOperator()

@@ -220,12 +220,69 @@ import VaporTesting
             #expect(bad.text.contains("id=\"field-brand_color-error\">Use a colour such as #4F46E5."))
             let saved = try await portal.submitMulti("/accounts/\(f.template.businessUID)/template-content",
                                                      [("brand_color", "#222222"), ("logo_url", ""), ("description", "Cuts"), ("opening_hours", "Mon\nTue"),
-                                                      ("step", "business-details"), ("csrf_token", page.csrfToken ?? "")], browser: browser)
+                                                      ("services", "Cut\r\nColour"), ("step", "business-details"), ("csrf_token", page.csrfToken ?? "")],
+                                                     browser: browser)
             #expect(saved.status == .seeOther)
             let template = try await reload(portal, f.template).0
             #expect(template.brandColor == "#222222" && template.openingHours == "Mon\nTue" && template.onboardingSteps == "business-details")
+            #expect(template.services == "Cut\nColour")
             let derived = try await portal.visit("/accounts/\(f.alpha.businessUID)/account", browser: browser)
             #expect(derived.text.contains("Made from the template Salon Template"))
+        }
+    }
+
+    @Test func servicesAreCopiedAtCreationPushedAndSetThroughTheAPI() async throws {
+        try await TestPortal.run { portal in
+            let f = try await fixture(portal)
+            let adaOperator = try await portal.makeOperator()
+            let ada = try await actor(portal, adaOperator)
+            let api = try await portal.api(as: adaOperator)
+            // Set through the API: the services, and the colour cleared with null.
+            let bad = try await api.call(.PATCH, "/accounts/\(f.template.businessUID)/template-contents", json: #"{"services":["Cut","cut"]}"#)
+            #expect(bad.status == .badRequest)
+            let unknownStep = try await api.call(.PATCH, "/accounts/\(f.template.businessUID)/template-contents", json: #"{"onboardingSteps":["nope"]}"#)
+            #expect(unknownStep.status == .badRequest)
+            let badColour = try await api.call(.PATCH, "/accounts/\(f.template.businessUID)/template-contents", json: #"{"brandColor":"teal"}"#)
+            #expect(badColour.status == .badRequest && badColour.text.contains("brandColor: Use a colour"))
+            let set = try await api.call(.PATCH, "/accounts/\(f.template.businessUID)/template-contents",
+                                         json: #"{"services":["Haircut, 30 min","Colour"],"brandColor":null}"#)
+            #expect(set.status == .ok)
+            let contents = try api.object(set)
+            #expect(contents["services"] as? [String] == ["Haircut, 30 min", "Colour"])
+            #expect(contents["brandColor"] == nil && contents["openingHours"] as? String == "Mon–Fri 9–5" && contents["onboardingSteps"] == nil)
+            let read = try api.object(try await api.call(.GET, "/accounts/\(f.template.businessUID)/template-contents"))
+            #expect(read["services"] as? [String] == ["Haircut, 30 min", "Colour"])
+            #expect(try await api.call(.GET, "/accounts/\(f.alpha.businessUID)/template-contents").status == .conflict)  // not a template
+            #expect(try await api.call(.GET, "/accounts/NOPE-123/template-contents").status == .notFound)
+            let changed = try #require(try await AuditEvent.query(on: portal.db).filter(\.$action == "account.template-changed").first())
+            #expect(changed.details.contains("services: — → Haircut, 30 min, Colour"))
+            // Without "Edit branding" on the template, its contents cannot be changed.
+            let campaign = try await portal.makeOperator(email: "cam@example.com", name: "Cam Paign", role: "campaign-manager")
+            let refused = try await portal.api(as: campaign).call(.PATCH, "/accounts/\(f.template.businessUID)/template-contents", json: #"{"services":[]}"#)
+            #expect(refused.status == .forbidden)
+
+            // A new account made from the template starts with them.
+            let made = try await AccountService.create(.init(name: "Delta", email: "delta@example.com", groupID: nil, secure: false,
+                                                             templateUID: f.template.businessUID),
+                                                       by: ada, partner: portal.partner, baseURL: "http://portal.test", on: portal.db)
+            #expect(made.services == "Haircut, 30 min\nColour")
+            #expect(try await reload(portal, made).0.services == "Haircut, 30 min\nColour")
+
+            // A push of the services part changes only the services.
+            let template = try await reload(portal, f.template).0
+            let preview = try await TemplatePushes.preview(template, parts: [.services], by: ada, on: portal.db)
+            #expect(preview.changing == 3 && Set(preview.lines.map(\.name)) == ["Alpha", "Beta", "Gamma"])
+            #expect(preview.lines.first?.changes == [.init(part: .services, field: "services", before: "—", after: "Haircut, 30 min, Colour")])
+            let started = try await api.call(.POST, "/accounts/\(f.template.businessUID)/template-push", json: #"{"parts":["services"]}"#)
+            #expect(started.status == .accepted)
+            try await runJob(portal)
+            let (gamma, _) = try await reload(portal, f.gamma)
+            #expect(gamma.services == "Haircut, 30 min\nColour" && gamma.brandColor == "#111111")
+            let (alpha, _) = try await reload(portal, f.alpha)
+            #expect(alpha.services == "Haircut, 30 min\nColour" && alpha.plan == "Basic")
+            #expect(try await reload(portal, f.other).0.services == nil)
+            let pushed = try await AuditEvent.query(on: portal.db).filter(\.$action == "account.template-pushed").all()
+            #expect(pushed.count == 3 && pushed.allSatisfy { $0.details.contains("services: — → Haircut, 30 min, Colour") })
         }
     }
 }

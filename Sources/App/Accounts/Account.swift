@@ -34,6 +34,8 @@ final class Account: Model, @unchecked Sendable {
     /// What the business page says about the business, and when it is open (the owner's words).
     @OptionalField(key: "description") var businessDescription: String?
     @OptionalField(key: "opening_hours") var openingHours: String?
+    /// The services offered for booking, one a line (`BookableServices`); nil for none listed.
+    @OptionalField(key: "services") var services: String?
     /// The codes of the partner's onboarding steps that apply, comma-separated; nil for all.
     /// Copied from a template.
     @OptionalField(key: "onboarding_steps") var onboardingSteps: String?

@@ -301,7 +301,7 @@ enum AccountPageController {
                 locations: try await AccountEditing.locations(of: account, on: db).compactMap { location in
                     location.id.map { .init(id: $0.uuidString.lowercased(), name: location.name, address: location.address) }
                 },
-                description: account.businessDescription, openingHours: account.openingHours)
+                description: account.businessDescription, openingHours: account.openingHours, services: BookableServices.names(account.services))
             body = AccountPageView.business(row, model, form: form, csrfToken: request.csrfToken)
         case .activity:
             let model = AccountPageView.Activity(

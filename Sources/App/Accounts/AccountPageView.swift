@@ -147,6 +147,7 @@ enum AccountPageView {
         /// What the owner wrote for the business page, in their workspace.
         var description: String? = nil
         var openingHours: String? = nil
+        var services: [String] = []
     }
 
     struct NoteLine: Sendable, Equatable {
@@ -169,9 +170,10 @@ enum AccountPageView {
                  definitions([("Owner", model.ownerName), ("Email", model.email), ("Phone", model.phone), ("Address", model.address),
                               ("Business UID", uid), ("Created", date(row.createdAt)), ("Plan", model.plan), ("Group", model.group),
                               ("Created from template", model.template)]),
-                 .if(model.description != nil || model.openingHours != nil,
+                 .if(model.description != nil || model.openingHours != nil || !model.services.isEmpty,
                      .group(.h3(.text("On the business page")),
-                            definitions([("Description", model.description), ("Opening hours", model.openingHours)]))),
+                            definitions([("Description", model.description), ("Opening hours", model.openingHours),
+                                         ("Services offered for booking", model.services.isEmpty ? nil : model.services.joined(separator: ", "))]))),
                  guarded(model.editState, "Edit details", id: "details") {
                      .element("details", [
                         .if(!form.errors.isEmpty && form.values["form"] == "details", .attr("open", "open")),

@@ -12,7 +12,7 @@ enum AccountService {
         var ownerName: String? = nil
         var phone: String? = nil
         /// Create from this template account: its plan, staff slots, tags, group, onboarding
-        /// steps and branding; never its staff, activity, notes or history.
+        /// steps, branding, business page and services; never its staff, activity, notes or history.
         var templateUID: String? = nil
         /// Set at creation (an import's columns), each only with its own permission.
         var nickname: String? = nil
@@ -124,6 +124,9 @@ enum AccountService {
             account.onboardingSteps = template.onboardingSteps
             account.brandColor = template.brandColor
             account.logoURL = template.logoURL
+            account.businessDescription = template.businessDescription
+            account.openingHours = template.openingHours
+            account.services = template.services
             account.templateSourceID = template.id
         }
         // What the new account is given beyond its name and contact, each decided as on its page.
@@ -171,7 +174,8 @@ enum AccountService {
             accounts.append([SQLBind(accountID), SQLBind(partnerID), SQLBind(account.businessUID), SQLBind(account.name), SQLBind(account.email),
                              SQLBind(account.groupID), SQLBind(account.secure), SQLBind(false), SQLBind(false), SQLBind(account.phone),
                              SQLBind(account.ownerName), SQLBind(account.nickname), SQLBind(account.plan), SQLBind(account.staffSlots), SQLBind(false),
-                             SQLBind(false), SQLBind(account.brandColor), SQLBind(account.logoURL), SQLBind(account.onboardingSteps),
+                             SQLBind(false), SQLBind(account.brandColor), SQLBind(account.logoURL), SQLBind(account.businessDescription),
+                             SQLBind(account.openingHours), SQLBind(account.services), SQLBind(account.onboardingSteps),
                              SQLBind(account.templateSourceID), SQLBind(now), SQLBind(now)])
             account.createdAt = now
             account.updatedAt = now
@@ -199,7 +203,7 @@ enum AccountService {
         }
         try await write(Account.schema, ["id", "partner_id", "business_uid", "name", "email", "group_id", "secure", "locked", "setup_completed", "phone",
                                          "owner_name", "nickname", "plan", "staff_slots", "template", "send_links_enabled", "brand_color", "logo_url",
-                                         "onboarding_steps", "template_source_id", "created_at", "updated_at"], accounts)
+                                         "description", "opening_hours", "services", "onboarding_steps", "template_source_id", "created_at", "updated_at"], accounts)
         try await write(AccountUser.schema, ["id", "partner_id", "account_id", "role", "name", "email", "status", "must_change_password",
                                              "created_at", "updated_at"], owners)
         try await write(AccountUserToken.schema, ["id", "partner_id", "account_user_id", "purpose", "token_digest", "created_at", "expires_at"], tokens)

@@ -47,12 +47,20 @@ enum BusinessPageForms {
         let note = form.note.nilIfBlank
         var errors = OperatorInput.Errors()
         let at = time(date: form.date, time: form.time, errors: &errors)
-        guard let at, errors.isEmpty else {
+        // With services listed, the booking names one of them, in the business's spelling.
+        var service = form.service, serviceError: String?
+        if account.services != nil {
+            if form.service.trimmingCharacters(in: .whitespaces).isEmpty { serviceError = "Choose a service." }
+            else if let offered = BookableServices.offered(form.service, in: account.services) { service = offered }
+            else { serviceError = "Choose one of the services offered." }
+        }
+        guard let at, errors.isEmpty, serviceError == nil else {
             _ = WorkspaceBookings.check(service: form.service, clientName: form.name, clientEmail: form.email, note: note, errors: &errors)
+            if let serviceError { errors.fields["service"] = serviceError }
             throw errors
         }
         do {
-            try await WorkspaceBookings.request(accountID: try account.requireID(), partnerID: account.partnerID, service: form.service,
+            try await WorkspaceBookings.request(accountID: try account.requireID(), partnerID: account.partnerID, service: service,
                                                 clientName: form.name, clientEmail: form.email, at: at, note: note, now: now, on: db)
         } catch var errors as OperatorInput.Errors {
             // The page asks for the time in two fields; a time that is not possible is the date's.

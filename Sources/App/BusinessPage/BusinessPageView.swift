@@ -15,6 +15,8 @@ enum BusinessPageView {
         /// Paragraphs, as the owner wrote them.
         var description: [String]
         var openingHours: [String]
+        /// The services offered for booking; with none, the booking form asks in words.
+        var services: [String] = []
         var address: String?
         var phone: String?
         var locations: [Location]
@@ -48,6 +50,10 @@ enum BusinessPageView {
                      .h3(.text("Opening hours")),
                      .ul(.forEach(model.openingHours) { .li(.text($0)) })
                  )),
+                 .if(!model.services.isEmpty, .group(
+                     .h3(.text("Services")),
+                     .ul(.forEach(model.services) { .li(.text($0)) })
+                 )),
                  .if(!model.locations.isEmpty, .group(
                      .h3(.text("Locations")),
                      .ul(.forEach(model.locations) { location in .li(.strong(.text(location.name)), .text(" · \(location.address)")) })
@@ -64,7 +70,7 @@ enum BusinessPageView {
             .h2(.text("Request a booking")),
             .p(.class("hint"), .text("Times are in UTC. The business confirms your booking by email.")),
             Forms.errorSummary(errors.isEmpty ? nil : "Correct the fields marked below."),
-            Forms.field(.init(name: "service", label: "Service", value: form.service, error: errors["service"], autocomplete: "off")),
+            serviceField(model),
             Forms.field(.init(name: "client_name", label: "Your name", value: form.name, error: errors["client_name"], autocomplete: "name")),
             Forms.field(.init(name: "client_email", label: "Your email", type: .email, value: form.email, error: errors["client_email"],
                               autocomplete: "email")),
@@ -75,6 +81,19 @@ enum BusinessPageView {
             trap("booking"),
             .div(.class("form-actions"), .button(.class("button primary"), .type(.submit), .text("Send booking request")))
         )
+    }
+
+    /// A choice of the services offered, or the client's own words when none is listed. A
+    /// service sent back that is no longer offered stays chosen, as typed, with its error.
+    private static func serviceField(_ model: Model) -> Markup {
+        let form = model.booking, errors = model.bookingErrors
+        guard !model.services.isEmpty else {
+            return Forms.field(.init(name: "service", label: "Service", value: form.service, error: errors["service"], autocomplete: "off"))
+        }
+        let chosen = model.services.first { $0.lowercased() == form.service.trimmingCharacters(in: .whitespaces).lowercased() }
+        var options = [(value: "", label: "Choose a service")] + model.services.map { (value: $0, label: $0) }
+        if chosen == nil, !form.service.isEmpty { options.append((value: form.service, label: form.service)) }
+        return Forms.select(name: "service", label: "Service", options: options, selected: chosen ?? form.service, error: errors["service"])
     }
 
     private static func contactForm(_ model: Model) -> Markup {

@@ -32,7 +32,7 @@ enum BusinessPages {
         }
         return BusinessPageView.Model(
             key: key(of: account), name: account.name, description: lines(account.businessDescription),
-            openingHours: lines(account.openingHours), address: account.address, phone: account.phone,
+            openingHours: lines(account.openingHours), services: BookableServices.names(account.services), address: account.address, phone: account.phone,
             locations: try await locations(of: account, on: db).map { .init(name: $0.name, address: $0.address) })
     }
 }

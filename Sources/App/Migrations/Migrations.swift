@@ -41,5 +41,6 @@ enum PortalMigrations {
         CreateImports(),
         CreateTemplatePushes(),
         AddAccountTagsAccountIndex(),
+        AddAccountServices(),
     ]
 }

@@ -2,13 +2,15 @@ import Foundation
 import OpenAPIRuntime
 import Vapor
 
-/// Template pushes and detaching through `/api/v1`: the same service as the pages.
+/// Template contents, pushes and detaching through `/api/v1`: the same services as the pages.
 extension APIService {
     func previewTemplatePush(_ input: Operations.PreviewTemplatePush.Input) async throws -> Operations.PreviewTemplatePush.Output {
         let request = try APIContext.current()
         let actor = try await request.actor()
         let template = try await TemplatePushes.template(uid: input.path.businessUid, by: actor, on: request.db)
-        guard (input.query.part?.count ?? 0) <= 5 else { throw PortalError.badRequest("part: name at most 5 parts.") }
+        guard (input.query.part?.count ?? 0) <= TemplatePart.allCases.count else {
+            throw PortalError.badRequest("part: name at most \(TemplatePart.allCases.count) parts.")
+        }
         guard (input.query.account?.count ?? 0) <= TemplatePushes.maxChosen else { throw PortalError.badRequest("account: name at most \(TemplatePushes.maxChosen) accounts.") }
         let parts = Set((input.query.part ?? []).compactMap { TemplatePart(rawValue: $0.rawValue) })
         let ids = try await Self.chosenAccounts(input.query.account, of: template, actor: actor, request: request)
@@ -29,7 +31,9 @@ extension APIService {
         try APIContext.refuseNestedNulls(in: request)
         let actor = try await request.actor()
         let template = try await TemplatePushes.template(uid: input.path.businessUid, by: actor, on: request.db)
-        guard (1...5).contains(body.parts.count) else { throw PortalError.badRequest("parts: name 1 to 5 parts.") }
+        guard (1...TemplatePart.allCases.count).contains(body.parts.count) else {
+            throw PortalError.badRequest("parts: name 1 to \(TemplatePart.allCases.count) parts.")
+        }
         if let accounts = body.accounts, !(1...TemplatePushes.maxChosen).contains(accounts.count) {
             throw PortalError.badRequest("accounts: name 1 to \(TemplatePushes.maxChosen) accounts, or leave it out for all of them.")
         }
@@ -58,6 +62,66 @@ extension APIService {
         let account = try await AccountService.viewable(businessUID: input.path.businessUid, by: actor, on: request.db)
         try await TemplatePushes.detach(account, by: actor, context: request.auditContext, on: request.db)
         return .noContent(.init())
+    }
+
+    func getTemplateContents(_ input: Operations.GetTemplateContents.Input) async throws -> Operations.GetTemplateContents.Output {
+        let request = try APIContext.current()
+        let actor = try await request.actor()
+        let template = try await TemplatePushes.template(uid: input.path.businessUid, by: actor, on: request.db)
+        return .ok(.init(body: .json(Self.contents(of: template))))
+    }
+
+    func updateTemplateContents(_ input: Operations.UpdateTemplateContents.Input) async throws -> Operations.UpdateTemplateContents.Output {
+        let request = try APIContext.current()
+        guard case .json(let body) = input.body else { throw PortalError.unsupportedMediaType("Send the request body as application/json.") }
+        try APIContext.refuseNulls(for: ["services"], in: request)
+        try APIContext.refuseNestedNulls(in: request)
+        let actor = try await request.actor()
+        let template = try await TemplatePushes.template(uid: input.path.businessUid, by: actor, on: request.db)
+        let known = try await PlanCatalogue.steps(partnerID: template.partnerID, on: request.db).map(\.code)
+        var change = TemplateContents.Input(
+            brandColor: template.brandColor ?? "", logoURL: template.logoURL ?? "", description: template.businessDescription ?? "",
+            openingHours: template.openingHours ?? "", services: template.services ?? "",
+            steps: template.onboardingSteps.map { $0.split(separator: ",").map(String.init) } ?? known)
+        func text(_ property: String, _ value: String?, into keyPath: WritableKeyPath<TemplateContents.Input, String>) {
+            if APIContext.hasNull(property, in: request) { change[keyPath: keyPath] = "" } else if let value { change[keyPath: keyPath] = value }
+        }
+        text("brandColor", body.brandColor, into: \.brandColor)
+        text("logoUrl", body.logoUrl, into: \.logoURL)
+        text("description", body.description, into: \.description)
+        text("openingHours", body.openingHours, into: \.openingHours)
+        if let services = body.services {
+            guard services.count <= BookableServices.maxCount else {
+                throw PortalError.badRequest("services: list at most \(BookableServices.maxCount) services.")
+            }
+            guard services.allSatisfy({ DisplayText.trimmed($0) != nil && !DisplayText.hasControl($0) }) else {
+                throw PortalError.badRequest("services: give each service a name, without control characters.")
+            }
+            guard Set(services.map { DisplayText.trimmed($0)!.lowercased() }).count == services.count else {
+                throw PortalError.badRequest("services: list each service once.")
+            }
+            change.services = services.joined(separator: "\n")
+        }
+        if APIContext.hasNull("onboardingSteps", in: request) {
+            change.steps = known
+        } else if let steps = body.onboardingSteps {
+            if let unknown = steps.first(where: { !known.contains($0) }) {
+                throw PortalError.badRequest("onboardingSteps: \(String(unknown.prefix(64))) is not one of the partner's onboarding steps.")
+            }
+            change.steps = steps
+        }
+        do {
+            try await TemplateContents.update(template, change, by: actor, context: request.auditContext, on: request.db)
+        } catch let errors as OperatorInput.Errors {
+            let names = ["brand_color": "brandColor", "logo_url": "logoUrl", "opening_hours": "openingHours"]
+            throw PortalError.badRequest(errors.fields.sorted { $0.key < $1.key }.map { "\(names[$0.key] ?? $0.key): \($0.value)" }.joined(separator: "; "))
+        }
+        return .ok(.init(body: .json(Self.contents(of: template))))
+    }
+
+    static func contents(of template: Account) -> Components.Schemas.TemplateContents {
+        .init(brandColor: template.brandColor, logoUrl: template.logoURL, description: template.businessDescription, openingHours: template.openingHours,
+              services: BookableServices.names(template.services), onboardingSteps: template.onboardingSteps.map { $0.split(separator: ",").map(String.init) })
     }
 
     /// The accounts made from `template` that `uids` names (nil: all of them); a UID of none of

@@ -14,7 +14,7 @@ struct PushTemplateCommand: AsyncCommand {
         @Option(name: "partner", help: "The partner's slug.") var partner: String?
         @Option(name: "as", help: "The email of the operator the push is done as.") var operatorEmail: String?
         @Option(name: "template", help: "The template's Business UID.") var template: String?
-        @Option(name: "parts", help: "Comma-separated: subscription, tags, onboarding, branding, business_page (default: all).") var parts: String?
+        @Option(name: "parts", help: "Comma-separated: subscription, tags, onboarding, branding, business_page, services (default: all).") var parts: String?
         init() {}
     }
 

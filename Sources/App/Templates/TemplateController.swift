@@ -62,6 +62,7 @@ enum TemplateController {
             plan: template.plan, staffSlots: template.staffSlots, tags: tags,
             brandColor: form?.brandColor ?? template.brandColor ?? "", logoURL: form?.logoURL ?? template.logoURL ?? "",
             description: form?.description ?? template.businessDescription ?? "", openingHours: form?.openingHours ?? template.openingHours ?? "",
+            services: form?.services ?? template.services ?? "",
             steps: stepChoices, mayEdit: AccessPolicy.decide(actor, .accountBrandingEdit, .account(facts)).isAllowed)
         contents.errors = contentErrors
         let partChoices: [TemplateView.PartChoice] = TemplatePart.allCases.map { part in
@@ -106,7 +107,7 @@ enum TemplateController {
         func text(_ key: String) -> String { String(((try? request.content.get(String.self, at: key)) ?? "").prefix(10_000)) }
         let steps = (try? request.content.get([String].self, at: "step")) ?? (try? request.content.get(String.self, at: "step")).map { [$0] } ?? []
         let input = TemplateContents.Input(brandColor: text("brand_color"), logoURL: text("logo_url"), description: text("description"),
-                                           openingHours: text("opening_hours"), steps: Array(steps.prefix(100)))
+                                           openingHours: text("opening_hours"), services: text("services"), steps: Array(steps.prefix(100)))
         do {
             try await TemplateContents.update(template, input, by: actor, context: request.auditContext, on: request.db)
             return try await request.redirect(to: SiteURL.templatePush(uid: template.businessUID).path, notice: "The template was saved. Push it to pass the changes on.")
@@ -141,7 +142,7 @@ enum TemplateController {
     }
 }
 
-/// The template's own branding, business page and onboarding steps: what a template holds
+/// The template's own branding, business page, services and onboarding steps: what a template holds
 /// that only an owner could set on an ordinary account.
 enum TemplateContents {
     struct Input: Sendable {
@@ -149,6 +150,7 @@ enum TemplateContents {
         var logoURL: String
         var description: String
         var openingHours: String
+        var services: String
         var steps: [String]
     }
 
@@ -166,11 +168,12 @@ enum TemplateContents {
                                                 multiline: true, errors: &errors)
         let hours = WorkspaceProfile.text(input.openingHours, field: "opening_hours", maxLength: WorkspaceProfile.maxHoursLength,
                                           multiline: true, errors: &errors)
+        let services = BookableServices.read(input.services, errors: &errors)
         let known = try await PlanCatalogue.steps(partnerID: template.partnerID, on: db).map(\.code)
         let steps = known.filter(input.steps.contains)
         guard errors.isEmpty else { throw errors }
-        if steps != known { try OperatorAdministration.require(AccessPolicy.decide(actor, .accountEdit, .account(facts))) }
         let onboarding: String? = steps == known ? nil : steps.joined(separator: ",")
+        if onboarding != template.onboardingSteps { try OperatorAdministration.require(AccessPolicy.decide(actor, .accountEdit, .account(facts))) }
         var changes: [String] = []
         func note(_ label: String, _ before: String?, _ after: String?) {
             if before != after { changes.append("\(label): \(before ?? "—") → \(after ?? "—")") }
@@ -179,9 +182,12 @@ enum TemplateContents {
         note("logo", template.logoURL, logo)
         note("description", template.businessDescription, description)
         note("opening hours", template.openingHours, hours)
+        note("services", template.services.map { BookableServices.names($0).joined(separator: ", ") },
+             services.map { BookableServices.names($0).joined(separator: ", ") })
         note("onboarding steps", template.onboardingSteps ?? "all", onboarding ?? "all")
         guard !changes.isEmpty else { return }
         (template.brandColor, template.logoURL, template.businessDescription, template.openingHours) = (color, logo, description, hours)
+        template.services = services
         template.onboardingSteps = onboarding
         let line = changes.joined(separator: "; ")
         try await db.writeTransaction { db in

@@ -2,7 +2,7 @@ import Foundation
 
 /// What a template passes on to the accounts created from it, and can push to them later.
 enum TemplatePart: String, Codable, Sendable, CaseIterable {
-    case subscription, tags, onboarding, branding, businessPage = "business_page"
+    case subscription, tags, onboarding, branding, businessPage = "business_page", services
 
     var label: String {
         switch self {
@@ -11,6 +11,7 @@ enum TemplatePart: String, Codable, Sendable, CaseIterable {
         case .onboarding: "Onboarding steps"
         case .branding: "Branding"
         case .businessPage: "Business page"
+        case .services: "Services offered for booking"
         }
     }
 
@@ -20,7 +21,7 @@ enum TemplatePart: String, Codable, Sendable, CaseIterable {
         case .subscription: .accountSubscriptionEdit
         case .tags: .accountTagsEdit
         case .onboarding: .accountEdit
-        case .branding, .businessPage: .accountBrandingEdit
+        case .branding, .businessPage, .services: .accountBrandingEdit
         }
     }
 
@@ -45,10 +46,13 @@ struct TemplateValues: Codable, Sendable, Equatable {
     var logoURL: String?
     var businessDescription: String?
     var openingHours: String?
+    /// One a line; nil for none listed (and in pushes stored before services could be pushed).
+    var services: String?
 
     init(_ account: Account, tags: [String]) {
         (plan, staffSlots, self.tags, onboardingSteps) = (account.plan, account.staffSlots, tags.sorted(), account.onboardingSteps)
         (brandColor, logoURL, businessDescription, openingHours) = (account.brandColor, account.logoURL, account.businessDescription, account.openingHours)
+        services = account.services
     }
 
     /// One part's difference: what it says now, and what it would say.
@@ -85,6 +89,9 @@ struct TemplateValues: Codable, Sendable, Equatable {
             case .businessPage:
                 note(part, "description", businessDescription, template.businessDescription)
                 note(part, "opening hours", openingHours, template.openingHours)
+            case .services:
+                func list(_ stored: String?) -> String? { stored.map { BookableServices.names($0).joined(separator: ", ") } }
+                note(part, "services", list(services), list(template.services))
             }
         }
         return changes

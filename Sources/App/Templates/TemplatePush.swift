@@ -208,7 +208,8 @@ enum TemplatePushes {
         if parts.contains(.onboarding) { account.onboardingSteps = values.onboardingSteps }
         if parts.contains(.branding) { (account.brandColor, account.logoURL) = (values.brandColor, values.logoURL) }
         if parts.contains(.businessPage) { (account.businessDescription, account.openingHours) = (values.businessDescription, values.openingHours) }
-        if parts.contains(.subscription) || parts.contains(.onboarding) || parts.contains(.branding) || parts.contains(.businessPage) {
+        if parts.contains(.services) { account.services = values.services }
+        if !parts.subtracting([.tags]).isEmpty {
             try await account.update(on: db)
         }
         if parts.contains(.tags) {

@@ -32,6 +32,7 @@ enum TemplateView {
         var logoURL: String
         var description: String
         var openingHours: String
+        var services: String
         var steps: [Step]
         var mayEdit: Bool
         var errors: OperatorInput.Errors = .init()
@@ -130,7 +131,7 @@ enum TemplateView {
             .if(contents.mayEdit,
                 .element("details", [
                     .if(!errors.isEmpty, .attr("open", "open")),
-                    .summary(text: "Edit branding, business page and onboarding"),
+                    .summary(text: "Edit branding, business page, services and onboarding"),
                     Forms.post("contents-form", to: .templateContent(uid: model.uid), .novalidate(), Forms.csrfField(csrfToken),
                                Forms.field(.init(name: "brand_color", label: "Brand colour", value: contents.brandColor, error: errors["brand_color"],
                                                  hint: "A colour such as #0B6E4F; empty for the partner's.", required: false)),
@@ -138,6 +139,8 @@ enum TemplateView {
                                                  hint: "An https address of an image; empty for none.", required: false)),
                                Forms.textArea(name: "description", label: "Business page description", value: contents.description, error: errors["description"]),
                                Forms.textArea(name: "opening_hours", label: "Opening hours", value: contents.openingHours, error: errors["opening_hours"]),
+                               Forms.textArea(name: "services", label: "Services offered for booking", value: contents.services, error: errors["services"],
+                                              hint: "One a line; empty for none, when clients describe what they want.", rows: 4),
                                .fieldset(.legend(.text("Onboarding steps")),
                                          .forEach(contents.steps) { step in
                                              .div(.class("field checkbox"),

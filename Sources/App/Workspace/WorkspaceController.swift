@@ -134,9 +134,10 @@ enum WorkspaceController {
     // MARK: Business profile
 
     struct ProfileForm: Content {
-        var name: String?, phone: String?, address: String?, description: String?, openingHours: String?, brandColor: String?, logoURL: String?
+        var name: String?, phone: String?, address: String?, description: String?, openingHours: String?, services: String?
+        var brandColor: String?, logoURL: String?
         enum CodingKeys: String, CodingKey {
-            case name, phone, address, description
+            case name, phone, address, description, services
             case openingHours = "opening_hours", brandColor = "brand_color", logoURL = "logo_url"
         }
     }
@@ -152,7 +153,8 @@ enum WorkspaceController {
         let user = try requireUser(request)
         let form = try request.content.decode(ProfileForm.self)
         let input = WorkspaceProfile.Input(name: form.name ?? "", phone: form.phone ?? "", address: form.address ?? "", description: form.description ?? "",
-                                           openingHours: form.openingHours ?? "", brandColor: form.brandColor ?? "", logoURL: form.logoURL ?? "")
+                                           openingHours: form.openingHours ?? "", services: form.services ?? "", brandColor: form.brandColor ?? "",
+                                           logoURL: form.logoURL ?? "")
         do {
             try await WorkspaceProfile.update(input, by: user, ip: request.clientIP, on: request.db)
         } catch let errors as OperatorInput.Errors {

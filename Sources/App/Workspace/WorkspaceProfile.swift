@@ -2,8 +2,8 @@ import Fluent
 import Foundation
 
 /// The business profile the owner keeps in the workspace: name, phone, address,
-/// description, opening hours, and the business page's colour and logo. Each change is
-/// recorded in the account's History with before → after.
+/// description, opening hours, the services offered for booking, and the business page's
+/// colour and logo. Each change is recorded in the account's History with before → after.
 enum WorkspaceProfile {
     struct Input: Sendable {
         var name: String
@@ -11,6 +11,7 @@ enum WorkspaceProfile {
         var address: String
         var description: String
         var openingHours: String
+        var services: String = ""
         var brandColor: String
         var logoURL: String
     }
@@ -21,7 +22,7 @@ enum WorkspaceProfile {
 
     static func input(of account: Account) -> Input {
         Input(name: account.name, phone: account.phone ?? "", address: account.address ?? "", description: account.businessDescription ?? "",
-              openingHours: account.openingHours ?? "", brandColor: account.brandColor ?? "", logoURL: account.logoURL ?? "")
+              openingHours: account.openingHours ?? "", services: account.services ?? "", brandColor: account.brandColor ?? "", logoURL: account.logoURL ?? "")
     }
 
     static func update(_ input: Input, by user: WorkspaceUser, ip: String, now: Date = Date(), on db: any Database) async throws {
@@ -43,6 +44,7 @@ enum WorkspaceProfile {
         let address = text(input.address, field: "address", maxLength: AccountEditing.maxAddressLength, multiline: false, errors: &errors)
         let description = text(input.description, field: "description", maxLength: maxDescriptionLength, multiline: true, errors: &errors)
         let hours = text(input.openingHours, field: "opening_hours", maxLength: maxHoursLength, multiline: true, errors: &errors)
+        let services = BookableServices.read(input.services, errors: &errors)
         let color = input.brandColor.trimmingCharacters(in: .whitespaces).uppercased().nilIfEmpty
         if let color, !BrandColor.isValid(color) { errors.fields["brand_color"] = "Use a colour such as #4F46E5." }
         let logo = input.logoURL.trimmingCharacters(in: .whitespaces).nilIfEmpty
@@ -59,6 +61,8 @@ enum WorkspaceProfile {
         note("address", account.address, address)
         note("description", account.businessDescription, description)
         note("opening hours", account.openingHours, hours)
+        note("services", account.services.map { BookableServices.names($0).joined(separator: ", ") },
+             services.map { BookableServices.names($0).joined(separator: ", ") })
         note("brand colour", account.brandColor, color)
         note("logo", account.logoURL, logo)
         guard !changes.isEmpty else { return }
@@ -67,6 +71,7 @@ enum WorkspaceProfile {
         account.address = address
         account.businessDescription = description
         account.openingHours = hours
+        account.services = services
         account.brandColor = color
         account.logoURL = logo
         let details = "by \(user.role.rawValue) \(user.email): " + changes.joined(separator: "; ")

@@ -129,7 +129,7 @@ enum WorkspaceView {
         let input = model.input
         return .group(
             .div(.class("page-header"), .div(.h1(.text("Business profile")),
-                                             .p(.text("What your business page shows: who you are, where, and when you are open.")))),
+                                             .p(.text("What your business page shows: who you are, where, when you are open and what clients can book.")))),
             .unwrap(model.readOnlyReason) { .div(.class("banner warning"), .attr("role", "note"), .text($0)) },
             .form(
                 .class("card"), .method(.post), .action(SiteURL.workspaceProfile), .novalidate(),
@@ -144,6 +144,9 @@ enum WorkspaceView {
                                hint: "A few sentences for your business page."),
                 Forms.textArea(name: "opening_hours", label: "Opening hours (optional)", value: input.openingHours, error: model.errors["opening_hours"],
                                hint: "One line a day or a range, for example “Mon–Fri 9:00–17:30”."),
+                Forms.textArea(name: "services", label: "Services offered for booking (optional)", value: input.services, error: model.errors["services"],
+                               hint: "One service a line, for example “Haircut, 30 min”. Your business page's booking form offers these; "
+                                   + "with none listed, clients describe what they want.", rows: 4),
                 Forms.field(.init(name: "brand_color", label: "Brand colour (optional)", value: input.brandColor, error: model.errors["brand_color"],
                                   hint: "As #RRGGBB.", autocomplete: "off", required: false)),
                 Forms.field(.init(name: "logo_url", label: "Logo address (optional)", type: .url, value: input.logoURL, error: model.errors["logo_url"],

@@ -229,16 +229,16 @@ enum PageFixtures {
             frame.navigation = []
             frame.publicPage = .init(home: .businessPage(key: t), noindex: true)
             let model = BusinessPageView.Model(
-                key: t, name: t, description: [t, t], openingHours: [t, t], address: t, phone: t, locations: [.init(name: t, address: t)],
-                notice: .bookingSent,
+                key: t, name: t, description: [t, t], openingHours: [t, t], services: ["\(t) 1", "\(t) 2"], address: t, phone: t,
+                locations: [.init(name: t, address: t)], notice: .bookingSent,
                 booking: .init(service: t, name: t, email: t, date: t, time: t, note: t), bookingErrors: errors(t, "service", "client_name", "date", "time"),
                 contact: .init(name: t, email: t, message: t), contactErrors: errors(t, "name", "email", "message"), refusal: t)
             return Layout.page(title: t, layout: frame, nonce: "n0nce", content: BusinessPageView.render(model)).render()
         },
         Page(view: "WorkspaceView.profile") { t in
             workspacePage(t, WorkspaceView.profile(.init(input: .init(name: t, phone: t, address: t, description: t, openingHours: t,
-                                                                      brandColor: t, logoURL: t),
-                                                         errors: errors(t, "name", "logo_url"), readOnlyReason: t), csrfToken: t))
+                                                                      services: t, brandColor: t, logoURL: t),
+                                                         errors: errors(t, "name", "logo_url", "services"), readOnlyReason: t), csrfToken: t))
         },
         Page(view: "WorkspaceView.staff") { t in
             workspacePage(t, WorkspaceView.staff(.init(people: [.init(id: t, name: t, email: t, isOwner: true, isInvited: false),
@@ -334,7 +334,8 @@ enum PageFixtures {
             page(t, TemplateView.push(.init(
                 uid: t, name: t,
                 contents: .init(plan: t, staffSlots: 3, tags: [t], brandColor: t, logoURL: t, description: t, openingHours: t,
-                                steps: [.init(code: t, title: t, chosen: true)], mayEdit: true, errors: .init(fields: ["brand_color": t])),
+                                services: t, steps: [.init(code: t, title: t, chosen: true)], mayEdit: true,
+                                errors: .init(fields: ["brand_color": t, "services": t])),
                 parts: [.init(part: .tags, chosen: true, changing: 2), .init(part: .branding, chosen: false, changing: 0)],
                 accountsTotal: 300, allAccounts: false, accounts: [.init(uid: t, name: t, chosen: true)],
                 lines: [.init(id: UUID(), businessUID: t, name: t, changes: [.init(part: .tags, field: t, before: t, after: t)], refusal: nil),
@@ -377,7 +378,8 @@ enum PageFixtures {
         Page(view: "AccountPageView.business") { t in
             account(t, .business, AccountPageView.business(row(t), .init(
                 email: t, phone: t, ownerName: t, address: t, plan: t, group: t, template: t, editState: .enabled, tags: [t, t], tagState: .enabled,
-                notes: [.init(author: t, body: t, at: date)], noteState: .disabled(t), locations: [.init(id: t, name: t, address: t)], description: t, openingHours: t),
+                notes: [.init(author: t, body: t, at: date)], noteState: .disabled(t), locations: [.init(id: t, name: t, address: t)], description: t, openingHours: t,
+                services: [t, t]),
                 form: form(t), csrfToken: t))
         },
         Page(view: "AccountPageView.activity") { t in

@@ -57,7 +57,7 @@ extension WorkspaceSignInTests {
             #expect(try await portal.submit("/app/profile", fields, browser: owner).status == .seeOther)
             #expect(try await Account.find(account.id, on: portal.db)?.services == "Birthday cake\nSourdough loaf")
             let history = try #require(try await AuditEvent.query(on: portal.db).filter(\.$action == "account.profile-changed").first())
-            #expect(history.details.contains("services: — → Birthday cake, Sourdough loaf"))
+            #expect(history.details.contains("services: — → “Birthday cake”, “Sourdough loaf”"))
 
             // The public page lists them and its booking form offers only them.
             let business = try await portal.send(.GET, "/b/blue-bakery")
@@ -87,7 +87,7 @@ extension WorkspaceSignInTests {
             try await portal.makeOperator()
             let operatorBrowser = try await portal.signIn()
             let tab = try await portal.visit("/accounts/\(account.businessUID)", browser: operatorBrowser)
-            #expect(tab.text.contains("Services offered for booking") && tab.text.contains("Birthday cake, Sourdough loaf"))
+            #expect(tab.text.contains("Services offered for booking") && tab.text.contains("“Birthday cake”, “Sourdough loaf”"))
         }
     }
 }

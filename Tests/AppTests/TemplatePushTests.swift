@@ -255,7 +255,7 @@ import VaporTesting
             #expect(try await api.call(.GET, "/accounts/\(f.alpha.businessUID)/template-contents").status == .conflict)  // not a template
             #expect(try await api.call(.GET, "/accounts/NOPE-123/template-contents").status == .notFound)
             let changed = try #require(try await AuditEvent.query(on: portal.db).filter(\.$action == "account.template-changed").first())
-            #expect(changed.details.contains("services: — → Haircut, 30 min, Colour"))
+            #expect(changed.details.contains("services: — → “Haircut, 30 min”, “Colour”"))
             // Without "Edit branding" on the template, its contents cannot be changed.
             let campaign = try await portal.makeOperator(email: "cam@example.com", name: "Cam Paign", role: "campaign-manager")
             let refused = try await portal.api(as: campaign).call(.PATCH, "/accounts/\(f.template.businessUID)/template-contents", json: #"{"services":[]}"#)
@@ -272,7 +272,7 @@ import VaporTesting
             let template = try await reload(portal, f.template).0
             let preview = try await TemplatePushes.preview(template, parts: [.services], by: ada, on: portal.db)
             #expect(preview.changing == 3 && Set(preview.lines.map(\.name)) == ["Alpha", "Beta", "Gamma"])
-            #expect(preview.lines.first?.changes == [.init(part: .services, field: "services", before: "—", after: "Haircut, 30 min, Colour")])
+            #expect(preview.lines.first?.changes == [.init(part: .services, field: "services", before: "—", after: "“Haircut, 30 min”, “Colour”")])
             let started = try await api.call(.POST, "/accounts/\(f.template.businessUID)/template-push", json: #"{"parts":["services"]}"#)
             #expect(started.status == .accepted)
             try await runJob(portal)
@@ -282,7 +282,7 @@ import VaporTesting
             #expect(alpha.services == "Haircut, 30 min\nColour" && alpha.plan == "Basic")
             #expect(try await reload(portal, f.other).0.services == nil)
             let pushed = try await AuditEvent.query(on: portal.db).filter(\.$action == "account.template-pushed").all()
-            #expect(pushed.count == 3 && pushed.allSatisfy { $0.details.contains("services: — → Haircut, 30 min, Colour") })
+            #expect(pushed.count == 3 && pushed.allSatisfy { $0.details.contains("services: — → “Haircut, 30 min”, “Colour”") })
         }
     }
 }

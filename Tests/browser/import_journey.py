@@ -16,14 +16,21 @@ and makes an admin on the command line, then, as that admin:
      "4,000 accounts created; 1 row not imported."; the database then holds them;
   5. the report, downloaded as the browser would, has a line per row, row 3 with its reason;
   6. one imported account becomes a template that the others were made from (in the database);
-     its Account tab links to its push page, where its brand colour is changed; the preview
-     then says every other account would change, and lists the colour before → after;
+     its Account tab links to its push page, where its brand colour is changed and two services
+     offered for booking are typed ("Haircut, 30 min" and "Colour & cut") in the same form; once
+     saved, the form shows the services as typed, Branding and Services are the parts chosen, and
+     the preview says every other account would change, listing the colour and the services
+     before → after;
   7. "Push to 3,999 accounts" shows the push's progress, updated in place, until "Changed 3,999
-     accounts."; the database then holds the colour on every one of them, each with a History entry;
-  8. the upload form, the mapping step, the check, the result, the push page and the push's
-     progress are checked with axe-core (no "serious"/"critical" violations), for labelled
-     inputs and for horizontal overflow at 375 px, with screenshots at 1280 and 375 px
-     (`import-*.png`, `push-*.png`).
+     accounts."; the database then holds the colour and the services on every one of them, each
+     with a History entry;
+  8. the business page of one pushed account (/b/{its nickname or Business UID}, public: it
+     answers without signing in) lists the services, and its booking form's Service field is a
+     choice of exactly "Choose a service" and the two services;
+  9. the upload form, the mapping step, the check, the result, the push page, the push's
+     progress and that business page are checked with axe-core (no "serious"/"critical"
+     violations), for labelled inputs and for horizontal overflow at 375 px, with screenshots at
+     1280 and 375 px (`import-*.png`, `push-*.png`).
 
     python Tests/browser/import_journey.py --portal .build/debug/portal [--screenshots DIR]
 
@@ -52,6 +59,8 @@ WHOLE_RUN_SECONDS = 420
 ROWS = 4000
 ADMIN_NAME, ADMIN_EMAIL = "Ivy Import", "ivy@example.com"
 ADMIN_PASSWORD = "a file of customers"
+BRAND_COLOR = "#0B6E4F"
+SERVICES = ["Haircut, 30 min", "Colour & cut"]  # a comma inside a name, and an ampersand to escape
 
 
 class ImportJourney(journey.SeededAdminWalk):
@@ -63,6 +72,7 @@ class ImportJourney(journey.SeededAdminWalk):
         self.file = Path(workdir) / "new-customers.csv"
         self.import_path = None
         self.before = 0
+        self.template_uid = None
 
     def journey(self):
         s = self.steps.run
@@ -75,10 +85,14 @@ class ImportJourney(journey.SeededAdminWalk):
                 if s("4. the import's progress updates in place until every good row is created", self.run_import):
                     self.audit("the import's result", "import-done")
                     s("5. the report has a line per row, row 3 with its reason", self.report)
-                    if s("6. the template's push page saves its colour and previews the change on every account made from it", self.push_page):
+                    if s("6. the template's push page saves its colour and services and previews both changes on every account made from it",
+                         self.push_page):
                         self.audit("the template's push page", "push-page")
-                        if s("7. the push's progress updates in place until every account has the colour", self.push):
+                        if s("7. the push's progress updates in place until every account has the colour and the services", self.push):
                             self.audit("the push's result", "push-done")
+                            if s("8. a pushed account's public business page offers exactly the template's services for booking",
+                                 self.business_page):
+                                self.audit("a pushed account's business page", "push-business-page")
 
     def write_file(self):
         with open(self.file, "w", encoding="utf-8", newline="") as out:
@@ -188,16 +202,36 @@ class ImportJourney(journey.SeededAdminWalk):
         click_and_wait_for_new_page(d, link[0])
         check(pathname(d) == f"/accounts/{uid}/push", f"the link led to {pathname(d)}")
         d.find_element(By.CSS_SELECTOR, "#contents summary").click()
-        colour = d.find_element(By.ID, "field-brand_color")
+        form = d.find_element(By.ID, "contents-form")
+        colour = form.find_element(By.NAME, "brand_color")
         colour.clear()
-        colour.send_keys("#0B6E4F")
+        colour.send_keys(BRAND_COLOR)
+        services = form.find_elements(By.CSS_SELECTOR, "textarea[name='services']")
+        check(services, "the template's contents form has no services field")
+        label = d.execute_script("var l = arguments[0].labels; return l && l.length ? l[0].textContent.trim() : '';", services[0])
+        check(label == "Services offered for booking", f"the services field is labelled {label!r}")
+        services[0].clear()
+        services[0].send_keys("\n".join(SERVICES))
         click_and_wait_for_new_page(d, submit_button(d, "Save the template"))
         check(journey.notice_text(d) == "The template was saved. Push it to pass the changes on.", f"saving says {journey.notice_text(d)!r}")
+        kept = d.find_element(By.CSS_SELECTOR, "#contents-form textarea[name='services']").get_attribute("value")
+        check(kept.replace("\r\n", "\n").split("\n") == SERVICES, f"after saving, the services field holds {kept!r}")
+        held = self.portal.query("SELECT services FROM accounts WHERE business_uid = ?", (uid,))
+        check(held == "\n".join(SERVICES), f"the template holds the services {held!r}")
         check(d.find_element(By.ID, "part-branding").is_selected(), "Branding, which every account now lacks, is not chosen")
+        check(d.find_element(By.ID, "part-services").is_selected(), "Services, which every account now lacks, is not chosen")
+        part = d.find_element(By.CSS_SELECTOR, "label[for='part-services']").text.strip()
+        check(part == f"Services offered for booking — {ROWS - 1:,} accounts differ", f"the Services part reads {part!r}")
         summary = d.find_element(By.CSS_SELECTOR, "#preview > p").text.strip()
         check(summary == f"{ROWS - 1:,} accounts would change.", f"the preview says {summary!r}")
-        first = d.find_element(By.CSS_SELECTOR, "#preview tbody tr td:nth-child(2)").text.strip()
-        check(first == "brand colour: — → #0B6E4F", f"the first change listed is {first!r}")
+        rows = d.find_elements(By.CSS_SELECTOR, "#preview tbody tr")
+        check(rows, "the preview lists no account")
+        wanted = [f"brand colour: — → {BRAND_COLOR}", "services: — → " + ", ".join(f"“{name}”" for name in SERVICES)]
+        listed = [[li.text.strip() for li in row.find_elements(By.CSS_SELECTOR, "td:nth-child(2) li")] for row in rows]
+        first = listed[0]
+        check(first == wanted, f"the first account's changes are listed as {first}, not {wanted}")
+        others = [changes for changes in listed if changes != wanted]
+        check(not others, f"{len(others)} of the {len(listed)} accounts listed show other changes, e.g. {others[:1]}")
         self.template_uid = uid
 
     # 7.
@@ -208,10 +242,31 @@ class ImportJourney(journey.SeededAdminWalk):
         self.marker_survives(lambda text: "Changed" in text, 240)
         banner = d.find_element(By.CSS_SELECTOR, "#bulk-progress .banner").text.strip()
         check(banner == f"Changed {ROWS - 1:,} accounts.", f"the push says {banner!r}")
-        coloured = self.portal.query("SELECT COUNT(*) FROM accounts WHERE brand_color = '#0B6E4F'")
+        coloured = self.portal.query("SELECT COUNT(*) FROM accounts WHERE brand_color = ?", (BRAND_COLOR,))
         check(coloured == ROWS, f"{coloured} accounts have the colour, not {ROWS} (the template and the others)")
+        served = self.portal.query("SELECT COUNT(*) FROM accounts WHERE services = ?", ("\n".join(SERVICES),))
+        check(served == ROWS, f"{served} accounts have the services, not {ROWS} (the template and the others)")
         entries = self.portal.query("SELECT COUNT(*) FROM audit_events WHERE action = 'account.template-pushed'")
         check(entries == ROWS - 1, f"{entries} History entries for {ROWS - 1} accounts")
+
+    # 8.
+    def business_page(self):
+        d = self.driver
+        name = "Customer 2 GmbH"  # imported from the file's row 4, made from the template
+        key = self.portal.query("SELECT COALESCE(nickname, business_uid) FROM accounts WHERE name = ? AND template_source_id IS NOT NULL", (name,))
+        check(key, f"{name} is not in the database as made from the template")
+        path = f"/b/{key}"
+        status = journey.http_status(self.portal.base + path)
+        check(status == 200, f"{path}, asked without signing in, answered {status}")
+        self.go(path)
+        check(pathname(d) == path and heading(d) == name, f"{path} shows {pathname(d)} {heading(d)!r}")
+        listed = d.find_elements(By.XPATH, "//main//h3[normalize-space()='Services']/following-sibling::ul[1]/li")
+        check([li.text.strip() for li in listed] == SERVICES, f"the page lists the services {[li.text for li in listed]}")
+        fields = d.find_elements(By.CSS_SELECTOR, "form#booking [name='service']")
+        check(len(fields) == 1 and fields[0].tag_name == "select", f"the booking form's service field is {[f.tag_name for f in fields]}")
+        options = [(o.get_attribute("value"), o.text.strip()) for o in Select(fields[0]).options]
+        wanted = [("", "Choose a service")] + [(service, service) for service in SERVICES]
+        check(options == wanted, f"the booking form offers {options}, not {wanted}")
 
 
 def main():

@@ -173,7 +173,7 @@ enum AccountPageView {
                  .if(model.description != nil || model.openingHours != nil || !model.services.isEmpty,
                      .group(.h3(.text("On the business page")),
                             definitions([("Description", model.description), ("Opening hours", model.openingHours),
-                                         ("Services offered for booking", model.services.isEmpty ? nil : model.services.joined(separator: ", "))]))),
+                                         ("Services offered for booking", model.services.isEmpty ? nil : model.services.map { "“\($0)”" }.joined(separator: ", "))]))),
                  guarded(model.editState, "Edit details", id: "details") {
                      .element("details", [
                         .if(!form.errors.isEmpty && form.values["form"] == "details", .attr("open", "open")),

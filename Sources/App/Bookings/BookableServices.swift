@@ -12,6 +12,13 @@ enum BookableServices {
         (stored ?? "").split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
+    /// The list in one line, each name quoted so that a comma in a name reads as part of it:
+    /// “Haircut, 30 min”, “Colour”. Nil when none is offered.
+    static func described(_ stored: String?) -> String? {
+        let offered = names(stored)
+        return offered.isEmpty ? nil : offered.map { "“\($0)”" }.joined(separator: ", ")
+    }
+
     /// The list as typed: trimmed lines, blank ones dropped, a name given twice (in any case)
     /// kept once. Nil when empty; an error on `field` when a name is too long or holds control
     /// characters, or there are too many.

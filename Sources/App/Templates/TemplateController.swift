@@ -182,8 +182,7 @@ enum TemplateContents {
         note("logo", template.logoURL, logo)
         note("description", template.businessDescription, description)
         note("opening hours", template.openingHours, hours)
-        note("services", template.services.map { BookableServices.names($0).joined(separator: ", ") },
-             services.map { BookableServices.names($0).joined(separator: ", ") })
+        note("services", BookableServices.described(template.services), BookableServices.described(services))
         note("onboarding steps", template.onboardingSteps ?? "all", onboarding ?? "all")
         guard !changes.isEmpty else { return }
         (template.brandColor, template.logoURL, template.businessDescription, template.openingHours) = (color, logo, description, hours)

@@ -90,8 +90,7 @@ struct TemplateValues: Codable, Sendable, Equatable {
                 note(part, "description", businessDescription, template.businessDescription)
                 note(part, "opening hours", openingHours, template.openingHours)
             case .services:
-                func list(_ stored: String?) -> String? { stored.map { BookableServices.names($0).joined(separator: ", ") } }
-                note(part, "services", list(services), list(template.services))
+                note(part, "services", BookableServices.described(services), BookableServices.described(template.services))
             }
         }
         return changes

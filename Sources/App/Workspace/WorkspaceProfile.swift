@@ -61,8 +61,7 @@ enum WorkspaceProfile {
         note("address", account.address, address)
         note("description", account.businessDescription, description)
         note("opening hours", account.openingHours, hours)
-        note("services", account.services.map { BookableServices.names($0).joined(separator: ", ") },
-             services.map { BookableServices.names($0).joined(separator: ", ") })
+        note("services", BookableServices.described(account.services), BookableServices.described(services))
         note("brand colour", account.brandColor, color)
         note("logo", account.logoURL, logo)
         guard !changes.isEmpty else { return }

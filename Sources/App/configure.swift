@@ -29,6 +29,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.headerCounts = HeaderCounts.makeCache()
     app.taskCounts = PartnerCache { $0.reader.partnerID }
     app.groupPaths = PartnerCache { $0 }
+    app.logoVersions = PartnerCache(lifetime: config.partnerCacheLifetime) { $0 }
     app.partnerHosts = PartnerHostCache(lifetime: config.partnerCacheLifetime)
     app.middleware.use(PartnerCacheInvalidation())
 

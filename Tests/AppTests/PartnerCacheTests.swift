@@ -72,6 +72,70 @@ import Vapor
         #expect(try await cache.value(adaKey, now: Date().addingTimeInterval(cache.lifetime + 1)) { counter.count(4) }[.new] == 4)
     }
 
+    /// A read that waits until it is let go, counting how often it was started.
+    private final class Gate: @unchecked Sendable {
+        private let lock = NSLock()
+        private var started = 0
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+        private var open = false
+        var reads: Int { lock.withLock { started } }
+        func read(_ value: Int) async -> HeaderCounts.Counts {
+            let mustWait = lock.withLock { () -> Bool in started += 1; return !open }
+            if mustWait {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = lock.withLock { () -> Bool in
+                        if open { return true }
+                        waiting.append(continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            return [.new: value, .active: 0, .inactive: 0]
+        }
+        func letGo() {
+            let resumed = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+                open = true
+                defer { waiting = [] }
+                return waiting
+            }
+            resumed.forEach { $0.resume() }
+        }
+    }
+
+    @Test func requestsThatMissTogetherShareOneReadAndAnExpiredValueIsServedWhileItIsReadAgain() async throws {
+        let cache = HeaderCounts.makeCache()
+        let key = HeaderCounts.Key(actor: try actor(), filter: .init())
+        let gate = Gate()
+        let start = Date()
+        let values = try await withThrowingTaskGroup(of: Int?.self) { group in
+            for _ in 0..<20 { group.addTask { try await cache.value(key, now: start) { await gate.read(1) }[.new] } }
+            // Every request is waiting on the one read before it is let go.
+            while gate.reads == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(50))
+            gate.letGo()
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(gate.reads == 1 && values == Array(repeating: 1, count: 20))
+
+        // Expired: the first request reads again (and waits for it); the others get the old value meanwhile.
+        let later = start.addingTimeInterval(cache.lifetime + 1)
+        let slow = Gate()
+        let leader = Task { try await cache.value(key, now: later) { await slow.read(2) }[.new] }
+        while slow.reads == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(try await cache.value(key, now: later) { [.new: 99] }[.new] == 1)
+        #expect(slow.reads == 1)
+        slow.letGo()
+        #expect(try await leader.value == 2)
+        #expect(try await cache.value(key, now: later) { [.new: 99] }[.new] == 2)
+
+        // After a change nobody is given the old value: a read that fails fails for its waiters and is not kept.
+        cache.invalidate(partnerID: key.partnerID)
+        struct Failed: Error {}
+        await #expect(throws: Failed.self) { try await cache.value(key, now: later) { throw Failed() } }
+        #expect(try await cache.value(key, now: later) { [.new: 3] }[.new] == 3)
+    }
+
     @Test func theCacheHoldsAtMostItsCapacity() async throws {
         let cache = HeaderCounts.makeCache()
         let ada = try actor()

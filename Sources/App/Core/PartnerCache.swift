@@ -10,8 +10,8 @@ import Vapor
 /// - A change made through this instance (any successful POST, PUT, PATCH or DELETE on the
 ///   partner's domain, in the UI or the API) drops the partner's values at once, so the next
 ///   page shows it.
-/// - A change made elsewhere (another instance, a command) shows within `lifetime`, and so
-///   does an account turning from new to active as time passes.
+/// - A change made elsewhere (another instance, a command) shows within `lifetime` (and the
+///   time one read takes), and so does an account turning from new to active as time passes.
 final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry {
         let value: Value
@@ -19,10 +19,17 @@ final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         let expires: Date
     }
 
+    /// A read under way, which every request that misses meanwhile shares.
+    private struct Flight {
+        let generation: UInt64
+        let task: Task<Value, any Error>
+    }
+
     private struct State {
         var entries: [Key: Entry] = [:]
         /// Bumped by every change to a partner's data; entries of an older one are stale.
         var generations: [UUID: UInt64] = [:]
+        var flights: [Key: Flight] = [:]
     }
 
     let lifetime: TimeInterval
@@ -37,26 +44,50 @@ final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         partnerOf = partner
     }
 
-    /// The value for `key`, from the cache when fresh, otherwise from `read`.
-    func value(_ key: Key, now: Date = Date(), read: () async throws -> Value) async throws -> Value {
+    private enum Step {
+        case cached(Value)
+        case wait(Task<Value, any Error>)
+        case lead(Task<Value, any Error>, generation: UInt64)
+    }
+
+    /// The value for `key`, from the cache when fresh, otherwise from `read`. Requests that
+    /// miss together share one read instead of each counting the same rows. While an expired
+    /// (not invalidated) value is read again, the others are given it, so that only the
+    /// request that started the read waits for it.
+    func value(_ key: Key, now: Date = Date(), read: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let partnerID = partnerOf(key)
-        let (cached, generation) = state.withLockedValue { state -> (Value?, UInt64) in
+        let step = state.withLockedValue { state -> Step in
             let generation = state.generations[partnerID, default: 0]
-            guard let entry = state.entries[key], entry.generation == generation, entry.expires > now else { return (nil, generation) }
-            return (entry.value, generation)
-        }
-        if let cached { return cached }
-        let value = try await read()
-        state.withLockedValue { state in
-            // A change while reading makes this value stale already: keep it out.
-            guard state.generations[partnerID, default: 0] == generation else { return }
-            if state.entries.count >= capacity {
-                state.entries = state.entries.filter { $0.value.expires > now }
-                if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            let current = state.entries[key].flatMap { $0.generation == generation ? $0 : nil }
+            if let current, current.expires > now { return .cached(current.value) }
+            if let flight = state.flights[key], flight.generation == generation {
+                if let current { return .cached(current.value) }
+                return .wait(flight.task)
             }
-            state.entries[key] = Entry(value: value, generation: generation, expires: now.addingTimeInterval(lifetime))
+            let task = Task { try await read() }
+            state.flights[key] = Flight(generation: generation, task: task)
+            return .lead(task, generation: generation)
         }
-        return value
+        switch step {
+        case .cached(let value):
+            return value
+        case .wait(let task):
+            return try await task.value
+        case .lead(let task, let generation):
+            let result = await task.result
+            state.withLockedValue { state in
+                // A newer flight (after a change) is not this one's to end.
+                if state.flights[key]?.generation == generation { state.flights[key] = nil }
+                // A change while reading makes this value stale already: keep it out.
+                guard case .success(let value) = result, state.generations[partnerID, default: 0] == generation else { return }
+                if state.entries.count >= capacity {
+                    state.entries = state.entries.filter { $0.value.expires > now }
+                    if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+                }
+                state.entries[key] = Entry(value: value, generation: generation, expires: now.addingTimeInterval(lifetime))
+            }
+            return try result.get()
+        }
     }
 
     /// Something of the partner's changed: its values are read again.
@@ -128,6 +159,7 @@ struct PartnerCacheInvalidation: AsyncMiddleware {
             request.application.headerCounts.invalidate(partnerID: partnerID)
             request.application.taskCounts.invalidate(partnerID: partnerID)
             request.application.groupPaths.invalidate(partnerID: partnerID)
+            request.application.logoVersions.invalidate(partnerID: partnerID)
             request.application.partnerHosts.invalidate(partnerID: partnerID)
         }
         return response

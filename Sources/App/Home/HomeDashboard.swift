@@ -44,19 +44,25 @@ enum HomeDashboard {
     }
 
     /// The partner's latest entries as the audit log shows them to this reader
-    /// (`AuditVisibility`), for whoever `AccessPolicy.mayReadRecentAudit` allows.
+    /// (`AuditVisibility`), for whoever `AccessPolicy.mayReadRecentAudit` allows: the columns
+    /// the card shows and the Business UID of the account an entry is about, in one query.
     static func recentAudit(for actor: Actor, limit: Int = auditLimit, on db: any Database) async throws -> [AuditLine] {
-        let entries = try await AuditLog.page(.init(), for: actor, limit: limit, on: db).entries
-        let accountIDs = Set(entries.compactMap(\.subjectAccountID))
-        var uids: [UUID: String] = [:]
-        if !accountIDs.isEmpty {
-            for account in try await Account.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$id ~~ Array(accountIDs)).all() {
-                if let id = account.id { uids[id] = account.businessUID }
-            }
-        }
-        return entries.map { entry in
-            AuditLine(at: entry.at, actorName: entry.actorName, impersonatorName: entry.impersonatorName, action: entry.action,
-                      targetLabel: entry.targetLabel, accountUID: entry.subjectAccountID.flatMap { uids[$0] })
+        let sql = try db.sql
+        let latest = SQLQueryString("""
+            SELECT id, at, actor_name, impersonator_name, action, target_label, subject_account_id FROM audit_events \
+            WHERE partner_id = \(bind: actor.partnerID) AND (\(AuditVisibility.condition(for: actor))) \
+            ORDER BY at DESC, id DESC LIMIT \(bind: limit)
+            """)
+        return try await sql.raw("""
+            SELECT e.at AS at, e.actor_name AS actor_name, e.impersonator_name AS impersonator_name, e.action AS action, \
+            e.target_label AS target_label, a.business_uid AS business_uid FROM (\(latest)) e \
+            LEFT JOIN accounts a ON a.id = e.subject_account_id AND a.partner_id = \(bind: actor.partnerID) \
+            ORDER BY e.at DESC, e.id DESC
+            """).all().map { row in
+            AuditLine(at: try row.decode(column: "at", as: Date.self), actorName: try row.decode(column: "actor_name", as: String.self),
+                      impersonatorName: try row.decode(column: "impersonator_name", as: String?.self),
+                      action: try row.decode(column: "action", as: String.self), targetLabel: try row.decode(column: "target_label", as: String.self),
+                      accountUID: try row.decode(column: "business_uid", as: String?.self))
         }
     }
 }

@@ -54,9 +54,26 @@ final class PartnerLogo: Model, @unchecked Sendable {
 
 extension Request {
     /// The version of the partner's uploaded logo (its digest), for the layouts; nil when it
-    /// has none or it cannot be read (the brand then shows without it).
+    /// has none or it cannot be read (the brand then shows without it). Kept a few seconds
+    /// (`Application.logoVersions`): every page's frame asks.
     func partnerLogoVersion() async -> String? {
         guard let partnerID = partnerIfResolved?.id else { return nil }
-        return try? await PartnerLogo.find(partnerID: partnerID, on: db)?.digest
+        let db = self.db
+        return try? await application.logoVersions.value(partnerID) { try await PartnerLogo.find(partnerID: partnerID, on: db)?.digest }
+    }
+}
+
+extension Application {
+    private struct LogoVersionsKey: StorageKey { typealias Value = PartnerCache<UUID, String?> }
+
+    /// Each partner's logo version, by partner id, kept as long as its partner (`PARTNER_CACHE_SECONDS`);
+    /// a change on the partner's domain drops it.
+    /// Set up by `configure`.
+    var logoVersions: PartnerCache<UUID, String?> {
+        get {
+            guard let cache = storage[LogoVersionsKey.self] else { fatalError("configure(_:config:) sets up the partner caches") }
+            return cache
+        }
+        set { storage[LogoVersionsKey.self] = newValue }
     }
 }

@@ -101,8 +101,9 @@ struct RequestLogMiddleware: AsyncMiddleware {
         let started = ContinuousClock.now
         let response = try await next.respond(to: request)
         let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        let duration = String(format: "%.2f", milliseconds)
+        let hundredths = elapsed.components.seconds * 100_000 + elapsed.components.attoseconds / 10_000_000_000_000
+        let fraction = hundredths % 100
+        let duration = "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
         response.headers.replaceOrAdd(name: "Server-Timing", value: "app;dur=\(duration)")
         request.logger.info("\(request.method) \(request.url.path.removingPercentEncoding ?? request.url.path)", metadata: [
             "status": "\(response.status.code)", "duration-ms": "\(duration)",

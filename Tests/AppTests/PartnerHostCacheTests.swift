@@ -37,6 +37,20 @@ import VaporTesting
         }
     }
 
+    @Test func aCopyHasEveryStoredValueOfThePartner() async throws {
+        try await TestPortal.run { portal in
+            let stored = try #require(try await Partner.find(portal.partner.id, on: portal.db))
+            stored.logoURL = "https://cdn.example.com/logo.png"
+            let copy = stored.copy()
+            #expect(copy !== stored)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            // A field the copy missed would be absent from it.
+            #expect(String(decoding: try encoder.encode(copy), as: UTF8.self) == String(decoding: try encoder.encode(stored), as: UTF8.self))
+            #expect(try encoder.encode(copy).count > 600)
+        }
+    }
+
     @Test func anUnknownHostIsNotKeptAndAnyNameTheDefaultPartnerAnswersIsBounded() async throws {
         try await TestPortal.run { portal in
             let cache = PartnerHostCache(lifetime: 60, capacity: 50)

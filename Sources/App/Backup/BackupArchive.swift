@@ -118,7 +118,7 @@ enum BackupArchive {
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
+        Hex.string(digest)
     }
 
     /// The SHA-256 digest and size of a file, read in chunks.

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Vapor
 
 /// The browser-tab icon: a rounded square in the partner's brand colour with the first letter
@@ -13,7 +14,21 @@ enum Favicon {
         var etag: String { "\"\(version)\"" }
     }
 
+    /// Every page's head links to the icon by its version: drawn once a name and colour.
+    private static let drawn = NIOLockedValueBox([String: Icon]())
+
     static func icon(partnerName: String, brandColor: String) -> Icon {
+        let key = brandColor + "\u{0}" + partnerName
+        if let icon = drawn.withLockedValue({ $0[key] }) { return icon }
+        let icon = draw(partnerName: partnerName, brandColor: brandColor)
+        drawn.withLockedValue { cache in
+            if cache.count >= 1_000 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = icon
+        }
+        return icon
+    }
+
+    private static func draw(partnerName: String, brandColor: String) -> Icon {
         let color = BrandColor.sanitized(brandColor)
         let initial = partnerName.trimmingCharacters(in: .whitespacesAndNewlines).first.map { String($0).uppercased() } ?? "P"
         let drawing: Markup = .svg(

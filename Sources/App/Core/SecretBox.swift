@@ -20,7 +20,7 @@ struct SecretBox: Sendable {
         init(_ secret: Data) {
             let master = SymmetricKey(data: secret)
             let idKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("operator-portal key id".utf8), outputByteCount: 32)
-            self.id = idKey.withUnsafeBytes { Data(SHA256.hash(data: Data($0))) }.prefix(4).map { String(format: "%02x", $0) }.joined()
+            self.id = Hex.string(idKey.withUnsafeBytes { Data(SHA256.hash(data: Data($0))) }.prefix(4))
             self.encryption = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("operator-portal secrets at rest v1".utf8), outputByteCount: 32)
             self.recoveryCodes = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("operator-portal recovery codes v1".utf8), outputByteCount: 32)
             self.auditSigning = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("operator-portal audit signing v1".utf8), outputByteCount: 32)

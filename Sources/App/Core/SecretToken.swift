@@ -17,7 +17,7 @@ public struct SecretToken: Sendable, Equatable {
     public var digest: String { Self.digest(of: value) }
 
     public static func digest(of value: String) -> String {
-        SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(value.utf8)))
     }
 
     /// Compares two secrets in time that does not depend on where they first differ.

@@ -68,6 +68,24 @@ final class Partner: Model, @unchecked Sendable {
         self.taskPendingInviteDays = tasks.pendingInviteDays
         self.taskScreeningNoticeDays = tasks.screeningNoticeDays
     }
+
+    /// Another instance with the same values, saved as an update of the same row (a partner
+    /// read from the database, copied for each request by `PartnerHostCache`). Every stored
+    /// field is copied: `PartnerHostCacheTests` compares the two encoded.
+    func copy() -> Partner {
+        let copy = Partner()
+        (copy.id, copy.slug, copy.name, copy.brandColor, copy.logoURL) = (id, slug, name, brandColor, logoURL)
+        (copy.secondFactorRequired, copy.secondFactorMethods) = (secondFactorRequired, secondFactorMethods)
+        (copy.idleTimeoutMinutes, copy.absoluteTimeoutMinutes) = (idleTimeoutMinutes, absoluteTimeoutMinutes)
+        (copy.impersonationReasonRequired, copy.impersonationMaxMinutes) = (impersonationReasonRequired, impersonationMaxMinutes)
+        (copy.historyRetentionDays, copy.maxTokenDays, copy.clientSecondFactorRequired) = (historyRetentionDays, maxTokenDays, clientSecondFactorRequired)
+        (copy.loginAsConsentRequired, copy.loginAsOwnerNotice) = (loginAsConsentRequired, loginAsOwnerNotice)
+        (copy.taskStuckInSetupDays, copy.taskInactiveDays, copy.taskNewAssignmentDays) = (taskStuckInSetupDays, taskInactiveDays, taskNewAssignmentDays)
+        (copy.taskPendingInviteDays, copy.taskScreeningNoticeDays) = (taskPendingInviteDays, taskScreeningNoticeDays)
+        (copy.createdAt, copy.updatedAt) = (createdAt, updatedAt)
+        copy._$idExists = _$idExists
+        return copy
+    }
 }
 
 /// When an owner hears that an operator logged in to their account as them or their staff.

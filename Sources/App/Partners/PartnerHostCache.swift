@@ -4,7 +4,7 @@ import Vapor
 
 /// The partner each host answers for, kept a few seconds so that a request does not read the
 /// partner's domain and settings before it can start. Every request gets its own copy of the
-/// partner (handlers change and save it), decoded from the stored row.
+/// partner (handlers change and save it), `Partner.copy()` of the one kept.
 ///
 /// - A change on the partner's domain (any successful POST, PUT, PATCH or DELETE, which is
 ///   how settings, branding and domains change in the UI and the API) drops its entries at
@@ -15,7 +15,8 @@ import Vapor
 final class PartnerHostCache: Sendable {
     private struct Entry {
         let partnerID: UUID
-        let row: Data
+        /// Never handed out: each request gets a copy.
+        let partner: Partner
         let registered: Bool
         let expires: Date
     }
@@ -41,11 +42,11 @@ final class PartnerHostCache: Sendable {
             guard let entry = state.entries[host], entry.expires > now else { return (nil, state.generation) }
             return (entry, state.generation)
         }
-        if let cached, let partner = try? Self.decode(cached.row) {
-            return (partner, cached.registered)
+        if let cached {
+            return (cached.partner.copy(), cached.registered)
         }
         guard let (partner, registered) = try await read(), let id = partner.id else { return nil }
-        let row = try JSONEncoder().encode(partner)
+        let kept = partner.copy()
         state.withLockedValue { state in
             // Dropped while reading: what was read may be the old partner.
             guard state.generation == generation else { return }
@@ -53,7 +54,7 @@ final class PartnerHostCache: Sendable {
                 state.entries = state.entries.filter { $0.value.expires > now }
                 if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             }
-            state.entries[host] = Entry(partnerID: id, row: row, registered: registered, expires: now.addingTimeInterval(lifetime))
+            state.entries[host] = Entry(partnerID: id, partner: kept, registered: registered, expires: now.addingTimeInterval(lifetime))
         }
         return (partner, registered)
     }
@@ -68,13 +69,6 @@ final class PartnerHostCache: Sendable {
     }
 
     var entryCount: Int { state.withLockedValue { $0.entries.count } }
-
-    private static func decode(_ row: Data) throws -> Partner {
-        let partner = try JSONDecoder().decode(Partner.self, from: row)
-        // A row read from the database, so that saving it updates rather than inserts.
-        partner._$idExists = true
-        return partner
-    }
 }
 
 extension Application {

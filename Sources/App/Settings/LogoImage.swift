@@ -31,7 +31,7 @@ struct LogoImage: Sendable, Equatable {
         }
     }
 
-    var digest: String { SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined() }
+    var digest: String { Hex.string(SHA256.hash(data: contents)) }
 
     /// The image in `data`, or why it is refused.
     static func read(_ data: Data) throws(Refusal) -> LogoImage {

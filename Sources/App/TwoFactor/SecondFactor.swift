@@ -61,7 +61,7 @@ enum OneTimeCode {
 
     static func digest(_ code: String, key: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(code.utf8), using: SymmetricKey(data: Data(key.utf8)))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Hex.string(mac)
     }
 
     /// The digits of what a person typed, if it looks like a code ("123 456" and "123-456" too).
@@ -110,7 +110,7 @@ final class RecoveryCode: Model, @unchecked Sendable {
 
     static func digest(_ code: String, key: SecretBox.Key) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(code.utf8), using: key.recoveryCodes)
-        return "h1:\(key.id):" + mac.map { String(format: "%02x", $0) }.joined()
+        return "h1:\(key.id):" + Hex.string(mac)
     }
 
     /// Replaces the operator's recovery codes with ten new ones and returns them.

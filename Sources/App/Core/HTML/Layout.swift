@@ -232,7 +232,7 @@ enum BrandColor {
         // At least the 20 % darkening the style sheet applied before, more when it is needed.
         var share = 0.8
         while share > 0 {
-            let mixed = "#" + channels.map { String(format: "%02X", Int(($0 * share).rounded())) }.joined()
+            let mixed = "#" + Hex.string(channels.map { UInt8(clamping: Int(($0 * share).rounded())) }, uppercase: true)
             if 1.05 / (luminance(of: mixed) + 0.05) >= 4.5 { return mixed }
             share -= 0.05
         }

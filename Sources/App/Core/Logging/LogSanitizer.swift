@@ -31,15 +31,41 @@ enum LogSanitizer {
 
     static func clean(_ text: String) -> String {
         var escaped = escapeControlCharacters(text)
-        if escaped.localizedCaseInsensitiveContains("bearer") || escaped.contains("opk_")
-            || escaped.localizedCaseInsensitiveContains("authorization") || escaped.localizedCaseInsensitiveContains("cookie") {
+        let words = Words(escaped)
+        if words.mayContain("bearer") || words.mayContain("opk_") || words.mayContain("authorization") || words.mayContain("cookie") {
             escaped = escaped.replacing(credential) { match in (match.output.1 ?? "") + redacted }
         }
-        guard ["setup", "login-as", "unsubscribe"].contains(where: { escaped.localizedCaseInsensitiveContains($0) }) else { return escaped }
+        guard words.mayContain("setup") || words.mayContain("login-as") || words.mayContain("unsubscribe") else { return escaped }
         return escaped.replacing(tokenSegment) { match in match.output.1 + redacted }
     }
 
+    /// Whether a text may hold a word, in any case, before an expression looks for it: most log
+    /// text holds none of them, and most is ASCII, searched here byte by byte. Text with any other
+    /// character is left to the expressions (Unicode case folding maps a few other letters to
+    /// ASCII ones, the Kelvin sign to "k" for one).
+    private struct Words {
+        private let folded: [UInt8]?
+
+        init(_ text: String) {
+            var bytes = Array(text.utf8)
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { folded = nil; return }
+            for index in bytes.indices where (0x41...0x5A).contains(bytes[index]) { bytes[index] |= 0x20 }
+            folded = bytes
+        }
+
+        func mayContain(_ word: StaticString) -> Bool {
+            guard let folded else { return true }
+            let needle = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+            guard needle.count <= folded.count else { return false }
+            return (0...(folded.count - needle.count)).contains { start in
+                folded[start] == needle[0] && (1..<needle.count).allSatisfy { folded[start + $0] == needle[$0] }
+            }
+        }
+    }
+
     static func escapeControlCharacters(_ text: String) -> String {
+        // Printable ASCII, the usual case, needs no look at Unicode properties.
+        guard !text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) }) else { return text }
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

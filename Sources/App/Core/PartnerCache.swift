@@ -3,8 +3,8 @@ import NIOConcurrencyHelpers
 import Vapor
 
 /// Values read from a partner's data, kept for a few seconds: the accounts list's header
-/// counts and Home's task counts (counting reads every visible account), and the list's group
-/// labels. The list and Home are the pages operators open most; these need only be exact to
+/// counts and Home's task counts (counting reads every visible account) and cards, and the
+/// list's group labels. The list and Home are the pages operators open most; these need only be exact to
 /// within a few seconds.
 ///
 /// - A change made through this instance (any successful POST, PUT, PATCH or DELETE on the
@@ -160,6 +160,7 @@ struct PartnerCacheInvalidation: AsyncMiddleware {
             request.application.taskCounts.invalidate(partnerID: partnerID)
             request.application.groupPaths.invalidate(partnerID: partnerID)
             request.application.logoVersions.invalidate(partnerID: partnerID)
+            request.application.homeCards.invalidate(partnerID: partnerID)
             request.application.partnerHosts.invalidate(partnerID: partnerID)
         }
         return response

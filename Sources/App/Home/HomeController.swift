@@ -13,17 +13,18 @@ enum HomeController {
         let tasks = try await request.application.taskCounts.value(.init(actor: actor, thresholds: thresholds)) {
             try await OutstandingTasks.sections(for: actor, now: now, limit: 0, thresholds: thresholds, on: db)
         }
+        let mayViewSummary = AccessPolicy.mayViewAccountSummary(actor).isAllowed
         var counts: HeaderCounts.Counts? = nil
-        var assigned: [HomeDashboard.AssignedAccount]? = nil
-        if AccessPolicy.mayViewAccountSummary(actor).isAllowed {
+        if mayViewSummary {
             counts = try await request.application.headerCounts.value(.init(actor: actor, filter: .init())) {
                 try await AccountDirectory.counts(.init(), for: actor, now: now, on: db)
             }
-            assigned = try await HomeDashboard.assignedAccounts(for: actor, on: db)
         }
-        let audit = AccessPolicy.mayReadRecentAudit(actor).isAllowed ? try await HomeDashboard.recentAudit(for: actor, on: db) : nil
-        let model = HomeView.Model(operatorName: signedIn.name, partnerName: partner.name,
-                                   tasks: TasksView.Model(tasks, thresholds: thresholds).sections, headerCounts: counts, assigned: assigned, recentAudit: audit)
+        let cards = try await request.application.homeCards.value(.init(actor: actor, filter: .init())) {
+            try await HomeDashboard.cards(for: actor, assigned: mayViewSummary, audit: AccessPolicy.mayReadRecentAudit(actor).isAllowed, on: db)
+        }
+        let model = HomeView.Model(operatorName: signedIn.name, partnerName: partner.name, tasks: TasksView.Model(tasks, thresholds: thresholds).sections,
+                                   headerCounts: counts, assigned: cards.assigned, recentAudit: cards.audit)
         return await request.page("Home", current: .home, content: HomeView.render(model))
     }
 }

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import SQLKit
+import Vapor
 
 /// What Home reads besides the task counts and the header counts: the operator's own
 /// accounts with their latest activity, and the partner's latest audit entries.
@@ -23,6 +24,18 @@ enum HomeDashboard {
 
     static let assignedLimit = 5
     static let auditLimit = 10
+
+    /// The two cards, each only when the access layer allows it (nil otherwise). Kept a few
+    /// seconds per reader like the counts (`Application.homeCards`).
+    struct Cards: Sendable {
+        var assigned: [AssignedAccount]?
+        var audit: [AuditLine]?
+    }
+
+    static func cards(for actor: Actor, assigned: Bool, audit: Bool, on db: any Database) async throws -> Cards {
+        Cards(assigned: assigned ? try await assignedAccounts(for: actor, on: db) : nil,
+              audit: audit ? try await recentAudit(for: actor, on: db) : nil)
+    }
 
     /// The accounts assigned to the operator that they may view, latest activity first
     /// (those without any last).
@@ -64,5 +77,20 @@ enum HomeDashboard {
                       action: try row.decode(column: "action", as: String.self), targetLabel: try row.decode(column: "target_label", as: String.self),
                       accountUID: try row.decode(column: "business_uid", as: String?.self))
         }
+    }
+}
+
+extension Application {
+    private struct HomeCardsKey: StorageKey { typealias Value = PartnerCache<HeaderCounts.Key, HomeDashboard.Cards> }
+
+    /// Home's assigned accounts and recent audit entries, per reader (the key holds everything
+    /// that decides what they may see); a change on the partner's domain drops them. Set up
+    /// by `configure`.
+    var homeCards: PartnerCache<HeaderCounts.Key, HomeDashboard.Cards> {
+        get {
+            guard let cache = storage[HomeCardsKey.self] else { fatalError("configure(_:config:) sets up the partner caches") }
+            return cache
+        }
+        set { storage[HomeCardsKey.self] = newValue }
     }
 }

@@ -394,7 +394,7 @@ extension AccountPageController {
         var consent: String?
         if partner.loginAsConsentRequired {
             consent = grantedUntil.map { $0 == .distantFuture ? "Access granted by the owner until they revoke it."
-                                                              : "Access granted until \($0.formatted(date: .abbreviated, time: .shortened)) UTC." }
+                                                              : "Access granted until \(DisplayDate.text($0, .minute)) UTC." }
                 ?? "Ask the owner to grant access: they do it under Support access in their workspace."
         }
         return .init(ownerName: try await AccountUsers.owner(of: account, on: request.db)?.name,

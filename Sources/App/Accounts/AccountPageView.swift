@@ -225,7 +225,7 @@ enum AccountPageView {
             },
             .if(model.notes.isEmpty, .p(.class("hint"), .text("No notes yet."))),
             .ul(.class("notes"), .forEach(model.notes) { note in
-                .li(.p(.text(note.body)), .small(.text("\(note.author) · \(note.at.formatted(date: .abbreviated, time: .shortened))")))
+                .li(.p(.text(note.body)), .small(.text("\(note.author) · \(DisplayDate.text(note.at, .minute))")))
             }))
     }
 
@@ -275,7 +275,7 @@ enum AccountPageView {
                                    .th(.attr("scope", "col"), .text("Bookings")),
                                    .th(.attr("scope", "col"), .text("Payments")))),
                         .tbody(.forEach(summary.weeks) { week in
-                            .tr(.td(.text(week.start.formatted(date: .abbreviated, time: .omitted))), .td(.text(String(week.bookings))),
+                            .tr(.td(.text(DisplayDate.text(week.start))), .td(.text(String(week.bookings))),
                                 .td(.text(String(week.payments))))
                         }))),
                  ])),
@@ -289,7 +289,7 @@ enum AccountPageView {
                             return .li(.class(at == nil ? "todo" : "done"),
                                        .span(.class("visually-hidden"), .text(at == nil ? "Not done: " : "Done: ")),
                                        .text(step.title),
-                                       .unwrap(at) { .small(.text(" · \($0.formatted(date: .abbreviated, time: .omitted))")) })
+                                       .unwrap(at) { .small(.text(" · \(DisplayDate.text($0))")) })
                         }))
                     : .group(
                         .p(.span(.class("badge warning"), .text("In setup")),
@@ -308,8 +308,8 @@ enum AccountPageView {
                                    .th(.attr("scope", "col"), .text("First seen")),
                                    .th(.attr("scope", "col"), .text("Last seen")))),
                         .tbody(.forEach(summary.sites) { site in
-                            .tr(.td(.text(site.host)), .td(.text(site.firstSeenAt.formatted(date: .abbreviated, time: .omitted))),
-                                .td(.text(site.lastSeenAt.formatted(date: .abbreviated, time: .omitted))))
+                            .tr(.td(.text(site.host)), .td(.text(DisplayDate.text(site.firstSeenAt))),
+                                .td(.text(DisplayDate.text(site.lastSeenAt))))
                         })))))
         )
     }
@@ -416,7 +416,7 @@ enum AccountPageView {
                     .tbody(.forEach(lines) { line in
                         let sentence = AuditSentence(action: line.action, actor: line.actor, targetType: "account", details: line.details)
                         return .tr(.attr("data-action", line.action),
-                                   .td(.text(line.at.formatted(date: .abbreviated, time: .shortened))),
+                                   .td(.text(DisplayDate.text(line.at, .minute))),
                                    .td(sentence.cell(target: .text("the account"), reading: .ownAccount),
                                        .unwrap(line.onBehalfOf) { .small(.class("hint"), .text(" \($0) was logged in as \(line.actor).")) }))
                     })))))

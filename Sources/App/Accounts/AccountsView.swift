@@ -227,8 +227,8 @@ enum AccountsView {
         let checkbox = BulkView.checkbox(uid: row.businessUID, name: row.name, bulk)
         let name: Markup = .group(.a(.href(SiteURL.account(uid: row.businessUID)), .strong(.text(row.name))),
                                   .if(showsDetails, .small(.text(row.email))))
-        let created = row.createdAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "—"
-        let active = row.lastActivityAt.map { $0.formatted(date: .abbreviated, time: .omitted) } ?? "Never"
+        let created = row.createdAt.map { DisplayDate.text($0) } ?? "—"
+        let active = row.lastActivityAt.map { DisplayDate.text($0) } ?? "Never"
         return .tr(.td(checkbox), .td(name), .td(.code(text: row.businessUID)),
                    .td(.text(groupPaths.label(of: row.groupID) ?? "—")), .td(state(row, now: now)), .td(.text(created)), .td(.text(active)))
     }

@@ -281,7 +281,7 @@ enum BulkView {
         return .group(
             .div(.class("page-header"),
                  .div(.h1(.text(model.title)),
-                      .p(.text("Started \(model.startedAt.formatted(date: .abbreviated, time: .shortened)) UTC"
+                      .p(.text("Started \(DisplayDate.text(model.startedAt, .minute)) UTC"
                                + (model.finishedAt.map { ", ended \($0.formatted(date: .omitted, time: .shortened)) UTC" } ?? "") + "."))),
                  .a(.class("button secondary"), .href(SiteURL.accounts), .text("Client accounts"))),
             .div(.class("card bulk-progress"), .id("bulk-progress"), .attr("aria-live", "polite"),

@@ -28,7 +28,7 @@ enum AuditLogView {
         var problem: String?
     }
 
-    private static func when(_ date: Date) -> String { date.formatted(date: .abbreviated, time: .standard) }
+    private static func when(_ date: Date) -> String { DisplayDate.text(date, .second) }
 
     /// "Verified intact up to …", or the first entry that was changed, removed or inserted;
     /// with the signed head folded away, for checking an export elsewhere.
@@ -116,7 +116,7 @@ enum AuditLogView {
                         let sentence = AuditSentence(action: entry.action, actor: entry.actorName, targetType: entry.targetType,
                                                      details: entry.details, names: model.names)
                         return .tr(.attr("data-action", entry.action),
-                                   .td(.text(entry.at.formatted(date: .abbreviated, time: .standard))),
+                                   .td(.text(DisplayDate.text(entry.at, .second))),
                                    .td(sentence.cell(target: target, reading: .log),
                                        .unwrap(entry.impersonatorName) { .small(.class("hint"), .text(" \($0) was logged in as \(entry.actorName).")) }),
                                    .td(.text(entry.ip.nilIfEmpty ?? "—")))

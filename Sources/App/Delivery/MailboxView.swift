@@ -24,7 +24,7 @@ enum MailboxView {
                     .article(
                         .class("card message"),
                         .h2(.text(message.subject.isEmpty ? "\(message.channel) to \(message.recipient)" : message.subject)),
-                        .p(.class("hint"), .text("\(message.channel) to \(message.recipient) · \(message.sentAt.formatted(date: .abbreviated, time: .shortened)) UTC")),
+                        .p(.class("hint"), .text("\(message.channel) to \(message.recipient) · \(DisplayDate.text(message.sentAt, .minute)) UTC")),
                         .pre(linkified(message.body))
                     )
                 })

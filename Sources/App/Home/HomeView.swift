@@ -53,7 +53,7 @@ enum HomeView {
                                     .thead(.tr(header("Account"), header("Last activity"))),
                                     .tbody(.forEach(assigned) { account in
                                         .tr(.td(.a(.href(SiteURL.account(uid: account.businessUID)), .text(account.name))),
-                                            .td(.unwrap(account.lastActivityAt, { .text($0.formatted(date: .abbreviated, time: .shortened)) },
+                                            .td(.unwrap(account.lastActivityAt, { .text(DisplayDate.text($0, .minute)) },
                                                         else: .text("None yet"))))
                                     }))),
                                 .p(.a(.href(.site(.accounts, query: AccountsView.query(AccountDirectory.Filter(mine: true)))), .text("All your accounts"))))))
@@ -72,7 +72,7 @@ enum HomeView {
                                         let target: Markup = .unwrap(entry.accountUID, { .a(.href(SiteURL.account(uid: $0)), .text(entry.targetLabel)) },
                                                                      else: .text(entry.targetLabel))
                                         return .tr(.attr("data-action", entry.action),
-                                                   .td(.text(entry.at.formatted(date: .abbreviated, time: .shortened))),
+                                                   .td(.text(DisplayDate.text(entry.at, .minute))),
                                                    .td(sentence.markup(target: target, reading: .log),
                                                        .unwrap(entry.impersonatorName) { .small(.class("hint"), .text(" \($0) was logged in as \(entry.actorName).")) }))
                                     }))),

@@ -99,7 +99,7 @@ enum ImportView {
                      .h2(.text("Your recent imports")),
                      .ul(.forEach(model.recent) { line in
                          .li(.a(.href(SiteURL.importDetail(id: line.id)), .text(line.fileName)),
-                             .text(" — \(line.createdAt.formatted(date: .abbreviated, time: .shortened)) UTC: \(line.status)"))
+                             .text(" — \(DisplayDate.text(line.createdAt, .minute)) UTC: \(line.status)"))
                      }))))
     }
 
@@ -110,7 +110,7 @@ enum ImportView {
         return .group(
             .div(.class("page-header"),
                  .div(.h1(.text(model.kind.title)),
-                      .p(.text("\(model.fileName), uploaded \(model.createdAt.formatted(date: .abbreviated, time: .shortened)) UTC: \(ImportText.rows(model.total)).")) ),
+                      .p(.text("\(model.fileName), uploaded \(DisplayDate.text(model.createdAt, .minute)) UTC: \(ImportText.rows(model.total)).")) ),
                  .div(.class("actions"),
                       .a(.class("button secondary"), .href(.newImport(model.kind)), .text("Another file")),
                       .a(.class("button secondary"), .href(back), .text(model.kind == .accounts ? "Client accounts" : "Operators")))),

@@ -36,7 +36,7 @@ enum MessagesView {
             .li(.a(.href(link(row)), .strong(.text(row.customerName))),
                 .if(row.unread, .group(.text(" "), .span(.class("badge warning"), .text("Unread")))),
                 .br(),
-                .small(.text("\(row.customerEmail) · \(row.lastMessageAt.formatted(date: .abbreviated, time: .shortened))")))
+                .small(.text("\(row.customerEmail) · \(DisplayDate.text(row.lastMessageAt, .minute))")))
         })
     }
 
@@ -79,7 +79,7 @@ enum MessagesView {
     static func lines(_ lines: [Line]) -> Markup {
         .ul(.class("notes"), .forEach(lines) { line in
             .li(.p(.text(line.body)),
-                .small(.text("\(line.inbound ? "From" : "Reply by") \(line.author) · \(line.channel) · \(line.at.formatted(date: .abbreviated, time: .shortened))")))
+                .small(.text("\(line.inbound ? "From" : "Reply by") \(line.author) · \(line.channel) · \(DisplayDate.text(line.at, .minute))")))
         })
     }
 
@@ -119,7 +119,7 @@ enum MessagesView {
                  .if(model.sent.isEmpty, .p(.class("hint"), .text("No announcements yet."))),
                  .ul(.class("notes"), .forEach(model.sent) { sent in
                      .li(.strong(.text(sent.subject)), .p(.text(sent.body)),
-                         .small(.text("\(sent.author) · to \(sent.recipients) customer\(sent.recipients == 1 ? "" : "s") · \(sent.at.formatted(date: .abbreviated, time: .shortened))")))
+                         .small(.text("\(sent.author) · to \(sent.recipients) customer\(sent.recipients == 1 ? "" : "s") · \(DisplayDate.text(sent.at, .minute))")))
                  }))
         )
     }

@@ -89,7 +89,7 @@ enum OperationsView {
     private static func jobs(_ jobs: [Model.Job]) -> Markup {
         func header(_ text: String) -> Markup { .th(.attr("scope", "col"), .text(text)) }
         func when(_ date: Date?, else empty: String) -> Markup {
-            .unwrap(date, { .text($0.formatted(date: .abbreviated, time: .standard)) }, else: .text(empty))
+            .unwrap(date, { .text(DisplayDate.text($0, .second)) }, else: .text(empty))
         }
         return .section(.class("card"), .attr("aria-labelledby", "jobs-title"),
             .h2(.id("jobs-title"), .text("Background jobs")),

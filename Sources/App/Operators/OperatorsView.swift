@@ -160,7 +160,7 @@ enum OperatorsView {
                         .tr(.td(.a(.href(SiteURL.operatorDetail(id: row.id)), .strong(.text(row.name))), .div(.class("hint"), .text(row.email))),
                             .td(.text(row.roles.joined(separator: ", "))),
                             .td(statusBadge(row.status)),
-                            .td(.text(row.lastLoginAt.map { $0.formatted(date: .abbreviated, time: .shortened) } ?? "Never")))
+                            .td(.text(row.lastLoginAt.map { DisplayDate.text($0, .minute) } ?? "Never")))
                     })
                 )))
         )
@@ -267,7 +267,7 @@ enum OperatorsView {
         .group(
             .div(.class("page-header"),
                  .div(.h1(.text(model.name)), .p(.text(model.email + " · "), statusBadge(model.status),
-                                                  .text(" · last sign-in " + (model.lastLoginAt.map { $0.formatted(date: .abbreviated, time: .shortened) } ?? "never")))),
+                                                  .text(" · last sign-in " + (model.lastLoginAt.map { DisplayDate.text($0, .minute) } ?? "never")))),
                  .a(.class("button secondary"), .href(SiteURL.operators), .text("All operators"))),
             .unwrap(model.notice) { .div(.class("banner success"), .attr("role", "status"), .text($0.text)) },
             .unwrap(model.message) { .div(.class("banner error"), .attr("role", "alert"), .text($0)) },

@@ -93,7 +93,7 @@ enum PartnerKitView {
             .td(item.kind == .link
                 ? .span(.class("badge brand"), .text("Link"))
                 : .group(.span(.class("badge"), .text(typeLabel(item))), .div(.class("hint"), .text(item.size ?? "")))),
-            .td(.text(item.addedAt.formatted(date: .abbreviated, time: .omitted)), .div(.class("hint"), .text("by " + item.addedBy))),
+            .td(.text(DisplayDate.text(item.addedAt)), .div(.class("hint"), .text("by " + item.addedBy))),
             .if(mayManage, .td(.class("actions"),
                 .form(.method(.post), .action(SiteURL.deletePartnerKitItem(id: item.id)),
                       Forms.csrfField(csrfToken),

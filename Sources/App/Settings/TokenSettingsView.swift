@@ -81,5 +81,5 @@ enum TokenSettingsView {
         )
     }
 
-    private static func when(_ date: Date) -> String { date.formatted(date: .abbreviated, time: .shortened) }
+    private static func when(_ date: Date) -> String { DisplayDate.text(date, .minute) }
 }

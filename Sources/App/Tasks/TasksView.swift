@@ -67,7 +67,7 @@ enum TasksView {
                     .tbody(.forEach(section.rows) { row in
                         .tr(.td(.a(.href(row.link), .text(row.label))),
                             .td(.text(row.email)),
-                            .td(.unwrap(row.at, { .text($0.formatted(date: .abbreviated, time: .omitted)) }, else: .text("Never"))))
+                            .td(.unwrap(row.at, { .text(DisplayDate.text($0)) }, else: .text("Never"))))
                     })))),
             .if(section.total > shown && shown > 0,
                 .p(.class("hint"), .text("Showing the first " + String(shown) + " of " + String(section.total) + ".")))

@@ -136,7 +136,7 @@ enum ClientLoginAsController {
             visits: visits.map { visit in
                 .init(operatorName: visit.operatorName, asName: "\(visit.userName) (\(visit.userRole == .owner ? "owner" : "staff"))",
                       startedAt: visit.startedAt,
-                      ended: visit.endedAt.map { "\($0.formatted(date: .abbreviated, time: .shortened)) UTC" } ?? (visit.endsAt > now ? "Under way" : "Time limit reached"),
+                      ended: visit.endedAt.map { "\(DisplayDate.text($0, .minute)) UTC" } ?? (visit.endsAt > now ? "Under way" : "Time limit reached"),
                       reason: visit.reason)
             },
             notice: notice)

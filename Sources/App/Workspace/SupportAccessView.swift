@@ -56,7 +56,7 @@ enum SupportAccessView {
     }
 
     static func page(_ model: PageModel, csrfToken: String) -> Markup {
-        func when(_ date: Date) -> String { "\(date.formatted(date: .abbreviated, time: .shortened)) UTC" }
+        func when(_ date: Date) -> String { "\(DisplayDate.text(date, .minute)) UTC" }
         return .group(
             .div(.class("page-header"), .div(.h1(.text("Support access")),
                                              .p(.text("When \(model.partnerName) support logs in to your account, it is listed here and recorded in your account's history.")))),

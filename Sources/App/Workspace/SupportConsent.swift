@@ -57,7 +57,7 @@ enum SupportConsent {
         try await db.writeTransaction { db in
             try await grant.create(on: db)
             try await Audit.record("account.support-access-granted", by: user.auditActor, partnerID: user.partnerID, target: Audit.target(account),
-                                   details: grant.expiresAt.map { "until \($0.formatted(date: .abbreviated, time: .shortened)) UTC" } ?? "until revoked",
+                                   details: grant.expiresAt.map { "until \(DisplayDate.text($0, .minute)) UTC" } ?? "until revoked",
                                    ip: ip, now: now, on: db)
         }
     }
@@ -74,7 +74,7 @@ enum SupportConsent {
         try await db.writeTransaction { db in
             try await grant.update(on: db)
             try await Audit.record("account.support-access-revoked", by: user.auditActor, partnerID: user.partnerID, target: Audit.target(account),
-                                   details: "granted by \(grant.grantedByName) on \(grant.grantedAt.formatted(date: .abbreviated, time: .shortened)) UTC",
+                                   details: "granted by \(grant.grantedByName) on \(DisplayDate.text(grant.grantedAt, .minute)) UTC",
                                    ip: ip, now: now, on: db)
         }
         // Revoking is meant to end the visit under way, too.

@@ -58,7 +58,7 @@ enum WorkspaceController {
             steps: try await WorkspaceOnboarding.steps(of: account, on: request.db).map {
                 .init(code: $0.code, title: $0.title, doneAt: $0.doneAt?.formatted(date: .abbreviated, time: .shortened))
             },
-            weeks: summary.weeks.map { .init(label: $0.start.formatted(date: .abbreviated, time: .omitted), bookings: $0.bookings, payments: $0.payments) },
+            weeks: summary.weeks.map { .init(label: DisplayDate.text($0.start), bookings: $0.bookings, payments: $0.payments) },
             bookings: summary.bookings, payments: summary.payments,
             paymentTotals: summary.paymentTotals.map { AccountActivity.money($0.amountMinor, $0.currency) },
             pageKey: BusinessPages.key(of: account), embedSnippet: WidgetScript.embedSnippet(for: account, baseURL: request.baseURL))

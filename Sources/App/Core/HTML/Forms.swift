@@ -94,19 +94,23 @@ enum Forms {
         return refocus(page, focused: &focused)
     }
 
-    private static let controls: Set<String> = ["input", "select", "textarea"]
-
     /// Whether an element with these children is a control marked `aria-invalid="true"`.
     private static func isInvalidControl(_ name: StaticString, _ children: [Markup]) -> Bool {
-        guard controls.contains("\(name)") else { return false }
+        // Every element of a page is asked: compared as bytes, no string made.
+        guard same(name, "input") || same(name, "select") || same(name, "textarea") else { return false }
         func invalid(_ markup: Markup) -> Bool {
             switch markup.content {
-            case .attribute(let name, let value): "\(name)" == "aria-invalid" && value == "true"
+            case .attribute(let name, let value): same(name, "aria-invalid") && value == "true"
             case .group(let nested): nested.contains(where: invalid)
             default: false
             }
         }
         return children.contains(where: invalid)
+    }
+
+    private static func same(_ name: StaticString, _ other: StaticString) -> Bool {
+        name.utf8CodeUnitCount == other.utf8CodeUnitCount
+            && (0..<name.utf8CodeUnitCount).allSatisfy { name.utf8Start[$0] == other.utf8Start[$0] }
     }
 
     private static func containsInvalidControl(_ markup: Markup) -> Bool {

@@ -31,6 +31,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.groupPaths = PartnerCache { $0 }
     app.logoVersions = PartnerCache(lifetime: config.partnerCacheLifetime) { $0 }
     app.homeCards = PartnerCache { $0.partnerID }
+    app.listChoices = PartnerCache { $0.partnerID }
     app.partnerHosts = PartnerHostCache(lifetime: config.partnerCacheLifetime)
     app.middleware.use(PartnerCacheInvalidation())
 

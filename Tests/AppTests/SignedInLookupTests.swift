@@ -1,6 +1,7 @@
 @testable import App
 import Fluent
 import Foundation
+import SQLKit
 import Logging
 import NIOConcurrencyHelpers
 import Testing
@@ -38,6 +39,20 @@ import Vapor
         let logger = Logger(label: "queries") { _ in counter }
         let db = portal.app.databases.database(logger: logger, on: portal.app.eventLoopGroup.any())!
         return (counter, db)
+    }
+
+    @Test func theSameQuerySaysWhetherANoticeWaitsSoThatAPageWithoutOneReadsNone() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            let token = try await session(for: ada, portal)
+            let (signedIn, _) = try #require(try await SessionStore.resumeDirectly(token: token, partner: portal.partner, now: Date(), on: portal.db))
+            #expect(signedIn.noticeWaiting == false)
+            let sessionID = try #require(try await PortalSession.query(on: portal.db).first()?.requireID())
+            try await portal.db.sql.insert(into: "flash_notices").columns("session_id", "text", "created_at")
+                .values(SQLBind(sessionID), SQLBind("Saved."), SQLBind(Date())).run()
+            let (waiting, _) = try #require(try await SessionStore.resumeDirectly(token: token, partner: portal.partner, now: Date(), on: portal.db))
+            #expect(waiting.noticeWaiting == true)
+        }
     }
 
     @Test func theUsualCaseIsOneQueryAndTwoWithACustomRole() async throws {

@@ -24,9 +24,13 @@ enum AccountsController {
         let assignee = try await values["operator"].flatMap(UUID.init(uuidString:)).asyncFlatMap { id in
             try await AssigneeChoices.find(id, partnerID: actor.partnerID, on: sql)
         }
-        let offersGroupFilter = group != nil ? true : try await GroupChoices.hasAny(for: actor, on: sql)
-        // Retired plans too: accounts keep them, and the filter finds those accounts.
-        let plans = try await PlanCatalogue.catalogue(partnerID: actor.partnerID, on: request.db).map(\.name)
+        let choices = try await request.application.listChoices.value(.init(actor: actor, filter: .init())) {
+            // Retired plans too: accounts keep them, and the filter finds those accounts.
+            ListChoices(hasGroups: try await GroupChoices.hasAny(for: actor, on: sql),
+                        plans: try await PlanCatalogue.catalogue(partnerID: actor.partnerID, on: db).map(\.name))
+        }
+        let offersGroupFilter = group != nil || choices.hasGroups
+        let plans = choices.plans
         var parsed = AccountListQuery.parse(values, choices: .init(
             groupIDs: Set([group].compactMap { $0 }), plans: Set(plans), operatorIDs: Set([assignee?.id].compactMap { $0 })))
         parsed.filter.namesOnly = !AccessPolicy.readsAccountDetails(actor)
@@ -168,5 +172,25 @@ extension Optional {
     func asyncFlatMap<T>(_ transform: (Wrapped) async throws -> T?) async rethrows -> T? {
         guard let self else { return nil }
         return try await transform(self)
+    }
+}
+
+/// What the list's filters offer the reader: whether they see any group, and the partner's
+/// plans. Kept a few seconds per reader like the counts (`Application.listChoices`).
+struct ListChoices: Sendable {
+    var hasGroups: Bool
+    var plans: [String]
+}
+
+extension Application {
+    private struct ListChoicesKey: StorageKey { typealias Value = PartnerCache<HeaderCounts.Key, ListChoices> }
+
+    /// Set up by `configure`; a change on the partner's domain drops the partner's entries.
+    var listChoices: PartnerCache<HeaderCounts.Key, ListChoices> {
+        get {
+            guard let cache = storage[ListChoicesKey.self] else { fatalError("configure(_:config:) sets up the partner caches") }
+            return cache
+        }
+        set { storage[ListChoicesKey.self] = newValue }
     }
 }

@@ -78,8 +78,9 @@ enum SessionStore {
         if now.timeIntervalSince(lastSeen) > SessionAuthenticator.touchInterval {
             try await PortalSession.query(on: db).filter(\.$id == found.credentialID).set(\.$lastSeenAt, to: now).update()
         }
-        let signedIn = SignedIn(operatorID: found.operatorID, partnerID: partnerID, name: found.name, email: found.email,
+        var signedIn = SignedIn(operatorID: found.operatorID, partnerID: partnerID, name: found.name, email: found.email,
                                 grants: found.grants, credential: .session(id: found.credentialID, csrfToken: csrf))
+        signedIn.noticeWaiting = found.noticeWaiting
         return (signedIn, try await SignedInLookup.actor(found, partnerID: partnerID, on: db))
     }
 

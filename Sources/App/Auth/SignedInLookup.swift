@@ -22,6 +22,8 @@ enum SignedInLookup {
         let lastSeenAt: Date?
         let expiresAt: Date?
         let impersonatorID: UUID?
+        /// Sessions: whether a notice waits for the next page (`Flash`). Tokens: false.
+        let noticeWaiting: Bool
     }
 
     enum Credential {
@@ -34,12 +36,15 @@ enum SignedInLookup {
     static func find(_ credential: Credential, digest: String, partnerID: UUID, on db: any Database) async throws -> Found? {
         let sql = try db.sql
         let csrf = credential == .session ? "c.csrf_token" : "NULL"
+        let notice: SQLQueryString = credential == .session
+            ? "EXISTS (SELECT 1 FROM flash_notices f WHERE f.session_id = c.id)" : "1 = 0"
         let query: SQLQueryString = """
             SELECT c.id AS credential_id, c.\(ident: credential.lastSeenColumn) AS last_seen, c.expires_at AS expires_at,
                    c.impersonator_id AS impersonator_id, \(unsafeRaw: csrf) AS csrf_token,
                    o.id AS operator_id, o.name AS name, o.email AS email, o.status AS status,
                    g.role AS role, g.scope AS scope, g.scope_id AS scope_id,
-                   EXISTS (SELECT 1 FROM \(ident: AccountAssignment.schema) a WHERE a.operator_id = o.id AND a.partner_id = c.partner_id) AS has_assignments
+                   EXISTS (SELECT 1 FROM \(ident: AccountAssignment.schema) a WHERE a.operator_id = o.id AND a.partner_id = c.partner_id) AS has_assignments,
+                   \(notice) AS notice_waiting
             FROM \(ident: credential.table) c
             JOIN \(ident: Operator.schema) o ON o.id = c.operator_id AND o.partner_id = c.partner_id
             LEFT JOIN \(ident: Grant.schema) g ON g.operator_id = o.id AND g.partner_id = c.partner_id
@@ -66,7 +71,8 @@ enum SignedInLookup {
             csrfToken: try first.decodeNil(column: "csrf_token") ? nil : first.decode(column: "csrf_token", as: String.self),
             lastSeenAt: try first.decodeNil(column: "last_seen") ? nil : first.decode(column: "last_seen", as: Date.self),
             expiresAt: try first.decodeNil(column: "expires_at") ? nil : first.decode(column: "expires_at", as: Date.self),
-            impersonatorID: try first.decodeNil(column: "impersonator_id") ? nil : first.decode(column: "impersonator_id", as: UUID.self)
+            impersonatorID: try first.decodeNil(column: "impersonator_id") ? nil : first.decode(column: "impersonator_id", as: UUID.self),
+            noticeWaiting: try decodeBool(first, "notice_waiting")
         )
     }
 

@@ -12,6 +12,7 @@ enum Flash {
     /// Keeps `text` for the session's next page, replacing any notice not shown yet.
     static func set(_ text: String, for request: Request, now: Date = Date()) async throws {
         guard let sessionID = request.sessionID else { return }
+        request.signedIn?.noticeWaiting = nil
         let sql = try request.db.sql
         try await sql.delete(from: "flash_notices").where("session_id", .equal, sessionID).run()
         try await sql.insert(into: "flash_notices").columns("session_id", "text", "created_at")
@@ -20,7 +21,7 @@ enum Flash {
 
     /// The session's notice, once: reading it removes it.
     static func take(from request: Request, now: Date = Date()) async throws -> String? {
-        guard let sessionID = request.sessionID else { return nil }
+        guard let sessionID = request.sessionID, request.signedIn?.noticeWaiting != false else { return nil }
         let sql = try request.db.sql
         let row = try await sql.select().column("text").column("created_at").from("flash_notices")
             .where("session_id", .equal, sessionID).first()

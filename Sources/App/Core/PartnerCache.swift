@@ -161,6 +161,7 @@ struct PartnerCacheInvalidation: AsyncMiddleware {
             request.application.groupPaths.invalidate(partnerID: partnerID)
             request.application.logoVersions.invalidate(partnerID: partnerID)
             request.application.homeCards.invalidate(partnerID: partnerID)
+            request.application.listChoices.invalidate(partnerID: partnerID)
             request.application.partnerHosts.invalidate(partnerID: partnerID)
         }
         return response

@@ -83,6 +83,9 @@ struct SignedIn: Sendable {
     let credential: Credential
     /// The operator really acting, when this one is being logged in as.
     var impersonator: Impersonator? = nil
+    /// Whether a notice waits for this session (`Flash`), when the sign-in's own query read it
+    /// (`SignedInLookup`); nil when not known, and the notice is looked for.
+    var noticeWaiting: Bool? = nil
 
     struct Impersonator: Sendable, Equatable {
         let id: UUID

@@ -137,8 +137,16 @@ enum BulkOperations {
     /// The operator's changes still running, and those that ended in the last `window`, newest first.
     static func recent(for actor: Actor, now: Date = Date(), window: TimeInterval = 3600, limit: Int = 3,
                        on db: any Database) async throws -> [BulkOperation] {
-        try await BulkOperation.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$operatorID == actor.operatorID)
-            .group(.or) { $0.filter(\.$state ~~ [.queued, .running]).filter(\.$finishedAt >= now.addingTimeInterval(-window)) }
+        // Asked on every list page, and nearly always empty: a plain query says whether there
+        // is any before the models are read (building a model query reflects on every field).
+        let since = now.addingTimeInterval(-window)
+        let any = try await db.sql.select().column("id").from(BulkOperation.schema)
+            .where("partner_id", .equal, actor.partnerID).where("operator_id", .equal, actor.operatorID)
+            .where(SQLQueryString("(state IN (\(bind: BulkOperation.State.queued.rawValue), \(bind: BulkOperation.State.running.rawValue)) OR finished_at >= \(bind: since))"))
+            .limit(1).first()
+        guard any != nil else { return [] }
+        return try await BulkOperation.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$operatorID == actor.operatorID)
+            .group(.or) { $0.filter(\.$state ~~ [.queued, .running]).filter(\.$finishedAt >= since) }
             .sort(\.$createdAt, .descending).limit(limit).all()
     }
 }

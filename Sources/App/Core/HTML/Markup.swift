@@ -67,13 +67,23 @@ struct Markup: Sendable {
 /// but still a quote to the HTML parser).
 enum MarkupWriter {
     static func render(_ markup: Markup) -> String {
-        var output = ""
+        var output: [UInt8] = []
         output.reserveCapacity(8 * 1024)
         write(markup, into: &output)
-        return output
+        return String(decoding: output, as: UTF8.self)
     }
 
+    /// Appends the markup to a page being written as text.
     static func write(_ markup: Markup, into output: inout String) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32 * 1024)
+        write(markup, into: &bytes)
+        output += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The writer itself works on bytes: tags and escapes are ASCII, and text is copied
+    /// byte for byte, without a `String` grown piece by piece.
+    static func write(_ markup: Markup, into output: inout [UInt8]) {
         switch markup.content {
         case .text(let text): appendEscaped(text, attribute: false, to: &output)
         case .group(let children): for child in children { write(child, into: &output) }
@@ -82,26 +92,32 @@ enum MarkupWriter {
         }
     }
 
-    private static func writeElement(_ name: StaticString, isVoid: Bool, _ children: [Markup], into output: inout String) {
+    private static func writeElement(_ name: StaticString, isVoid: Bool, _ children: [Markup], into output: inout [UInt8]) {
         var attributes: [(name: StaticString, value: String?)] = []
         collectAttributes(children, into: &attributes)
-        output += "<"
+        output.append(UInt8(ascii: "<"))
         append(name, to: &output)
         for attribute in attributes {
-            output += " "
+            output.append(UInt8(ascii: " "))
             append(attribute.name, to: &output)
             if let value = attribute.value {
-                output += "=\""
+                output.append(UInt8(ascii: "="))
+                output.append(UInt8(ascii: "\""))
                 appendEscaped(value, attribute: true, to: &output)
-                output += "\""
+                output.append(UInt8(ascii: "\""))
             }
         }
-        guard !isVoid else { return output += "/>" }
-        output += ">"
+        guard !isVoid else {
+            output.append(UInt8(ascii: "/"))
+            output.append(UInt8(ascii: ">"))
+            return
+        }
+        output.append(UInt8(ascii: ">"))
         writeChildren(children, into: &output)
-        output += "</"
+        output.append(UInt8(ascii: "<"))
+        output.append(UInt8(ascii: "/"))
         append(name, to: &output)
-        output += ">"
+        output.append(UInt8(ascii: ">"))
     }
 
     /// Attributes may come from nested groups; a repeated attribute (two `.class`) joins its
@@ -124,7 +140,7 @@ enum MarkupWriter {
     }
 
     /// The children that are not attributes, in order, nested groups included.
-    private static func writeChildren(_ children: [Markup], into output: inout String) {
+    private static func writeChildren(_ children: [Markup], into output: inout [UInt8]) {
         for child in children {
             switch child.content {
             case .attribute: break
@@ -138,47 +154,45 @@ enum MarkupWriter {
         a.withUTF8Buffer { left in b.withUTF8Buffer { right in left.elementsEqual(right) } }
     }
 
-    private static func append(_ name: StaticString, to output: inout String) {
-        name.withUTF8Buffer { output += String(decoding: $0, as: UTF8.self) }
+    private static func append(_ name: StaticString, to output: inout [UInt8]) {
+        name.withUTF8Buffer { output.append(contentsOf: $0) }
     }
 
     /// Appends `text` with `&`, `<` and `>` replaced, and in an attribute (always written
-    /// between double quotes) `"` and `'` too; the runs between them are appended as they are.
-    private static func appendEscaped(_ text: String, attribute: Bool, to output: inout String) {
-        let utf8 = text.utf8
-        var runStart = utf8.startIndex
-        var index = runStart
-        while index != utf8.endIndex {
-            let replacement: String? = switch utf8[index] {
-            case UInt8(ascii: "&"): "&amp;"
-            case UInt8(ascii: "<"): "&lt;"
-            case UInt8(ascii: ">"): "&gt;"
-            case UInt8(ascii: "\"") where attribute: "&quot;"
-            case UInt8(ascii: "'") where attribute: "&#39;"
-            default: nil
+    /// between double quotes) `"` and `'` too; every other byte is copied as it is.
+    private static func appendEscaped(_ text: String, attribute: Bool, to output: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let replacement: StaticString
+                switch bytes[index] {
+                case UInt8(ascii: "&"): replacement = "&amp;"
+                case UInt8(ascii: "<"): replacement = "&lt;"
+                case UInt8(ascii: ">"): replacement = "&gt;"
+                case UInt8(ascii: "\"") where attribute: replacement = "&quot;"
+                case UInt8(ascii: "'") where attribute: replacement = "&#39;"
+                default: continue
+                }
+                if runStart != index { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                append(replacement, to: &output)
+                runStart = index + 1
             }
-            if let replacement {
-                if runStart != index { output += text[runStart..<index] }
-                output += replacement
-                runStart = utf8.index(after: index)
-            }
-            index = utf8.index(after: index)
+            if runStart != bytes.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         }
-        if runStart == utf8.startIndex { return output += text }
-        if runStart != utf8.endIndex { output += text[runStart..<utf8.endIndex] }
     }
 
     /// Text between tags: `&`, `<` and `>` cannot start markup once escaped.
     static func escapeText(_ text: String) -> String {
-        var escaped = ""
+        var escaped: [UInt8] = []
         appendEscaped(text, attribute: false, to: &escaped)
-        return escaped
+        return String(decoding: escaped, as: UTF8.self)
     }
 
     /// An attribute value, always written between double quotes: no quote can end it early.
     static func escapeAttribute(_ value: String) -> String {
-        var escaped = ""
+        var escaped: [UInt8] = []
         appendEscaped(value, attribute: true, to: &escaped)
-        return escaped
+        return String(decoding: escaped, as: UTF8.self)
     }
 }

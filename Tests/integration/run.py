@@ -775,6 +775,74 @@ def audit_chain_names_each_row_changed_with_sqlite3_and_an_export_checks_without
 
 
 @check
+def a_template_push_killed_half_way_is_finished_by_the_portal_without_changing_any_account_twice(opts):
+    """`portal template push` is killed with SIGKILL after some of its batches and before the last; the portal's
+    job runner, started afterwards, finishes the push it left, and every account made from the template is changed
+    exactly once: the colour on each, one History entry each, the push's counts adding up."""
+    portal = Portal(opts.portal).start()
+    try:
+        made = portal.cli("operator", "create", "--partner", "default", "--email", "pusher@example.com", "--name", "Pat Pusher",
+                          "--role", "admin-secure", "--password-stdin", stdin=PASSWORD + "\n")
+        assert made.returncode == 0, made.stderr
+        seeded = portal.cli("demo", "seed", "--partner", "default", "--accounts", "3000", timeout=600)
+        assert seeded.returncode == 0, seeded.stderr
+    finally:
+        # Nothing serves while the command pushes: only the command works on the push until it is killed.
+        portal.stop()
+    database = sqlite_path(portal)
+
+    def sqlite3_cli(statement):
+        done = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", database, statement], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    # One template the others were made from (a UID that starts with "-" would read as an option).
+    uid = sqlite3_cli("SELECT business_uid FROM accounts WHERE secure = 0 AND business_uid NOT LIKE '-%' ORDER BY id LIMIT 1")
+    sqlite3_cli(f"""UPDATE accounts SET template = 0, template_source_id = NULL;
+        UPDATE accounts SET template = 1, brand_color = '#0B6E4F' WHERE business_uid = '{uid}';
+        UPDATE accounts SET template_source_id = (SELECT id FROM accounts WHERE template = 1), brand_color = NULL WHERE template = 0;""")
+    derived = int(sqlite3_cli("SELECT COUNT(*) FROM accounts WHERE template_source_id IS NOT NULL"))
+    command = subprocess.Popen([opts.portal, "template", "push", "--partner", "default", "--as", "pusher@example.com",
+                                "--template", uid, "--parts", "branding"], cwd=portal.workdir, env=portal.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed_at = None
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and command.poll() is None:
+            rows = sql_rows(portal, "SELECT done, total FROM template_pushes") if os.path.exists(database) else []
+            if rows and 0 < rows[0]["done"] < rows[0]["total"]:
+                command.kill()
+                killed_at = rows[0]["done"]
+                break
+            time.sleep(0.05)
+    finally:
+        if command.poll() is None:
+            command.kill()
+        command.wait()
+    assert killed_at is not None, "the push ended (or never started) before it could be killed half-way"
+    state = sql_rows(portal, "SELECT state, done, total FROM template_pushes")[0]
+    assert state["state"] in ("queued", "running") and state["done"] < derived, state
+
+    again = Portal(opts.portal, workdir=portal.workdir).start()
+    try:
+        wait_for(lambda: sql_rows(again, "SELECT state FROM template_pushes")[0]["state"] == "done", 300,
+                 "the portal did not finish the push:\n" + again.log()[-2000:])
+        push = sql_rows(again, "SELECT total, done, changed, unchanged, refused FROM template_pushes")[0]
+        assert push["total"] == derived and push["done"] == derived, push
+        assert push["changed"] + push["unchanged"] + push["refused"] == derived and push["refused"] == 0, push
+        coloured = sql_rows(again, "SELECT COUNT(*) AS n FROM accounts WHERE template_source_id IS NOT NULL AND brand_color = '#0B6E4F'")[0]["n"]
+        assert coloured == derived, f"{coloured} of {derived} accounts have the template's colour"
+        entries = sql_rows(again, "SELECT target_id, COUNT(*) AS n FROM audit_events WHERE action = 'account.template-pushed' GROUP BY target_id")
+        assert len(entries) == derived and all(row["n"] == 1 for row in entries), \
+            f"{len(entries)} accounts with History entries, {sum(1 for row in entries if row['n'] > 1)} with more than one"
+        results = sql_rows(again, "SELECT COUNT(*) AS n, COUNT(DISTINCT account_id) AS accounts FROM template_push_results")[0]
+        assert results["n"] == derived and results["accounts"] == derived, results
+        print(f"  killed after {killed_at} of {derived} accounts; the portal finished the other {derived - killed_at}")
+    finally:
+        again.stop()
+
+
+@check
 def backup_while_serving_on_sqlite_restores_into_an_empty_directory_that_serves_the_same_data(opts):
     """`portal backup` while the portal serves and takes writes, `portal restore` into an empty directory, and a portal
     started there signs the same people in (the authenticator app too: the key came with the backup)."""

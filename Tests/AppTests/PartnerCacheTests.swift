@@ -51,6 +51,14 @@ import Vapor
                            grants: [ActorGrant(role: RoleDefinition(builtIn: try #require(BuiltInRole.named("viewer"))), scope: .all)], hasAssignments: false)
         _ = try await cache.value(.init(actor: viewer, filter: .init())) { counter.count(1) }
         #expect(counter.calls == 4)
+        // The same grants listed in another order (PostgreSQL returns them in any) share the entry.
+        let support = ActorGrant(role: RoleDefinition(builtIn: try #require(BuiltInRole.named("support"))), scope: .all)
+        let marketing = ActorGrant(role: RoleDefinition(builtIn: try #require(BuiltInRole.named("marketing"))), scope: .assigned)
+        let one = Actor(operatorID: ada.operatorID, partnerID: ada.partnerID, isActive: true, grants: [support, marketing], hasAssignments: false)
+        let other = Actor(operatorID: ada.operatorID, partnerID: ada.partnerID, isActive: true, grants: [marketing, support], hasAssignments: false)
+        _ = try await cache.value(.init(actor: one, filter: .init())) { counter.count(1) }
+        _ = try await cache.value(.init(actor: other, filter: .init())) { counter.count(1) }
+        #expect(counter.calls == 5)
     }
 
     @Test func aChangeDropsThePartnersCountsOnlyAndACountRacingItIsNotKept() async throws {

@@ -202,6 +202,10 @@ import VaporTesting
             #expect(try await api.call(.POST, "/accounts/\(f.template.businessUID)/template-push", json: #"{"parts":["tags"],"accounts":["nope"]}"#).status == .badRequest)
             #expect(try await api.call(.GET, "/accounts/\(f.alpha.businessUID)/template-push").status == .conflict)  // not a template
             #expect(try await api.call(.GET, "/template-pushes/\(UUID().uuidString)").status == .notFound)
+            // A preview names at most 100 accounts in its address, each a short UID.
+            let many = (0...100).map { "account=\($0)" }.joined(separator: "&")
+            #expect(try await api.call(.GET, "/accounts/\(f.template.businessUID)/template-push?\(many)").status == .badRequest)
+            #expect(try await api.call(.GET, "/accounts/\(f.template.businessUID)/template-push?account=\(String(repeating: "a", count: 33))").status == .badRequest)
         }
     }
 

@@ -13,7 +13,9 @@ enum HeaderCounts {
         /// Everything that decides which accounts the operator sees.
         let isActive: Bool
         let hasAssignments: Bool
-        let grants: [ActorGrant]
+        /// A set: the database may list an operator's grants in any order (PostgreSQL does),
+        /// and the same grants must find the same entry.
+        let grants: Set<ActorGrant>
         /// The list's filter without its status and order, which do not change the counts.
         let filter: AccountDirectory.Filter
 
@@ -22,7 +24,7 @@ enum HeaderCounts {
             operatorID = actor.operatorID
             isActive = actor.isActive
             hasAssignments = actor.hasAssignments
-            grants = actor.grants
+            grants = Set(actor.grants)
             var unordered = filter
             unordered.status = nil
             unordered.sort = .name

@@ -11,7 +11,12 @@ extension APIService {
         guard (input.query.part?.count ?? 0) <= TemplatePart.allCases.count else {
             throw PortalError.badRequest("part: name at most \(TemplatePart.allCases.count) parts.")
         }
-        guard (input.query.account?.count ?? 0) <= TemplatePushes.maxChosen else { throw PortalError.badRequest("account: name at most \(TemplatePushes.maxChosen) accounts.") }
+        guard (input.query.account?.count ?? 0) <= Self.previewMaxChosen else {
+            throw PortalError.badRequest("account: name at most \(Self.previewMaxChosen) accounts, or none for every account made from the template.")
+        }
+        guard (input.query.account ?? []).allSatisfy({ $0.unicodeScalars.count <= 32 }) else {
+            throw PortalError.badRequest("account: a Business UID has at most 32 characters.")
+        }
         let parts = Set((input.query.part ?? []).compactMap { TemplatePart(rawValue: $0.rawValue) })
         let ids = try await Self.chosenAccounts(input.query.account, of: template, actor: actor, request: request)
         let preview = try await TemplatePushes.preview(template, parts: parts.isEmpty ? Set(TemplatePart.allCases) : parts, ids: ids, by: actor, on: request.db)
@@ -123,6 +128,9 @@ extension APIService {
         .init(brandColor: template.brandColor, logoUrl: template.logoURL, description: template.businessDescription, openingHours: template.openingHours,
               services: BookableServices.names(template.services), onboardingSteps: template.onboardingSteps.map { $0.split(separator: ",").map(String.init) })
     }
+
+    /// Accounts a preview may name in its address.
+    static let previewMaxChosen = 100
 
     /// The accounts made from `template` that `uids` names (nil: all of them); a UID of none of
     /// them is refused, so that a typing error does not push to fewer accounts than meant.

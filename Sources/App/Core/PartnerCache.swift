@@ -74,7 +74,11 @@ final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         case .wait(let task):
             return try await task.value
         case .lead(let task, let generation):
+            let started = ContinuousClock.now
             let result = await task.result
+            // Kept for its lifetime from when it was read, not from when it was asked for.
+            let took = ContinuousClock.now - started
+            let expires = now.addingTimeInterval(lifetime + Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
             state.withLockedValue { state in
                 // A newer flight (after a change) is not this one's to end.
                 if state.flights[key]?.generation == generation { state.flights[key] = nil }
@@ -84,7 +88,7 @@ final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
                     state.entries = state.entries.filter { $0.value.expires > now }
                     if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
                 }
-                state.entries[key] = Entry(value: value, generation: generation, expires: now.addingTimeInterval(lifetime))
+                state.entries[key] = Entry(value: value, generation: generation, expires: expires)
             }
             return try result.get()
         }

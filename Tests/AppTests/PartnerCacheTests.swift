@@ -31,6 +31,31 @@ import Vapor
         #expect(counter.calls == 2)
     }
 
+    /// A read that waits for a thread longer than the lifetime does not hand back a value that
+    /// is already expired: it is kept for its lifetime from when the read ended.
+    @Test func aValueIsKeptForItsLifetimeFromWhenItsReadEnded() async throws {
+        let cache = HeaderCounts.makeCache()
+        let counter = Counter()
+        let key = HeaderCounts.Key(actor: try actor(), filter: .init())
+        let clock = SteppedClock(Date())
+        let start = clock.now
+        _ = try await cache.value(key, now: clock.now) { () -> HeaderCounts.Counts in
+            clock.advance(by: cache.lifetime * 3)
+            return counter.count(1)
+        }
+        #expect(try await cache.value(key, now: start.addingTimeInterval(cache.lifetime * 4 - 0.1)) { counter.count(2) }[.new] == 1)
+        #expect(try await cache.value(key, now: start.addingTimeInterval(cache.lifetime * 4 + 0.1)) { counter.count(3) }[.new] == 3)
+        #expect(counter.calls == 2)
+    }
+
+    private final class SteppedClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var time: Date
+        init(_ time: Date) { self.time = time }
+        var now: Date { lock.withLock { time } }
+        func advance(by seconds: TimeInterval) { lock.withLock { time = time.addingTimeInterval(seconds) } }
+    }
+
     @Test func statusAndOrderShareAnEntryButOtherFiltersAndOperatorsDoNot() async throws {
         let cache = HeaderCounts.makeCache()
         let counter = Counter()
@@ -80,6 +105,17 @@ import Vapor
         #expect(try await cache.value(adaKey, now: Date().addingTimeInterval(cache.lifetime + 1)) { counter.count(4) }[.new] == 4)
     }
 
+    private struct TimedOut: Error {}
+
+    /// Waits for `condition`, failing after 30 s instead of waiting for ever.
+    private static func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw TimedOut() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// A read that waits until it is let go, counting how often it was started.
     private final class Gate: @unchecked Sendable {
         private let lock = NSLock()
@@ -119,7 +155,7 @@ import Vapor
         let values = try await withThrowingTaskGroup(of: Int?.self) { group in
             for _ in 0..<20 { group.addTask { try await cache.value(key, now: start) { await gate.read(1) }[.new] } }
             // Every request is waiting on the one read before it is let go.
-            while gate.reads == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            try await Self.waitUntil { gate.reads > 0 }
             try await Task.sleep(for: .milliseconds(50))
             gate.letGo()
             return try await group.reduce(into: []) { $0.append($1) }
@@ -130,7 +166,7 @@ import Vapor
         let later = start.addingTimeInterval(cache.lifetime + 1)
         let slow = Gate()
         let leader = Task { try await cache.value(key, now: later) { await slow.read(2) }[.new] }
-        while slow.reads == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Self.waitUntil { slow.reads > 0 }
         #expect(try await cache.value(key, now: later) { [.new: 99] }[.new] == 1)
         #expect(slow.reads == 1)
         slow.letGo()

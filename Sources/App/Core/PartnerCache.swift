@@ -54,12 +54,18 @@ final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// miss together share one read instead of each counting the same rows. While an expired
     /// (not invalidated) value is read again, the others are given it, so that only the
     /// request that started the read waits for it.
-    func value(_ key: Key, now: Date = Date(), read: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    ///
+    /// `now` is asked when the value is looked up and again when a read ends: a value is kept
+    /// for `lifetime` from when it was read, not from when it was asked for (under load, the
+    /// read may wait for a thread longer than its lifetime).
+    func value(_ key: Key, now: @autoclosure @escaping @Sendable () -> Date = Date(),
+               read: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let partnerID = partnerOf(key)
+        let askedAt = now()
         let step = state.withLockedValue { state -> Step in
             let generation = state.generations[partnerID, default: 0]
             let current = state.entries[key].flatMap { $0.generation == generation ? $0 : nil }
-            if let current, current.expires > now { return .cached(current.value) }
+            if let current, current.expires > askedAt { return .cached(current.value) }
             if let flight = state.flights[key], flight.generation == generation {
                 if let current { return .cached(current.value) }
                 return .wait(flight.task)
@@ -74,18 +80,16 @@ final class PartnerCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         case .wait(let task):
             return try await task.value
         case .lead(let task, let generation):
-            let started = ContinuousClock.now
             let result = await task.result
-            // Kept for its lifetime from when it was read, not from when it was asked for.
-            let took = ContinuousClock.now - started
-            let expires = now.addingTimeInterval(lifetime + Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+            let readEnded = now()
+            let expires = readEnded.addingTimeInterval(lifetime)
             state.withLockedValue { state in
                 // A newer flight (after a change) is not this one's to end.
                 if state.flights[key]?.generation == generation { state.flights[key] = nil }
                 // A change while reading makes this value stale already: keep it out.
                 guard case .success(let value) = result, state.generations[partnerID, default: 0] == generation else { return }
                 if state.entries.count >= capacity {
-                    state.entries = state.entries.filter { $0.value.expires > now }
+                    state.entries = state.entries.filter { $0.value.expires > readEnded }
                     if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
                 }
                 state.entries[key] = Entry(value: value, generation: generation, expires: expires)

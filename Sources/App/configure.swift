@@ -29,6 +29,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.headerCounts = HeaderCounts.makeCache()
     app.taskCounts = PartnerCache { $0.reader.partnerID }
     app.groupPaths = PartnerCache { $0 }
+    app.groupAccountCounts = PartnerCache { $0.partnerID }
     app.logoVersions = PartnerCache(lifetime: config.partnerCacheLifetime) { $0 }
     app.homeCards = PartnerCache { $0.partnerID }
     app.listChoices = PartnerCache { $0.partnerID }

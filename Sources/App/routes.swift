@@ -114,6 +114,7 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.operators.pathComponents, use: OperatorsController.index)
     signedIn.post(SiteURL.operators.pathComponents, use: OperatorsController.create)
     signedIn.get(SiteURL.newOperator.pathComponents, use: OperatorsController.new)
+    signedIn.get(SiteURL.operatorsGroupChoices.pathComponents, use: OperatorsController.groupChoices)
     signedIn.get(SiteURL.operatorDetail(id: "").pathComponents, use: OperatorsController.show)
     signedIn.post(SiteURL.operatorDetail(id: "").pathComponents, use: OperatorsController.update)
     signedIn.post(SiteURL.operatorAction(id: "", action: .grants).pathComponents, use: OperatorsController.updateGrants)

@@ -159,4 +159,116 @@ import Vapor
             #expect(try await viewerAPI.call(.GET, "\(path)/tags").status == .ok)
         }
     }
+
+    /// Above `AccountPageView.listedChoices` operators or groups, the Account tab lists the
+    /// assigned operators and the account's group with a type-ahead each, every choice a link
+    /// away; the forms change exactly what was chosen.
+    @Test func aPartnerWithManyOperatorsAndGroupsGetsTypeAheadsWithEveryChoiceALinkAway() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            var others: [Operator] = []
+            for index in 0..<30 {
+                others.append(try await portal.makeOperator(email: "op\(index)@example.com", name: String(format: "Operator %02d", index), password: nil, role: "viewer"))
+            }
+            try await ada.$grants.load(on: portal.db)
+            let actor = try await AccessLoader.actor(for: ada, on: portal.db)
+            var groups: [AccountGroup] = []
+            for index in 0..<30 { groups.append(try await GroupService.create(name: String(format: "Region %02d", index), parentID: nil, by: actor, on: portal.db)) }
+            let north = try await GroupService.create(name: "North", parentID: groups[3].requireID(), by: actor, on: portal.db)
+            let account = try await makeAccount(portal)
+            account.groupID = try north.requireID()
+            try await account.update(on: portal.db)
+            try await AccountAdministration.assign([try others[4].requireID()], to: account, by: actor, context: .system, on: portal.db)
+
+            let browser = try await portal.signIn()
+            let path = "/accounts/\(account.businessUID)"
+            let page = try await portal.visit("\(path)/account", browser: browser)
+            let csrf = try #require(page.csrfToken)
+            let tags = HTMLTokenizer.tags(page.text)
+            // The assigned operator only, and a type-ahead for the others.
+            #expect(tags.filter { $0.name == "input" && $0.value("type") == "checkbox" && $0.value("name") == "operators[]" }.map { $0.value("value") }
+                    == [try others[4].requireID().uuidString.lowercased()])
+            #expect(tags.contains { $0.value("data-picker") == "assign-add" && $0.value("data-suggest") == "/accounts/assignees/suggest" })
+            #expect(tags.contains { $0.name == "a" && $0.value("href") == "\(path)/account?every=operators" })
+            // The group as a type-ahead holding the account's group, not a <select> of every group.
+            #expect(!tags.contains { $0.name == "select" && $0.value("name") == "group" })
+            #expect(tags.contains { $0.value("data-picker") == "group" && $0.value("data-suggest") == "/groups/suggest?top=1" })
+            #expect(tags.contains { $0.name == "input" && $0.value("name") == "group" && $0.value("value") == (try? north.requireID().uuidString.lowercased()) })
+            #expect(tags.contains { $0.name == "input" && $0.value("id") == "group-search" && $0.value("value") == "Region 03 › North" })
+            #expect(tags.contains { $0.name == "a" && $0.value("href") == "\(path)/account?every=groups" })
+            #expect(tags.filter { $0.name == "script" && $0.value("src") == "/assets/picker.js" }.count == 1)
+            #expect(!page.text.contains("Operator 00") && !page.text.contains("Region 29"))
+
+            // Every choice, a link away.
+            let everyOperator = HTMLTokenizer.tags(try await portal.visit("\(path)/account?every=operators", browser: browser).text)
+            let boxes = everyOperator.filter { $0.name == "input" && $0.value("type") == "checkbox" && $0.value("name") == "operators[]" }
+            #expect(boxes.count == 31 && boxes.filter { $0.attributeNames.contains("checked") }.count == 1)
+            #expect(everyOperator.contains { $0.value("data-picker") == "group" })
+            let everyGroup = try await portal.visit("\(path)/account?every=groups", browser: browser)
+            let options = Self.options(of: "group", in: everyGroup.text)
+            #expect(options.count == 32 && options.first?.value("value") == AccountPageView.noGroup)
+            #expect(options.filter { $0.attributeNames.contains("selected") }.map { $0.value("value") } == [try north.requireID().uuidString.lowercased()])
+
+            // The type-ahead's choice is added to the ticked ones; an empty one adds nobody.
+            let added = try await portal.submitMulti("\(path)/assignments", [("operators[]", try others[4].requireID().uuidString),
+                                                                              ("operators[]", try others[7].requireID().uuidString), ("csrf_token", csrf)], browser: browser)
+            #expect(added.status == .seeOther)
+            func assigned() async throws -> Set<UUID> {
+                Set(try await AccountAssignment.query(on: portal.db).filter(\.$accountID == account.requireID()).all().map(\.operatorID))
+            }
+            #expect(try await assigned() == [try others[4].requireID(), try others[7].requireID()])
+            #expect(try await portal.submitMulti("\(path)/assignments", [("operators[]", try others[7].requireID().uuidString), ("operators[]", ""),
+                                                                         ("csrf_token", csrf)], browser: browser).status == .seeOther)
+            #expect(try await assigned() == [try others[7].requireID()])
+
+            // A choice not made is refused next to the field and changes nothing; "No group" moves it out.
+            let unchosen = try await portal.submit("\(path)/group", ["group": "", "csrf_token": csrf], browser: browser)
+            #expect(unchosen.status == .unprocessableEntity && unchosen.text.contains("Choose a group, or No group (top level)."))
+            #expect(HTMLTokenizer.tags(unchosen.text).contains { $0.value("id") == "group-error" })
+            #expect(try await Account.find(account.id, on: portal.db)?.groupID == north.id)
+            #expect(try await portal.submit("\(path)/group", ["group": try groups[9].requireID().uuidString, "csrf_token": csrf], browser: browser).status == .seeOther)
+            #expect(try await Account.find(account.id, on: portal.db)?.groupID == groups[9].id)
+            #expect(try await portal.submit("\(path)/group", ["group": AccountPageView.noGroup, "csrf_token": csrf], browser: browser).status == .seeOther)
+            #expect(try await Account.find(account.id, on: portal.db)?.groupID == nil)
+            let out = try await portal.visit("\(path)/account", browser: browser)
+            #expect(HTMLTokenizer.tags(out.text).contains { $0.name == "input" && $0.value("name") == "group" && $0.value("value") == AccountPageView.noGroup })
+        }
+    }
+
+    /// A partner with few operators and groups keeps the checkboxes and the `<select>`.
+    @Test func aSmallPartnerSeesEveryOperatorAndGroupOnTheAccountTab() async throws {
+        try await TestPortal.run { portal in
+            let ada = try await portal.makeOperator()
+            let sam = try await portal.makeOperator(email: "sam@example.com", name: "Sam", password: nil, role: "viewer")
+            try await ada.$grants.load(on: portal.db)
+            let south = try await GroupService.create(name: "South", parentID: nil, by: try await AccessLoader.actor(for: ada, on: portal.db), on: portal.db)
+            let account = try await makeAccount(portal)
+            let browser = try await portal.signIn()
+            let path = "/accounts/\(account.businessUID)"
+            let page = try await portal.visit("\(path)/account", browser: browser)
+            let tags = HTMLTokenizer.tags(page.text)
+            #expect(Set(tags.filter { $0.value("type") == "checkbox" && $0.value("name") == "operators[]" }.compactMap { $0.value("value") })
+                    == Set([ada.id, sam.id].compactMap { $0?.uuidString.lowercased() }))
+            let options = Self.options(of: "group", in: page.text).compactMap { $0.value("value") }
+            #expect(options == [AccountPageView.noGroup, try south.requireID().uuidString.lowercased()])
+            #expect(!tags.contains { $0.value("data-picker") != nil } && !tags.contains { $0.value("src") == "/assets/picker.js" })
+            let csrf = try #require(page.csrfToken)
+            #expect(try await portal.submit("\(path)/group", ["group": try south.requireID().uuidString, "csrf_token": csrf], browser: browser).status == .seeOther)
+            #expect(try await Account.find(account.id, on: portal.db)?.groupID == south.id)
+        }
+    }
+
+    /// The options of the `<select>` named `name`.
+    private static func options(of name: String, in html: String) -> [HTMLTokenizer.Tag] {
+        var inside = false, found: [HTMLTokenizer.Tag] = []
+        for token in HTMLTokenizer.tokens(html) {
+            switch token {
+            case .start(let tag) where tag.name == "select": inside = tag.value("name") == name
+            case .start(let tag) where inside && tag.name == "option": found.append(tag)
+            case .end("select"): inside = false
+            default: break
+            }
+        }
+        return found
+    }
 }

@@ -121,4 +121,69 @@ import Vapor
             #expect(page.text.contains(#"aria-describedby="why-block">Block</button><span class="hint" id="why-block">You cannot do this to yourself."#))
         }
     }
+
+    /// The list comes 50 operators a page; with more groups than the page lists, the group
+    /// filter is a type-ahead, every group a link away on a page that leads back to the list.
+    @Test func theListComesAPageAtATimeAndManyGroupsGetATypeAheadWithEveryGroupALinkAway() async throws {
+        try await TestPortal.run { portal in
+            let admin = try await portal.makeOperator()
+            var staff: [Operator] = []
+            for index in 0..<60 {
+                staff.append(try await portal.makeOperator(email: "op\(index)@example.com", name: String(format: "Operator %02d", index), password: nil, role: "viewer"))
+            }
+            try await admin.$grants.load(on: portal.db)
+            let actor = try await AccessLoader.actor(for: admin, on: portal.db)
+            var regions: [AccountGroup] = []
+            for index in 0..<30 { regions.append(try await GroupService.create(name: String(format: "Region %02d", index), parentID: nil, by: actor, on: portal.db)) }
+            let north = try await GroupService.create(name: "North", parentID: regions[3].requireID(), by: actor, on: portal.db)
+            let grant = try #require(try await Grant.query(on: portal.db).filter(\.$operator.$id == staff[5].requireID()).first())
+            grant.scope = .group
+            grant.scopeID = north.id
+            try await grant.update(on: portal.db)
+
+            let browser = try await portal.signIn()
+            func rows(_ html: String) -> [String] {
+                HTMLTokenizer.tags(html).compactMap { $0.name == "a" ? $0.value("href") : nil }
+                    .filter { $0.range(of: "^/operators/[0-9a-f-]{36}$", options: .regularExpression) != nil }
+            }
+            let first = try await portal.visit("/operators", browser: browser)
+            #expect(rows(first.text).count == 50 && first.text.contains("1–50 of 61 operators"))
+            #expect(HTMLTokenizer.tags(first.text).contains { $0.name == "a" && $0.value("rel") == "next" && $0.value("href") == "/operators?page=2" })
+            let second = try await portal.visit("/operators?page=2", browser: browser)
+            #expect(rows(second.text).count == 11 && second.text.contains("51–61 of 61 operators"))
+            #expect(HTMLTokenizer.tags(second.text).contains { $0.name == "a" && $0.value("rel") == "prev" && $0.value("href") == "/operators" })
+            #expect(Set(rows(first.text) + rows(second.text)).count == 61)
+            #expect(rows(try await portal.visit("/operators?page=99", browser: browser).text) == rows(second.text))
+            // The counts are the whole partner's, whatever the page.
+            let stats = try await OperatorDirectory.counts(for: actor, on: portal.db)
+            #expect(stats.values.reduce(0, +) == 61)
+            let found = try await portal.visit("/operators?q=operator+0", browser: browser)
+            #expect(rows(found.text).count == 10 && !found.text.contains("of 10 operators"))
+
+            // The group filter: a type-ahead, not a <select> of 31 groups.
+            let tags = HTMLTokenizer.tags(first.text)
+            #expect(!tags.contains { $0.name == "select" && $0.value("name") == "group" })
+            #expect(tags.contains { $0.value("data-picker") == "group" && $0.value("data-suggest") == "/groups/suggest" })
+            #expect(tags.contains { $0.name == "a" && $0.value("href") == "/operators/groups" })
+            let region = try regions[3].requireID().uuidString.lowercased()
+            let inRegion = try await portal.visit("/operators?group=\(region)&q=operator", browser: browser)
+            #expect(rows(inRegion.text) == ["/operators/\(try staff[5].requireID().uuidString.lowercased())"])
+            let regionTags = HTMLTokenizer.tags(inRegion.text)
+            #expect(regionTags.contains { $0.name == "input" && $0.value("name") == "group" && $0.value("value") == region })
+            #expect(regionTags.contains { $0.name == "input" && $0.value("id") == "group-search" && $0.value("value") == "Region 03" })
+            #expect(regionTags.contains { $0.name == "a" && $0.value("href") == "/operators/groups?q=operator&group=\(region)" })
+
+            // Every group, a page at a time, each leading back to the list with the other filters kept.
+            let choices = try await portal.visit("/operators/groups?q=operator&find=north", browser: browser)
+            #expect(choices.status == .ok)
+            let links = HTMLTokenizer.tags(choices.text).compactMap { $0.name == "a" ? $0.value("href") : nil }
+            #expect(links.contains("/operators?q=operator&group=\(try north.requireID().uuidString.lowercased())"))
+            #expect(links.contains("/operators?q=operator") && !links.contains { $0.contains(region) })
+            #expect(choices.text.contains("Region 03 › North"))
+            let every = try await portal.visit("/operators/groups", browser: browser)
+            #expect(every.text.contains("1–31 of 31 groups"))
+            #expect(try await portal.visit("/operators/groups?find=" + String(repeating: "x", count: 300), browser: browser).status == .unprocessableEntity)
+        }
+    }
 }
+

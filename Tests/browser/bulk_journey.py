@@ -22,7 +22,11 @@ then, as that admin, on /accounts:
      group (top level)" first), a Find box narrows it, and choosing one moves the two rows;
   7. the list with the bulk control, the error, the progress page while it runs and once done,
      and the step that lists the groups are checked with axe-core (no "serious"/"critical" violations), for labelled inputs and for
-     horizontal overflow at 375 px, with screenshots at 1280 and 375 px (`bulk-*.png`).
+     horizontal overflow at 375 px, with screenshots at 1280 and 375 px (`bulk-*.png`);
+  8. an account's Account tab, on a partner with more operators and groups than it lists: a
+     type-ahead adds an operator to the assigned ones and another moves the account to a group
+     a name matches; without JavaScript, "Choose from every group" lists them all; the tab with
+     its type-aheads is checked with axe-core and at 375 px (`account-type-aheads*.png`).
 
     python Tests/browser/bulk_journey.py --portal .build/debug/portal [--screenshots DIR]
 
@@ -65,6 +69,7 @@ def number(text):
 
 class BulkJourney(journey.SeededAdminWalk):
     accounts, seed_timeout = ACCOUNTS, 600
+    operators = 60  # more than the Account tab lists (AccountPageView.listedChoices)
     admin_name, admin_email, admin_password = ADMIN_NAME, ADMIN_EMAIL, ADMIN_PASSWORD
 
     def __init__(self, portal, steps, screenshots):
@@ -91,6 +96,100 @@ class BulkJourney(journey.SeededAdminWalk):
         s("6. with JavaScript turned off, Move asks for the group from the full list, with a Find box", self.move_without_js)
         if s("6. with the group left out, Apply leads to the same step", self.choose_step_with_js):
             self.audit("choose the group", "bulk-choose")
+        if s("8. on the Account tab a type-ahead adds an operator to the assigned ones", self.assign_with_type_ahead):
+            self.audit("the Account tab with type-aheads", "account-type-aheads")
+        s("8. on the Account tab a type-ahead moves the account to the group chosen", self.account_move_with_type_ahead)
+        s("8. without JavaScript, \"Choose from every group\" lists every group and moves the account", self.account_move_without_js)
+
+    def first_account(self):
+        # One no blocked operator is assigned to (the tab lists the others only).
+        return self.portal.query("SELECT business_uid FROM accounts WHERE template = 0 AND NOT EXISTS (SELECT 1 FROM account_assignments s "
+                                 "JOIN operators o ON o.id = s.operator_id WHERE s.account_id = accounts.id AND o.status = 'blocked') "
+                                 "ORDER BY name, id LIMIT 1")
+
+    def column(self, statement, parameters=()):
+        """The first column of every row of a SELECT on the portal's SQLite file."""
+        connection = journey.sqlite3.connect(self.portal.env["SQLITE_PATH"], timeout=10)
+        try:
+            return [row[0] for row in connection.execute(statement, parameters).fetchall()]
+        finally:
+            connection.close()
+
+    def assigned_names(self, uid):
+        return self.column("SELECT o.name FROM account_assignments s JOIN accounts a ON a.id = s.account_id "
+                           "JOIN operators o ON o.id = s.operator_id WHERE a.business_uid = ? ORDER BY o.name", (uid,))
+
+    # 8.
+    def assign_with_type_ahead(self):
+        d = self.driver
+        uid = self.first_account()
+        before = self.assigned_names(uid)
+        # An operator no other shares a name with, not assigned yet.
+        unique = self.column("SELECT name FROM operators WHERE status != 'blocked' GROUP BY name HAVING COUNT(*) = 1 ORDER BY name")
+        name = [candidate for candidate in unique if candidate not in before][7]
+        self.go(f"/accounts/{uid}/account")
+        boxes = d.find_elements(By.CSS_SELECTOR, "#assignments-form input[type=checkbox][name='operators[]']")
+        check(len(boxes) == len(before), f"{len(boxes)} operators to tick, {len(before)} assigned: the tab lists more than the assigned ones")
+        search = d.find_element(By.ID, "assign-add-search")
+        check(search.is_displayed() and search.get_attribute("role") == "combobox", "\"Add an operator\" is not a visible combobox")
+        search.send_keys(name)
+        wait(d).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#assign-add-listbox [role=option]"))
+        options = d.find_elements(By.CSS_SELECTOR, "#assign-add-listbox [role=option]")
+        labels = [option.text.strip() for option in options]
+        check(name in labels, f"typing {name!r} offers {labels}")
+        options[labels.index(name)].click()
+        click_and_wait_for_new_page(d, submit_button(d, "Save assignments"))
+        after = self.assigned_names(uid)
+        check(sorted(after) == sorted(before + [name]), f"assigned before {before}, after {after}, chosen {name!r}")
+        notice = journey.notice_text(d)
+        wanted = f"{len(after)} operator{' is' if len(after) == 1 else 's are'} assigned to the account now."
+        check(notice == wanted, f"the notice reads {notice!r}")
+        ticked = [label.text.strip() for label in d.find_elements(By.CSS_SELECTOR, "#assignments-form .checkbox label")]
+        check(sorted(ticked) == sorted(after), f"the tab now lists {ticked} to tick")
+
+    def account_group(self, uid):
+        return self.portal.query("SELECT COALESCE(g.name, '') FROM accounts a LEFT JOIN groups g ON g.id = a.group_id WHERE a.business_uid = ?", (uid,))
+
+    def account_move_with_type_ahead(self):
+        d = self.driver
+        uid = self.first_account()
+        self.go(f"/accounts/{uid}/account")
+        check(not d.find_elements(By.CSS_SELECTOR, "select[name=group]"), "the Account tab still lists every group in a <select>")
+        search = d.find_element(By.ID, "group-search")
+        check(search.is_displayed() and search.get_attribute("role") == "combobox", "the group field is not a visible combobox")
+        search.clear()
+        search.send_keys("lakes")
+        wait(d).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#group-listbox [role=option]"))
+        options = d.find_elements(By.CSS_SELECTOR, "#group-listbox [role=option]")
+        labels = [option.text.strip() for option in options]
+        check(labels and all("lakes" in label.lower() for label in labels), f"typing \"lakes\" offers {labels}")
+        label = labels[-1]
+        options[-1].click()
+        click_and_wait_for_new_page(d, submit_button(d, "Move account"))
+        notice = journey.notice_text(d)
+        check(notice == f"Account moved to {label}.", f"the notice reads {notice!r}")
+        check(self.account_group(uid) == label.split(" \u203a ")[-1], f"the account is in {self.account_group(uid)!r}, not {label!r}")
+
+    def account_move_without_js(self):
+        d = self.driver
+        uid = self.first_account()
+        d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+        try:
+            self.go(f"/accounts/{uid}/account")
+            link = d.find_element(By.LINK_TEXT, "Choose from every group")
+            click_and_wait_for_new_page(d, link)
+            groups = self.portal.query("SELECT COUNT(*) FROM groups")
+            select = Select(d.find_element(By.CSS_SELECTOR, "#group-form select[name=group]"))
+            labels = [option.text.strip() for option in select.options]
+            check(len(labels) == groups + 1 and labels[0] == "No group", f"{len(labels)} choices for {groups} groups, the first {labels[:1]}")
+            label = next(option for option in labels[1:] if "North" in option)
+            select.select_by_visible_text(label)
+            click_and_wait_for_new_page(d, submit_button(d, "Move account"))
+            notice = journey.notice_text(d)
+            check(notice == f"Account moved to {label}.", f"the notice reads {notice!r}")
+            check(self.account_group(uid) == label.split(" \u203a ")[-1], f"the account is in {self.account_group(uid)!r}, not {label!r}")
+        finally:
+            d.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
 
     def bulk_label(self, for_id):
         return self.driver.find_element(By.CSS_SELECTOR, f"label[for='{for_id}']")

@@ -688,6 +688,8 @@ class SeededAdminWalk:
     set-up steps (a password alone signs in, the seed, the admin from the CLI, signing in) and
     the browser's life. Subclasses set `accounts`, `seed_timeout` and the admin's details."""
     accounts = 0
+    # Operators the seed adds (None: the seed's own number for the partner's size).
+    operators = None
     seed_timeout = 180
     admin_name = admin_email = admin_password = None
 
@@ -725,7 +727,8 @@ class SeededAdminWalk:
         check(done.returncode == 0, f"`portal partner policy` exited {done.returncode}: {done.stderr.strip()}")
 
     def seed(self):
-        done = self.portal.cli("demo", "seed", "--partner", "default", "--accounts", str(self.accounts), timeout=self.seed_timeout)
+        extra = ["--operators", str(self.operators)] if self.operators else []
+        done = self.portal.cli("demo", "seed", "--partner", "default", "--accounts", str(self.accounts), *extra, timeout=self.seed_timeout)
         check(done.returncode == 0, f"`portal demo seed` exited {done.returncode}: {done.stderr.strip()[-400:]}")
 
     def create_admin(self):

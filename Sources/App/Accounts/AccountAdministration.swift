@@ -192,10 +192,11 @@ enum AccountAdministration {
     /// The account's history: audit entries on it, newest first.
     static func history(of account: Account, by actor: Actor, limit: Int = 100, on db: any Database) async throws -> [AuditEvent] {
         try OperatorAdministration.require(AccessPolicy.decide(actor, .accountHistoryView, .account(try await facts(account, actor: actor, on: db))))
+        // By the indexed subject (partner, account), which every entry about the account
+        // carries, instead of walking the partner's whole log for its text target.
         return try await AuditEvent.query(on: db)
-            .filter(\.$partnerID == account.partnerID).filter(\.$targetType == "account")
-            .filter(\.$targetID == account.requireID().uuidString.lowercased())
-            .sort(\.$at, .descending).limit(limit).all()
+            .filter(\.$partnerID == account.partnerID).filter(\.$subjectAccountID == account.requireID())
+            .sort(\.$at, .descending).sort(\.$id, .descending).limit(limit).all()
     }
 }
 

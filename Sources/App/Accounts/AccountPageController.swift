@@ -74,9 +74,12 @@ enum AccountPageController {
         let (account, actor) = try await target(request)
         let form = try request.content.decode(Form.self)
         var groupID: UUID?
-        if let raw = form.group?.nilIfEmpty {
+        switch form.group?.trimmingCharacters(in: .whitespaces) ?? "" {
+        case AccountPageView.noGroup: groupID = nil
+        case let raw:
             guard let id = UUID(uuidString: raw) else {
-                return try await render(request, .account, account: account, actor: actor, form: .init(errors: .init(fields: ["group": "Choose a group from the list."])),
+                let error = raw.isEmpty ? "Choose a group, or No group (top level)." : "Choose a group from the list."
+                return try await render(request, .account, account: account, actor: actor, form: .init(errors: .init(fields: ["group": error])),
                                         status: .unprocessableEntity)
             }
             groupID = id
@@ -349,9 +352,18 @@ enum AccountPageController {
                 control(.markSecure, .unmarkSecure, isOn: account.secure, label: "Secure", onText: "Secure: only operators with a Secure role act on it", offText: "Not secure"),
                 control(.setTemplate, .unsetTemplate, isOn: account.isTemplate, label: "Template", onText: "A template for new accounts", offText: "Not a template"),
             ]
-            let operators = try await Operator.query(on: db).filter(\.$partner.$id == actor.partnerID).filter(\.$status != .blocked).sort(\.$name).all()
+            // Every choice is listed for a partner with few operators or groups, or when asked
+            // for (the type-ahead's link); otherwise the assigned operators and a type-ahead.
+            let every = (try? request.query.get(String.self, at: "every")).flatMap(AccountPageView.EveryChoice.init(rawValue:))
+            func assignable() -> QueryBuilder<Operator> {
+                Operator.query(on: db).filter(\.$partner.$id == actor.partnerID).filter(\.$status != .blocked)
+            }
             let assigned = Set(try await AccountAssignment.query(on: db).filter(\.$accountID == account.requireID()).all().map(\.operatorID))
-            let movable = try await GroupService.visible(to: actor, on: db)
+            let everyOperatorListed = try await every == .operators ? true : assignable().count() <= AccountPageView.listedChoices
+            let operators = everyOperatorListed ? try await assignable().sort(\.$name).all()
+                : assigned.isEmpty ? [] : try await assignable().filter(\.$id ~~ assigned).sort(\.$name).all()
+            let everyGroupListed = every == .groups || paths.options.count <= AccountPageView.listedChoices
+            let movable = everyGroupListed ? try await GroupService.visible(to: actor, on: db) : []
             var template: AccountPageView.TemplateLink? = nil
             if account.isTemplate {
                 let made = try await Account.query(on: db).filter(\.$partnerID == actor.partnerID).filter(\.$templateSourceID == account.requireID()).count()
@@ -370,6 +382,9 @@ enum AccountPageController {
                 moveState: state(.accountEdit), resetState: state(.accountPasswordReset),
                 ownerEmail: account.email, resetResult: resetResult)
             model.template = template
+            model.everyOperatorListed = everyOperatorListed
+            model.everyGroupListed = everyGroupListed
+            model.groupLabel = path(account.groupID)
             body = AccountPageView.account(row, model, form: form, csrfToken: request.csrfToken)
         }
         let header = AccountPageView.Header(row: row, tabs: tabs, current: tab, notice: notice, message: message, loginAs: loginAs)

@@ -111,6 +111,13 @@ enum AccountPageView {
         }
     }
 
+    private static let groupHint = "Operators whose role covers a group see the accounts in it and in the groups below it: moving the account changes who sees it."
+
+    /// The Account tab with every choice of one form listed.
+    private static func every(_ uid: String, _ choice: EveryChoice) -> LinkTarget {
+        .site(SiteURL.accountAction(uid: uid, action: .tab(.account)), query: "every=\(choice.rawValue)")
+    }
+
     private static func action(_ uid: String, _ form: AccountForm) -> SiteURL { SiteURL.accountAction(uid: uid, action: .form(form)) }
     private static func action(_ uid: String, _ toggle: AccountAdministration.Toggle) -> SiteURL { SiteURL.accountAction(uid: uid, action: .toggle(toggle)) }
 
@@ -483,9 +490,12 @@ enum AccountPageView {
         var controls: [Control]
         var nickname: String?
         var nicknameState: State
+        /// Every operator the account may be assigned to, or (when `everyOperatorListed` is
+        /// false) only those assigned now, the others added through a type-ahead.
         var operators: [AssignableOperator]
         var assignmentState: State
         var groupID: String?
+        /// Every group it may move into, or none when `everyGroupListed` is false (a type-ahead).
         var groups: [AccountsView.Option]
         var moveState: State
         var resetState: State
@@ -494,7 +504,24 @@ enum AccountPageView {
         var resetResult: AccountUsers.ResetResult?
         /// The account as a template, or as made from one.
         var template: TemplateLink? = nil
+        /// Whether `operators` and `groups` list every choice: a partner with more than
+        /// `listedChoices` of them gets a type-ahead instead, every choice a link away.
+        var everyOperatorListed = true
+        var everyGroupListed = true
+        /// The path of the account's group, shown in the group type-ahead.
+        var groupLabel: String? = nil
     }
+
+    /// Up to this many operators or groups, the Account tab lists them all (checkboxes, a
+    /// `<select>`); above it, a type-ahead asks the server, so a partner with 2,000 operators
+    /// and 1,000 groups does not send both on every visit.
+    static let listedChoices = 25
+
+    /// What the group form sends for "No group" (an empty value is a choice not made).
+    static let noGroup = BulkChange.noGroup
+
+    /// The query that opens the Account tab with every choice of one form listed.
+    enum EveryChoice: String, Sendable { case operators, groups }
 
     enum TemplateLink: Sendable, Equatable {
         /// A template, and how many accounts were made from it.
@@ -558,11 +585,16 @@ enum AccountPageView {
                      Forms.post("assignments-form", to: action(uid, .assignments), Forms.csrfField(csrfToken),
                                 .fieldset(.class("permissions"), .attr("aria-describedby", "help-assignments"),
                                           .legend(text: "Assigned operators"),
+                                          .if(!model.everyOperatorListed && model.operators.isEmpty, .p(.class("hint"), .text("Nobody is assigned."))),
                                           .forEach(model.operators) { op in
                                               .div(.class("checkbox"),
                                                    .input(.type(.checkbox), .id("assign-\(op.id)"), .name("operators[]"), .value(op.id), .checked(op.assigned)),
                                                    .label(.for("assign-\(op.id)"), .text(op.name)))
                                           }),
+                                .if(!model.everyOperatorListed, FilterPicker.field(.init(
+                                    name: "operators[]", id: "assign-add", label: "Add an operator", anyLabel: "Nobody added",
+                                    placeholder: "Type an operator's name", chosen: nil, suggestions: .assigneeSuggestions,
+                                    fallback: .link(every(uid, .operators), "Choose from every operator"), error: nil))),
                                 submit("Save assignments"))
                  },
                  .if(model.assignmentState != .enabled,
@@ -571,10 +603,18 @@ enum AccountPageView {
                  .h2(.text("Group")),
                  guarded(model.moveState, "Move to another group", id: "group", help: "field-group-hint") {
                      Forms.post("group-form", to: action(uid, .group), Forms.csrfField(csrfToken),
-                                Forms.select(name: "group", label: "Group",
-                                             options: [(value: "", label: "No group")] + model.groups.map { (value: $0.id, label: $0.label) },
-                                             selected: model.groupID ?? "", error: form.errors["group"],
-                                             hint: "Operators whose role covers a group see the accounts in it and in the groups below it: moving the account changes who sees it."),
+                                model.everyGroupListed
+                                    ? Forms.select(name: "group", label: "Group",
+                                                   options: [(value: noGroup, label: "No group")] + model.groups.map { (value: $0.id, label: $0.label) },
+                                                   selected: model.groupID ?? noGroup, error: form.errors["group"],
+                                                   hint: groupHint)
+                                    : .group(
+                                        FilterPicker.field(.init(
+                                            name: "group", id: "group", label: "Group", anyLabel: "No group (top level)", placeholder: "Type a group's name",
+                                            chosen: model.groupID.map { .init(value: $0, label: model.groupLabel ?? $0) } ?? GroupSuggestionsController.topLevel,
+                                            suggestions: .groupSuggestions, suggestionsQuery: "top=1",
+                                            fallback: .link(every(uid, .groups), "Choose from every group"), error: form.errors["group"])),
+                                        .p(.class("hint"), .id("field-group-hint"), .text(groupHint))),
                                 submit("Move account"))
                  }),
             .div(.class("card"),
@@ -604,7 +644,8 @@ enum AccountPageView {
                                                .input(.type(.radio), .id("reset-temporary-choice"), .name("method"), .value("temporary")),
                                                .label(.for("reset-temporary-choice"), .text("A temporary password, to be changed at the next sign-in")))),
                                 submit("Reset password", help: "help-reset-password"))
-                 })
+                 }),
+            .if(!model.everyOperatorListed || !model.everyGroupListed, FilterPicker.script)
         )
     }
 }

@@ -19,6 +19,8 @@ enum FilterChoicesView {
     struct Model: Sendable {
         /// This page, for the find form and the page links.
         var page: SiteURL
+        /// The list the choices lead back to.
+        var list: SiteURL = .accounts
         var title: String
         var intro: String
         /// "groups", "operators": for the position and the pages' label.
@@ -53,7 +55,7 @@ enum FilterChoicesView {
         return .group(
             .div(.class("page-header"),
                  .div(.h1(.text(model.title)), .p(.text(model.intro))),
-                 .a(.class("button secondary"), .href(.site(.accounts, query: model.backQuery)), .text("Back to the list"))),
+                 .a(.class("button secondary"), .href(.site(model.list, query: model.backQuery)), .text("Back to the list"))),
             .form(.class("card filters"), .method(.get), .action(model.page), .novalidate(),
                   .forEach(model.kept) { kept in .input(.type(.hidden), .name(kept.name), .value(kept.value)) },
                   .div(.class("inline-form"),
@@ -66,10 +68,10 @@ enum FilterChoicesView {
             .div(.class("card"),
                  .p(.class("list-summary"), .id("choices-position"), .text(position)),
                  .ul(.class("choice-list"),
-                     .li(.a(.href(.site(.accounts, query: model.anyQuery)), .if(model.anyIsChosen, .attr("aria-current", "true")),
+                     .li(.a(.href(.site(model.list, query: model.anyQuery)), .if(model.anyIsChosen, .attr("aria-current", "true")),
                             .text(model.anyLabel))),
                      .forEach(model.choices) { choice in
-                         .li(.a(.href(.site(.accounts, query: choice.query)), .if(choice.isChosen, .attr("aria-current", "true")),
+                         .li(.a(.href(.site(model.list, query: choice.query)), .if(choice.isChosen, .attr("aria-current", "true")),
                                 .text(choice.label)))
                      }),
                  .if(model.previousQuery != nil || model.nextQuery != nil,

@@ -11,17 +11,19 @@ enum AuditLogController {
         let page = try await AuditLog.page(filter, for: actor, after: after, on: request.db)
         // The filter names only operators the reader may view (and themselves): a
         // group-scoped reader does not learn the rest of the partner's staff from it.
-        var operators = try await OperatorDirectory.list(.init(), for: actor, on: request.db)
+        var operators = try await OperatorDirectory.names(for: actor, on: request.db)
         if !operators.contains(where: { $0.id == actor.operatorID }),
            let me = try await Operator.query(on: request.db).filter(\.$id == actor.operatorID).filter(\.$partner.$id == actor.partnerID).first() {
-            operators = (operators + [me]).sorted { $0.name.lowercased() < $1.name.lowercased() }
+            operators = (operators + [(id: actor.operatorID, name: me.name)]).sorted { $0.name.lowercased() < $1.name.lowercased() }
         }
+        let db = request.db
+        let paths = try await request.application.groupPaths.value(actor.partnerID) { try await GroupPaths.load(partnerID: actor.partnerID, on: db) }
         let model = AuditLogView.Model(
             entries: page.entries, next: page.next, isFirstPage: after == nil, typed: typed, errors: errors,
-            operators: operators.compactMap { op in op.id.map { .init(id: $0.uuidString.lowercased(), label: op.name) } },
+            operators: operators.map { .init(id: $0.id.uuidString.lowercased(), label: $0.name) },
             accountLinks: try await accountLinks(page.entries, partnerID: actor.partnerID, on: request.db),
             mayExport: AccessPolicy.decideAnywhere(actor, [.auditView]).isAllowed,
-            names: try await groupNames(for: actor, on: request.db),
+            names: try await groupNames(for: actor, paths: paths, on: request.db),
             chain: AccessPolicy.mayReadAuditChain(actor).isAllowed ? try await chain(partnerID: actor.partnerID, request: request) : nil)
         return await request.page("Audit log", status: errors.isEmpty ? .ok : .unprocessableEntity, current: .audit, content: AuditLogView.render(model))
     }
@@ -43,11 +45,9 @@ enum AuditLogController {
 
     /// The names of the groups the reader may see, by id, for details that name a group by
     /// its id (a grant's scope); a group out of the reader's reach stays unnamed.
-    static func groupNames(for actor: Actor, on db: any Database) async throws -> [String: String] {
-        let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
-        let paths = GroupPaths(groups)
-        let visible = try await GroupService.visible(to: actor, among: groups, paths: paths, on: db)
-        return Dictionary(visible.compactMap { group in group.id.map { ($0.uuidString.lowercased(), paths.label(of: $0) ?? group.name) } },
+    static func groupNames(for actor: Actor, paths: GroupPaths, on db: any Database) async throws -> [String: String] {
+        let reached = try await GroupVisibility.ids(for: actor, on: db.sql)
+        return Dictionary(paths.options.filter { UUID(uuidString: $0.id).map(reached.contains) ?? false }.map { ($0.id, $0.label) },
                           uniquingKeysWith: { first, _ in first })
     }
 

@@ -3,8 +3,8 @@ import NIOConcurrencyHelpers
 import Vapor
 
 /// Values read from a partner's data, kept for a few seconds: the accounts list's header
-/// counts and Home's task counts (counting reads every visible account) and cards, and the
-/// list's group labels. The list and Home are the pages operators open most; these need only be exact to
+/// counts, the Groups page's counts and Home's task counts (counting reads every visible
+/// account) and cards, and the list's group labels. The list and Home are the pages operators open most; these need only be exact to
 /// within a few seconds.
 ///
 /// - A change made through this instance (any successful POST, PUT, PATCH or DELETE on the
@@ -113,6 +113,16 @@ extension Application {
     private struct HeaderCountsKey: StorageKey { typealias Value = HeaderCounts.Cache }
     private struct GroupPathsKey: StorageKey { typealias Value = PartnerCache<UUID, GroupPaths> }
     private struct TaskCountsKey: StorageKey { typealias Value = PartnerCache<TaskCounts.Key, [OutstandingTasks.Section]> }
+    private struct GroupAccountCountsKey: StorageKey { typealias Value = PartnerCache<HeaderCounts.Key, [UUID: Int]> }
+
+    /// The Groups page's accounts in each group that the reader may see. Set up by `configure`.
+    var groupAccountCounts: PartnerCache<HeaderCounts.Key, [UUID: Int]> {
+        get {
+            guard let cache = storage[GroupAccountCountsKey.self] else { fatalError("configure(_:config:) sets up the partner caches") }
+            return cache
+        }
+        set { storage[GroupAccountCountsKey.self] = newValue }
+    }
 
     /// Set up by `configure`, before the application serves.
     var headerCounts: HeaderCounts.Cache {
@@ -167,6 +177,7 @@ struct PartnerCacheInvalidation: AsyncMiddleware {
             request.application.headerCounts.invalidate(partnerID: partnerID)
             request.application.taskCounts.invalidate(partnerID: partnerID)
             request.application.groupPaths.invalidate(partnerID: partnerID)
+            request.application.groupAccountCounts.invalidate(partnerID: partnerID)
             request.application.logoVersions.invalidate(partnerID: partnerID)
             request.application.homeCards.invalidate(partnerID: partnerID)
             request.application.listChoices.invalidate(partnerID: partnerID)

@@ -122,6 +122,7 @@ enum SiteURL: Equatable, Sendable {
     /// The accounts list's group and assignee filters: a page of every choice (it works
     /// without a script) and the suggestions its type-ahead asks for; and the type-ahead's script.
     case accountsGroupChoices
+    case operatorsGroupChoices
     case accountsAssigneeChoices
     case groupSuggestions
     case assigneeSuggestions
@@ -246,6 +247,7 @@ enum SiteURL: Equatable, Sendable {
         case .copyScript: "/assets/copy.js"
         case .bulkProgressScript: "/assets/bulk-progress.js"
         case .accountsGroupChoices: "/accounts/groups"
+        case .operatorsGroupChoices: "/operators/groups"
         case .accountsAssigneeChoices: "/accounts/assignees"
         case .groupSuggestions: "/groups/suggest"
         case .assigneeSuggestions: "/accounts/assignees/suggest"

@@ -141,7 +141,10 @@ enum GroupsController {
         let all = try await AccountGroup.query(on: request.db).filter(\.$partnerID == actor.partnerID).all()
         let paths = GroupPaths(all)
         let visible = try await GroupService.visible(to: actor, among: all, paths: paths, on: request.db)
-        let counts = try await visibleAccountCounts(for: actor, on: request.db)
+        let db = request.db
+        let counts = try await request.application.groupAccountCounts.value(HeaderCounts.Key(actor: actor, filter: .init())) {
+            try await visibleAccountCounts(for: actor, on: db)
+        }
         let blockers = try await GroupService.grantBlockers(partnerID: actor.partnerID, on: request.db)
         let manageable = try visible.filter { AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: $0))).isAllowed }
         let manageableIDs = Set(manageable.compactMap(\.id))

@@ -1,5 +1,6 @@
 import Fluent
 import OpenAPIRuntime
+import SQLKit
 import Vapor
 
 extension APIService {
@@ -184,29 +185,101 @@ enum OperatorDirectory {
         var group: UUID?
     }
 
+    /// One page of the list, with how many match in all.
+    struct Page: Sendable {
+        let operators: [Operator]
+        let total: Int
+        /// 1-based, within 1...pages.
+        let number: Int
+        let pages: Int
+        /// The position of the first operator shown (1-based).
+        var first: Int { (number - 1) * OperatorDirectory.pageSize + 1 }
+    }
+
+    static let pageSize = 50
+
     /// Operators of the actor's partner that the policy lets them view (`OperatorVisibility`,
     /// decided by the database), by name.
     static func list(_ filter: Filter, for actor: Actor, on db: any Database) async throws -> [Operator] {
-        let visible = try await db.sql.select().column("id").from(Operator.schema)
+        try await load(try await matching(filter, for: actor, on: db), partnerID: actor.partnerID, on: db)
+    }
+
+    /// Page `number` of the same list (the last page when it is past the end).
+    static func page(_ filter: Filter, number: Int, for actor: Actor, on db: any Database) async throws -> Page {
+        let ids = try await matching(filter, for: actor, on: db)
+        let pages = max(1, (ids.count + pageSize - 1) / pageSize)
+        let number = min(max(number, 1), pages)
+        let shown = Array(ids.dropFirst((number - 1) * pageSize).prefix(pageSize))
+        return Page(operators: try await load(shown, partnerID: actor.partnerID, on: db), total: ids.count, number: number, pages: pages)
+    }
+
+    /// The operators the actor may view, by name: ids and names only (a filter's choices).
+    static func names(for actor: Actor, on db: any Database) async throws -> [(id: UUID, name: String)] {
+        try await db.sql.select().column("id").column("name").from(Operator.schema)
             .where("partner_id", .equal, actor.partnerID)
             .where(OperatorVisibility.condition(for: actor, column: "id"))
-            .all().map { try $0.decode(column: "id", as: UUID.self) }
-        var query = Operator.query(on: db).filter(\.$partner.$id == actor.partnerID).filter(\.$id ~~ visible).with(\.$grants).sort(\.$name)
-        if let status = filter.status { query = query.filter(\.$status == status) }
+            .orderBy("name").orderBy("id").all()
+            .map { (id: try $0.decode(column: "id", as: UUID.self), name: try $0.decode(column: "name", as: String.self)) }
+    }
+
+    /// How many operators the actor may view, by status: one grouped count.
+    static func counts(for actor: Actor, on db: any Database) async throws -> [Operator.Status: Int] {
+        let rows = try await db.sql.select().column("status").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(Operator.schema)
+            .where("partner_id", .equal, actor.partnerID)
+            .where(OperatorVisibility.condition(for: actor, column: "id"))
+            .groupBy("status").all()
+        var counts: [Operator.Status: Int] = [:]
+        for row in rows {
+            guard let status = Operator.Status(rawValue: try row.decode(column: "status", as: String.self)) else { continue }
+            counts[status] = try row.decode(column: "n", as: Int.self)
+        }
+        return counts
+    }
+
+    /// The ids of the operators the filter matches, by name: status, role and group decided by
+    /// the database, the words of the search over the names and emails read (a few columns a
+    /// row, no grants).
+    private static func matching(_ filter: Filter, for actor: Actor, on db: any Database) async throws -> [UUID] {
+        let sql = try db.sql
+        var select = sql.select().column("id").column("name").column("email").from(Operator.schema)
+            .where("partner_id", .equal, actor.partnerID)
+            .where(OperatorVisibility.condition(for: actor, column: "id"))
+        if let status = filter.status { select = select.where("status", .equal, status.rawValue) }
+        if let role = filter.role, !role.isEmpty {
+            select = select.where(SQLQueryString("""
+                EXISTS (SELECT 1 FROM grants fg WHERE fg.partner_id = \(bind: actor.partnerID) AND fg.operator_id = operators.id AND fg.role = \(bind: role))
+                """))
+        }
+        if let group = filter.group {
+            select = select.where(SQLQueryString("""
+                EXISTS (SELECT 1 FROM grants fg WHERE fg.partner_id = \(bind: actor.partnerID) AND fg.operator_id = operators.id \
+                AND fg.scope = \(bind: Grant.ScopeKind.group.rawValue) AND fg.scope_id IN \(GroupSubtree.ids(of: group, partnerID: actor.partnerID)))
+                """))
+        }
         let needle = filter.query.trimmingCharacters(in: .whitespaces).lowercased()
-        var groupIDs: Set<UUID>? = nil
-        if let groupID = filter.group {
-            let groups = try await AccountGroup.query(on: db).filter(\.$partnerID == actor.partnerID).all()
-            let root = groups.first { $0.id == groupID }
-            groupIDs = Set(groups.filter { group in root.map { group.path.hasPrefix($0.path) } ?? false }.compactMap(\.id))
+        var ids: [UUID] = []
+        for row in try await select.orderBy("name").orderBy("id").all() {
+            if !needle.isEmpty {
+                let name = try row.decode(column: "name", as: String.self), email = try row.decode(column: "email", as: String.self)
+                if !name.lowercased().contains(needle), !email.contains(needle) { continue }
+            }
+            ids.append(try row.decode(column: "id", as: UUID.self))
         }
-        var result: [Operator] = []
-        for op in try await query.all() {
-            if !needle.isEmpty, !op.name.lowercased().contains(needle), !op.email.contains(needle) { continue }
-            if let role = filter.role, !role.isEmpty, !op.grants.contains(where: { $0.role == role }) { continue }
-            if let groupIDs, !op.grants.contains(where: { $0.scope == .group && $0.scopeID.map(groupIDs.contains) == true }) { continue }
-            result.append(op)
+        return ids
+    }
+
+    /// The operators with their grants, in the order of `ids`.
+    private static func load(_ ids: [UUID], partnerID: UUID, on db: any Database) async throws -> [Operator] {
+        guard !ids.isEmpty else { return [] }
+        var loaded: [UUID: Operator] = [:]
+        // Bounded IN lists: SQLite takes at most 32,766 parameters a statement.
+        for start in stride(from: 0, to: ids.count, by: 1_000) {
+            let chunk = Array(ids[start..<min(start + 1_000, ids.count)])
+            for op in try await Operator.query(on: db).filter(\.$partner.$id == partnerID).filter(\.$id ~~ chunk).with(\.$grants).all() {
+                if let id = op.id { loaded[id] = op }
+            }
         }
-        return result
+        return ids.compactMap { loaded[$0] }
     }
 }

@@ -7,27 +7,100 @@ enum OperatorsController {
     static func index(_ request: Request) async throws -> Response {
         let actor = try await request.actor()
         try request.enforce(AccessPolicy.decideAnywhere(actor, [.operatorsView]), permission: .operatorsView)
-        let filter = OperatorDirectory.Filter(
+        let filter = listFilter(request)
+        let page = try await OperatorDirectory.page(filter, number: (try? request.query.get(Int.self, at: "page")) ?? 1, for: actor, on: request.db)
+        let roles = try await AccessLoader.roles(partnerID: actor.partnerID, on: request.db)
+        let groups = try await groupFilter(actor: actor, chosen: filter.group, request: request)
+        var model = OperatorsView.ListModel(
+            rows: page.operators.map { op in
+                .init(id: op.id?.uuidString.lowercased() ?? "", name: op.name, email: op.email, status: op.status,
+                      roles: op.grants.map { roles[$0.role]?.name ?? $0.role }, lastLoginAt: op.lastLoginAt)
+            },
+            counts: try await OperatorDirectory.counts(for: actor, on: request.db),
+            filter: filter,
+            roleOptions: roles.values.sorted { $0.name < $1.name }.map { .init(id: $0.id, label: $0.name) },
+            groupOptions: groups.options,
+            mayInvite: AccessPolicy.decideAnywhere(actor, [.operatorsInvite]).isAllowed,
+            notice: (await request.takeNotice()).flatMap(OperatorsView.Notice.init(rawValue:)),
+            mayImport: AccessPolicy.decideImport(actor, .operators).isAllowed)
+        model.groupTypeAhead = groups.typeAhead
+        model.total = page.total
+        model.first = page.first
+        model.previousQuery = page.number > 1 ? OperatorsView.query(filter, page: page.number - 1) : nil
+        model.nextQuery = page.number < page.pages ? OperatorsView.query(filter, page: page.number + 1) : nil
+        return await request.page("Operators", current: .operators, content: OperatorsView.list(model))
+    }
+
+    /// The list's filters from the query (a value that is not valid is left out).
+    private static func listFilter(_ request: Request) -> OperatorDirectory.Filter {
+        OperatorDirectory.Filter(
             query: String(((try? request.query.get(String.self, at: "q")) ?? "").prefix(200)),
             status: (try? request.query.get(String.self, at: "status")).flatMap(Operator.Status.init(rawValue:)),
             role: (try? request.query.get(String.self, at: "role")).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) },
             group: (try? request.query.get(String.self, at: "group")).flatMap { UUID(uuidString: $0) })
-        let everyone = try await OperatorDirectory.list(.init(), for: actor, on: request.db)
-        let listed = try await OperatorDirectory.list(filter, for: actor, on: request.db)
-        let roles = try await AccessLoader.roles(partnerID: actor.partnerID, on: request.db)
-        let model = OperatorsView.ListModel(
-            rows: listed.map { op in
-                .init(id: op.id?.uuidString.lowercased() ?? "", name: op.name, email: op.email, status: op.status,
-                      roles: op.grants.map { roles[$0.role]?.name ?? $0.role }, lastLoginAt: op.lastLoginAt)
+    }
+
+    /// The list's group filter: every group the actor's grants reach in a `<select>`, or, for
+    /// more than `AccountPageView.listedChoices` of them, a type-ahead holding the group in force
+    /// (every group on a page of its own, `groupChoices`).
+    private static func groupFilter(actor: Actor, chosen: UUID?, request: Request) async throws
+        -> (options: [OperatorsView.Option], typeAhead: FilterPicker.Chosen??) {
+        let db = request.db
+        let paths = try await request.application.groupPaths.value(actor.partnerID) { try await GroupPaths.load(partnerID: actor.partnerID, on: db) }
+        let reached = try await GroupVisibility.ids(for: actor, on: db.sql)
+        let visible = paths.options.filter { UUID(uuidString: $0.id).map(reached.contains) ?? false }
+        guard visible.count > AccountPageView.listedChoices else {
+            return (visible.map { .init(id: $0.id, label: $0.label) }, nil)
+        }
+        let inForce = chosen.flatMap { id -> FilterPicker.Chosen? in
+            guard reached.contains(id), let label = paths.label(of: id) else { return nil }
+            return FilterPicker.Chosen(value: id.uuidString.lowercased(), label: label)
+        }
+        return ([], .some(inForce))
+    }
+
+    /// `GET /operators/groups`: every group the Operators list can filter by, a page at a
+    /// time, each a link back to the list with the group in force and the other filters kept.
+    static func groupChoices(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
+        try request.enforce(AccessPolicy.decideAnywhere(actor, [.operatorsView]), permission: .operatorsView)
+        let db = request.db
+        let paths = try await request.application.groupPaths.value(actor.partnerID) { try await GroupPaths.load(partnerID: actor.partnerID, on: db) }
+        let filter = listFilter(request)
+        var without = filter
+        without.group = nil
+        let rawFind = try? request.query.get(String.self, at: "find")
+        var find = "", findError: String?, all: [FilterChoice] = []
+        switch FilterChoice.term(rawFind) {
+        case .success(let term): find = term; all = try await GroupChoices.matching(term, for: actor, paths: paths, on: try db.sql)
+        case .failure(let problem): find = rawFind ?? ""; findError = String(problem.detail.dropFirst("q: ".count))
+        }
+        let size = FilterChoicesController.pageSize
+        let pages = max(1, (all.count + size - 1) / size)
+        let number = min(max((try? request.query.get(Int.self, at: "page")) ?? 1, 1), pages)
+        func pageQuery(_ number: Int) -> String {
+            var query = OperatorsView.query(filter, page: 1)
+            if !find.isEmpty { query += (query.isEmpty ? "?" : "&") + "find=" + find.urlQueryEscaped }
+            if number > 1 { query += (query.isEmpty ? "?" : "&") + "page=\(number)" }
+            return query
+        }
+        let kept = OperatorsView.queryItems(filter)
+        let model = FilterChoicesView.Model(
+            page: .operatorsGroupChoices, list: .operators, title: "Choose a group",
+            intro: "The groups you may see, in the order of the tree. Operators granted a group below the one chosen are listed too.",
+            noun: "groups", findLabel: "Find a group", find: find, findError: findError.map { $0.prefix(1).uppercased() + $0.dropFirst() },
+            kept: kept.map { .init(name: $0.name, value: $0.value) },
+            anyLabel: "Any group", anyQuery: OperatorsView.query(without, page: 1), anyIsChosen: filter.group == nil,
+            choices: all.dropFirst((number - 1) * size).prefix(size).map { choice in
+                var with = filter
+                with.group = choice.id
+                return .init(label: choice.label, query: OperatorsView.query(with, page: 1), isChosen: choice.id == filter.group)
             },
-            counts: Dictionary(grouping: everyone, by: \.status).mapValues(\.count),
-            filter: filter,
-            roleOptions: roles.values.sorted { $0.name < $1.name }.map { .init(id: $0.id, label: $0.name) },
-            groupOptions: try await groupFilterOptions(actor: actor, on: request.db),
-            mayInvite: AccessPolicy.decideAnywhere(actor, [.operatorsInvite]).isAllowed,
-            notice: (await request.takeNotice()).flatMap(OperatorsView.Notice.init(rawValue:)),
-            mayImport: AccessPolicy.decideImport(actor, .operators).isAllowed)
-        return await request.page("Operators", current: .operators, content: OperatorsView.list(model))
+            total: all.count, first: (number - 1) * size + 1,
+            previousQuery: number > 1 ? pageQuery(number - 1) : nil, nextQuery: number < pages ? pageQuery(number + 1) : nil,
+            backQuery: OperatorsView.query(filter, page: 1))
+        return await request.page("Choose a group", status: findError == nil ? .ok : .unprocessableEntity, current: .operators,
+                                  content: FilterChoicesView.render(model))
     }
 
     static func new(_ request: Request) async throws -> Response {

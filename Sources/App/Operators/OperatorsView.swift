@@ -107,6 +107,32 @@ enum OperatorsView {
         var notice: Notice?
         /// Whether the reader may invite operators from a CSV file.
         var mayImport = false
+        /// The group filter as a type-ahead (the group in force, if any) instead of
+        /// `groupOptions`, for a partner with many groups.
+        var groupTypeAhead: FilterPicker.Chosen?? = nil
+        /// How many operators match, the position of the first row shown, and the query
+        /// strings of the pages before and after (nil at either end).
+        var total = 0
+        var first = 1
+        var previousQuery: String? = nil
+        var nextQuery: String? = nil
+    }
+
+    /// The list's query string ("" or "?…") for its filters and page.
+    static func query(_ filter: OperatorDirectory.Filter, page: Int) -> String {
+        var items = queryItems(filter)
+        if page > 1 { items.append((name: "page", value: String(page))) }
+        return items.isEmpty ? "" : "?" + items.map { "\($0.name)=\($0.value.urlQueryEscaped)" }.joined(separator: "&")
+    }
+
+    /// The list's filters as query items (names and values as typed, not encoded).
+    static func queryItems(_ filter: OperatorDirectory.Filter) -> [(name: String, value: String)] {
+        var items: [(name: String, value: String)] = []
+        if !filter.query.isEmpty { items.append(("q", filter.query)) }
+        if let status = filter.status { items.append(("status", status.rawValue)) }
+        if let role = filter.role { items.append(("role", role)) }
+        if let group = filter.group { items.append(("group", group.uuidString.lowercased())) }
+        return items
     }
 
     static func statusBadge(_ status: Operator.Status) -> Markup {
@@ -142,6 +168,12 @@ enum OperatorsView {
                      .select(.id("role"), .attr("name", "role"),
                              Forms.option(value: "", label: "Any", selected: model.filter.role == nil),
                              .forEach(model.roleOptions) { Forms.option(value: $0.id, label: $0.label, selected: $0.id == model.filter.role) })),
+                .unwrap(model.groupTypeAhead) { chosen in
+                    FilterPicker.field(.init(
+                        name: "group", label: "Group", anyLabel: "Any group", placeholder: "Type a group's name", chosen: chosen,
+                        suggestions: .groupSuggestions,
+                        fallback: .link(.site(.operatorsGroupChoices, query: query(model.filter, page: 1)), "Choose from every group"), error: nil))
+                },
                 .if(!model.groupOptions.isEmpty,
                     .div(.class("field"), .label(.for("group"), .text("Group")),
                          .select(.id("group"), .attr("name", "group"),
@@ -162,8 +194,21 @@ enum OperatorsView {
                             .td(statusBadge(row.status)),
                             .td(.text(row.lastLoginAt.map { DisplayDate.text($0, .minute) } ?? "Never")))
                     })
-                )))
+                ))),
+            .if(model.total > model.rows.count, pager(model)),
+            .if(model.groupTypeAhead != nil, FilterPicker.script)
         )
+    }
+
+    private static func pager(_ model: ListModel) -> Markup {
+        let last = model.first + model.rows.count - 1
+        func page(_ label: String, _ rel: String, _ query: String?) -> Markup {
+            guard let query else { return .span(.class("button secondary disabled"), .attr("aria-disabled", "true"), .text(label)) }
+            return .a(.class("button secondary"), .attr("rel", rel), .href(.site(.operators, query: query)), .text(label))
+        }
+        return .div(.p(.class("list-summary"), .id("operators-position"), .text("\(AccountsView.number(model.first))–\(AccountsView.number(last)) of \(AccountsView.number(model.total)) operators")),
+                    .nav(.class("pager"), .ariaLabel("Pages of operators"),
+                         page("Previous page", "prev", model.previousQuery), page("Next page", "next", model.nextQuery)))
     }
 
     // MARK: - Invite

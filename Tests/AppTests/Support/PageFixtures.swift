@@ -116,6 +116,24 @@ enum PageFixtures {
                                              counts: [.active: 1, .invited: 2], filter: .init(query: t, status: .active, role: t, group: uuid),
                                              roleOptions: [option(t)], groupOptions: [option(t)], mayInvite: true, notice: .rolesSaved)))
         },
+        Page(view: "OperatorsView.list (type-ahead, pages)") { t in
+            var model = OperatorsView.ListModel(rows: [.init(id: t, name: t, email: t, status: .active, roles: [t], lastLoginAt: nil)],
+                                                counts: [.active: 120], filter: .init(query: t, status: nil, role: t, group: uuid),
+                                                roleOptions: [option(t)], groupOptions: [], mayInvite: true, notice: nil)
+            model.groupTypeAhead = .some(.init(value: t, label: t))
+            model.total = 120
+            model.first = 51
+            model.previousQuery = "?q=\(t.urlQueryEscaped)"
+            model.nextQuery = "?q=\(t.urlQueryEscaped)&page=3"
+            return page(t, OperatorsView.list(model))
+        },
+        Page(view: "FilterChoicesView.render (operators)") { t in
+            page(t, FilterChoicesView.render(.init(
+                page: .operatorsGroupChoices, list: .operators, title: t, intro: t, noun: t, findLabel: t, find: t, findError: t,
+                kept: [.init(name: "q", value: t)], anyLabel: t, anyQuery: "?q=\(t.urlQueryEscaped)", anyIsChosen: false,
+                choices: [.init(label: t, query: "?q=\(t.urlQueryEscaped)&group=\(uuid.uuidString.lowercased())", isChosen: true)],
+                total: 1, first: 1, previousQuery: nil, nextQuery: "?page=2", backQuery: "?q=\(t.urlQueryEscaped)")))
+        },
         Page(view: "OperatorsView.invite") { t in
             page(t, OperatorsView.invite(.init(form: invite(t), errors: errors(t, "name", "email", "phone", "grants", "time_zone"), message: t,
                                                roleOptions: [option(t)], scopeOptions: [option(t)],
@@ -410,6 +428,15 @@ enum PageFixtures {
                 nickname: t, nicknameState: .enabled, operators: [.init(id: t, name: t, assigned: true)], assignmentState: .enabled,
                 groupID: t, groups: [.init(id: t, label: t)], moveState: .enabled, resetState: .enabled, ownerEmail: t,
                 resetResult: .link(t)), form: form(t), csrfToken: t))
+        },
+        Page(view: "AccountPageView.account (type-aheads)") { t in
+            var model = AccountPageView.AccountControls(
+                controls: [], nickname: t, nicknameState: .enabled, operators: [.init(id: t, name: t, assigned: true)], assignmentState: .enabled,
+                groupID: t, groups: [], moveState: .enabled, resetState: .enabled, ownerEmail: t, resetResult: nil)
+            model.everyOperatorListed = false
+            model.everyGroupListed = false
+            model.groupLabel = t
+            return account(t, .account, AccountPageView.account(row(t), model, form: form(t), csrfToken: t))
         },
         Page(view: "SupportAccessView.reason") { t in
             page(t, SupportAccessView.reason(.init(accountName: t, userName: t, standing: t, action: .accountLoginAs(uid: t), back: .account(uid: t),

@@ -164,6 +164,7 @@ func routes(_ app: Application) throws {
     signedIn.get(SiteURL.auditExport.pathComponents, use: AuditLogController.export)
     signedIn.get(SiteURL.groups.pathComponents, use: GroupsController.index)
     signedIn.post(SiteURL.groups.pathComponents, use: GroupsController.create)
+    signedIn.get(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.renameForm)
     signedIn.post(SiteURL.renameGroup(id: "").pathComponents, use: GroupsController.rename)
     signedIn.get(SiteURL.moveGroup(id: "").pathComponents, use: GroupsController.moveForm)
     signedIn.post(SiteURL.moveGroup(id: "").pathComponents, use: GroupsController.move)

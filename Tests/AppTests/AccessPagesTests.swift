@@ -117,8 +117,20 @@ import Vapor
             #expect(moveSub.text.contains("Top level") && moveSub.text.contains("Main › Sub"))
             #expect(try await portal.visit("/groups/\(UUID().uuidString.lowercased())/move", browser: browser).status == .notFound)
 
+            // Renaming has a page of its own: the tree links to it and carries no form per group.
+            #expect(tree.text.contains("href=\"/groups/\(subID)/rename\"") && !tree.text.contains("action=\"/groups/\(subID)/rename\""))
+            let renamePage = try await portal.visit("/groups/\(subID)/rename", browser: browser)
+            #expect(renamePage.status == .ok && renamePage.text.contains("Rename “Main › Sub”"))
+            #expect(HTMLTokenizer.tags(renamePage.text).contains { $0.value("name") == "name" && $0.value("value") == "Sub" })
+            let refused = try await portal.submit("/groups/\(subID)/rename", ["csrf_token": csrf, "name": "  "], browser: browser)
+            #expect(refused.status == .unprocessableEntity && refused.text.contains("Use 1 to 100 characters"))
+            #expect(HTMLTokenizer.tags(refused.text).contains { $0.value("id") == "field-name" && $0.value("aria-describedby")?.contains("field-name-error") == true })
             #expect(try await portal.submit("/groups/\(subID)/rename", ["csrf_token": csrf, "name": "Subgroup"], browser: browser).status == .seeOther)
             #expect(try await portal.submit("/groups/\(subID)/move", ["csrf_token": csrf, "parent": ""], browser: browser).status == .seeOther)
+            // Beside Other now: its name is taken there, and the name typed stays in the field.
+            let clash = try await portal.submit("/groups/\(subID)/rename", ["csrf_token": csrf, "name": "Other"], browser: browser)
+            #expect(clash.status == .conflict && clash.text.contains("already exists"))
+            #expect(HTMLTokenizer.tags(clash.text).contains { $0.value("id") == "field-name" && $0.value("value") == "Other" })
             let moved = try #require(try await AccountGroup.find(sub.id, on: portal.db))
             #expect(moved.name == "Subgroup")
             #expect(moved.parentID == nil)
@@ -137,6 +149,7 @@ import Vapor
             let viewer = try await portal.signIn(email: "vic@example.com")
             #expect(try await portal.visit("/groups", browser: viewer).status == .ok)
             #expect(try await portal.visit("/groups/\(try group.requireID().uuidString.lowercased())/move", browser: viewer).status == .forbidden)
+            #expect(try await portal.visit("/groups/\(try group.requireID().uuidString.lowercased())/rename", browser: viewer).status == .forbidden)
         }
     }
 }

@@ -17,13 +17,38 @@ enum GroupsController {
         }
     }
 
+    /// `GET /groups/:groupId/rename`: the group's name in a form of its own, so the tree
+    /// carries no form per group.
+    static func renameForm(_ request: Request) async throws -> Response {
+        let actor = try await request.actor()
+        let group = try await pathGroup(request)
+        try request.enforce(AccessPolicy.decide(actor, .groupsManage, .group(try AccessLoader.facts(for: group))), permission: .groupsManage)
+        return try await renamePage(request, group: group, actor: actor, name: group.name)
+    }
+
     static func rename(_ request: Request) async throws -> Response {
         struct Form: Content { var name: String? }
         let form = try request.content.decode(Form.self)
         let group = try await pathGroup(request)
-        return try await perform(request, done: "renamed") { actor in
+        let actor = try await request.actor()
+        do {
             try await GroupService.rename(group, to: form.name ?? "", by: actor, in: request.auditContext, on: request.db)
+            return try await request.redirect(to: SiteURL.groups.path, notice: "renamed")
+        } catch let error as PortalError where error.status == .conflict || error.status == .badRequest {
+            // The name as typed, with the reason next to it.
+            return try await renamePage(request, group: group, actor: actor, name: form.name ?? "",
+                                        error: error.detail.hasPrefix("name: ") ? String(error.detail.dropFirst(6)).capitalizedFirstLetter : error.detail,
+                                        status: error.status == .badRequest ? .unprocessableEntity : .conflict)
         }
+    }
+
+    private static func renamePage(_ request: Request, group: AccountGroup, actor: Actor, name: String, error: String? = nil,
+                                   status: HTTPResponseStatus = .ok) async throws -> Response {
+        let db = request.db
+        let paths = try await request.application.groupPaths.value(actor.partnerID) { try await GroupPaths.load(partnerID: actor.partnerID, on: db) }
+        let model = GroupsView.RenameModel(id: try group.requireID().uuidString.lowercased(), label: paths.label(of: group.id) ?? group.name,
+                                           name: name, error: error)
+        return await request.page("Rename a group", status: status, current: .groups, content: Forms.focusingFirstError(GroupsView.rename(model, csrfToken: request.csrfToken)))
     }
 
     static func move(_ request: Request) async throws -> Response {
@@ -211,4 +236,8 @@ enum GroupsController {
         }
         return counts
     }
+}
+
+private extension String {
+    var capitalizedFirstLetter: String { prefix(1).uppercased() + dropFirst() }
 }

@@ -52,6 +52,16 @@ enum GroupsView {
         let currentParent: String?
     }
 
+    /// The page that renames one group.
+    struct RenameModel: Sendable {
+        let id: String
+        /// Its place in the tree ("North › Leeds").
+        let label: String
+        /// The name in the field: the current one, or the one typed when it was refused.
+        let name: String
+        let error: String?
+    }
+
     /// The page that deletes one group, moving what it holds in the same step.
     struct DeleteModel: Sendable {
         let id: String
@@ -114,11 +124,8 @@ enum GroupsView {
                 .if(row.mayManage, .element("details", [
                     .class("tree-actions"),
                     .summary(text: "Manage"),
-                    .form(.class("inline-form"), .method(.post), .action(SiteURL.renameGroup(id: row.id)),
-                          Forms.csrfField(csrfToken),
-                          .label(.for("rename-\(row.id)"), .text("New name")),
-                          .input(.id("rename-\(row.id)"), .name("name"), .type(.text), .value(row.name), .required(true)),
-                          .button(.class("button secondary"), .type(.submit), .text("Rename"))),
+                    .a(.class("button secondary"), .href(SiteURL.renameGroup(id: row.id)), .text("Rename…"),
+                       .attr("aria-label", "Rename \(row.name)")),
                     .a(.class("button secondary"), .href(SiteURL.moveGroup(id: row.id)), .text("Move…"),
                        .attr("aria-label", "Move \(row.name)")),
                     .unwrap(row.whyNotDeletable, { why in
@@ -130,6 +137,23 @@ enum GroupsView {
                                 .attr("aria-label", "Delete \(row.name)"))),
                 ]))
             )
+        )
+    }
+
+    static func rename(_ model: RenameModel, csrfToken: String) -> Markup {
+        .group(
+            .div(.class("page-header"),
+                 .div(.h1(.text("Rename “\(model.label)”")),
+                      .p(.text("Its accounts, subgroups and the operators granted it stay as they are; the new name shows wherever the group is named.")))),
+            .form(
+                .class("card"), .method(.post), .action(SiteURL.renameGroup(id: model.id)), .novalidate(),
+                Forms.csrfField(csrfToken),
+                Forms.field(.init(name: "name", label: "Name", value: model.name, error: model.error,
+                                  hint: "1 to 100 characters, unique among the groups beside it.", autocomplete: "off")),
+                .div(.class("form-actions"),
+                     .button(.class("button primary"), .type(.submit), .text("Rename group")),
+                     .a(.class("button secondary"), .href(SiteURL.groups), .text("Cancel")))),
+            .p(.a(.href(SiteURL.groups), .text("Back to the groups")))
         )
     }
 

@@ -164,6 +164,9 @@ enum PageFixtures {
                                             parentOptions: [.init(id: t, label: t)], mayCreateTop: true,
                                             notice: .deletedMoving(accounts: 2, subgroups: 1, into: t), error: t), csrfToken: t))
         },
+        Page(view: "GroupsView.rename") { t in
+            page(t, Forms.focusingFirstError(GroupsView.rename(.init(id: t, label: t, name: t, error: t), csrfToken: t)))
+        },
         Page(view: "GroupsView.move") { t in
             page(t, GroupsView.move(.init(id: t, label: t, targets: [.init(id: t, label: t), .init(id: "other", label: t)], offersTop: true,
                                           currentParent: t), csrfToken: t))

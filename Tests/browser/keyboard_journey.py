@@ -172,7 +172,8 @@ class KeyboardJourney:
         s("forgot password: the request is sent with the keyboard and answered neutrally", self.forgot_password)
         s("375 px: signed in again, the navigation and the list are reached with Tab, focus visible", self.narrow_screen)
         journey.set_viewport(self.d, 1280, 900)
-        for page, path in [("groups", "/groups"), ("group move", f"/groups/{self.groups['Kent']}/move"),
+        for page, path in [("groups", "/groups"), ("group rename", f"/groups/{self.groups['Kent']}/rename"),
+                           ("group move", f"/groups/{self.groups['Kent']}/move"),
                            ("group delete", f"/groups/{self.groups['Kent']}/delete"), ("operators", "/operators"),
                            ("invite operator", "/operators/new"), ("profile", "/profile")]:
             if s(f"{page}: the page opens", lambda p=path: self.open_page(p)):

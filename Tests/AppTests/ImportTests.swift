@@ -430,6 +430,12 @@ import VaporTesting
                 return try await portal.send(.POST, "/api/v1/imports?" + query, headers: headers, body: ByteBuffer(string: csv))
             }
             let csv = "Company,Contact email,Label\nAcme,acme@example.com,vip\nBad,not-an-email,\n"
+            // A file name the schema refuses (a control character, or too long) creates nothing.
+            let before = try await DataImport.query(on: portal.db).count()
+            let control = try await post("kind=operators&dryRun=true&fileName=%C2%BE%01%C3%B7y", csv)
+            #expect(control.status == .badRequest && control.text.contains("fileName: remove the control characters."))
+            #expect(try await post("kind=accounts&fileName=" + String(repeating: "a", count: 256), csv).status == .badRequest)
+            #expect(try await DataImport.query(on: portal.db).count() == before)
             let created = try await post("kind=accounts&dryRun=true&fileName=clients.csv&map=name:Company&map=email:Contact%20email&map=tags:%233", csv)
             #expect(created.status == .accepted)
             let body = try api.object(created)

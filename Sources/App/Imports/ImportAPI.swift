@@ -14,6 +14,11 @@ extension APIService {
         let kind: ImportKind = input.query.kind == .operators ? .operators : .accounts
         try request.enforce(AccessPolicy.decideImport(actor, kind), permission: kind.permission)
         try Self.checkPairs(input.query.map)
+        // The page cleans a browser's file name; the API refuses what its schema does not allow.
+        if let name = input.query.fileName {
+            if name.unicodeScalars.count > 255 { throw PortalError.badRequest("fileName: use at most 255 characters.") }
+            if DisplayText.hasControl(name) { throw PortalError.badRequest("fileName: remove the control characters.") }
+        }
         // The middleware has already refused bodies over the limit; this only reads what it kept.
         let contents = try await Data(collecting: body, upTo: ImportController.uploadLimit.bytes + 1)
         let record: DataImport

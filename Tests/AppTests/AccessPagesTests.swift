@@ -125,6 +125,13 @@ import Vapor
             let refused = try await portal.submit("/groups/\(subID)/rename", ["csrf_token": csrf, "name": "  "], browser: browser)
             #expect(refused.status == .unprocessableEntity && refused.text.contains("Use 1 to 100 characters"))
             #expect(HTMLTokenizer.tags(refused.text).contains { $0.value("id") == "field-name" && $0.value("aria-describedby")?.contains("field-name-error") == true })
+            // A hostile name is stored as typed and shown as text on the tree and the rename page.
+            let hostile = "<script>alert(1)</script> & \"x\""
+            #expect(try await portal.submit("/groups/\(subID)/rename", ["csrf_token": csrf, "name": hostile], browser: browser).status == .seeOther)
+            for path in ["/groups", "/groups/\(subID)/rename"] {
+                let shown = try await portal.visit(path, browser: browser).text
+                #expect(!shown.contains("<script>alert") && shown.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; "), "\(path)")
+            }
             #expect(try await portal.submit("/groups/\(subID)/rename", ["csrf_token": csrf, "name": "Subgroup"], browser: browser).status == .seeOther)
             #expect(try await portal.submit("/groups/\(subID)/move", ["csrf_token": csrf, "parent": ""], browser: browser).status == .seeOther)
             // Beside Other now: its name is taken there, and the name typed stays in the field.
